@@ -1,0 +1,113 @@
+"""dataworks-ext: a typed SDK for DataWorks Operation Center extensions.
+
+Write checks with the decorators, hand messages to an :class:`Extension`, and it answers
+DataWorks through ``UpdateWorkbenchEventResult``::
+
+    from dataworks_ext import CallbackClient, Extension, FreezeNodeEvent, Verdict, on_freeze
+
+    @on_freeze
+    def protect_finance_nodes(event: FreezeNodeEvent) -> Verdict:
+        if 700005966962 in event.node_ids:
+            return Verdict.fail("node 700005966962 feeds the finance close")
+        return Verdict.ok()
+
+    extension = Extension("my-extension-code", callback=CallbackClient(region_id="cn-shanghai"))
+    outcome = extension.handle(request_body)
+
+``import dataworks_ext`` stays light: the official Alibaba Cloud SDK is imported on the first
+delivery, asyncio when an async entry point is used, hypothesis only by
+:mod:`dataworks_ext.testing.strategies`.
+"""
+
+from __future__ import annotations
+
+from .callback import Callback, CallbackClient
+from .dedupe import MemorySeenStore, SeenStore
+from .errors import (
+    CallbackError,
+    ConfigurationError,
+    DataWorksExtError,
+    EnvelopeError,
+    FieldError,
+    HandlerTimeoutError,
+    MessageDecodeError,
+    MessageError,
+)
+from .events import (
+    EVENT_KINDS,
+    BackfillEvent,
+    BackfillOrder,
+    BizPeriod,
+    Event,
+    EventKind,
+    ExtensionEvent,
+    ExtensionPoint,
+    FreezeNodeEvent,
+    NodeEvent,
+    RestoreNodeEvent,
+    UnknownEvent,
+    UnpublishNodeEvent,
+)
+from .extension import Extension, Outcome
+from .messages import EnvelopeKind, EventMessage, RawMessage, parse_message, parse_messages
+from .registry import (
+    Check,
+    CheckReturn,
+    Registry,
+    default_registry,
+    on_backfill,
+    on_freeze,
+    on_restore,
+    on_unpublish,
+)
+from .verdicts import MAX_TIP_LENGTH, CheckResult, Verdict, combine
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "EVENT_KINDS",
+    "MAX_TIP_LENGTH",
+    "BackfillEvent",
+    "BackfillOrder",
+    "BizPeriod",
+    "Callback",
+    "CallbackClient",
+    "CallbackError",
+    "Check",
+    "CheckResult",
+    "CheckReturn",
+    "ConfigurationError",
+    "DataWorksExtError",
+    "EnvelopeError",
+    "EnvelopeKind",
+    "Event",
+    "EventKind",
+    "EventMessage",
+    "Extension",
+    "ExtensionEvent",
+    "ExtensionPoint",
+    "FieldError",
+    "FreezeNodeEvent",
+    "HandlerTimeoutError",
+    "MemorySeenStore",
+    "MessageDecodeError",
+    "MessageError",
+    "NodeEvent",
+    "Outcome",
+    "RawMessage",
+    "Registry",
+    "RestoreNodeEvent",
+    "SeenStore",
+    "UnknownEvent",
+    "UnpublishNodeEvent",
+    "Verdict",
+    "__version__",
+    "combine",
+    "default_registry",
+    "on_backfill",
+    "on_freeze",
+    "on_restore",
+    "on_unpublish",
+    "parse_message",
+    "parse_messages",
+]

@@ -1,0 +1,388 @@
+"""Envelopes, :class:`EventMessage`, and the parsing functions.
+
+A message reaches an extension in one of these envelopes:
+
+* an EventBridge **CloudEvent** (HTTP target, Function Compute trigger, Kafka record value);
+* an EventBridge **batch**: a JSON array of CloudEvents;
+* the **Function Compute extension envelope** DataWorks uses when it invokes a function.
+
+:func:`parse_message` reads one message in any envelope; :func:`parse_messages` reads a single
+message or a batch.  Parsing never does I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from ._convert import FieldProblem, structure_event, unstructure_event
+from .errors import EnvelopeError, FieldError, MessageDecodeError, MessageError, _quote
+from .events import Event, UnknownEvent, kind_for_code, kind_for_type
+
+__all__ = [
+    "EnvelopeKind",
+    "EventMessage",
+    "RawMessage",
+    "decode",
+    "parse_message",
+    "parse_messages",
+    "parse_object",
+]
+
+RawMessage = bytes | bytearray | memoryview | str | Mapping[str, Any]
+"""What :func:`parse_message` accepts: JSON bytes or text, or an already-decoded mapping."""
+
+
+class EnvelopeKind(str, enum.Enum):
+    """The envelope a message arrived in.
+
+    Example:
+        >>> from dataworks_ext import EnvelopeKind
+        >>> EnvelopeKind.CLOUDEVENT.value
+        'cloudevent'
+    """
+
+    CLOUDEVENT = "cloudevent"
+    """An EventBridge CloudEvent (CloudEvents 1.0, structured JSON)."""
+    FUNCTION_COMPUTE = "function-compute"
+    """The envelope DataWorks sends when it invokes a Function Compute function directly."""
+
+
+#: CloudEvent attributes modelled as EventMessage fields (the rest go to ``attributes``).
+_CE_MODELLED = frozenset(
+    {"id", "type", "source", "subject", "time", "aliyunregionid", "aliyunaccountid", "data"}
+)
+_FC_MODELLED = frozenset({"messageId", "eventType", "extensionBizId", "messageBody"})
+
+
+@attrs.frozen(kw_only=True)
+class EventMessage:
+    """One message from DataWorks: its id, the typed event, and the envelope it came in.
+
+    Example:
+        >>> from dataworks_ext import parse_message
+        >>> message = parse_message(
+        ...     '{"messageId": "9c1d", "eventType": "undeploy-node", "extensionBizId": "b1",'
+        ...     ' "messageBody": {"operator": "1107550004253538", "projectId": 23393,'
+        ...     ' "tenantId": 28378142127872, "nodeIds": [700005966962]}}')
+        >>> message.message_id, message.event_code, message.extension_biz_id
+        ('9c1d', 'undeploy-node', 'b1')
+        >>> message.event.node_ids
+        (700005966962,)
+    """
+
+    message_id: str
+    """The id to answer with: ``MessageId`` of ``UpdateWorkbenchEventResult``."""
+    event: Event
+    """The typed event."""
+    envelope: EnvelopeKind
+    """The envelope the message arrived in."""
+    extension_biz_id: str | None = None
+    """The check process id: the envelope's when it carries one, else the payload's."""
+    event_type: str | None = None
+    """The CloudEvent ``type``, or the Function Compute ``eventType``."""
+    source: str | None = None
+    """The CloudEvent ``source`` (``acs.dataworks``)."""
+    subject: str | None = None
+    """The CloudEvent ``subject``."""
+    time: str | None = None
+    """The CloudEvent ``time``, as sent (RFC 3339)."""
+    region: str | None = None
+    """The CloudEvent ``aliyunregionid``: the region of the DataWorks workspace."""
+    account: str | None = None
+    """The CloudEvent ``aliyunaccountid``: the Alibaba Cloud account the event belongs to."""
+    attributes: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    """The other envelope attributes as sent (``specversion``, ``eventCategoryType``, ...)."""
+    payload: Mapping[str, Any] = attrs.field(factory=dict, eq=False, hash=False, repr=False)
+    """The payload (CloudEvent ``data`` or ``messageBody``) exactly as received."""
+
+    @property
+    def event_code(self) -> str:
+        """The event code (``freeze-node``, ``backfill-data``, ...)."""
+        return self.event.event_code
+
+    @property
+    def needs_answer(self) -> bool:
+        """Whether DataWorks waits for a verdict: an extension-point event with a check id."""
+        return not isinstance(self.event, UnknownEvent) and self.extension_biz_id is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The message in its envelope, in the documented wire form.
+
+        ``parse_message(message.to_dict()) == message`` holds for every message.
+
+        Example:
+            >>> from dataworks_ext.testing import freeze_event
+            >>> freeze_event(message_id="m-1").to_dict()["id"]
+            'm-1'
+        """
+        data = (
+            dict(self.event.payload)
+            if isinstance(self.event, UnknownEvent)
+            else unstructure_event(self.event)
+        )
+        if self.envelope is EnvelopeKind.FUNCTION_COMPUTE:
+            wire: dict[str, Any] = {
+                **self.attributes,
+                "messageId": self.message_id,
+                "eventType": self.event_type,
+                "extensionBizId": self.extension_biz_id,
+                "messageBody": data,
+            }
+        else:
+            wire = {
+                **self.attributes,
+                "id": self.message_id,
+                "type": self.event_type,
+                "source": self.source,
+                "subject": self.subject,
+                "time": self.time,
+                "aliyunregionid": self.region,
+                "aliyunaccountid": self.account,
+                "data": data,
+            }
+        return {key: value for key, value in wire.items() if value is not None}
+
+    def to_json(self) -> bytes:
+        """The message as UTF-8 JSON bytes, as EventBridge would post it.
+
+        Example:
+            >>> from dataworks_ext import parse_message
+            >>> from dataworks_ext.testing import restore_event
+            >>> message = restore_event()
+            >>> parse_message(message.to_json()) == message
+            True
+        """
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode(raw: RawMessage | list[Any]) -> Any:
+    """Decode raw bytes or text into JSON values; a mapping or list is returned as it is.
+
+    Raises :class:`MessageDecodeError` for empty input, invalid UTF-8, broken JSON and JSON
+    nested too deeply.
+
+    Example:
+        >>> from dataworks_ext.messages import decode
+        >>> decode(b'{"id": "m-1"}')
+        {'id': 'm-1'}
+    """
+    if isinstance(raw, (Mapping, list)):
+        return raw
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        try:
+            text = bytes(raw).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MessageDecodeError(
+                f"the message is not valid UTF-8 ({exc.reason} at byte {exc.start})"
+            ) from None
+    elif isinstance(raw, str):
+        text = raw
+    else:
+        raise MessageDecodeError(f"expected JSON bytes, str or a mapping, got {type(raw).__name__}")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise MessageDecodeError("the message is empty")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MessageDecodeError(
+            f"the message is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise MessageDecodeError("the message is JSON nested too deeply to read") from None
+
+
+def _read_id(value: Any, field: str) -> str:
+    if type(value) is str and value.strip():
+        return value
+    if type(value) is int:
+        return str(value)
+    if value is None:
+        raise EnvelopeError(f"{field} is required but missing", field=field)
+    raise EnvelopeError(f"{field} must be a non-empty string, got {_quote(value)}", field=field)
+
+
+def _optional_str(envelope: Mapping[str, Any], key: str, message_id: str) -> str | None:
+    value = envelope.get(key)
+    if value is None or type(value) is str:
+        return value
+    raise FieldError(f"expected a string, got {_quote(value)}", field=key, message_id=message_id)
+
+
+def _read_payload(value: Any, field: str, message_id: str) -> Mapping[str, Any]:
+    if type(value) is dict:
+        return value
+    if isinstance(value, str):
+        # EventBridge transforms can deliver the payload as a JSON string; accept an object.
+        try:
+            decoded = json.loads(value)
+        except (json.JSONDecodeError, RecursionError):
+            decoded = None
+        if type(decoded) is dict:
+            return decoded
+        raise FieldError(
+            f"expected a JSON object, got a string {_quote(value)}",
+            field=field,
+            message_id=message_id,
+        )
+    if value is None:
+        raise FieldError("is required but missing", field=field, message_id=message_id)
+    raise FieldError(
+        f"expected a JSON object, got {_quote(value)}", field=field, message_id=message_id
+    )
+
+
+def parse_object(obj: Any) -> EventMessage:
+    """Read one decoded JSON value (a dict) as a message in any envelope.
+
+    Example:
+        >>> from dataworks_ext.messages import parse_object
+        >>> parse_object({"id": "m-1", "type": "dataworks:Other:Thing", "data": {}}).event_code
+        'dataworks:Other:Thing'
+    """
+    if isinstance(obj, list):
+        raise EnvelopeError(
+            "the message is a JSON array; use parse_messages() for an EventBridge batch"
+        )
+    if not isinstance(obj, Mapping):
+        raise EnvelopeError(f"the message must be a JSON object, got {_quote(obj)}")
+    if "messageId" in obj or "messageBody" in obj:
+        return _parse_function_compute(obj)
+    if "id" in obj or "specversion" in obj or "data" in obj:
+        return _parse_cloudevent(obj)
+    keys = ", ".join(sorted(str(k) for k in obj)[:8]) or "none"
+    raise EnvelopeError(
+        "the message is neither a CloudEvent (id, type, data) nor a Function Compute "
+        f"envelope (messageId, eventType, messageBody); its keys: {keys}"
+    )
+
+
+def _parse_cloudevent(envelope: Mapping[str, Any]) -> EventMessage:
+    message_id = _read_id(envelope.get("id"), "id")
+    event_type = _optional_str(envelope, "type", message_id)
+    payload = _read_payload(envelope.get("data"), "data", message_id)
+    event = _event(payload, event_type, None, "data", message_id)
+    attributes = {k: v for k, v in envelope.items() if k not in _CE_MODELLED}
+    return EventMessage(
+        message_id=message_id,
+        event=event,
+        envelope=EnvelopeKind.CLOUDEVENT,
+        extension_biz_id=event.extension_biz_id,
+        event_type=event_type,
+        source=_optional_str(envelope, "source", message_id),
+        subject=_optional_str(envelope, "subject", message_id),
+        time=_optional_str(envelope, "time", message_id),
+        region=_optional_str(envelope, "aliyunregionid", message_id),
+        account=_optional_str(envelope, "aliyunaccountid", message_id),
+        attributes=attributes,
+        payload=payload,
+    )
+
+
+def _parse_function_compute(envelope: Mapping[str, Any]) -> EventMessage:
+    message_id = _read_id(envelope.get("messageId"), "messageId")
+    event_type = _optional_str(envelope, "eventType", message_id)
+    payload = _read_payload(envelope.get("messageBody"), "messageBody", message_id)
+    event = _event(payload, None, event_type, "messageBody", message_id)
+    biz_id = _optional_str(envelope, "extensionBizId", message_id)
+    attributes = {k: v for k, v in envelope.items() if k not in _FC_MODELLED}
+    return EventMessage(
+        message_id=message_id,
+        event=event,
+        envelope=EnvelopeKind.FUNCTION_COMPUTE,
+        extension_biz_id=biz_id if biz_id is not None else event.extension_biz_id,
+        event_type=event_type,
+        attributes=attributes,
+        payload=payload,
+    )
+
+
+def _event(
+    payload: Mapping[str, Any],
+    cloudevent_type: str | None,
+    fc_event_type: str | None,
+    where: str,
+    message_id: str,
+) -> Event:
+    code = payload.get("eventCode")
+    if code is not None and type(code) is not str:
+        raise FieldError(
+            f"expected a string, got {_quote(code)}",
+            field=f"{where}.eventCode",
+            message_id=message_id,
+        )
+    kind = None
+    if code:
+        kind = kind_for_code(code)
+    elif cloudevent_type:
+        kind = kind_for_type(cloudevent_type)
+    elif fc_event_type:
+        kind = kind_for_code(fc_event_type)
+    if kind is None:
+        return UnknownEvent(
+            event_code=code or cloudevent_type or fc_event_type or "", payload=payload
+        )
+    try:
+        return structure_event(payload, kind.cls)
+    except FieldProblem as problem:
+        field = f"{where}.{problem.path}" if problem.path else where
+        raise FieldError(problem.reason, field=field, message_id=message_id) from None
+
+
+def parse_message(raw: RawMessage) -> EventMessage:
+    """Parse one message from DataWorks, in any envelope.
+
+    ``raw`` is JSON bytes or text, or an already-decoded mapping.  The event kind comes from
+    ``eventCode`` in the payload, else from the CloudEvent ``type``, else from the Function
+    Compute ``eventType``.  Events this SDK does not model parse as :class:`UnknownEvent`.
+
+    Raises:
+        MessageError: the message cannot be read.  Its ``message_id`` is set whenever the id
+            could be read, and ``field`` names the offending field.
+
+    Example:
+        >>> from dataworks_ext import FreezeNodeEvent, parse_message
+        >>> message = parse_message(b'''{
+        ...   "id": "45ef4dewdwe1-7c35-447a-bd93-fab****", "source": "acs.dataworks",
+        ...   "specversion": "1.0", "type": "dataworks:NodeChange:FreezeNode",
+        ...   "data": {"operator": "1107550004253538", "projectId": "23393",
+        ...            "tenantId": 28378142127872, "nodeIds": [700005966962, 700005966963],
+        ...            "extensionBizId": "bd1f0bf8"}}''')
+        >>> isinstance(message.event, FreezeNodeEvent), message.event.project_id
+        (True, 23393)
+    """
+    return parse_object(decode(raw))
+
+
+def parse_messages(raw: RawMessage | list[Any]) -> list[EventMessage]:
+    """Parse a single message or an EventBridge batch (a JSON array of messages).
+
+    Raises :class:`MessageError` for the first message that cannot be read; its ``field``
+    starts with the message's index in the batch (``[2].data.nodeIds``).  To answer the
+    readable messages of a batch that holds a broken one, use
+    :meth:`Extension.handle_batch`, which handles each message on its own.
+
+    Example:
+        >>> from dataworks_ext import parse_messages
+        >>> from dataworks_ext.testing import freeze_event, backfill_event
+        >>> batch = b"[" + freeze_event().to_json() + b"," + backfill_event().to_json() + b"]"
+        >>> [m.event_code for m in parse_messages(batch)]
+        ['freeze-node', 'backfill-data']
+    """
+    obj = decode(raw)
+    if not isinstance(obj, list):
+        return [parse_object(obj)]
+    messages = []
+    for index, item in enumerate(obj):
+        try:
+            messages.append(parse_object(item))
+        except MessageError as exc:
+            field = f"[{index}].{exc.field}" if exc.field else f"[{index}]"
+            raise type(exc)(exc.reason, message_id=exc.message_id, field=field) from None
+    return messages

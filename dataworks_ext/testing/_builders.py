@@ -1,0 +1,329 @@
+"""Builders of realistic messages, with sensible defaults for every field."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..events import (
+    BackfillEvent,
+    BackfillOrder,
+    BizPeriod,
+    ExtensionEvent,
+    FreezeNodeEvent,
+    NodeEvent,
+    RestoreNodeEvent,
+    UnpublishNodeEvent,
+    kind_for_class,
+)
+from ..messages import EnvelopeKind, EventMessage
+
+__all__ = [
+    "DEFAULT_OPERATOR",
+    "DEFAULT_PROJECT_ID",
+    "DEFAULT_REGION",
+    "DEFAULT_TENANT_ID",
+    "as_envelope",
+    "backfill_event",
+    "batch",
+    "freeze_event",
+    "message_for",
+    "restore_event",
+    "unpublish_event",
+]
+
+DEFAULT_OPERATOR = "1107550004253538"
+"""A realistic Alibaba Cloud account UID."""
+DEFAULT_PROJECT_ID = 23393
+"""A realistic DataWorks workspace id."""
+DEFAULT_TENANT_ID = 28378142127872
+"""A realistic DataWorks tenant id (over 2**32, as real ones are)."""
+DEFAULT_NODE_IDS = (700005966962, 700005966963)
+"""Two realistic production node ids."""
+DEFAULT_REGION = "cn-shanghai"
+"""The region the builders put in CloudEvents."""
+
+_counter = itertools.count(1)
+EnvelopeLike = EnvelopeKind | str
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def message_for(
+    event: ExtensionEvent,
+    *,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+    region: str = DEFAULT_REGION,
+    time: _dt.datetime | None = None,
+) -> EventMessage:
+    """Wrap an event in a realistic envelope, as DataWorks and EventBridge would send it.
+
+    Example:
+        >>> from dataworks_ext import FreezeNodeEvent
+        >>> from dataworks_ext.testing import message_for
+        >>> event = FreezeNodeEvent(operator="1", project_id=2, tenant_id=3, node_ids=(4,),
+        ...                         extension_biz_id="b-1")
+        >>> message_for(event, message_id="m-9", envelope="function-compute").to_dict()
+        ... # doctest: +NORMALIZE_WHITESPACE
+        {'eventCategoryType': 'operation-center', 'blockBusiness': True, 'messageId': 'm-9',
+         'eventType': 'freeze-node', 'extensionBizId': 'b-1',
+         'messageBody': {'operator': '1', 'projectId': 2, 'tenantId': 3, 'nodeIds': [4],
+                         'extensionBizId': 'b-1', 'blockBusiness': True,
+                         'eventCode': 'freeze-node'}}
+    """
+    kind = kind_for_class(type(event))
+    message_id = message_id or _new_id()
+    envelope = EnvelopeKind(envelope)
+    if envelope is EnvelopeKind.FUNCTION_COMPUTE:
+        return EventMessage(
+            message_id=message_id,
+            event=event,
+            envelope=envelope,
+            extension_biz_id=event.extension_biz_id,
+            event_type=kind.event_code,
+            attributes={
+                "eventCategoryType": "operation-center",
+                "blockBusiness": event.block_business,
+            },
+        )
+    when = time or _dt.datetime.now(_dt.timezone.utc)
+    stamp = when.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    account = event.operator if event.operator.isdigit() else DEFAULT_OPERATOR
+    return EventMessage(
+        message_id=message_id,
+        event=event,
+        envelope=envelope,
+        extension_biz_id=event.extension_biz_id,
+        event_type=kind.eventbridge_type,
+        source="acs.dataworks",
+        subject=f"acs.dataworks:{region}:{account}:{event.project_id}",
+        time=stamp,
+        region=region,
+        account=account,
+        attributes={
+            "specversion": "1.0",
+            "datacontenttype": "application/json;charset=utf-8",
+            "aliyunpublishtime": stamp,
+            "aliyunoriginalaccountid": account,
+            "aliyuneventbusname": "default",
+            "aliyunpublishaddr": "10.25.12.131",
+        },
+    )
+
+
+def as_envelope(message: EventMessage, envelope: EnvelopeLike) -> EventMessage:
+    """The same event and id in another envelope.
+
+    Example:
+        >>> from dataworks_ext.testing import as_envelope, freeze_event
+        >>> as_envelope(freeze_event(), "function-compute").envelope.value
+        'function-compute'
+    """
+    if isinstance(message.event, (NodeEvent, BackfillEvent)):
+        return message_for(message.event, message_id=message.message_id, envelope=envelope)
+    raise TypeError("only extension-point events can be re-wrapped")
+
+
+def _node_event(
+    cls: type[NodeEvent],
+    node_ids: Iterable[int],
+    operator: str,
+    project_id: int,
+    tenant_id: int,
+    extension_biz_id: str | None,
+    extra: Mapping[str, Any] | None,
+    message_id: str | None,
+    envelope: EnvelopeLike,
+) -> EventMessage:
+    event = cls(
+        operator=operator,
+        project_id=project_id,
+        tenant_id=tenant_id,
+        node_ids=tuple(node_ids),
+        extension_biz_id=_new_id() if extension_biz_id is None else extension_biz_id,
+        extra=dict(extra or {}),
+    )
+    return message_for(event, message_id=message_id, envelope=envelope)  # type: ignore[arg-type]
+
+
+def freeze_event(
+    *,
+    node_ids: Iterable[int] = DEFAULT_NODE_IDS,
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message announcing that production nodes are about to be frozen.
+
+    Ids default to fresh UUIDs, so every call is a new message.
+
+    Example:
+        >>> from dataworks_ext.testing import freeze_event
+        >>> message = freeze_event(node_ids=[42])
+        >>> message.event.node_ids, message.event_type
+        ((42,), 'dataworks:NodeChange:FreezeNode')
+    """
+    return _node_event(
+        FreezeNodeEvent,
+        node_ids,
+        operator,
+        project_id,
+        tenant_id,
+        extension_biz_id,
+        extra,
+        message_id,
+        envelope,
+    )
+
+
+def restore_event(
+    *,
+    node_ids: Iterable[int] = DEFAULT_NODE_IDS,
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message announcing that frozen nodes are about to be restored.
+
+    Example:
+        >>> from dataworks_ext.testing import restore_event
+        >>> restore_event().event_code
+        'unfreeze-node'
+    """
+    return _node_event(
+        RestoreNodeEvent,
+        node_ids,
+        operator,
+        project_id,
+        tenant_id,
+        extension_biz_id,
+        extra,
+        message_id,
+        envelope,
+    )
+
+
+def unpublish_event(
+    *,
+    node_ids: Iterable[int] = DEFAULT_NODE_IDS,
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message announcing that production nodes are about to be unpublished.
+
+    Example:
+        >>> from dataworks_ext.testing import unpublish_event
+        >>> unpublish_event(envelope="function-compute").to_dict()["eventType"]
+        'undeploy-node'
+    """
+    return _node_event(
+        UnpublishNodeEvent,
+        node_ids,
+        operator,
+        project_id,
+        tenant_id,
+        extension_biz_id,
+        extra,
+        message_id,
+        envelope,
+    )
+
+
+def backfill_event(
+    *,
+    days: int = 1,
+    start: _dt.date | None = None,
+    periods: Iterable[tuple[_dt.date, _dt.date] | BizPeriod] | None = None,
+    root_node_id: int = DEFAULT_NODE_IDS[0],
+    include_node_ids: Iterable[int] | None = None,
+    exclude_node_ids: Iterable[int] = (),
+    name: str | None = None,
+    is_parallel: bool = False,
+    parallel_group: int = 1,
+    start_future_instance_immediately: bool = False,
+    order: BackfillOrder | str = BackfillOrder.ASC,
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message announcing a data backfill.
+
+    By default one period of ``days`` business dates ending yesterday; give ``periods`` for
+    several ranges.  ``include_node_ids`` defaults to the root node alone.
+
+    Example:
+        >>> import datetime
+        >>> from dataworks_ext.testing import backfill_event
+        >>> event = backfill_event(days=7, start=datetime.date(2024, 4, 1)).event
+        >>> event.total_days, event.last_date
+        (7, datetime.date(2024, 4, 7))
+    """
+    if periods is None:
+        if days < 1:
+            raise ValueError("days must be at least 1")
+        first = start or (_dt.date.today() - _dt.timedelta(days=days))
+        built: tuple[BizPeriod, ...] = (
+            BizPeriod(begin=first, end=first + _dt.timedelta(days=days - 1)),
+        )
+    else:
+        built = tuple(
+            p if isinstance(p, BizPeriod) else BizPeriod(begin=p[0], end=p[1]) for p in periods
+        )
+    first_date = min((p.begin for p in built), default=_dt.date.today())
+    event = BackfillEvent(
+        name=name or f"P_backfill_{root_node_id}_{first_date:%Y%m%d}_{next(_counter)}",
+        root_node_id=root_node_id,
+        root_node_project_id=project_id,
+        periods=built,
+        operator=operator,
+        project_id=project_id,
+        tenant_id=tenant_id,
+        extension_biz_id=_new_id() if extension_biz_id is None else extension_biz_id,
+        include_node_ids=tuple(include_node_ids)
+        if include_node_ids is not None
+        else (root_node_id,),
+        exclude_node_ids=tuple(exclude_node_ids),
+        use_multiple_time_periods=len(built) > 1,
+        is_parallel=is_parallel,
+        parallel_group=parallel_group,
+        start_future_instance_immediately=start_future_instance_immediately,
+        order=BackfillOrder(order),
+        extra=dict(extra or {}),
+    )
+    return message_for(event, message_id=message_id, envelope=envelope)
+
+
+def batch(*messages: EventMessage) -> bytes:
+    """An EventBridge batch push: the messages as one JSON array, UTF-8 encoded.
+
+    Example:
+        >>> from dataworks_ext import parse_messages
+        >>> from dataworks_ext.testing import batch, freeze_event, restore_event
+        >>> len(parse_messages(batch(freeze_event(), restore_event())))
+        2
+    """
+    return json.dumps([m.to_dict() for m in messages], ensure_ascii=False).encode()

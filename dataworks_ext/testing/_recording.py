@@ -1,0 +1,108 @@
+"""Callbacks for tests and local development: one that records, one that prints."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import TextIO
+
+import attrs
+
+from ..verdicts import Verdict
+
+__all__ = ["Delivery", "PrintingCallback", "RecordingCallback"]
+
+
+@attrs.frozen
+class Delivery:
+    """One verdict as a callback received it.
+
+    Example:
+        >>> from dataworks_ext import Verdict
+        >>> from dataworks_ext.testing import Delivery
+        >>> Delivery("m-1", "ext", Verdict.ok()).verdict.passed
+        True
+    """
+
+    message_id: str
+    """The message answered."""
+    extension_code: str
+    """The extension code it was answered with."""
+    verdict: Verdict
+    """The verdict delivered."""
+
+
+class RecordingCallback:
+    """A :class:`~dataworks_ext.Callback` that keeps every verdict in memory.
+
+    Args:
+        fail_with: An exception to raise from every delivery instead of recording (set or
+            clear the attribute at any time to simulate an outage).
+
+    Example:
+        >>> from dataworks_ext import Verdict
+        >>> from dataworks_ext.testing import RecordingCallback
+        >>> recorder = RecordingCallback()
+        >>> recorder.deliver("m-1", "ext", Verdict.fail("no"))
+        >>> recorder.verdicts["m-1"].tip, len(recorder)
+        ('no', 1)
+    """
+
+    def __init__(self, *, fail_with: BaseException | None = None) -> None:
+        self.deliveries: list[Delivery] = []
+        self.fail_with = fail_with
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.deliveries)
+
+    def __repr__(self) -> str:
+        return f"RecordingCallback({len(self)} deliveries)"
+
+    @property
+    def verdicts(self) -> dict[str, Verdict]:
+        """The last verdict delivered for each message id."""
+        with self._lock:
+            return {d.message_id: d.verdict for d in self.deliveries}
+
+    def deliver(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
+        """Record the verdict (or raise ``fail_with``)."""
+        if self.fail_with is not None:
+            raise self.fail_with
+        with self._lock:
+            self.deliveries.append(Delivery(message_id, extension_code, verdict))
+
+    async def deliver_async(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
+        """Record the verdict (or raise ``fail_with``)."""
+        self.deliver(message_id, extension_code, verdict)
+
+    def clear(self) -> None:
+        """Forget every recorded delivery."""
+        with self._lock:
+            self.deliveries.clear()
+
+
+class PrintingCallback:
+    """A dry-run :class:`~dataworks_ext.Callback` that prints each verdict, for local runs.
+
+    Example:
+        >>> from dataworks_ext import Verdict
+        >>> from dataworks_ext.testing import PrintingCallback
+        >>> PrintingCallback(stream=sys.stdout).deliver("m-1", "ext", Verdict.fail("no"))
+        [dry run] m-1 (ext): FAIL - no
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+
+    def deliver(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
+        """Print the verdict instead of delivering it."""
+        tip = f" - {verdict.tip}" if verdict.tip else ""
+        stream = self.stream or sys.stdout
+        print(
+            f"[dry run] {message_id} ({extension_code}): {verdict.result.value}{tip}", file=stream
+        )
+
+    async def deliver_async(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
+        """Print the verdict instead of delivering it."""
+        self.deliver(message_id, extension_code, verdict)
