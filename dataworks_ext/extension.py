@@ -243,7 +243,13 @@ class Extension:
             >>> [o.verdict.result.value for o in outcomes]
             ['OK', 'OK']
         """
-        return [self._process(item) for item in _items(raw)]
+        outcomes = []
+        for item in _items(raw):
+            try:
+                outcomes.append(self._process(item))
+            except MessageError as exc:  # no readable id: nobody to answer
+                outcomes.append(Outcome(None, None, None, False, error=exc))
+        return outcomes
 
     async def handle_async(self, raw: RawMessage | EventMessage) -> Outcome:
         """The same as :meth:`handle`, for asyncio hosts; async checks run on the loop.
@@ -274,7 +280,13 @@ class Extension:
         """
         import asyncio
 
-        return list(await asyncio.gather(*(self._process_async(i) for i in _items(raw))))
+        async def one(item: Any) -> Outcome:
+            try:
+                return await self._process_async(item)
+            except MessageError as exc:  # no readable id: nobody to answer
+                return Outcome(None, None, None, False, error=exc)
+
+        return list(await asyncio.gather(*(one(item) for item in _items(raw))))
 
     # ------------------------------------------------------------------ the pipeline (sync)
 

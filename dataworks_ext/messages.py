@@ -96,7 +96,8 @@ class EventMessage:
     account: str | None = None
     """The CloudEvent ``aliyunaccountid``: the Alibaba Cloud account the event belongs to."""
     attributes: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
-    """The other envelope attributes as sent (``specversion``, ``eventCategoryType``, ...)."""
+    """The other envelope attributes as sent (``specversion``, ``eventCategoryType``, ...);
+    attributes that are ``null`` are left out."""
     payload: Mapping[str, Any] = attrs.field(factory=dict, eq=False, hash=False, repr=False)
     """The payload (CloudEvent ``data`` or ``messageBody``) exactly as received."""
 
@@ -268,7 +269,7 @@ def _parse_cloudevent(envelope: Mapping[str, Any]) -> EventMessage:
     event_type = _optional_str(envelope, "type", message_id)
     payload = _read_payload(envelope.get("data"), "data", message_id)
     event = _event(payload, event_type, None, "data", message_id)
-    attributes = {k: v for k, v in envelope.items() if k not in _CE_MODELLED}
+    attributes = {k: v for k, v in envelope.items() if k not in _CE_MODELLED and v is not None}
     return EventMessage(
         message_id=message_id,
         event=event,
@@ -291,7 +292,7 @@ def _parse_function_compute(envelope: Mapping[str, Any]) -> EventMessage:
     payload = _read_payload(envelope.get("messageBody"), "messageBody", message_id)
     event = _event(payload, None, event_type, "messageBody", message_id)
     biz_id = _optional_str(envelope, "extensionBizId", message_id)
-    attributes = {k: v for k, v in envelope.items() if k not in _FC_MODELLED}
+    attributes = {k: v for k, v in envelope.items() if k not in _FC_MODELLED and v is not None}
     return EventMessage(
         message_id=message_id,
         event=event,

@@ -1,0 +1,358 @@
+"""Hypothesis strategies for every event, envelope and batch, valid by construction.
+
+Property-test your checks with them::
+
+    from hypothesis import given
+    from dataworks_ext.testing import strategies as dws
+
+    @given(dws.freeze_events())
+    def test_protected_nodes_are_never_frozen(event):
+        verdict = protect_core(event)
+        assert verdict.passed == (700005966962 not in event.node_ids)
+
+This module needs ``hypothesis`` (``pip install dataworks-ext[test]``); nothing else in the SDK
+imports it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from typing import Any
+
+from hypothesis import strategies as st
+
+from .._convert import WIRE_NAMES
+from ..events import (
+    EVENT_KINDS,
+    BackfillEvent,
+    BackfillOrder,
+    BizPeriod,
+    Event,
+    ExtensionEvent,
+    FreezeNodeEvent,
+    NodeEvent,
+    RestoreNodeEvent,
+    UnknownEvent,
+    UnpublishNodeEvent,
+    kind_for_class,
+)
+from ..messages import EnvelopeKind, EventMessage
+
+__all__ = [
+    "backfill_events",
+    "batches",
+    "biz_periods",
+    "events",
+    "extension_events",
+    "freeze_events",
+    "json_values",
+    "messages",
+    "node_ids",
+    "raw_batches",
+    "restore_events",
+    "unknown_events",
+    "unpublish_events",
+]
+
+_KNOWN_CODES = frozenset(k.event_code for k in EVENT_KINDS)
+_KNOWN_TYPES = frozenset(k.eventbridge_type.lower() for k in EVENT_KINDS)
+_RESERVED_PAYLOAD_KEYS = frozenset(WIRE_NAMES.values()) | {"eventCode"}
+_CE_RESERVED = frozenset(
+    {"id", "type", "source", "subject", "time", "aliyunregionid", "aliyunaccountid", "data"}
+    | {"messageId", "messageBody", "eventType", "extensionBizId"}
+)
+_FC_RESERVED = frozenset({"messageId", "eventType", "extensionBizId", "messageBody"})
+
+_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+_ids = st.integers(min_value=1, max_value=2**63 - 1)
+_dates = st.dates(min_value=_dt.date(2000, 1, 1), max_value=_dt.date(2099, 12, 31))
+
+
+def json_values(max_leaves: int = 10) -> st.SearchStrategy[Any]:
+    """Any JSON value that survives a round trip through ``json`` unchanged.
+
+    Example:
+        >>> import json
+        >>> from dataworks_ext.testing.strategies import json_values
+        >>> value = json_values().example()
+        >>> json.loads(json.dumps(value)) == value
+        True
+    """
+    scalars: st.SearchStrategy[Any] = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        _text,
+        st.floats(allow_nan=False, allow_infinity=False),
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
+        max_leaves=max_leaves,
+    )
+
+
+def _extra(reserved: frozenset[str]) -> st.SearchStrategy[dict[str, Any]]:
+    keys = _text.filter(lambda k: k not in reserved and not k.startswith("\x00"))
+    return st.dictionaries(keys, json_values(4), max_size=3)
+
+
+def node_ids(min_size: int = 1, max_size: int = 20) -> st.SearchStrategy[tuple[int, ...]]:
+    """Tuples of realistic node ids (positive, up to 2**63 - 1).
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import node_ids
+        >>> all(i > 0 for i in node_ids().example())
+        True
+    """
+    return st.lists(_ids, min_size=min_size, max_size=max_size).map(tuple)
+
+
+def _node_events(cls: type[NodeEvent]) -> st.SearchStrategy[Any]:
+    return st.builds(
+        cls,
+        operator=st.from_regex(r"\A[0-9]{16}\Z") | _text,
+        project_id=_ids,
+        tenant_id=_ids,
+        node_ids=node_ids(),
+        extension_biz_id=st.none() | st.uuids().map(str) | _text,
+        block_business=st.booleans(),
+        extra=_extra(_RESERVED_PAYLOAD_KEYS),
+    )
+
+
+def freeze_events() -> st.SearchStrategy[FreezeNodeEvent]:
+    """Any valid :class:`~dataworks_ext.FreezeNodeEvent`.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import freeze_events
+        >>> freeze_events().example().event_code
+        'freeze-node'
+    """
+    return _node_events(FreezeNodeEvent)
+
+
+def restore_events() -> st.SearchStrategy[RestoreNodeEvent]:
+    """Any valid :class:`~dataworks_ext.RestoreNodeEvent`.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import restore_events
+        >>> restore_events().example().event_code
+        'unfreeze-node'
+    """
+    return _node_events(RestoreNodeEvent)
+
+
+def unpublish_events() -> st.SearchStrategy[UnpublishNodeEvent]:
+    """Any valid :class:`~dataworks_ext.UnpublishNodeEvent`.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import unpublish_events
+        >>> unpublish_events().example().event_code
+        'undeploy-node'
+    """
+    return _node_events(UnpublishNodeEvent)
+
+
+@st.composite
+def biz_periods(
+    draw: st.DrawFn, max_days: int = 400, min_date: _dt.date = _dt.date(2000, 1, 1)
+) -> BizPeriod:
+    """A valid :class:`~dataworks_ext.BizPeriod` of at most ``max_days`` business dates.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import biz_periods
+        >>> period = biz_periods(max_days=10).example()
+        >>> 1 <= period.days <= 10
+        True
+    """
+    begin = draw(st.dates(min_value=min_date, max_value=_dt.date(2099, 12, 31)))
+    length = draw(st.integers(min_value=0, max_value=max_days - 1))
+    end = min(begin + _dt.timedelta(days=length), _dt.date(2099, 12, 31))
+    return BizPeriod(begin=begin, end=end)
+
+
+def backfill_events(max_periods: int = 3) -> st.SearchStrategy[BackfillEvent]:
+    """Any valid :class:`~dataworks_ext.BackfillEvent`.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import backfill_events
+        >>> backfill_events().example().total_days >= 1
+        True
+    """
+    return st.builds(
+        BackfillEvent,
+        name=_text,
+        root_node_id=_ids,
+        root_node_project_id=_ids,
+        periods=st.lists(biz_periods(), min_size=1, max_size=max_periods).map(tuple),
+        operator=st.from_regex(r"\A[0-9]{16}\Z") | _text,
+        project_id=_ids,
+        tenant_id=_ids,
+        extension_biz_id=st.none() | st.uuids().map(str),
+        include_node_ids=node_ids(min_size=0),
+        exclude_node_ids=node_ids(min_size=0, max_size=5),
+        use_multiple_time_periods=st.booleans(),
+        is_parallel=st.booleans(),
+        parallel_group=st.integers(min_value=1, max_value=10),
+        start_future_instance_immediately=st.booleans(),
+        order=st.sampled_from(BackfillOrder),
+        block_business=st.booleans(),
+        extra=_extra(_RESERVED_PAYLOAD_KEYS),
+    )
+
+
+def extension_events() -> st.SearchStrategy[ExtensionEvent]:
+    """Any event of the Operation Center extension points.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import extension_events
+        >>> extension_events().example().event_code in {
+        ...     "freeze-node", "unfreeze-node", "undeploy-node", "backfill-data"}
+        True
+    """
+    return st.one_of(freeze_events(), restore_events(), unpublish_events(), backfill_events())
+
+
+def unknown_events() -> st.SearchStrategy[UnknownEvent]:
+    """Events this SDK does not model (regular events, other extension points).
+
+    The payload carries the event code as ``eventCode``.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import unknown_events
+        >>> unknown_events().example().event_code not in {"freeze-node", "backfill-data"}
+        True
+    """
+    codes = st.sampled_from(
+        ["instance-status-changes", "commit-file", "deploy-file", "run-smoke-test"]
+    ) | _text.filter(lambda c: bool(c) and c not in _KNOWN_CODES)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> UnknownEvent:
+        code = draw(codes)
+        payload = draw(st.dictionaries(_text, json_values(4), max_size=4))
+        payload["eventCode"] = code
+        return UnknownEvent(event_code=code, payload=payload)
+
+    return build()
+
+
+def events() -> st.SearchStrategy[Event]:
+    """Any event :func:`~dataworks_ext.parse_message` can return.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import events
+        >>> isinstance(events().example().event_code, str)
+        True
+    """
+    return st.one_of(extension_events(), unknown_events())
+
+
+_any_events = events
+_optional_text = st.none() | _text
+
+
+@st.composite
+def messages(
+    draw: st.DrawFn,
+    events: st.SearchStrategy[Event] | None = None,
+    envelope: EnvelopeKind | str | None = None,
+) -> EventMessage:
+    """An :class:`~dataworks_ext.EventMessage` in a CloudEvent or Function Compute envelope.
+
+    Args:
+        events: Where the event comes from; any event unless given.
+        envelope: Fix the envelope; either at random unless given.
+
+    Example:
+        >>> from dataworks_ext import parse_message
+        >>> from dataworks_ext.testing.strategies import freeze_events, messages
+        >>> message = messages(freeze_events(), envelope="function-compute").example()
+        >>> parse_message(message.to_json()) == message
+        True
+    """
+    event = draw(events if events is not None else _any_events())
+    kind = EnvelopeKind(envelope) if envelope is not None else draw(st.sampled_from(EnvelopeKind))
+    message_id = draw(st.uuids().map(str) | _text.filter(lambda t: bool(t.strip())))
+    known = not isinstance(event, UnknownEvent)
+    event_type: str | None
+    if kind is EnvelopeKind.FUNCTION_COMPUTE:
+        if known:
+            event_type = kind_for_class(type(event)).event_code
+        else:
+            event_type = draw(st.none() | st.just(event.event_code))
+        envelope_biz = draw(st.none() | st.uuids().map(str))
+        attributes = draw(_extra(_FC_RESERVED).map(_without_none))
+        return EventMessage(
+            message_id=message_id,
+            event=event,
+            envelope=kind,
+            extension_biz_id=envelope_biz if envelope_biz is not None else event.extension_biz_id,
+            event_type=event_type,
+            attributes=attributes,
+        )
+    if known:
+        event_type = kind_for_class(type(event)).eventbridge_type
+    else:
+        event_type = draw(st.none() | _text.filter(lambda t: t.lower() not in _KNOWN_TYPES))
+    attributes = draw(_extra(_CE_RESERVED).map(_without_none))
+    attributes.setdefault("specversion", "1.0")
+    return EventMessage(
+        message_id=message_id,
+        event=event,
+        envelope=kind,
+        extension_biz_id=event.extension_biz_id,
+        event_type=event_type,
+        source=draw(st.none() | st.just("acs.dataworks")),
+        subject=draw(_optional_text),
+        time=draw(
+            st.none()
+            | st.datetimes(timezones=st.just(_dt.timezone.utc)).map(
+                lambda t: t.isoformat().replace("+00:00", "Z")
+            )
+        ),
+        region=draw(st.none() | st.sampled_from(["cn-shanghai", "cn-beijing", "ap-southeast-1"])),
+        account=draw(st.none() | st.from_regex(r"\A[0-9]{16}\Z")),
+        attributes=attributes,
+    )
+
+
+def _without_none(mapping: dict[str, Any]) -> dict[str, Any]:
+    # to_dict() leaves out None-valued envelope keys, so a round trip could not keep them.
+    return {k: v for k, v in mapping.items() if v is not None}
+
+
+def batches(
+    min_size: int = 1, max_size: int = 5, envelope: EnvelopeKind | str | None = None
+) -> st.SearchStrategy[list[EventMessage]]:
+    """Lists of messages with distinct ids, as an EventBridge batch push carries them.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import batches
+        >>> 1 <= len(batches().example()) <= 5
+        True
+    """
+    return st.lists(
+        messages(envelope=envelope),
+        min_size=min_size,
+        max_size=max_size,
+        unique_by=lambda m: m.message_id,
+    )
+
+
+def raw_batches(
+    min_size: int = 1, max_size: int = 5, envelope: EnvelopeKind | str | None = None
+) -> st.SearchStrategy[bytes]:
+    """Batches as the JSON bytes EventBridge posts.
+
+    Example:
+        >>> from dataworks_ext import parse_messages
+        >>> from dataworks_ext.testing.strategies import raw_batches
+        >>> len(parse_messages(raw_batches(min_size=2, max_size=2).example()))
+        2
+    """
+    return batches(min_size, max_size, envelope).map(
+        lambda ms: json.dumps([m.to_dict() for m in ms], ensure_ascii=False).encode()
+    )

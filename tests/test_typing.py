@@ -1,0 +1,58 @@
+"""mypy accepts checks whose parameter matches their decorator and rejects the rest."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+mypy_api = pytest.importorskip("mypy.api")
+
+SNIPPET = textwrap.dedent(
+    """
+    from dataworks_ext import (
+        BackfillEvent, EventMessage, FreezeNodeEvent, NodeEvent, Registry, Verdict,
+    )
+
+    reg = Registry()
+
+    @reg.on_freeze
+    def good(event: FreezeNodeEvent) -> Verdict:
+        return Verdict.ok()
+
+    @reg.on_freeze(name="with-message")
+    async def good_async(event: FreezeNodeEvent, message: EventMessage) -> bool:
+        return True
+
+    @reg.on_restore
+    def good_base(event: NodeEvent) -> None:
+        return None
+
+    reveal_type(good)
+
+    @reg.on_freeze
+    def wrong_event(event: BackfillEvent) -> Verdict:  # line 23
+        return Verdict.ok()
+
+    @reg.on_backfill(name="wrong-return")
+    def wrong_return(event: BackfillEvent) -> str:  # line 27
+        return "yes"
+    """
+)
+
+
+def test_mypy_rejects_mismatched_checks(tmp_path: Path) -> None:
+    source = tmp_path / "checks.py"
+    source.write_text(SNIPPET)
+    cache = Path(__file__).parent.parent / ".mypy_cache"
+    stdout, stderr, status = mypy_api.run(
+        ["--strict", "--cache-dir", str(cache), "--no-error-summary", str(source)]
+    )
+    lines = [line.split(str(tmp_path) + "/")[-1] for line in stdout.splitlines()]
+    errors = [line for line in lines if ": error:" in line]
+    assert status == 1, stdout + stderr
+    assert any(line.startswith("checks.py:22:") for line in errors), errors
+    assert any(line.startswith("checks.py:26:") for line in errors), errors
+    assert len(errors) == 2, errors
+    assert any("def (event: dataworks_ext.events.FreezeNodeEvent)" in line for line in lines)
