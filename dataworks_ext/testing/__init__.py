@@ -20,6 +20,7 @@ from ._builders import (
     DEFAULT_PROJECT_ID,
     DEFAULT_REGION,
     DEFAULT_TENANT_ID,
+    REMOVE,
     as_envelope,
     backfill_event,
     batch,
@@ -27,6 +28,7 @@ from ._builders import (
     message_for,
     restore_event,
     unpublish_event,
+    with_payload,
 )
 from ._recording import Delivery, PrintingCallback, RecordingCallback
 
@@ -36,6 +38,7 @@ __all__ = [
     "DEFAULT_PROJECT_ID",
     "DEFAULT_REGION",
     "DEFAULT_TENANT_ID",
+    "REMOVE",
     "Delivery",
     "PrintingCallback",
     "RecordingCallback",
@@ -46,4 +49,5 @@ __all__ = [
     "message_for",
     "restore_event",
     "unpublish_event",
+    "with_payload",
 ]

@@ -23,10 +23,12 @@ from ..events import (
 from ..messages import EnvelopeKind, EventMessage
 
 __all__ = [
+    "DEFAULT_NODE_IDS",
     "DEFAULT_OPERATOR",
     "DEFAULT_PROJECT_ID",
     "DEFAULT_REGION",
     "DEFAULT_TENANT_ID",
+    "REMOVE",
     "as_envelope",
     "backfill_event",
     "batch",
@@ -34,6 +36,7 @@ __all__ = [
     "message_for",
     "restore_event",
     "unpublish_event",
+    "with_payload",
 ]
 
 DEFAULT_OPERATOR = "1107550004253538"
@@ -327,3 +330,50 @@ def batch(*messages: EventMessage) -> bytes:
         2
     """
     return json.dumps([m.to_dict() for m in messages], ensure_ascii=False).encode()
+
+
+class _Remove:
+    """The type of :data:`REMOVE`."""
+
+    _instance: _Remove | None = None
+
+    def __new__(cls) -> _Remove:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "REMOVE"
+
+
+REMOVE: Any = _Remove()
+"""Give it to :func:`with_payload` to take a field out of the payload."""
+
+
+def with_payload(message: EventMessage, /, **fields: Any) -> dict[str, Any]:
+    """The message's wire form with payload fields set to any value, or removed.
+
+    Name fields by their wire name (``nodeIds``, ``multipleTimePeriods``); :data:`REMOVE`
+    deletes one.  The result is a plain dict, not an :class:`EventMessage`: it may well be
+    unreadable, which is the point: test what your extension answers to a broken message.
+
+    Example:
+        >>> from dataworks_ext import Extension, Registry, parse_message
+        >>> from dataworks_ext.testing import REMOVE, freeze_event, with_payload
+        >>> broken = with_payload(freeze_event(message_id="m-1"), nodeIds="1,2", tenantId=REMOVE)
+        >>> "tenantId" in broken["data"], broken["data"]["nodeIds"]
+        (False, '1,2')
+        >>> outcome = Extension("ext", registry=Registry()).handle(broken)
+        >>> outcome.verdict.result.value, outcome.error.field
+        ('FAIL', 'data.tenantId')
+    """
+    wire = message.to_dict()
+    key = "messageBody" if message.envelope is EnvelopeKind.FUNCTION_COMPUTE else "data"
+    payload = dict(wire[key])
+    for name, value in fields.items():
+        if value is REMOVE:
+            payload.pop(name, None)
+        else:
+            payload[name] = value
+    wire[key] = payload
+    return wire
