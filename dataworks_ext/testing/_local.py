@@ -1,0 +1,594 @@
+"""A local DataWorks endpoint: answers ``UpdateWorkbenchEventResult`` over real HTTP.
+
+:class:`LocalDataWorks` runs a small HTTP/1.1 server on 127.0.0.1 that checks what DataWorks
+checks for the official SDK (the ``x-acs-action`` and ``x-acs-version`` headers, the
+ACS3-HMAC-SHA256 signature, the parameters), records every verdict it accepts, and fails on
+request (throttling, server errors, ...), so tests drive the real SDK end to end.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import hashlib
+import hmac
+import http.server
+import json
+import logging
+import socket
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
+
+import attrs
+
+from ..callback import CallbackClient
+
+__all__ = ["FAULTS", "LocalDataWorks", "RecordedVerdict"]
+
+logger = logging.getLogger("dataworks_ext.testing.local")
+
+_ACTION = "UpdateWorkbenchEventResult"
+_VERSION = "2020-05-18"
+_ALGORITHM = "ACS3-HMAC-SHA256"
+_CONTENT_TYPE = "application/json;charset=utf-8"
+_CLOCK_SKEW = 15 * 60.0
+_NONCES_KEPT = 100_000
+
+FAULTS: dict[str, tuple[int, str, str]] = {
+    "throttle": (429, "Throttling.User", "Request was denied due to user flow control."),
+    "error": (500, "InternalError.System", "An internal error occurred; retry later."),
+    "bad-request": (400, "InvalidParameter", "The specified parameter is invalid."),
+    "forbidden": (
+        403,
+        "Forbidden.Access",
+        "Access is forbidden. Please first activate DataWorks Enterprise Edition.",
+    ),
+    "unsuccessful": (200, "", ""),
+    "slow": (200, "", ""),
+}
+"""The faults :meth:`LocalDataWorks.inject` knows: name -> (HTTP status, code, message)."""
+
+
+@attrs.frozen
+class RecordedVerdict:
+    """One verdict :class:`LocalDataWorks` accepted, as the parameters of the call.
+
+    Example:
+        >>> from dataworks_ext.testing import RecordedVerdict
+        >>> RecordedVerdict("m-1", "ext", "FAIL", "node 7 is protected").result
+        'FAIL'
+    """
+
+    message_id: str
+    """``MessageId``."""
+    extension_code: str
+    """``ExtensionCode``."""
+    result: str
+    """``CheckResult``: ``OK`` or ``FAIL``."""
+    tip: str | None = None
+    """``CheckResultTip``, or ``None`` when not sent."""
+
+
+class _Reject(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 1024
+    app: LocalDataWorks
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        logger.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    wbufsize = -1  # headers and body leave in one send: no 40 ms delayed-ACK stalls
+    disable_nagle_algorithm = True
+    server: _Server
+    server_version = "LocalDataWorks"
+    sys_version = ""
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.app._track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.app._track(self.connection, False)
+
+    def do_POST(self) -> None:
+        self.server.app._serve(self)
+
+    do_GET = do_POST
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s " + format, self.address_string(), *args)
+
+    def answer(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", _CONTENT_TYPE)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-acs-request-id", body["RequestId"])
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class LocalDataWorks:
+    """A local stand-in for DataWorks' ``UpdateWorkbenchEventResult``, over real HTTP.
+
+    A threaded HTTP/1.1 server on ``host`` (127.0.0.1, an ephemeral port unless ``port`` is
+    given) that answers the official SDK the way DataWorks does: it checks the
+    ``x-acs-action`` / ``x-acs-version`` headers, the ACS3-HMAC-SHA256 signature against its
+    AccessKey pair (``InvalidAccessKeyId.NotFound``, HTTP 404, for an unknown key id;
+    ``SignatureDoesNotMatch``, HTTP 400, for a wrong secret), a fresh signature nonce and the
+    parameters (``MessageId``, ``ExtensionCode``, ``CheckResult`` in OK/FAIL), answers
+    ``{"RequestId": ..., "Success": true}``, and records each verdict it accepts.  Faults
+    are injected with :meth:`inject`.  Use it as a (sync or async) context manager, or
+    :meth:`start` and :meth:`stop`; the pytest fixture ``local_dataworks`` gives a running one.
+
+    Args:
+        access_key_id: The only AccessKey id accepted.
+        access_key_secret: Its secret.
+        region_id: The region its clients are configured for.
+        host: The address to listen on.
+        port: The port, or 0 for an ephemeral one.
+        delay: Seconds added to every answer (settable later).
+        security_token: If given, calls must carry this STS token too.
+
+    Example:
+        >>> from dataworks_ext import Verdict
+        >>> from dataworks_ext.testing import LocalDataWorks
+        >>> with LocalDataWorks() as local:
+        ...     local.inject("throttle")
+        ...     local.client(backoff_base=0.001).deliver("m-1", "ext", Verdict.ok())
+        ...     local.calls, local.verdicts
+        (2, [RecordedVerdict(message_id='m-1', extension_code='ext', result='OK', tip=None)])
+    """
+
+    def __init__(
+        self,
+        *,
+        access_key_id: str = "LTAI5tLocalDataWorksKey",
+        access_key_secret: str = "local-dataworks-secret",
+        region_id: str = "cn-shanghai",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        delay: float = 0.0,
+        security_token: str | None = None,
+    ) -> None:
+        self.access_key_id = access_key_id
+        self.access_key_secret = access_key_secret
+        self.region_id = region_id
+        self.security_token = security_token
+        self.host = host
+        self.delay = delay
+        self._port = port
+        self._lock = threading.Lock()
+        self._verdicts: list[RecordedVerdict] = []
+        self._faults: collections.deque[tuple[str, float]] = collections.deque()
+        self._nonces: set[str] = set()
+        self._nonce_order: collections.deque[str] = collections.deque()
+        self._calls = 0
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._connections: set[socket.socket] = set()
+        self._stopping = threading.Event()
+
+    def __repr__(self) -> str:
+        where = self.endpoint if self._server is not None else "stopped"
+        return f"LocalDataWorks({where}, {len(self._verdicts)} verdicts, {self._calls} calls)"
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> LocalDataWorks:
+        """Start serving (a no-op when already running); returns ``self``.
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> local = LocalDataWorks().start()
+            >>> local.endpoint.startswith("http://127.0.0.1:")
+            True
+            >>> local.stop()
+        """
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        server = _Server((self.host, self._port), _Handler)
+        server.app = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"LocalDataWorks:{server.server_address[1]}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close every open connection (a no-op when stopped).
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> local = LocalDataWorks().start()
+            >>> local.stop(); local.stop()
+        """
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._stopping.set()
+        server.shutdown()
+        server.server_close()
+        with self._lock:
+            connections = list(self._connections)
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        if thread is not None:
+            thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> LocalDataWorks:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> LocalDataWorks:
+        return self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ what tests look at
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (known once started).
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.port > 0
+            True
+        """
+        if self._server is None:
+            if self._port:
+                return self._port
+            raise RuntimeError("LocalDataWorks is not running: call start() or use 'with'")
+        return int(self._server.server_address[1])
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL, ``http://127.0.0.1:PORT``.
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.endpoint == f"http://127.0.0.1:{local.port}"
+            True
+        """
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def verdicts(self) -> list[RecordedVerdict]:
+        """Every accepted verdict, in arrival order (a copy).
+
+        Example:
+            >>> from dataworks_ext import Verdict
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.client().deliver("m-1", "ext", Verdict.fail("frozen on Fridays"))
+            ...     [v.tip for v in local.verdicts]
+            ['frozen on Fridays']
+        """
+        with self._lock:
+            return list(self._verdicts)
+
+    @property
+    def calls(self) -> int:
+        """Every request received, rejected and faulted ones included.
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.calls
+            0
+        """
+        with self._lock:
+            return self._calls
+
+    def verdict_for(self, message_id: str) -> RecordedVerdict | None:
+        """The last verdict accepted for ``message_id``, or ``None``.
+
+        Example:
+            >>> from dataworks_ext import Verdict
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.client().deliver("m-1", "ext", Verdict.ok())
+            ...     local.verdict_for("m-1").result, local.verdict_for("m-2")
+            ('OK', None)
+        """
+        with self._lock:
+            for verdict in reversed(self._verdicts):
+                if verdict.message_id == message_id:
+                    return verdict
+        return None
+
+    def count_for(self, message_id: str) -> int:
+        """How many verdicts were accepted for ``message_id``.
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.count_for("m-1")
+            0
+        """
+        with self._lock:
+            return sum(1 for v in self._verdicts if v.message_id == message_id)
+
+    def inject(self, fault: str, times: int = 1, *, delay: float = 0.0) -> None:
+        """Make the next ``times`` calls fail with ``fault``; then normal answers resume.
+
+        Faults (see :data:`FAULTS`): ``throttle`` (429 ``Throttling.User``), ``error`` (500
+        ``InternalError.System``), ``bad-request`` (400 ``InvalidParameter``), ``forbidden``
+        (403 ``Forbidden.Access``), ``unsuccessful`` (200 with ``Success`` false) and
+        ``slow`` (``Success`` true, after ``delay`` seconds).  Faults queue up in the order
+        injected, and apply before any check; a faulted call records nothing (not even a
+        ``slow`` one).
+
+        Example:
+            >>> from dataworks_ext import CallbackError, Verdict
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.inject("forbidden")
+            ...     try:
+            ...         local.client().deliver("m-1", "ext", Verdict.ok())
+            ...     except CallbackError as exc:
+            ...         print(exc.code, exc.status, exc.attempts)
+            Forbidden.Access 403 1
+        """
+        if fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; choose from {', '.join(FAULTS)}")
+        if isinstance(times, bool) or not isinstance(times, int) or times < 0:
+            raise ValueError(f"times must be a non-negative int, not {times!r}")
+        with self._lock:
+            self._faults.extend([(fault, float(delay))] * times)
+
+    def reset(self) -> None:
+        """Forget verdicts, pending faults, seen nonces and counters.
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.inject("error", 3)
+            ...     local.reset()
+            ...     local.calls, local.verdicts
+            (0, [])
+        """
+        with self._lock:
+            self._verdicts.clear()
+            self._faults.clear()
+            self._nonces.clear()
+            self._nonce_order.clear()
+            self._calls = 0
+
+    def client(self, **kwargs: Any) -> CallbackClient:
+        """A :class:`~dataworks_ext.CallbackClient` pointed here, with this server's keys.
+
+        Backoffs are small (``backoff_base=0.005``, ``backoff_cap=0.05``) so retries are
+        quick in tests; any keyword overrides (``max_attempts=1``, ``deadline=0.5``, ...).
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.client(max_attempts=2).max_attempts
+            2
+        """
+        settings: dict[str, Any] = {
+            "region_id": self.region_id,
+            "endpoint": self.endpoint,
+            "access_key_id": self.access_key_id,
+            "access_key_secret": self.access_key_secret,
+            "security_token": self.security_token,
+            "backoff_base": 0.005,
+            "backoff_cap": 0.05,
+        }
+        settings.update(kwargs)
+        return CallbackClient(**settings)
+
+    def env(self) -> dict[str, str]:
+        """Environment variables for :meth:`CallbackClient.from_env` / ``Extension.from_env``.
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     sorted(local.env())  # doctest: +NORMALIZE_WHITESPACE
+            ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+             'DATAWORKS_ENDPOINT', 'DATAWORKS_REGION_ID']
+        """
+        env = {
+            "DATAWORKS_ENDPOINT": self.endpoint,
+            "DATAWORKS_REGION_ID": self.region_id,
+            "ALIBABA_CLOUD_ACCESS_KEY_ID": self.access_key_id,
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": self.access_key_secret,
+        }
+        if self.security_token:
+            env["ALIBABA_CLOUD_SECURITY_TOKEN"] = self.security_token
+        return env
+
+    # ------------------------------------------------------------------ serving
+
+    def _track(self, conn: socket.socket, open_: bool) -> None:
+        with self._lock:
+            if open_:
+                self._connections.add(conn)
+            else:
+                self._connections.discard(conn)
+
+    def _serve(self, handler: _Handler) -> None:
+        request_id = str(uuid.uuid4()).upper()
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length > 0 else b""
+        with self._lock:
+            self._calls += 1
+            fault = self._faults.popleft() if self._faults else None
+        wait = self.delay + (fault[1] if fault is not None and fault[0] == "slow" else 0.0)
+        if wait > 0 and self._stopping.wait(wait):
+            handler.close_connection = True
+            return
+        if fault is not None:
+            handler.answer(*self._fault_answer(fault[0], request_id))
+            return
+        try:
+            verdict = self._check(handler, body)
+        except _Reject as reject:
+            handler.answer(
+                reject.status,
+                {
+                    "RequestId": request_id,
+                    "HostId": f"dataworks.{self.region_id}.aliyuncs.com",
+                    "Code": reject.code,
+                    "Message": reject.message,
+                },
+            )
+            return
+        with self._lock:
+            self._verdicts.append(verdict)
+        handler.answer(200, {"RequestId": request_id, "Success": True})
+
+    def _fault_answer(self, fault: str, request_id: str) -> tuple[int, dict[str, Any]]:
+        status, code, message = FAULTS[fault]
+        if fault == "slow":
+            return 200, {"RequestId": request_id, "Success": True}
+        if fault == "unsuccessful":
+            return 200, {
+                "RequestId": request_id,
+                "Success": False,
+                "ErrorCode": "Unsuccessful",
+                "ErrorMessage": "The event result was not accepted.",
+            }
+        return status, {
+            "RequestId": request_id,
+            "HostId": f"dataworks.{self.region_id}.aliyuncs.com",
+            "Code": code,
+            "Message": message,
+        }
+
+    def _check(self, handler: _Handler, body: bytes) -> RecordedVerdict:
+        headers = handler.headers
+        action = headers.get("x-acs-action")
+        if action != _ACTION:
+            raise _Reject(404, "InvalidAction.NotFound", f"Specified api is not found: {action}")
+        if headers.get("x-acs-version") != _VERSION:
+            raise _Reject(400, "InvalidVersion", "Specified parameter Version is not valid.")
+        split = urlsplit(handler.path)
+        params = dict(parse_qsl(split.query, keep_blank_values=True))
+        self._verify_signature(handler, split.path or "/", params, body)
+        content_type = headers.get("Content-Type", "")
+        if body and content_type.startswith("application/x-www-form-urlencoded"):
+            for key, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
+                params.setdefault(key, value)
+        for name in ("MessageId", "ExtensionCode", "CheckResult"):
+            if not params.get(name):
+                raise _Reject(400, f"Missing{name}", f"{name} is mandatory for this action.")
+        result = params["CheckResult"]
+        if result not in ("OK", "FAIL"):
+            raise _Reject(
+                400, "InvalidParameter", f"CheckResult must be OK or FAIL, not {result!r}."
+            )
+        tip = params.get("CheckResultTip")
+        return RecordedVerdict(params["MessageId"], params["ExtensionCode"], result, tip or None)
+
+    def _verify_signature(
+        self, handler: _Handler, path: str, params: dict[str, str], body: bytes
+    ) -> None:
+        headers = handler.headers
+        authorization = headers.get("Authorization", "")
+        algorithm, _, rest = authorization.partition(" ")
+        fields = dict(part.strip().partition("=")[::2] for part in rest.split(",") if "=" in part)
+        if algorithm != _ALGORITHM or not {"Credential", "SignedHeaders", "Signature"} <= set(
+            fields
+        ):
+            raise _Reject(
+                400, "IncompleteSignature", "The request signature does not conform to the rules."
+            )
+        if fields["Credential"] != self.access_key_id:
+            raise _Reject(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+        if self.security_token is not None and (
+            headers.get("x-acs-security-token") != self.security_token
+            or headers.get("x-acs-accesskey-id") != self.access_key_id
+        ):
+            raise _Reject(400, "InvalidSecurityToken.Mismatch", "The security token is invalid.")
+        signed = fields["SignedHeaders"].split(";")
+        if not {"host", "x-acs-action", "x-acs-version", "x-acs-date"} <= set(signed):
+            raise _Reject(
+                400, "IncompleteSignature", "The request signature does not conform to the rules."
+            )
+        canonical_headers = ""
+        for name in signed:
+            values = headers.get_all(name)
+            if values is None:
+                raise _Reject(400, "SignatureDoesNotMatch", "Specified signature is not matched.")
+            canonical_headers += f"{name}:{','.join(sorted(v.strip() for v in values))}\n"
+        query = "&".join(f"{key}={quote(params[key], safe='~')}" for key in sorted(params))
+        payload = hashlib.sha256(body).hexdigest()
+        canonical = "\n".join(
+            [handler.command, path, query, canonical_headers, ";".join(signed), payload]
+        )
+        to_sign = f"{_ALGORITHM}\n{hashlib.sha256(canonical.encode('utf-8')).hexdigest()}"
+        expected = hmac.new(
+            self.access_key_secret.encode("utf-8"), to_sign.encode("utf-8"), hashlib.sha256
+        ).hexdigest()
+        if not hmac.compare_digest(expected, fields["Signature"]):
+            raise _Reject(
+                400,
+                "SignatureDoesNotMatch",
+                "Specified signature is not matched with our calculation.",
+            )
+        self._check_freshness(headers.get("x-acs-date", ""), headers.get("x-acs-signature-nonce"))
+
+    def _check_freshness(self, date: str, nonce: str | None) -> None:
+        try:
+            stamp = datetime.strptime(date, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        except ValueError:
+            raise _Reject(
+                400, "InvalidTimeStamp.Format", "Specified time stamp is not valid."
+            ) from None
+        if abs(stamp.timestamp() - time.time()) > _CLOCK_SKEW:
+            raise _Reject(400, "InvalidTimeStamp.Expired", "Specified time stamp is expired.")
+        if not nonce:
+            raise _Reject(400, "MissingSignatureNonce", "SignatureNonce is mandatory.")
+        with self._lock:
+            if nonce in self._nonces:
+                raise _Reject(400, "SignatureNonceUsed", "Specified signature nonce was used.")
+            self._nonces.add(nonce)
+            self._nonce_order.append(nonce)
+            if len(self._nonce_order) > _NONCES_KEPT:
+                self._nonces.discard(self._nonce_order.popleft())
