@@ -30,6 +30,7 @@ from ._builders import (
     unpublish_event,
     with_payload,
 )
+from ._local import LocalDataWorks, RecordedVerdict
 from ._recording import Delivery, PrintingCallback, RecordingCallback
 
 __all__ = [
@@ -40,7 +41,9 @@ __all__ = [
     "DEFAULT_TENANT_ID",
     "REMOVE",
     "Delivery",
+    "LocalDataWorks",
     "PrintingCallback",
+    "RecordedVerdict",
     "RecordingCallback",
     "as_envelope",
     "backfill_event",
