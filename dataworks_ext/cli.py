@@ -128,11 +128,13 @@ class _Ui:
         self.style = _Style(_color_enabled(color, self.out))
         self.err_style = _Style(_color_enabled(color, self.err))
         width = None
-        if self.style.enabled:
+        isatty = getattr(self.out, "isatty", None)
+        if isatty is not None and isatty():
             import shutil
 
             width = shutil.get_terminal_size((100, 24)).columns
         self.width = width
+        """The terminal's width, or ``None`` when the output is not a terminal."""
 
     def print(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
@@ -152,20 +154,38 @@ def _text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _cut(text: str, width: int) -> str:
-    if _text_width(text) <= width:
-        return text
-    out, used = [], 0
-    for ch in text:
-        w = _text_width(ch)
-        if used + w > width - 1:
-            break
-        out.append(ch)
-        used += w
-    return "".join(out) + "…"
+def _wrap(text: str, width: int) -> list[str]:
+    """Greedy word wrap by display width; words longer than a line are broken."""
+    width = max(width, 1)
+    lines: list[str] = []
+    current, used = "", 0
+    for word in text.split():
+        size = _text_width(word)
+        if current and used + 1 + size <= width:
+            current, used = f"{current} {word}", used + 1 + size
+            continue
+        if current:
+            lines.append(current)
+        current, used = "", 0
+        while size > width:  # a long word (or CJK text without spaces)
+            piece, piece_width = "", 0
+            for ch in word:
+                if piece_width + _text_width(ch) > width:
+                    break
+                piece, piece_width = piece + ch, piece_width + _text_width(ch)
+            lines.append(piece)
+            word = word[len(piece) :]
+            size = _text_width(word)
+        current, used = word, size
+    if current or not lines:
+        lines.append(current)
+    return lines
 
 
 Cell = tuple[str, Callable[[str], str] | None]
+
+_WRAP_WITHOUT_TERMINAL = 60
+"""Width the wrapped column of a table gets when the output is not a terminal."""
 
 
 def _table(
@@ -174,30 +194,40 @@ def _table(
     style: _Style,
     *,
     width: int | None = None,
-    flexible: int = -1,
+    wrapped: int = -1,
 ) -> list[str]:
-    """Lines of an aligned table; the ``flexible`` column is cut to fit ``width``."""
+    """Lines of an aligned table; the ``wrapped`` column wraps to fit ``width`` columns.
+
+    Without a ``width`` (not a terminal) that column wraps at 60 characters.
+    """
     count = len(headers)
+    flex = wrapped % count
     widths = [_text_width(h) for h in headers]
     for row in rows:
         for i, (text, _) in enumerate(row):
             widths[i] = max(widths[i], _text_width(text))
     gap = 2
-    if width is not None:
-        flex = flexible % count
-        others = sum(w for i, w in enumerate(widths) if i != flex) + gap * (count - 1)
-        widths[flex] = max(_text_width(headers[flex]), min(widths[flex], width - others - 1))
+    others = sum(w for i, w in enumerate(widths) if i != flex) + gap * (count - 1)
+    room = _WRAP_WITHOUT_TERMINAL if width is None else width - others - 1
+    widths[flex] = max(_text_width(headers[flex]), min(widths[flex], room))
 
-    def line(cells: Sequence[Cell], last_pad: bool = False) -> str:
-        parts = []
-        for i, (text, paint) in enumerate(cells):
-            text = _cut(text, widths[i])
-            pad = " " * (widths[i] - _text_width(text)) if i < count - 1 or last_pad else ""
-            parts.append((paint(text) if paint else text) + pad)
-        return (" " * gap).join(parts).rstrip()
+    def lines_of(cells: Sequence[Cell]) -> list[str]:
+        columns = [
+            _wrap(text, widths[i]) if i == flex else [text] for i, (text, _) in enumerate(cells)
+        ]
+        out = []
+        for n in range(max(len(c) for c in columns)):
+            parts = []
+            for i, (_, paint) in enumerate(cells):
+                text = columns[i][n] if n < len(columns[i]) else ""
+                pad = " " * (widths[i] - _text_width(text)) if i < count - 1 else ""
+                parts.append((paint(text) if paint else text) + pad)
+            out.append((" " * gap).join(parts).rstrip())
+        return out
 
-    lines = [line([(h, style.bold) for h in headers])]
-    lines += [line(row) for row in rows]
+    lines = lines_of([(h, style.bold) for h in headers])
+    for row in rows:
+        lines += lines_of(row)
     return lines
 
 
@@ -419,28 +449,12 @@ def _target(endpoint: str | None, dry_run: bool) -> Iterator[_Target]:
         from .callback import CallbackClient
 
         environ = {**os.environ, "DATAWORKS_ENDPOINT": endpoint}
-        try:
-            client = CallbackClient.from_env(environ=environ)
-        except DataWorksExtError:
-            raise
-        except NotImplementedError as exc:
-            raise ConfigurationError(f"cannot deliver to {endpoint}: {exc}") from None
-        yield _Target(client, endpoint)
+        yield _Target(CallbackClient.from_env(environ=environ), endpoint)
         return
-    local_class = _local_dataworks_class()
-    with local_class() as local:
+    from .testing import LocalDataWorks
+
+    with LocalDataWorks() as local:
         yield _Target(local.client(), f"LocalDataWorks at {local.endpoint}", local)
-
-
-def _local_dataworks_class() -> Any:
-    from . import testing
-
-    local = getattr(testing, "LocalDataWorks", None)
-    if local is None:
-        raise ConfigurationError(
-            "LocalDataWorks is not available in this version; use --dry-run or --endpoint URL"
-        )
-    return local
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -482,6 +496,8 @@ def _error_dict(error: BaseException) -> dict[str, Any]:
 
 
 def _delivered_text(outcome: Outcome, target: _Target) -> str:
+    if outcome.message_id is None:
+        return "no: unreadable, and so is its id"
     if outcome.duplicate:
         return "no: already answered"
     if outcome.verdict is None:
@@ -549,7 +565,7 @@ def _cmd_demo(args: argparse.Namespace, ui: _Ui) -> int:
             rows,
             style,
             width=ui.width,
-            flexible=3,
+            wrapped=3,
         ):
             ui.print(line)
         ui.print()
@@ -948,22 +964,12 @@ def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -
                 log(f"POST {self.path}  {style.fail('400')}  {exc}")
                 self._send(400, {"error": _error_dict(exc)})
                 return
-            results: list[dict[str, Any]] = []
-            status = 200
-            for item in obj if isinstance(obj, list) else [obj]:
-                try:
-                    outcome = extension.handle_batch([item])[0]
-                except MessageError as exc:
-                    results.append(
-                        {"message_id": None, "settled": False, "error": _error_dict(exc)}
-                    )
-                    status = max(status, 400)
-                    log(f"POST {self.path}  {style.fail('unreadable')}  {exc}")
-                    continue
-                if isinstance(outcome.error, CallbackError):
-                    status = 500
-                results.append(_outcome_dict(outcome))
+            outcomes = extension.handle_batch(obj)
+            for outcome in outcomes:
                 verdict = outcome.verdict
+                if outcome.message_id is None:
+                    log(f"POST {self.path}  {style.fail('unreadable')}  {outcome.error}")
+                    continue
                 result = "-" if verdict is None else verdict.result.value
                 what = _delivered_text(outcome, target)
                 tip = f"  {verdict.tip}" if verdict is not None and verdict.tip else ""
@@ -972,6 +978,12 @@ def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -
                     f"POST {self.path}  {code} {outcome.message_id}  "
                     f"{style.verdict(result)}  delivered {what}{tip}"
                 )
+            status = 200
+            if any(isinstance(o.error, CallbackError) for o in outcomes):
+                status = 500  # EventBridge delivers the message again
+            elif any(o.message_id is None for o in outcomes):
+                status = 400  # nobody to answer
+            results = [_outcome_dict(o) for o in outcomes]
             self._send(status, {"outcomes": results})
 
     return Handler
