@@ -1,0 +1,190 @@
+"""The message builders of dataworks_ext.testing: realistic defaults, every envelope, and
+with_payload for messages an extension cannot read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from dataworks_ext import (
+    BackfillEvent,
+    BizPeriod,
+    EnvelopeKind,
+    EventMessage,
+    FieldError,
+    FreezeNodeEvent,
+    RestoreNodeEvent,
+    UnpublishNodeEvent,
+    parse_message,
+    parse_messages,
+)
+from dataworks_ext.testing import (
+    DEFAULT_NODE_IDS,
+    DEFAULT_OPERATOR,
+    DEFAULT_PROJECT_ID,
+    DEFAULT_TENANT_ID,
+    REMOVE,
+    RecordingCallback,
+    as_envelope,
+    backfill_event,
+    batch,
+    freeze_event,
+    message_for,
+    restore_event,
+    unpublish_event,
+    with_payload,
+)
+from dataworks_ext.testing.pytest_plugin import MakeExtension
+
+NODE_BUILDERS: list[tuple[Callable[..., EventMessage], type[Any], str]] = [
+    (freeze_event, FreezeNodeEvent, "dataworks:NodeChange:FreezeNode"),
+    (restore_event, RestoreNodeEvent, "dataworks:NodeChange:UnFreezeNode"),
+    (unpublish_event, UnpublishNodeEvent, "dataworks:NodeChange:UndeployNode"),
+]
+
+
+@pytest.mark.parametrize(("build", "cls", "event_type"), NODE_BUILDERS)
+def test_node_builders_have_realistic_defaults(
+    build: Callable[..., EventMessage], cls: type[Any], event_type: str
+) -> None:
+    message = build()
+    event = message.event
+    assert isinstance(event, cls)
+    assert message.event_type == event_type
+    assert message.envelope is EnvelopeKind.CLOUDEVENT
+    assert (event.operator, event.project_id, event.tenant_id) == (
+        DEFAULT_OPERATOR,
+        DEFAULT_PROJECT_ID,
+        DEFAULT_TENANT_ID,
+    )
+    assert event.node_ids == DEFAULT_NODE_IDS
+    assert message.needs_answer
+    assert message.source == "acs.dataworks"
+    assert message.time is not None and message.time.endswith("Z")
+
+
+@pytest.mark.parametrize(("build", "cls", "event_type"), NODE_BUILDERS)
+def test_every_call_is_a_new_message(
+    build: Callable[..., EventMessage], cls: type[Any], event_type: str
+) -> None:
+    first, second = build(), build()
+    assert first.message_id != second.message_id
+    assert first.extension_biz_id != second.extension_biz_id
+
+
+@pytest.mark.parametrize("envelope", ["cloudevent", "function-compute"])
+@pytest.mark.parametrize(("build", "cls", "event_type"), NODE_BUILDERS)
+def test_node_builders_round_trip_in_every_envelope(
+    build: Callable[..., EventMessage], cls: type[Any], event_type: str, envelope: str
+) -> None:
+    message = build(node_ids=[1, 2, 3], message_id="m-1", envelope=envelope, extra={"new": 1})
+    assert parse_message(message.to_json()) == message
+    assert message.event.extra == {"new": 1}
+
+
+def test_backfill_builder_ends_yesterday_by_default() -> None:
+    event = backfill_event(days=7).event
+    assert isinstance(event, BackfillEvent)
+    assert event.total_days == 7
+    assert event.last_date == dt.date.today() - dt.timedelta(days=1)
+    assert event.include_node_ids == (event.root_node_id,)
+    assert not event.use_multiple_time_periods
+
+
+def test_backfill_builder_with_several_periods() -> None:
+    april, may = dt.date(2024, 4, 1), dt.date(2024, 5, 1)
+    message = backfill_event(
+        periods=[(april, april + dt.timedelta(days=2)), BizPeriod(begin=may, end=may)],
+        include_node_ids=[5, 6],
+        exclude_node_ids=[6],
+        order="desc",
+        envelope="function-compute",
+    )
+    event = message.event
+    assert isinstance(event, BackfillEvent)
+    assert event.total_days == 4
+    assert event.use_multiple_time_periods
+    assert event.node_ids == (DEFAULT_NODE_IDS[0], 5, 6)
+    assert event.order.value == "desc"
+    wire = message.to_dict()["messageBody"]
+    assert json.loads(wire["multipleTimePeriods"]) == [
+        {"bizBeginTime": "2024-04-01", "bizEndTime": "2024-04-03"},
+        {"bizBeginTime": "2024-05-01", "bizEndTime": "2024-05-01"},
+    ]
+    assert parse_message(message.to_json()) == message
+
+
+def test_backfill_builder_refuses_zero_days() -> None:
+    with pytest.raises(ValueError, match="days must be at least 1"):
+        backfill_event(days=0)
+
+
+def test_message_for_stamps_the_given_time() -> None:
+    event = freeze_event().event
+    when = dt.datetime(2024, 4, 1, 8, 30, 15, 123456, tzinfo=dt.timezone.utc)
+    assert isinstance(event, FreezeNodeEvent)
+    message = message_for(event, message_id="m-1", time=when, region="cn-beijing")
+    wire = message.to_dict()
+    assert (wire["time"], wire["aliyunregionid"]) == ("2024-04-01T08:30:15.123Z", "cn-beijing")
+    assert wire["subject"] == f"acs.dataworks:cn-beijing:{DEFAULT_OPERATOR}:{DEFAULT_PROJECT_ID}"
+
+
+def test_as_envelope_keeps_the_id_and_the_event() -> None:
+    message = unpublish_event(message_id="m-1")
+    moved = as_envelope(message, "function-compute")
+    assert moved.envelope is EnvelopeKind.FUNCTION_COMPUTE
+    assert (moved.message_id, moved.event) == ("m-1", message.event)
+    assert moved.to_dict()["eventType"] == "undeploy-node"
+
+
+def test_batch_is_a_json_array_in_order() -> None:
+    messages = [freeze_event(), backfill_event(), restore_event(envelope="function-compute")]
+    body = batch(*messages)
+    assert isinstance(body, bytes)
+    assert parse_messages(body) == messages
+
+
+# ---------------------------------------------------------------------------- with_payload
+
+
+@pytest.mark.parametrize(
+    ("envelope", "key"), [("cloudevent", "data"), ("function-compute", "messageBody")]
+)
+def test_with_payload_sets_and_removes_payload_fields(envelope: str, key: str) -> None:
+    message = freeze_event(message_id="m-1", envelope=envelope)
+    wire = with_payload(message, nodeIds="1,2", tenantId=REMOVE, brandNew=True)
+    assert wire[key]["nodeIds"] == "1,2"
+    assert "tenantId" not in wire[key]
+    assert wire[key]["brandNew"] is True
+    assert message.to_dict()[key]["nodeIds"] == list(DEFAULT_NODE_IDS)  # the message is intact
+    with pytest.raises(FieldError) as caught:
+        parse_message(wire)
+    assert (caught.value.message_id, caught.value.field) == ("m-1", f"{key}.tenantId")
+
+
+def test_with_payload_without_changes_is_the_wire_form() -> None:
+    message = backfill_event()
+    assert with_payload(message) == message.to_dict()
+    assert parse_message(with_payload(message, newField={"a": 1})).event.extra == {
+        "newField": {"a": 1}
+    }
+
+
+def test_remove_is_one_named_value() -> None:
+    assert repr(REMOVE) == "REMOVE"
+    assert type(REMOVE)() is REMOVE
+
+
+def test_an_extension_fails_a_message_built_broken(
+    make_extension: MakeExtension, recording_callback: RecordingCallback
+) -> None:
+    broken = with_payload(restore_event(message_id="m-1"), projectId="workspace-7")
+    outcome = make_extension().handle(json.dumps(broken))
+    assert isinstance(outcome.error, FieldError)
+    verdict = recording_callback.verdicts["m-1"]
+    assert not verdict.passed
+    assert verdict.tip is not None and "data.projectId" in verdict.tip
