@@ -1,0 +1,100 @@
+"""Ready-made checks: protected nodes, change-freeze windows, backfill limits, operator lists,
+workspaces, and combinators to build your own out of them.
+
+Every rule is a plain callable taking the event, so it registers with the decorators of a
+:class:`~dataworks_ext.Registry` (``reg.on_freeze(ProtectedNodes([...]))``) and mypy checks
+that it accepts that event.  Every rule is configurable from code or from a mapping
+(``from_dict``), and :func:`from_config` builds a whole registry from one mapping.  Tips name
+what was refused and why.  Time is always time-zone aware.
+
+This subpackage is imported only by those who use it; ``import dataworks_ext`` does not.
+
+Example:
+    >>> from dataworks_ext import Extension, Registry
+    >>> from dataworks_ext.policies import BackfillLimits, ProtectedNodes
+    >>> from dataworks_ext.testing import backfill_event, freeze_event
+    >>> reg = Registry()
+    >>> protected = ProtectedNodes([700005966962])
+    >>> _ = reg.on_freeze(protected), reg.on_unpublish(protected)
+    >>> _ = reg.on_backfill(BackfillLimits(max_days=31, max_nodes=500))
+    >>> extension = Extension("my-extension", registry=reg)
+    >>> extension.handle(freeze_event(node_ids=[700005966962])).verdict.tip
+    'Freezing nodes is not allowed: protected nodes 700005966962'
+    >>> extension.handle(backfill_event(days=31)).verdict.passed
+    True
+"""
+
+from __future__ import annotations
+
+from ._combinators import AllOf, AnyOf, Not, When, all_of, any_of, not_, when
+from ._common import (
+    ALL_OPERATIONS,
+    EVENT_FOR_OPERATION,
+    Operation,
+    check_name,
+    operation_of,
+    operations_of,
+    to_verdict,
+)
+from ._config import RULE_TYPES, Rule, from_config, register, rule_from_config
+from ._rules import (
+    BackfillLimits,
+    InWorkspace,
+    InWorkspaces,
+    OperatorAllowlist,
+    OperatorDenylist,
+    ProtectedNodes,
+)
+from ._windows import (
+    ChangeFreezeWindow,
+    Clock,
+    Daily,
+    Monthly,
+    Occurrence,
+    TimeRange,
+    Weekly,
+    Window,
+    require_aware,
+    system_clock,
+    window_from_dict,
+)
+
+__all__ = [
+    "ALL_OPERATIONS",
+    "EVENT_FOR_OPERATION",
+    "RULE_TYPES",
+    "AllOf",
+    "AnyOf",
+    "BackfillLimits",
+    "ChangeFreezeWindow",
+    "Clock",
+    "Daily",
+    "InWorkspace",
+    "InWorkspaces",
+    "Monthly",
+    "Not",
+    "Occurrence",
+    "Operation",
+    "OperatorAllowlist",
+    "OperatorDenylist",
+    "ProtectedNodes",
+    "Rule",
+    "TimeRange",
+    "Weekly",
+    "When",
+    "Window",
+    "all_of",
+    "any_of",
+    "check_name",
+    "from_config",
+    "not_",
+    "operation_of",
+    "operations_of",
+    "register",
+    "require_aware",
+    "rule_from_config",
+    "system_clock",
+    "to_verdict",
+    "when",
+    "window_from_dict",
+]

@@ -1,0 +1,215 @@
+"""Building rules and whole registries from plain mappings (JSON, YAML, TOML, your own)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from ..errors import ConfigurationError
+from ..registry import Registry
+from ..verdicts import Verdict
+from ._combinators import AllOf, AnyOf, Not, When
+from ._common import (
+    ALL_OPERATIONS,
+    EVENT_FOR_OPERATION,
+    Operation,
+    Reader,
+    config_error,
+    describe,
+    normalize_type,
+    operation_set,
+    operations_of,
+    sorted_operations,
+    under,
+)
+from ._rules import (
+    BackfillLimits,
+    InWorkspaces,
+    OperatorAllowlist,
+    OperatorDenylist,
+    ProtectedNodes,
+)
+from ._windows import ChangeFreezeWindow, Clock, time_zone
+
+__all__ = ["RULE_TYPES", "Rule", "from_config", "register", "rule_from_config"]
+
+Rule = Callable[[Any], Verdict]
+"""A ready-made rule or combination: a check taking the event and returning a Verdict."""
+
+RULE_TYPES: Mapping[str, Any] = {
+    "protected_nodes": ProtectedNodes,
+    "change_freeze_window": ChangeFreezeWindow,
+    "backfill_limits": BackfillLimits,
+    "operator_allowlist": OperatorAllowlist,
+    "operator_denylist": OperatorDenylist,
+    "in_workspaces": InWorkspaces,
+    "all_of": AllOf,
+    "any_of": AnyOf,
+    "not": Not,
+    "when": When,
+}
+"""The ``type`` of each rule mapping, and the class that reads it (its ``from_dict``)."""
+
+_NODE_OPERATIONS: frozenset[Operation] = frozenset({"freeze", "unpublish", "backfill"})
+_ENTRY_KEYS = ("on", "name")
+
+
+def _supported(rule: object) -> frozenset[Operation]:
+    """The operations whose events a rule can take (what its ``__call__`` is typed for)."""
+    if isinstance(rule, ProtectedNodes):
+        return _NODE_OPERATIONS
+    if isinstance(rule, BackfillLimits):
+        return frozenset({"backfill"})
+    if isinstance(rule, (AllOf, AnyOf)):
+        return frozenset(ALL_OPERATIONS).intersection(*(_supported(r) for r in rule.rules))
+    if isinstance(rule, When):
+        return _supported(rule.condition) & _supported(rule.rule)
+    if isinstance(rule, (Not, InWorkspaces)):
+        return _supported(rule.rule)
+    return ALL_OPERATIONS
+
+
+def rule_from_config(
+    config: Mapping[str, Any],
+    *,
+    timezone: str | _dt.tzinfo | None = None,
+    clock: Clock | None = None,
+) -> Rule:
+    """Build one rule from a mapping whose ``type`` names it (see :data:`RULE_TYPES`).
+
+    ``timezone`` is the default time zone of windows that name none; ``clock`` goes to every
+    :class:`~dataworks_ext.policies.ChangeFreezeWindow`.
+
+    Example:
+        >>> from dataworks_ext.policies import rule_from_config
+        >>> rule_from_config({"type": "in_workspaces", "project_ids": [23393],
+        ...                   "rule": {"type": "protected_nodes", "node_ids": [700005966962]}})
+        InWorkspaces([23393], ProtectedNodes([700005966962]))
+    """
+    if not isinstance(config, Mapping):
+        raise ConfigurationError(
+            f"a rule must be a mapping with a 'type', got {type(config).__name__}"
+        )
+    if "type" not in config:
+        raise config_error("type", f"missing: one of {', '.join(RULE_TYPES)}")
+    cls = RULE_TYPES.get(normalize_type(config["type"]))
+    if cls is None:
+        import difflib
+
+        close = difflib.get_close_matches(normalize_type(config["type"]), RULE_TYPES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise config_error(
+            "type",
+            f"unknown rule type {describe(config['type'])}{hint} (known: {', '.join(RULE_TYPES)})",
+        )
+    rule: Rule = cls.from_dict(config, timezone=timezone, clock=clock)
+    return rule
+
+
+def register(
+    registry: Registry,
+    rule: Callable[[Any], Any],
+    *,
+    on: Iterable[Operation] | Operation | None = None,
+    name: str | None = None,
+) -> Registry:
+    """Register a rule for several operations at once; returns the registry.
+
+    ``on`` defaults to the rule's ``operations`` (:class:`ProtectedNodes`: freeze and
+    unpublish; :class:`BackfillLimits`: backfill; the others: all four).  Unlike the
+    decorators, this is not type-checked per event, but a built-in rule given an operation
+    whose events it cannot take raises :class:`~dataworks_ext.ConfigurationError`.
+
+    Example:
+        >>> from dataworks_ext import Registry
+        >>> from dataworks_ext.policies import ProtectedNodes, register
+        >>> reg = register(Registry(), ProtectedNodes([700005966962]),
+        ...                on=["freeze", "unpublish", "backfill"], name="protected-nodes")
+        >>> reg
+        Registry(FreezeNodeEvent=1, UnpublishNodeEvent=1, BackfillEvent=1)
+    """
+    if not isinstance(registry, Registry):
+        raise config_error("registry", f"must be a Registry, got {type(registry).__name__}")
+    if not callable(rule):
+        raise config_error("rule", f"must be a check (a callable), got {type(rule).__name__}")
+    operations = operations_of(rule) if on is None else operation_set(on, "on")
+    refused = operations - _supported(rule)
+    if refused:
+        what = ", ".join(sorted_operations(refused))
+        raise config_error("on", f"{type(rule).__name__} cannot check {what} events")
+    for operation in sorted_operations(operations):
+        registry.add(EVENT_FOR_OPERATION[operation], rule, name=name)
+    return registry
+
+
+def from_config(
+    config: Mapping[str, Any],
+    *,
+    registry: Registry | None = None,
+    clock: Clock | None = None,
+) -> Registry:
+    """Build a :class:`~dataworks_ext.Registry` from one mapping of rules.
+
+    The mapping has ``rules``, a list of rule mappings, and optionally ``timezone``, the
+    default time zone of windows.  Each rule mapping has a ``type`` (see
+    :data:`RULE_TYPES`), the keys of that rule's ``from_dict``, and optionally ``on`` (the
+    operations to register it for, else the rule's default) and ``name`` (the check's name in
+    logs, else its type).  Mistakes raise :class:`~dataworks_ext.ConfigurationError` naming
+    the key, such as ``rules[1].max_days``.
+
+    Args:
+        config: The mapping, as loaded from your JSON, YAML or TOML.
+        registry: Register into this registry instead of a new one.
+        clock: The clock of every change-freeze window (for tests).
+
+    Example:
+        >>> from dataworks_ext.policies import from_config
+        >>> reg = from_config({
+        ...     "timezone": "Asia/Shanghai",
+        ...     "rules": [
+        ...         {"type": "protected_nodes", "node_ids": [700005966962],
+        ...          "on": ["freeze", "unpublish", "backfill"]},
+        ...         {"type": "backfill_limits", "max_days": 31, "max_nodes": 500},
+        ...         {"type": "change_freeze_window", "windows": [{"type": "month_end"}],
+        ...          "on": ["freeze", "restore", "unpublish"]},
+        ...     ],
+        ... })
+        >>> reg
+        Registry(FreezeNodeEvent=2, RestoreNodeEvent=1, UnpublishNodeEvent=2, BackfillEvent=2)
+        >>> from_config({"rules": [{"type": "backfill_limits", "max_days": 0}]})
+        Traceback (most recent call last):
+        ...
+        dataworks_ext.errors.ConfigurationError: rules[0].max_days: must be a whole number of at least 1, or None; got 0
+    """  # noqa: E501
+    reader = Reader(config, "policies", ("timezone", "rules"))
+    zone = reader.optional("timezone")
+    if zone is not None:
+        zone = time_zone(zone, "timezone")
+    entries = reader.required("rules")
+    if isinstance(entries, (str, Mapping)) or not isinstance(entries, Iterable):
+        raise config_error("rules", f"must be a list of rules, got {describe(entries)}")
+    target = Registry() if registry is None else registry
+    staged = Registry()  # a mistake in rules[3] must not leave rules[0:3] registered
+    for index, entry in enumerate(entries):
+        with under(f"rules[{index}]"):
+            _register_entry(staged, entry, zone, clock)
+    target.include(staged)
+    return target
+
+
+def _register_entry(
+    registry: Registry, entry: object, zone: _dt.tzinfo | None, clock: Clock | None
+) -> None:
+    if not isinstance(entry, Mapping):
+        raise ConfigurationError(
+            f"a rule must be a mapping with a 'type', got {type(entry).__name__}"
+        )
+    body = {key: value for key, value in entry.items() if key not in _ENTRY_KEYS}
+    rule = rule_from_config(body, timezone=zone, clock=clock)
+    name = entry.get("name")
+    if name is None:
+        name = normalize_type(entry["type"])
+    elif not isinstance(name, str) or not name.strip():
+        raise config_error("name", f"must be a non-empty string, got {describe(name)}")
+    register(registry, rule, on=entry.get("on"), name=name)

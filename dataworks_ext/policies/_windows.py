@@ -1,0 +1,823 @@
+"""Change-freeze windows: explicit ranges and recurring ones, and the rule that enforces them.
+
+Every instant is time-zone aware.  Recurring windows are defined in wall-clock time of their
+own time zone (an IANA name such as ``Asia/Shanghai``) and compared as instants, so daylight
+saving time changes neither their meaning nor the comparison.  A window contains its start and
+not its end: ``[start, end)``.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime as _dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+
+from ..errors import ConfigurationError
+from ..events import BackfillEvent, FreezeNodeEvent, RestoreNodeEvent, UnpublishNodeEvent
+from ..verdicts import Verdict
+from ._common import (
+    ALL_OPERATIONS,
+    Operation,
+    Reader,
+    Template,
+    action_values,
+    config_error,
+    describe,
+    normalize_type,
+    under,
+)
+
+__all__ = [
+    "ChangeFreezeWindow",
+    "Clock",
+    "Daily",
+    "Monthly",
+    "Occurrence",
+    "TimeRange",
+    "Weekly",
+    "Window",
+    "require_aware",
+    "system_clock",
+    "window_from_dict",
+]
+
+Clock = Callable[[], _dt.datetime]
+"""A function returning the current time as an aware datetime (inject one in tests)."""
+
+_UTC = _dt.timezone.utc
+_TICK = _dt.timedelta(microseconds=1)
+_MAX_CHAIN = 400  # occurrences joined into one (a fully selected month never ends otherwise)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_NUMBER = {
+    **{d: i for i, d in enumerate(_WEEKDAYS)},
+    **{d[:3]: i for i, d in enumerate(_WEEKDAYS)},
+}
+_NAIVE_HINT = "give it a time zone, e.g. datetime(2024, 4, 30, tzinfo=ZoneInfo('Asia/Shanghai'))"
+
+
+def system_clock() -> _dt.datetime:
+    """The current time in UTC: the clock every rule uses unless given another.
+
+    Example:
+        >>> from dataworks_ext.policies import system_clock
+        >>> system_clock().utcoffset()
+        datetime.timedelta(0)
+    """
+    return _dt.datetime.now(_UTC)
+
+
+def require_aware(value: object, key: str) -> _dt.datetime:
+    """``value`` if it is an aware datetime; else :class:`~dataworks_ext.ConfigurationError`.
+
+    Example:
+        >>> import datetime
+        >>> from dataworks_ext.policies import require_aware
+        >>> require_aware(datetime.datetime(2024, 4, 30, 12), "start")
+        Traceback (most recent call last):
+        ...
+        dataworks_ext.errors.ConfigurationError: start: is a naive datetime (2024-04-30T12:00:00); give it a time zone, e.g. datetime(2024, 4, 30, tzinfo=ZoneInfo('Asia/Shanghai'))
+    """  # noqa: E501
+    if not isinstance(value, _dt.datetime):
+        raise config_error(key, f"must be a datetime, got {describe(value)}")
+    if value.utcoffset() is None:
+        raise config_error(key, f"is a naive datetime ({value.isoformat()}); {_NAIVE_HINT}")
+    return value
+
+
+def time_zone(value: object, key: str) -> _dt.tzinfo:
+    """A tzinfo from a tzinfo or an IANA name."""
+    if isinstance(value, _dt.tzinfo):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    raise config_error(
+        key, f"must be a time zone such as 'Asia/Shanghai' (an IANA name), got {describe(value)}"
+    )
+
+
+def zone_label(tz: _dt.tzinfo | None) -> str:
+    """``Asia/Shanghai`` for a ZoneInfo, ``UTC+08:00`` for a fixed offset."""
+    key = getattr(tz, "key", None)
+    return str(key) if key else str(tz)
+
+
+def format_instant(moment: _dt.datetime) -> str:
+    """``2024-05-01 00:00 Asia/Shanghai``: how tips show an instant."""
+    shape = "%Y-%m-%d %H:%M:%S" if moment.second or moment.microsecond else "%Y-%m-%d %H:%M"
+    return f"{moment.strftime(shape)} {zone_label(moment.tzinfo)}"
+
+
+def _datetime(value: object, key: str) -> _dt.datetime:
+    if isinstance(value, str):
+        text = value.strip()
+        if text[-1:] in ("Z", "z"):
+            text = text[:-1] + "+00:00"
+        try:
+            value = _dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise config_error(
+                key, f"must be an ISO 8601 date-time with offset, got {describe(value)}"
+            ) from None
+    return require_aware(value, key)
+
+
+def _time_of_day(value: object, key: str) -> _dt.time:
+    if isinstance(value, str):
+        text = value.strip()
+        if text in ("24:00", "24:00:00"):
+            return _dt.time(0)
+        try:
+            value = _dt.time.fromisoformat(text)
+        except ValueError:
+            raise config_error(
+                key, f"must be a time of day (HH:MM), got {describe(value)}"
+            ) from None
+    if not isinstance(value, _dt.time):
+        raise config_error(key, f"must be a time of day (HH:MM), got {describe(value)}")
+    if value.tzinfo is not None:
+        raise config_error(key, "is a wall-clock time: give the time zone as 'timezone' instead")
+    return value
+
+
+def _weekday(value: object, key: str) -> int:
+    name = value.strip().lower() if isinstance(value, str) else None
+    if name not in _DAY_NUMBER:
+        raise config_error(key, f"must be a day of the week (mon ... sun), got {describe(value)}")
+    return _DAY_NUMBER[name]
+
+
+def _weekly_point(value: object, key: str) -> tuple[int, _dt.time]:
+    if not isinstance(value, str) or not value.split():
+        raise config_error(
+            key, f"must be a day and time such as 'sat 00:00', got {describe(value)}"
+        )
+    day, *rest = value.split()
+    if len(rest) > 1:
+        raise config_error(
+            key, f"must be a day and time such as 'sat 00:00', got {describe(value)}"
+        )
+    return _weekday(day, key), _time_of_day(rest[0], key) if rest else _dt.time(0)
+
+
+def _name(value: object, key: str = "name") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise config_error(key, f"must be a non-empty string, got {describe(value)}")
+    return value.strip()
+
+
+def _at(day: _dt.date, at: _dt.time, tz: _dt.tzinfo) -> _dt.datetime:
+    """The instant of a wall-clock time, in UTC."""
+    return _dt.datetime.combine(day, at, tzinfo=tz).astimezone(_UTC)
+
+
+@attrs.frozen
+class Occurrence:
+    """One stretch of time a window is in effect: from ``start`` (inside) to ``end`` (outside).
+
+    ``start`` and ``end`` are aware datetimes in the window's time zone.
+
+    Example:
+        >>> import datetime
+        >>> from dataworks_ext.policies import Monthly
+        >>> now = datetime.datetime(2024, 4, 30, 15, 0, tzinfo=datetime.timezone.utc)
+        >>> occurrence = Monthly.month_end(timezone="Asia/Shanghai").active(now)
+        >>> print(occurrence.name, occurrence.end)
+        the month-end close 2024-05-01 00:00:00+08:00
+    """
+
+    name: str
+    """The window's name."""
+    start: _dt.datetime
+    """The first instant of the occurrence."""
+    end: _dt.datetime
+    """The first instant after it."""
+
+
+class Window(abc.ABC):
+    """A named stretch of time, one-off or recurring.  Subclass it for your own calendar.
+
+    A subclass sets :attr:`name` and :attr:`timezone` and implements :meth:`_find`.  Touching
+    occurrences are joined: a window on the last two days of each month is one occurrence of
+    two days, and on its first day it ends when the second day does.
+
+    Example:
+        >>> import datetime
+        >>> from dataworks_ext.policies import Weekly
+        >>> weekend = Weekly.weekends(timezone="Asia/Shanghai")
+        >>> saturday = datetime.datetime(2024, 4, 27, 9, 30, tzinfo=weekend.timezone)
+        >>> saturday in weekend, saturday + datetime.timedelta(days=2) in weekend
+        (True, False)
+    """
+
+    name: str
+    """The name tips use: "month-end close", "weekend", "year-end release freeze"."""
+    timezone: _dt.tzinfo
+    """The time zone the window is defined in, and in which tips show its end."""
+
+    @abc.abstractmethod
+    def _find(self, now: _dt.datetime) -> tuple[_dt.datetime, _dt.datetime] | None:
+        """The ``[start, end)`` occurrence (UTC instants) containing ``now`` (UTC), if any."""
+
+    def active(self, now: _dt.datetime) -> Occurrence | None:
+        """The occurrence in effect at ``now`` (an aware datetime), or ``None``.
+
+        Example:
+            >>> import datetime
+            >>> from dataworks_ext.policies import Daily
+            >>> nightly = Daily("22:00", "06:00", timezone="Asia/Shanghai", name="nightly batch")
+            >>> late = datetime.datetime(2024, 4, 30, 23, 0, tzinfo=nightly.timezone)
+            >>> nightly.active(late).end.isoformat()
+            '2024-05-01T06:00:00+08:00'
+        """
+        moment = require_aware(now, "now").astimezone(_UTC)
+        found = self._find(moment)
+        if found is None:
+            return None
+        start, end = found
+        for _ in range(_MAX_CHAIN):  # join touching or overlapping occurrences
+            after = self._find(end)
+            if after is None or after[1] <= end:
+                break
+            end = after[1]
+        for _ in range(_MAX_CHAIN):
+            before = self._find(start - _TICK)
+            if before is None or before[0] >= start:
+                break
+            start = before[0]
+        return Occurrence(self.name, start.astimezone(self.timezone), end.astimezone(self.timezone))
+
+    def __contains__(self, now: object) -> bool:
+        if not isinstance(now, _dt.datetime):
+            return False
+        return self.active(now) is not None
+
+
+class TimeRange(Window):
+    """A one-off window between two aware instants: ``start`` inside, ``end`` outside.
+
+    Args:
+        start: The first instant of the window (aware).
+        end: The first instant after it (aware, later than ``start``); tips show it in its own
+            time zone.
+        name: What tips call the window.
+
+    Example:
+        >>> import datetime
+        >>> from zoneinfo import ZoneInfo
+        >>> from dataworks_ext.policies import TimeRange
+        >>> shanghai = ZoneInfo("Asia/Shanghai")
+        >>> freeze = TimeRange(datetime.datetime(2024, 12, 20, tzinfo=shanghai),
+        ...                    datetime.datetime(2025, 1, 3, tzinfo=shanghai),
+        ...                    name="year-end release freeze")
+        >>> datetime.datetime(2024, 12, 20, tzinfo=shanghai) in freeze
+        True
+        >>> datetime.datetime(2025, 1, 3, tzinfo=shanghai) in freeze
+        False
+    """
+
+    kind: ClassVar[str] = "range"
+
+    def __init__(self, start: _dt.datetime, end: _dt.datetime, *, name: str) -> None:
+        self.start = require_aware(start, "start")
+        self.end = require_aware(end, "end")
+        if self.end <= self.start:
+            raise config_error("end", f"must be later than start ({self.start.isoformat()})")
+        self.name = _name(name)
+        tz = self.end.tzinfo
+        assert tz is not None
+        self.timezone = tz
+
+    def __repr__(self) -> str:
+        return (
+            f"TimeRange({self.start.isoformat()!r}, {self.end.isoformat()!r}, name={self.name!r})"
+        )
+
+    def _find(self, now: _dt.datetime) -> tuple[_dt.datetime, _dt.datetime] | None:
+        if self.start <= now < self.end:
+            return self.start.astimezone(_UTC), self.end.astimezone(_UTC)
+        return None
+
+    def active(self, now: _dt.datetime) -> Occurrence | None:
+        """The window itself while ``now`` is inside it, else ``None``.
+
+        Example:
+            >>> import datetime
+            >>> from dataworks_ext.policies import TimeRange
+            >>> utc = datetime.timezone.utc
+            >>> window = TimeRange(datetime.datetime(2024, 1, 1, tzinfo=utc),
+            ...                    datetime.datetime(2024, 1, 2, tzinfo=utc), name="new year")
+            >>> window.active(datetime.datetime(2024, 1, 1, 12, tzinfo=utc)).name
+            'new year'
+        """
+        moment = require_aware(now, "now")
+        if self.start <= moment < self.end:
+            return Occurrence(self.name, self.start, self.end)
+        return None
+
+    @classmethod
+    def from_dict(
+        cls, config: Mapping[str, Any], *, timezone: str | _dt.tzinfo | None = None
+    ) -> TimeRange:
+        """Build from ``{"start": ..., "end": ..., "name": ...}``; ISO 8601 with an offset.
+
+        ``timezone`` is accepted for uniformity and not used: a range's instants carry their
+        own offsets, and one without is refused.
+
+        Example:
+            >>> from dataworks_ext.policies import TimeRange
+            >>> TimeRange.from_dict({"name": "release freeze",
+            ...                      "start": "2024-12-20T00:00:00+08:00",
+            ...                      "end": "2025-01-03T00:00:00+08:00"}).end.isoformat()
+            '2025-01-03T00:00:00+08:00'
+        """
+        reader = Reader(config, cls.kind, ("name", "start", "end", "timezone"))
+        return cls(
+            _datetime(reader.required("start"), "start"),
+            _datetime(reader.required("end"), "end"),
+            name=reader.required("name"),
+        )
+
+
+class Daily(Window):
+    """A window at the same wall-clock hours every day, or on the given days of the week.
+
+    When ``end`` is not after ``start`` the window runs past midnight into the next day.
+
+    Args:
+        start: Wall-clock time it begins (``"22:00"`` or a :class:`datetime.time`).
+        end: Wall-clock time it ends (``"24:00"`` is midnight).
+        timezone: The time zone of those wall-clock times (IANA name or tzinfo).
+        name: What tips call the window.
+        days: The days of the week on which it begins (``["mon", "tue"]``); every day if
+            omitted.
+
+    Example:
+        >>> import datetime
+        >>> from dataworks_ext.policies import Daily
+        >>> batch = Daily("22:00", "06:00", timezone="Asia/Shanghai", name="nightly batch",
+        ...               days=["mon", "tue", "wed", "thu", "fri"])
+        >>> friday_night = datetime.datetime(2024, 4, 26, 23, 30, tzinfo=batch.timezone)
+        >>> saturday_night = datetime.datetime(2024, 4, 27, 23, 30, tzinfo=batch.timezone)
+        >>> friday_night in batch, saturday_night in batch
+        (True, False)
+    """
+
+    kind: ClassVar[str] = "daily"
+
+    def __init__(
+        self,
+        start: _dt.time | str,
+        end: _dt.time | str,
+        *,
+        timezone: str | _dt.tzinfo,
+        name: str,
+        days: Iterable[str] | None = None,
+    ) -> None:
+        self.start = _time_of_day(start, "start")
+        self.end = _time_of_day(end, "end")
+        if self.start == self.end:
+            raise config_error(
+                "end", "equals start: a daily window must be shorter than a day (use Weekly)"
+            )
+        self.timezone = time_zone(timezone, "timezone")
+        self.name = _name(name)
+        if days is None:
+            self.days: frozenset[int] = frozenset(range(7))
+        else:
+            if isinstance(days, str) or not isinstance(days, Iterable):
+                raise config_error("days", f"must be a list of days, got {describe(days)}")
+            self.days = frozenset(_weekday(d, f"days[{i}]") for i, d in enumerate(days))
+            if not self.days:
+                raise config_error("days", "must name at least one day, or be left out")
+
+    def __repr__(self) -> str:
+        days = ""
+        if len(self.days) < 7:
+            days = f", days={[_WEEKDAYS[d][:3] for d in sorted(self.days)]!r}"
+        return (
+            f"Daily({self.start.isoformat('minutes')!r}, {self.end.isoformat('minutes')!r}, "
+            f"timezone={zone_label(self.timezone)!r}, name={self.name!r}{days})"
+        )
+
+    def _find(self, now: _dt.datetime) -> tuple[_dt.datetime, _dt.datetime] | None:
+        today = now.astimezone(self.timezone).date()
+        overnight = 1 if self.end <= self.start else 0
+        for offset in (-1, 0, 1):
+            day = today + _dt.timedelta(days=offset)
+            if day.weekday() not in self.days:
+                continue
+            start = _at(day, self.start, self.timezone)
+            end = _at(day + _dt.timedelta(days=overnight), self.end, self.timezone)
+            if start <= now < end:
+                return start, end
+        return None
+
+    @classmethod
+    def from_dict(
+        cls, config: Mapping[str, Any], *, timezone: str | _dt.tzinfo | None = None
+    ) -> Daily:
+        """Build from ``{"start": "22:00", "end": "06:00", "name": ..., "timezone": ...}``.
+
+        ``timezone`` is the default when the mapping has none.
+
+        Example:
+            >>> from dataworks_ext.policies import Daily
+            >>> Daily.from_dict({"start": "22:00", "end": "06:00", "name": "nightly batch"},
+            ...                 timezone="Asia/Shanghai")
+            Daily('22:00', '06:00', timezone='Asia/Shanghai', name='nightly batch')
+        """
+        reader = Reader(config, cls.kind, ("name", "start", "end", "timezone", "days"))
+        return cls(
+            reader.required("start"),
+            reader.required("end"),
+            timezone=_zone_from(reader, timezone),
+            name=reader.required("name"),
+            days=reader.optional("days"),
+        )
+
+
+class Weekly(Window):
+    """A window that recurs every week, from a day and time to a day and time.
+
+    Args:
+        start: Day and wall-clock time it begins: ``"fri 18:00"``, ``"sat"`` (midnight).
+        end: Day and time it ends: ``"mon 08:00"``; it may wrap past Sunday.
+        timezone: The time zone of those wall-clock times (IANA name or tzinfo).
+        name: What tips call the window.
+
+    Example:
+        >>> import datetime
+        >>> from dataworks_ext.policies import Weekly
+        >>> weekend = Weekly("fri 18:00", "mon 08:00", timezone="Asia/Shanghai",
+        ...                  name="weekend change freeze")
+        >>> friday = datetime.datetime(2024, 4, 26, 19, 0, tzinfo=weekend.timezone)
+        >>> weekend.active(friday).end.isoformat()
+        '2024-04-29T08:00:00+08:00'
+    """
+
+    kind: ClassVar[str] = "weekly"
+
+    def __init__(self, start: str, end: str, *, timezone: str | _dt.tzinfo, name: str) -> None:
+        self.start_day, self.start_time = _weekly_point(start, "start")
+        self.end_day, self.end_time = _weekly_point(end, "end")
+        if (self.start_day, self.start_time) == (self.end_day, self.end_time):
+            raise config_error("end", "equals start: the window would never end")
+        self.timezone = time_zone(timezone, "timezone")
+        self.name = _name(name)
+        span = (self.end_day - self.start_day) % 7
+        if span == 0 and self.end_time <= self.start_time:
+            span = 7
+        self._span_days = span
+
+    @classmethod
+    def weekends(cls, *, timezone: str | _dt.tzinfo, name: str = "the weekend") -> Weekly:
+        """Saturday 00:00 to Monday 00:00.
+
+        Example:
+            >>> from dataworks_ext.policies import Weekly
+            >>> Weekly.weekends(timezone="Europe/Berlin")
+            Weekly('sat 00:00', 'mon 00:00', timezone='Europe/Berlin', name='the weekend')
+        """
+        return cls("sat 00:00", "mon 00:00", timezone=timezone, name=name)
+
+    def __repr__(self) -> str:
+        start = f"{_WEEKDAYS[self.start_day][:3]} {self.start_time.isoformat('minutes')}"
+        end = f"{_WEEKDAYS[self.end_day][:3]} {self.end_time.isoformat('minutes')}"
+        return (
+            f"Weekly({start!r}, {end!r}, timezone={zone_label(self.timezone)!r}, "
+            f"name={self.name!r})"
+        )
+
+    def _find(self, now: _dt.datetime) -> tuple[_dt.datetime, _dt.datetime] | None:
+        today = now.astimezone(self.timezone).date()
+        latest = today - _dt.timedelta(days=(today.weekday() - self.start_day) % 7)
+        for weeks in (-1, 0, 1):
+            day = latest - _dt.timedelta(weeks=weeks)
+            start = _at(day, self.start_time, self.timezone)
+            end = _at(day + _dt.timedelta(days=self._span_days), self.end_time, self.timezone)
+            if start <= now < end:
+                return start, end
+        return None
+
+    @classmethod
+    def from_dict(
+        cls, config: Mapping[str, Any], *, timezone: str | _dt.tzinfo | None = None
+    ) -> Weekly:
+        """Build from ``{"start": "fri 18:00", "end": "mon 08:00", "name": ..., ...}``.
+
+        Example:
+            >>> from dataworks_ext.policies import Weekly
+            >>> Weekly.from_dict({"start": "sat", "end": "mon", "name": "weekend",
+            ...                   "timezone": "Asia/Shanghai"})
+            Weekly('sat 00:00', 'mon 00:00', timezone='Asia/Shanghai', name='weekend')
+        """
+        reader = Reader(config, cls.kind, ("name", "start", "end", "timezone"))
+        return cls(
+            reader.required("start"),
+            reader.required("end"),
+            timezone=_zone_from(reader, timezone),
+            name=reader.required("name"),
+        )
+
+
+class Monthly(Window):
+    """Whole days of every month: ``1`` is the first day, ``-1`` the last, ``-2`` the one before.
+
+    Consecutive days form one occurrence, also across the turn of the month: with
+    ``days=[-1, 1, 2]`` the window that starts on the last day ends after the 2nd.
+
+    Args:
+        days: Days of the month, 1 to 31 or -1 to -31.  A day a month does not have (the 31st
+            of April) is skipped.
+        timezone: The time zone in which days begin and end (IANA name or tzinfo).
+        name: What tips call the window.
+
+    Example:
+        >>> import datetime
+        >>> from dataworks_ext.policies import Monthly
+        >>> close = Monthly([-2, -1, 1], timezone="Asia/Shanghai", name="finance close")
+        >>> day = datetime.datetime(2024, 2, 28, 10, 0, tzinfo=close.timezone)
+        >>> occurrence = close.active(day)
+        >>> occurrence.start.date(), occurrence.end.date()
+        (datetime.date(2024, 2, 28), datetime.date(2024, 3, 2))
+    """
+
+    kind: ClassVar[str] = "monthly"
+
+    def __init__(self, days: Iterable[int], *, timezone: str | _dt.tzinfo, name: str) -> None:
+        given: object = days  # configuration may hold anything
+        if isinstance(given, str) or not isinstance(given, Iterable):
+            raise config_error("days", f"must be a list of days of the month, got {describe(days)}")
+        chosen: set[int] = set()
+        for index, day in enumerate(given):
+            if isinstance(day, bool) or not isinstance(day, int) or not (1 <= abs(day) <= 31):
+                raise config_error(
+                    f"days[{index}]", f"must be 1 to 31 or -1 to -31, got {describe(day)}"
+                )
+            chosen.add(day)
+        if not chosen:
+            raise config_error("days", "must name at least one day of the month")
+        self.days = frozenset(chosen)
+        self.timezone = time_zone(timezone, "timezone")
+        self.name = _name(name)
+
+    @classmethod
+    def month_end(
+        cls, *, timezone: str | _dt.tzinfo, days: int = 1, name: str = "the month-end close"
+    ) -> Monthly:
+        """The last ``days`` days of every month (the month-end close).
+
+        Example:
+            >>> from dataworks_ext.policies import Monthly
+            >>> Monthly.month_end(timezone="Asia/Shanghai", days=2)
+            Monthly([-2, -1], timezone='Asia/Shanghai', name='the month-end close')
+        """
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 31:
+            raise config_error("days", f"must be a whole number from 1 to 31, got {describe(days)}")
+        return cls(range(-days, 0), timezone=timezone, name=name)
+
+    def __repr__(self) -> str:
+        return (
+            f"Monthly({sorted(self.days)!r}, timezone={zone_label(self.timezone)!r}, "
+            f"name={self.name!r})"
+        )
+
+    def includes(self, day: _dt.date) -> bool:
+        """Whether a calendar day is one of the window's days.
+
+        Example:
+            >>> import datetime
+            >>> from dataworks_ext.policies import Monthly
+            >>> Monthly([-1], timezone="UTC", name="last day").includes(datetime.date(2024, 2, 29))
+            True
+        """
+        following = _dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        length = (following - day.replace(day=1)).days
+        return day.day in self.days or day.day - length - 1 in self.days
+
+    def _find(self, now: _dt.datetime) -> tuple[_dt.datetime, _dt.datetime] | None:
+        today = now.astimezone(self.timezone).date()
+        if not self.includes(today):
+            return None
+        midnight = _dt.time(0)
+        start = _at(today, midnight, self.timezone)
+        end = _at(today + _dt.timedelta(days=1), midnight, self.timezone)
+        if not start <= now < end:  # a day whose midnight a time-zone change skipped
+            return None
+        return start, end
+
+    @classmethod
+    def from_dict(
+        cls, config: Mapping[str, Any], *, timezone: str | _dt.tzinfo | None = None
+    ) -> Monthly:
+        """Build from ``{"days": [-1], "name": ..., "timezone": ...}``.
+
+        Example:
+            >>> from dataworks_ext.policies import Monthly
+            >>> Monthly.from_dict({"days": [-1], "name": "close", "timezone": "UTC"})
+            Monthly([-1], timezone='UTC', name='close')
+        """
+        reader = Reader(config, cls.kind, ("name", "days", "timezone"))
+        return cls(
+            reader.required("days"),
+            timezone=_zone_from(reader, timezone),
+            name=reader.required("name"),
+        )
+
+
+def _zone_from(reader: Reader, default: str | _dt.tzinfo | None) -> str | _dt.tzinfo:
+    value = reader.optional("timezone", default)
+    if value is None:
+        raise config_error("timezone", f"missing: a {reader.kind} window needs a time zone")
+    return time_zone(value, "timezone")
+
+
+def _weekends_from_dict(config: Mapping[str, Any], timezone: str | _dt.tzinfo | None) -> Weekly:
+    reader = Reader(config, "weekends", ("name", "timezone"))
+    zone = _zone_from(reader, timezone)
+    if "name" in reader:
+        return Weekly.weekends(timezone=zone, name=_name(reader.required("name")))
+    return Weekly.weekends(timezone=zone)
+
+
+def _month_end_from_dict(config: Mapping[str, Any], timezone: str | _dt.tzinfo | None) -> Monthly:
+    reader = Reader(config, "month_end", ("name", "timezone", "days"))
+    zone = _zone_from(reader, timezone)
+    days = reader.optional("days", 1)
+    if "name" in reader:
+        return Monthly.month_end(timezone=zone, days=days, name=_name(reader.required("name")))
+    return Monthly.month_end(timezone=zone, days=days)
+
+
+_WINDOW_TYPES: dict[str, Callable[[Mapping[str, Any], str | _dt.tzinfo | None], Window]] = {
+    "range": lambda c, tz: TimeRange.from_dict(c, timezone=tz),
+    "daily": lambda c, tz: Daily.from_dict(c, timezone=tz),
+    "weekly": lambda c, tz: Weekly.from_dict(c, timezone=tz),
+    "monthly": lambda c, tz: Monthly.from_dict(c, timezone=tz),
+    "weekends": _weekends_from_dict,
+    "month_end": _month_end_from_dict,
+}
+
+
+def window_from_dict(
+    config: Mapping[str, Any], *, timezone: str | _dt.tzinfo | None = None
+) -> Window:
+    """Build a window from a mapping whose ``type`` is ``range``, ``daily``, ``weekly``,
+    ``monthly``, ``weekends`` or ``month_end``.
+
+    ``timezone`` is the default for windows that do not name their own.
+
+    Example:
+        >>> from dataworks_ext.policies import window_from_dict
+        >>> window_from_dict({"type": "month_end", "days": 2}, timezone="Asia/Shanghai")
+        Monthly([-2, -1], timezone='Asia/Shanghai', name='the month-end close')
+    """
+    if not isinstance(config, Mapping):
+        raise ConfigurationError(
+            f"a window must be a mapping with a 'type', got {type(config).__name__}"
+        )
+    if "type" not in config:
+        raise config_error("type", f"missing: one of {', '.join(_WINDOW_TYPES)}")
+    kind = normalize_type(config["type"])
+    build = _WINDOW_TYPES.get(kind)
+    if build is None:
+        raise config_error(
+            "type", f"unknown window type {config['type']!r}; one of {', '.join(_WINDOW_TYPES)}"
+        )
+    return build(config, timezone)
+
+
+class ChangeFreezeWindow:
+    """Refuse operations while any of its windows is in effect, naming it and when it ends.
+
+    Register it for the operations to refuse (all four by default in
+    :func:`~dataworks_ext.policies.from_config`).
+
+    Args:
+        windows: One or more :class:`Window` objects (:class:`TimeRange`, :class:`Daily`,
+            :class:`Weekly`, :class:`Monthly`, or your own).
+        message: The tip, a template with ``{window}``, ``{start}``, ``{end}``, ``{action}``,
+            ``{Action}`` and ``{operation}``; default
+            ``"{Action} is not allowed during {window} (until {end})"``.  When several windows
+            are in effect, one tip per window, joined with ``"; "``.
+        clock: Returns the current time as an aware datetime; :func:`system_clock` by default.
+
+    Example:
+        >>> import datetime
+        >>> from dataworks_ext.policies import ChangeFreezeWindow, Monthly
+        >>> from dataworks_ext.testing import freeze_event
+        >>> def clock():
+        ...     return datetime.datetime(2024, 4, 30, 9, 0, tzinfo=datetime.timezone.utc)
+        >>> rule = ChangeFreezeWindow(Monthly.month_end(timezone="Asia/Shanghai"), clock=clock)
+        >>> rule(freeze_event().event).tip
+        'Freezing nodes is not allowed during the month-end close (until 2024-05-01 00:00 Asia/Shanghai)'
+    """  # noqa: E501
+
+    DEFAULT_MESSAGE: ClassVar[str] = "{Action} is not allowed during {window} (until {end})"
+    """The tip template used when no ``message`` is given."""
+    operations: frozenset[Operation] = ALL_OPERATIONS
+    """The operations :func:`~dataworks_ext.policies.register` registers it for by default."""
+    _FIELDS = ("window", "start", "end", "action", "Action", "operation")
+
+    def __init__(
+        self, *windows: Window, message: str | None = None, clock: Clock | None = None
+    ) -> None:
+        if not windows:
+            raise config_error("windows", "give at least one window")
+        for index, window in enumerate(windows):
+            if not isinstance(window, Window):
+                raise config_error(
+                    f"windows[{index}]",
+                    f"must be a Window (TimeRange, Daily, Weekly, Monthly), "
+                    f"got {type(window).__name__}",
+                )
+        if clock is not None and not callable(clock):
+            raise config_error("clock", f"must be a callable, got {type(clock).__name__}")
+        self.windows: tuple[Window, ...] = windows
+        self.message = Template(self.DEFAULT_MESSAGE if message is None else message, self._FIELDS)
+        self.clock: Clock = clock or system_clock
+
+    def __repr__(self) -> str:
+        return f"ChangeFreezeWindow({', '.join(repr(w) for w in self.windows)})"
+
+    def now(self) -> _dt.datetime:
+        """The clock's current time; a naive answer raises ConfigurationError."""
+        return require_aware(self.clock(), "clock")
+
+    def active(self, now: _dt.datetime | None = None) -> tuple[Occurrence, ...]:
+        """The occurrences in effect at ``now`` (the clock's time by default).
+
+        Example:
+            >>> import datetime
+            >>> from dataworks_ext.policies import ChangeFreezeWindow, Weekly
+            >>> rule = ChangeFreezeWindow(Weekly.weekends(timezone="UTC"))
+            >>> sunday = datetime.datetime(2024, 4, 28, tzinfo=datetime.timezone.utc)
+            >>> [o.name for o in rule.active(sunday)]
+            ['the weekend']
+        """
+        moment = self.now() if now is None else require_aware(now, "now")
+        found = (window.active(moment) for window in self.windows)
+        return tuple(o for o in found if o is not None)
+
+    def __call__(
+        self, event: FreezeNodeEvent | RestoreNodeEvent | UnpublishNodeEvent | BackfillEvent
+    ) -> Verdict:
+        occurrences = self.active()
+        if not occurrences:
+            return Verdict.ok()
+        action = action_values(event)
+        tips = [
+            self.message.render(
+                {
+                    **action,
+                    "window": o.name,
+                    "start": format_instant(o.start),
+                    "end": format_instant(o.end),
+                }
+            )
+            for o in occurrences
+        ]
+        return Verdict.fail("; ".join(tips))
+
+    @classmethod
+    def from_dict(
+        cls,
+        config: Mapping[str, Any],
+        *,
+        timezone: str | _dt.tzinfo | None = None,
+        clock: Clock | None = None,
+    ) -> ChangeFreezeWindow:
+        """Build from ``{"windows": [...], "message": ..., "timezone": ...}``.
+
+        Each window is a mapping for :func:`window_from_dict`; ``timezone`` (here or passed
+        in) is the default for windows that name none.
+
+        Example:
+            >>> from dataworks_ext.policies import ChangeFreezeWindow
+            >>> ChangeFreezeWindow.from_dict({
+            ...     "timezone": "Asia/Shanghai",
+            ...     "windows": [{"type": "month_end"}, {"type": "weekends"}],
+            ... })  # doctest: +NORMALIZE_WHITESPACE
+            ChangeFreezeWindow(Monthly([-1], timezone='Asia/Shanghai', name='the month-end close'),
+                               Weekly('sat 00:00', 'mon 00:00', timezone='Asia/Shanghai',
+                                      name='the weekend'))
+        """
+        reader = Reader(config, "change_freeze_window", ("windows", "message", "timezone"))
+        zone = reader.optional("timezone", timezone)
+        if zone is not None:
+            zone = time_zone(zone, "timezone")
+        raw = reader.required("windows")
+        if isinstance(raw, (str, Mapping)) or not isinstance(raw, Iterable):
+            raise config_error("windows", f"must be a list of windows, got {describe(raw)}")
+        windows = []
+        for index, item in enumerate(raw):
+            with under(f"windows[{index}]"):
+                windows.append(window_from_dict(item, timezone=zone))
+        return cls(*windows, message=reader.optional("message"), clock=clock)
