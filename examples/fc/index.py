@@ -44,9 +44,11 @@ _TRUTHY = frozenset({"1", "true", "yes", "on"})
 
 
 class Credentials(Protocol):
+    """The temporary credentials of the function's role."""
+
     access_key_id: str
     access_key_secret: str
-    security_token: str
+    security_token: str | None
 
 
 class Context(Protocol):
