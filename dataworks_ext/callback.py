@@ -58,7 +58,6 @@ class Callback(Protocol):
 
 # ---------------------------------------------------------------------------- the official SDK
 
-_API_VERSION = "2020-05-18"
 _DEFAULT_REGION = "cn-shanghai"
 _SDK_LOCK = threading.Lock()
 _SDK: _Sdk | None = None
