@@ -162,7 +162,7 @@ def test_with_payload_sets_and_removes_payload_fields(envelope: str, key: str) -
     assert wire[key]["brandNew"] is True
     assert message.to_dict()[key]["nodeIds"] == list(DEFAULT_NODE_IDS)  # the message is intact
     with pytest.raises(FieldError) as caught:
-        parse_message(wire)
+        parse_message(with_payload(message, tenantId=REMOVE))
     assert (caught.value.message_id, caught.value.field) == ("m-1", f"{key}.tenantId")
 
 

@@ -358,14 +358,15 @@ def with_payload(message: EventMessage, /, **fields: Any) -> dict[str, Any]:
     unreadable, which is the point: test what your extension answers to a broken message.
 
     Example:
-        >>> from dataworks_ext import Extension, Registry, parse_message
+        >>> from dataworks_ext import Extension, Registry
         >>> from dataworks_ext.testing import REMOVE, freeze_event, with_payload
         >>> broken = with_payload(freeze_event(message_id="m-1"), nodeIds="1,2", tenantId=REMOVE)
         >>> "tenantId" in broken["data"], broken["data"]["nodeIds"]
         (False, '1,2')
-        >>> outcome = Extension("ext", registry=Registry()).handle(broken)
+        >>> outcome = Extension("ext", registry=Registry()).handle(
+        ...     with_payload(freeze_event(message_id="m-2"), nodeIds="1,2"))
         >>> outcome.verdict.result.value, outcome.error.field
-        ('FAIL', 'data.tenantId')
+        ('FAIL', 'data.nodeIds')
     """
     wire = message.to_dict()
     key = "messageBody" if message.envelope is EnvelopeKind.FUNCTION_COMPUTE else "data"
