@@ -322,6 +322,9 @@ class CallbackClient:
     error code, HTTP status, request id and number of calls; no text the client writes (its
     ``repr``, its logs, its errors) contains the AccessKey secret or the security token.
 
+    The SDK takes a proxy from ``HTTP_PROXY`` / ``HTTPS_PROXY`` and does not honour
+    ``NO_PROXY``: unset them for a process that must reach a local or VPC endpoint directly.
+
     Args:
         region_id: The DataWorks region, e.g. ``cn-shanghai``.
         endpoint: ``None`` for ``dataworks.<region_id>.aliyuncs.com``; else a host,

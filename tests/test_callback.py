@@ -31,6 +31,13 @@ TOKEN = "CAIS-sts-token-value-7b1e"
 KEY_ID = "LTAI5tTestKeyIdForCallbacks"
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK sends even loopback calls through HTTP(S)_PROXY (it ignores NO_PROXY)."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def local() -> Iterator[LocalDataWorks]:
     with LocalDataWorks(access_key_id=KEY_ID, access_key_secret=SECRET) as server:

@@ -29,6 +29,13 @@ from dataworks_ext.testing import LocalDataWorks, RecordedVerdict, freeze_event
 PARAMS = {"MessageId": "m-raw", "ExtensionCode": "ext", "CheckResult": "OK"}
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK sends even loopback calls through HTTP(S)_PROXY (it ignores NO_PROXY)."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
 def local() -> Iterator[LocalDataWorks]:
     with LocalDataWorks() as server:
