@@ -16,6 +16,7 @@ import http.server
 import json
 import logging
 import socket
+import socketserver
 import threading
 import time
 import uuid
@@ -87,6 +88,14 @@ class _Server(http.server.ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 1024
     app: LocalDataWorks
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind looks the host up with socket.getfqdn (a reverse DNS query
+        # that can be slow, and leave the machine); the name is not needed here.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = str(host)
+        self.server_port = int(port)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         logger.debug("connection from %s ended with an error", client_address, exc_info=True)
