@@ -1,0 +1,150 @@
+"""The examples of the docs are tests.
+
+* Every module of the package is run with doctest: the API reference shows these examples,
+  so a failing one is a wrong page of the docs.  ``dataworks_ext.testing.strategies`` is
+  skipped when hypothesis is not installed.
+* The ``>>>`` examples on the Markdown pages of docs/ are run with doctest too.
+* The Getting started page's files (docs/snippets/first_check/) are run as a reader would:
+  ``pytest`` on its test file, and the ``dataworks-ext trigger`` commands it shows.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import importlib.util
+import os
+import pkgutil
+import subprocess
+import sys
+import types
+import warnings
+from pathlib import Path
+
+import pytest
+
+import dataworks_ext
+
+MODULES = sorted(
+    info.name
+    for info in pkgutil.walk_packages(dataworks_ext.__path__, prefix="dataworks_ext.")
+    if not info.name.endswith("__main__")
+)
+NEEDS = {"dataworks_ext.testing.strategies": "hypothesis"}
+
+
+def _import(name: str) -> types.ModuleType:
+    needed = NEEDS.get(name)
+    if needed and importlib.util.find_spec(needed) is None:
+        pytest.skip(f"{name} needs {needed}, which is not installed")
+    return importlib.import_module(name)
+
+
+def test_every_module_is_collected() -> None:
+    assert "dataworks_ext" not in MODULES  # the package itself is added below
+    assert {"dataworks_ext.events", "dataworks_ext.extension"} <= set(MODULES)
+
+
+@pytest.mark.parametrize("name", ["dataworks_ext", *MODULES])
+def test_docstring_examples(name: str) -> None:
+    module = _import(name)
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    failures: list[str] = []
+    with warnings.catch_warnings():
+        # The strategies' examples call .example(), which is meant for exactly this use.
+        warnings.filterwarnings("ignore", message=r"The `\.example\(\)` method")
+        for test in finder.find(module, name, module=module):
+            report: list[str] = []
+            result = runner.run(test, out=report.append, clear_globs=True)
+            if result.failed:
+                failures.append(f"{test.name} ({result.failed} of {result.attempted}):\n")
+                failures.append("".join(report))
+    assert not failures, "docstring examples that fail:\n\n" + "".join(failures)
+
+
+# ---------------------------------------------------------------------------- the docs' examples
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+FIRST_CHECK = DOCS / "snippets" / "first_check"
+
+
+def _sessions(text: str) -> str:
+    """The page with everything but its interactive sessions blanked, lines kept in place.
+
+    A session is a fenced code block (```) whose first line starts with ``>>>``.
+    """
+    lines = text.splitlines()
+    kept = [""] * len(lines)
+    fence: str | None = None
+    block: list[int] = []
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if fence is None:
+            if stripped.startswith("```"):
+                fence = stripped[: len(stripped) - len(stripped.lstrip("`"))]
+                block = []
+        elif stripped == fence:
+            if block and lines[block[0]].lstrip().startswith(">>> "):
+                for index in block:
+                    kept[index] = lines[index]
+            fence = None
+        else:
+            block.append(number)
+    return "\n".join(kept) + "\n"
+
+
+PAGES_WITH_EXAMPLES = sorted(
+    page.relative_to(DOCS).as_posix()
+    for page in DOCS.rglob("*.md")
+    if "_build" not in page.parts and ">>> " in _sessions(page.read_text(encoding="utf-8"))
+)
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_EXAMPLES)
+def test_examples_on_docs_pages(page: str) -> None:
+    path = DOCS / page
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(
+        _sessions(path.read_text(encoding="utf-8")), {}, f"docs/{page}", str(path), 0
+    )
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    report: list[str] = []
+    result = runner.run(test, out=report.append)
+    assert result.attempted, f"docs/{page} has no example to run"
+    assert not result.failed, "".join(report)
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=FIRST_CHECK,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+@pytest.mark.skipif(not FIRST_CHECK.is_dir(), reason="the docs are not part of this tree")
+def test_getting_started_tests_pass() -> None:
+    result = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", "test_checks.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
+
+
+@pytest.mark.skipif(not FIRST_CHECK.is_dir(), reason="the docs are not part of this tree")
+@pytest.mark.parametrize(
+    ("args", "verdict"),
+    [
+        (["freeze", "--node-id", "700005966962"], "FAIL"),
+        (["freeze", "--node-id", "700005967001"], "OK"),
+        (["backfill", "--days", "90"], "FAIL"),
+    ],
+)
+def test_getting_started_trigger_commands(args: list[str], verdict: str) -> None:
+    result = _run(
+        "-m", "dataworks_ext", "trigger", *args, "--app", "checks:registry", "--expect", verdict
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "delivered  yes" in result.stdout
