@@ -181,7 +181,9 @@ def _at(day: _dt.date, at: _dt.time, tz: _dt.tzinfo) -> _dt.datetime:
 class Occurrence:
     """One stretch of time a window is in effect: from ``start`` (inside) to ``end`` (outside).
 
-    ``start`` and ``end`` are aware datetimes in the window's time zone.
+    ``start`` and ``end`` are aware datetimes in the window's time zone.  Python compares and
+    subtracts datetimes that share a tzinfo by their wall-clock time; convert them to UTC
+    first to measure an occurrence across a daylight-saving change.
 
     Example:
         >>> import datetime
@@ -287,7 +289,10 @@ class TimeRange(Window):
     def __init__(self, start: _dt.datetime, end: _dt.datetime, *, name: str) -> None:
         self.start = require_aware(start, "start")
         self.end = require_aware(end, "end")
-        if self.end <= self.start:
+        # Instants, compared in UTC: datetimes sharing a tzinfo compare by wall-clock time,
+        # which misorders the repeated hour when clocks go back.
+        self._span = (self.start.astimezone(_UTC), self.end.astimezone(_UTC))
+        if self._span[1] <= self._span[0]:
             raise config_error("end", f"must be later than start ({self.start.isoformat()})")
         self.name = _name(name)
         tz = self.end.tzinfo
@@ -300,9 +305,8 @@ class TimeRange(Window):
         )
 
     def _find(self, now: _dt.datetime) -> tuple[_dt.datetime, _dt.datetime] | None:
-        if self.start <= now < self.end:
-            return self.start.astimezone(_UTC), self.end.astimezone(_UTC)
-        return None
+        start, end = self._span
+        return (start, end) if start <= now < end else None
 
     def active(self, now: _dt.datetime) -> Occurrence | None:
         """The window itself while ``now`` is inside it, else ``None``.
@@ -316,10 +320,9 @@ class TimeRange(Window):
             >>> window.active(datetime.datetime(2024, 1, 1, 12, tzinfo=utc)).name
             'new year'
         """
-        moment = require_aware(now, "now")
-        if self.start <= moment < self.end:
-            return Occurrence(self.name, self.start, self.end)
-        return None
+        moment = require_aware(now, "now").astimezone(_UTC)
+        start, end = self._span
+        return Occurrence(self.name, self.start, self.end) if start <= moment < end else None
 
     @classmethod
     def from_dict(
@@ -327,22 +330,29 @@ class TimeRange(Window):
     ) -> TimeRange:
         """Build from ``{"start": ..., "end": ..., "name": ...}``; ISO 8601 with an offset.
 
-        ``timezone`` is accepted for uniformity and not used: a range's instants carry their
-        own offsets, and one without is refused.
+        A date-time without an offset is refused.  With a ``timezone`` (in the mapping, else
+        the one passed in), the instants are shown in that zone in tips.
 
         Example:
             >>> from dataworks_ext.policies import TimeRange
-            >>> TimeRange.from_dict({"name": "release freeze",
-            ...                      "start": "2024-12-20T00:00:00+08:00",
-            ...                      "end": "2025-01-03T00:00:00+08:00"}).end.isoformat()
+            >>> window = TimeRange.from_dict({"name": "release freeze",
+            ...                               "start": "2024-12-20T00:00:00+08:00",
+            ...                               "end": "2025-01-03T00:00:00+08:00"})
+            >>> window.end.isoformat()
             '2025-01-03T00:00:00+08:00'
+            >>> TimeRange.from_dict({"name": "release freeze", "timezone": "Asia/Shanghai",
+            ...                      "start": "2024-12-19T16:00:00Z",
+            ...                      "end": "2025-01-02T16:00:00Z"}).end.tzinfo
+            zoneinfo.ZoneInfo(key='Asia/Shanghai')
         """
         reader = Reader(config, cls.kind, ("name", "start", "end", "timezone"))
-        return cls(
-            _datetime(reader.required("start"), "start"),
-            _datetime(reader.required("end"), "end"),
-            name=reader.required("name"),
-        )
+        start = _datetime(reader.required("start"), "start")
+        end = _datetime(reader.required("end"), "end")
+        zone = reader.optional("timezone", timezone)
+        if zone is not None:
+            shown = time_zone(zone, "timezone")
+            start, end = start.astimezone(shown), end.astimezone(shown)
+        return cls(start, end, name=reader.required("name"))
 
 
 class Daily(Window):
