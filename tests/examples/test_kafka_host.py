@@ -52,8 +52,9 @@ class Running:
         self._thread.start()
 
     def _main(self, module: ModuleType, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        stop = self.stop.is_set if kwargs.pop("callable_stop", False) else self.stop
         try:
-            self.result = module.run(*args, stop=self.stop, **kwargs)
+            self.result = module.run(*args, stop=stop, **kwargs)
         except BaseException as exc:
             self.error = exc
 
@@ -209,7 +210,12 @@ def test_unreadable_records_are_skipped_not_retried(
     extension = Extension(EXTENSION_CODE, local_dataworks.client(), strict_checks())
 
     running = consumers(
-        kafka_consumer, config(kafka_broker, group), topic, extension, partitions=[0]
+        kafka_consumer,
+        config(kafka_broker, group),
+        topic,
+        extension,
+        partitions=[0],
+        callable_stop=True,
     )
     wait_until(lambda: local_dataworks.verdict_for(after.message_id), "the readable message")
     assert running.finish() == 4
