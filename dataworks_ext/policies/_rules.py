@@ -325,14 +325,7 @@ class _OperatorList:
         return f"{type(self).__name__}({shown!r})"
 
     def allows(self, operator: str, operation: Operation) -> bool:
-        """Whether the account may perform the operation (an ungoverned operation is allowed).
-
-        Example:
-            >>> from dataworks_ext.policies import OperatorAllowlist
-            >>> admins = OperatorAllowlist({"backfill": ["1107550004253538"]})
-            >>> admins.allows("42", "backfill"), admins.allows("42", "freeze")
-            (False, True)
-        """
+        """Whether the account may perform the operation (an ungoverned one is allowed)."""
         listed = self.uids.get(operation)
         if listed is None:
             return True
@@ -385,6 +378,18 @@ class OperatorAllowlist(_OperatorList):
     _KIND = "operator_allowlist"
     _ALLOW = True
 
+    def allows(self, operator: str, operation: Operation) -> bool:
+        """Whether the account may perform the operation: it is listed for it, or the
+        operation is not governed.
+
+        Example:
+            >>> from dataworks_ext.policies import OperatorAllowlist
+            >>> admins = OperatorAllowlist({"backfill": ["1107550004253538"]})
+            >>> admins.allows("42", "backfill"), admins.allows("42", "freeze")
+            (False, True)
+        """
+        return super().allows(operator, operation)
+
     @classmethod
     def from_dict(
         cls, config: Mapping[str, Any], *, timezone: Zone | None = None, clock: Clock | None = None
@@ -421,6 +426,20 @@ class OperatorDenylist(_OperatorList):
     """The tip template used when no ``message`` is given."""
     _KIND = "operator_denylist"
     _ALLOW = False
+
+    def allows(self, operator: str, operation: Operation) -> bool:
+        """Whether the account may perform the operation: it is not listed for it, or the
+        operation is not governed.
+
+        Example:
+            >>> from dataworks_ext.policies import OperatorDenylist
+            >>> blocked = OperatorDenylist({"unpublish": ["2088000000000001"]})
+            >>> blocked.allows("2088000000000001", "unpublish")
+            False
+            >>> blocked.allows("2088000000000001", "backfill")
+            True
+        """
+        return super().allows(operator, operation)
 
     @classmethod
     def from_dict(

@@ -205,7 +205,7 @@ class Occurrence:
 class Window(abc.ABC):
     """A named stretch of time, one-off or recurring.  Subclass it for your own calendar.
 
-    A subclass sets :attr:`name` and :attr:`timezone` and implements :meth:`_find`.  Touching
+    A subclass sets :attr:`name` and :attr:`timezone` and implements ``_find(now)``.  Touching
     occurrences are joined: a window on the last two days of each month is one occurrence of
     two days, and on its first day it ends when the second day does.
 
