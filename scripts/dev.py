@@ -26,6 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 VENVS = ROOT / ".venvs"
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
 PYTEST_NO_TESTS = 5
+EXAMPLES_TYPED = (
+    "examples/policies.py",
+    "examples/flask/app.py",
+    "examples/kafka/consumer.py",
+    "examples/fc/index.py",
+)
 
 
 def log(text: str) -> None:
@@ -93,7 +99,7 @@ def cmd_test(args: list[str]) -> int:
             checks = [
                 [bindir / "ruff", "check", "."],
                 [bindir / "ruff", "format", "--check", "."],
-                [bindir / "mypy", "--strict", "dataworks_ext"],
+                [bindir / "mypy", "--strict", "dataworks_ext", *EXAMPLES_TYPED],
             ]
             for check in checks:
                 if run(check) != 0:
