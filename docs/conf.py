@@ -111,5 +111,6 @@ myst_heading_anchors = 3
 # -- HTML ---------------------------------------------------------------------------------------
 html_theme = "furo"
 html_title = f"dataworks-ext {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["dwx.css"]
 html_show_sourcelink = False

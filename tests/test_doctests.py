@@ -115,6 +115,51 @@ def test_examples_on_docs_pages(page: str) -> None:
     assert not result.failed, "".join(report)
 
 
+def _python_blocks(text: str) -> list[tuple[int, str]]:
+    """The fenced ```python blocks of a page that are code, not sessions: (line, code)."""
+    blocks: list[tuple[int, str]] = []
+    lines = text.splitlines()
+    start: int | None = None
+    for number, line in enumerate(lines):
+        if start is None and line.strip() == "```python":
+            start = number + 1
+        elif start is not None and line.strip() == "```":
+            code = "\n".join(lines[start:number])
+            if not code.lstrip().startswith(">>>"):
+                blocks.append((start + 1, code))
+            start = None
+    return blocks
+
+
+EXTENSION_POINT_PAGES = sorted(
+    page.relative_to(DOCS).as_posix() for page in (DOCS / "extension-points").glob("*.md")
+)
+
+
+@pytest.mark.parametrize("page", EXTENSION_POINT_PAGES)
+def test_extension_point_examples_register_checks(page: str) -> None:
+    from dataworks_ext import Extension
+    from dataworks_ext.testing import (
+        RecordingCallback,
+        backfill_event,
+        freeze_event,
+        restore_event,
+        unpublish_event,
+    )
+
+    blocks = _python_blocks((DOCS / page).read_text(encoding="utf-8"))
+    assert blocks, f"docs/{page} shows no example"
+    for line, code in blocks:
+        namespace: dict[str, object] = {"__name__": f"docs_{line}"}
+        exec(compile(code, f"docs/{page}:{line}", "exec"), namespace)
+        registry = namespace["registry"]
+        recorder = RecordingCallback()
+        extension = Extension("docs", callback=recorder, registry=registry)
+        for build in (freeze_event, restore_event, unpublish_event, backfill_event):
+            extension.handle(build())
+        assert len(recorder) == 4
+
+
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *args],
