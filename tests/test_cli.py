@@ -3,6 +3,7 @@ and of ``python -m dataworks_ext``, plus a few in-process tests of the details."
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
@@ -621,3 +622,24 @@ def test_a_module_using_the_module_level_decorators_needs_no_attr(project: Path)
     result = run("trigger", "restore", "--app", "decorated", "--dry-run", "--json", cwd=project)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["tip"] == "restores are logged"
+
+
+DOCS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
+
+
+@pytest.mark.skipif(not DOCS_PAGE.exists(), reason="the docs are not part of this tree")
+def test_the_docs_page_describes_every_command_and_option() -> None:
+    from dataworks_ext.cli import _parser
+
+    page = DOCS_PAGE.read_text(encoding="utf-8")
+    parser = _parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(commands.choices) == {"demo", "trigger", "parse", "serve"}
+    for name, command in commands.choices.items():
+        assert f"## `dataworks-ext {name}`" in page
+        for action in command._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    assert f"`{option}" in page or f"[{option}" in page, (name, option)
+    for code in ExitCode:
+        assert f"| {int(code)}    |" in page
