@@ -365,7 +365,7 @@ class LocalDataWorks:
     def inject(self, fault: str, times: int = 1, *, delay: float = 0.0) -> None:
         """Make the next ``times`` calls fail with ``fault``; then normal answers resume.
 
-        Faults (see :data:`FAULTS`): ``throttle`` (429 ``Throttling.User``), ``error`` (500
+        Faults: ``throttle`` (429 ``Throttling.User``), ``error`` (500
         ``InternalError.System``), ``bad-request`` (400 ``InvalidParameter``), ``forbidden``
         (403 ``Forbidden.Access``), ``unsuccessful`` (200 with ``Success`` false) and
         ``slow`` (``Success`` true, after ``delay`` seconds).  Faults queue up in the order
