@@ -168,17 +168,28 @@ def test_the_fixtures_are_documented(pytester: pytest.Pytester) -> None:
         result.stdout.fnmatch_lines([f"{name} -- *pytest_plugin.py:*", "    [A-Z]*"])
 
 
-def test_importing_the_sdk_and_its_testing_helpers_stays_light() -> None:
+def _imported_after(statement: str, candidates: tuple[str, ...]) -> list[str]:
     code = (
-        "import sys\n"
-        "import dataworks_ext, dataworks_ext.testing, dataworks_ext.testing.pytest_plugin\n"
-        "import dataworks_ext.cli\n"
-        "heavy = [m for m in ('hypothesis', 'alibabacloud_dataworks_public20200518',"
-        " 'alibabacloud_tea_openapi', 'flask', 'asyncio')"
-        " if m in sys.modules]\n"
-        "print(','.join(heavy))\n"
+        f"import sys\n{statement}\nprint(','.join(m for m in {candidates!r} if m in sys.modules))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == ""
+    return [name for name in result.stdout.strip().split(",") if name]
+
+
+def test_the_testing_helpers_and_the_plugin_do_not_import_hypothesis_or_the_official_sdk() -> None:
+    statement = "import dataworks_ext, dataworks_ext.testing, dataworks_ext.testing.pytest_plugin"
+    heavy = ("hypothesis", "alibabacloud_dataworks_public20200518", "alibabacloud_tea_openapi")
+    assert _imported_after(statement, heavy) == []
+
+
+def test_the_command_starts_without_importing_what_only_some_commands_need() -> None:
+    heavy = (
+        "hypothesis",
+        "alibabacloud_dataworks_public20200518",
+        "asyncio",
+        "http.server",
+        "dataworks_ext.testing",
+    )
+    assert _imported_after("import dataworks_ext.cli", heavy) == []
