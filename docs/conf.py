@@ -53,6 +53,14 @@ dwx_api_module_order = [
     "callback",
     "dedupe",
     "errors",
+    "builders",
+    "local",
+    "recording",
+    "rules",
+    "windows",
+    "combinators",
+    "config",
+    "common",
 ]
 dwx_api_titles = {
     "extension": "Extension and Outcome",
@@ -64,7 +72,14 @@ dwx_api_titles = {
     "dedupe": "Duplicate messages",
     "errors": "Errors",
     "builders": "Message builders",
+    "local": "LocalDataWorks",
     "recording": "Recording and printing callbacks",
+    "rules": "Rules",
+    "windows": "Change-freeze windows",
+    "combinators": "Combinators",
+    "config": "Rules from configuration",
+    "common": "Shared names",
+    "strategies": "Strategies",
 }
 
 # -- autodoc and napoleon -----------------------------------------------------------------------

@@ -357,7 +357,7 @@ class ApiDirective(_RstDirective):
         preferred = list(self.config.dwx_api_module_order)
 
         def rank(home: str) -> tuple[int, str]:
-            short = home.rpartition(".")[2]
+            short = home.rpartition(".")[2].lstrip("_")
             position = preferred.index(short) if short in preferred else len(preferred)
             return position, home
 
