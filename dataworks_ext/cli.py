@@ -575,7 +575,8 @@ def _cmd_demo(args: argparse.Namespace, ui: _Ui) -> int:
         duplicate_id = cases[-1].message_id
         once = local.count_for(duplicate_id) == 1
         counts = {r: list(recorded.values()).count(r) for r in ("OK", "FAIL")}
-        if not mismatched and once and not problems:
+        extra = len(local.verdicts) - len(answered)
+        if not mismatched and once and not problems and extra == 0:
             ui.print(
                 style.ok("✓ ") + f"LocalDataWorks recorded {len(local.verdicts)} verdicts for "
                 f"{len(answered)} messages ({counts['OK']} OK, {counts['FAIL']} FAIL), "
@@ -588,6 +589,8 @@ def _cmd_demo(args: argparse.Namespace, ui: _Ui) -> int:
         ui.error(f"LocalDataWorks recorded other verdicts for {', '.join(mismatched)}")
     if not once:
         ui.error("the duplicate was not answered exactly once")
+    if extra:
+        ui.error(f"LocalDataWorks recorded {extra} verdicts more than were delivered")
     return ExitCode.FAILED
 
 

@@ -160,6 +160,26 @@ def test_color_always_wins_over_no_color_and_a_pipe() -> None:
     assert "\x1b[32myes\x1b[0m" in result.stdout
 
 
+def test_the_demo_fails_when_a_verdict_is_not_the_expected_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import attrs
+
+    from dataworks_ext import _demo
+
+    real = _demo.cases
+
+    def wrong_expectation() -> list[_demo.DemoCase]:
+        first, *rest = real()
+        return [attrs.evolve(first, expect="OK"), *rest]
+
+    monkeypatch.setattr(_demo, "cases", wrong_expectation)
+    assert main(["demo"]) == ExitCode.FAILED
+    captured = capsys.readouterr()
+    assert "error: freeze, protected node: expected OK, got FAIL" in captured.err
+    assert "✓" not in captured.out
+
+
 # ---------------------------------------------------------------------------- trigger
 
 
