@@ -365,7 +365,7 @@ class ApiDirective(_RstDirective):
         for home in sorted(groups, key=rank):
             short = home.rpartition(".")[2].lstrip("_")
             title = self.config.dwx_api_titles.get(short) or (
-                "Module contents" if home == modname else short
+                "Other names" if home == modname else short
             )
             lines += [title, "-" * len(title), ""]
             intro = inspect.getdoc(importlib.import_module(home)) if home != modname else None
