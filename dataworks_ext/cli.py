@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from .messages import EventMessage
     from .registry import Registry
 
-__all__ = ["ExitCode", "main"]
+__all__ = ["ExitCode", "load_app", "main"]
 
 PROG = "dataworks-ext"
 DEFAULT_EXTENSION_CODE = "local-extension"
