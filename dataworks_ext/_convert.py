@@ -1,7 +1,7 @@
 """The one configured cattrs converter between wire payloads and the event models.
 
 Renames are generated from the field names (camelCase, or a field's ``wire`` metadata), the
-structure and unstructure functions are compiled once at import, and the primitive hooks are
+structure and unstructure functions are generated once, on first use, and the primitive hooks are
 strict where a lenient reading would be dangerous (``"false"`` is not ``True``, ``"1,2"`` is
 not a list of node ids) and lenient where DataWorks is (ids as decimal strings).
 """
@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import threading
 from collections.abc import Callable, Mapping
+from operator import countOf
 from typing import Any, TypeVar
 
 import attrs
-from cattrs import Converter
-from cattrs.errors import ClassValidationError, IterableValidationError
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .errors import _quote
 from .events import (
@@ -64,6 +63,12 @@ def _str(value: Any, _: Any = None) -> str:
 _BOOL_WORDS = {"true": True, "false": False}
 
 
+def _optional_str(value: Any, _: Any = None) -> str | None:
+    if type(value) is str or value is None:
+        return value
+    return _str(value)
+
+
 def _bool(value: Any, _: Any = None) -> bool:
     if value is True or value is False:
         return value
@@ -74,7 +79,8 @@ def _bool(value: Any, _: Any = None) -> bool:
 
 def _id_tuple(value: Any, _: Any = None) -> tuple[int, ...]:
     if type(value) is list or type(value) is tuple:
-        if not value or set(map(type, value)) == {int}:
+        # One pass in C over a massive backfill's thousands of ids: are they all exact ints?
+        if countOf(map(type, value), int) == len(value):
             return tuple(value)
         out = []
         for index, item in enumerate(value):
@@ -135,41 +141,6 @@ def _periods(value: Any, _: Any = None) -> tuple[BizPeriod, ...]:
     return tuple(periods)
 
 
-converter = Converter(detailed_validation=True, forbid_extra_keys=False)
-"""The configured converter.  Prefer :func:`structure_event` and :func:`unstructure_event`."""
-
-for _cls_hook in (
-    (int, _int),
-    (str, _str),
-    (bool, _bool),
-    (_dt.date, _date),
-    (BackfillOrder, _order),
-):
-    converter.register_structure_hook(*_cls_hook)
-
-
-def _is(expected: Any) -> Callable[[Any], bool]:
-    return lambda t: bool(t == expected)
-
-
-# Parametrised generics dispatch by predicate.
-for _generic, _hook in (
-    (tuple[int, ...], _id_tuple),
-    (tuple[BizPeriod, ...], _periods),
-    (Mapping[str, Any], _mapping),
-):
-    converter.register_structure_hook_func(_is(_generic), _hook)
-
-converter.register_unstructure_hook(_dt.date, _dt.date.isoformat)
-converter.register_unstructure_hook(BackfillOrder, lambda order: order.value)
-converter.register_unstructure_hook_func(lambda t: t == tuple[int, ...], list)
-converter.register_unstructure_hook_func(
-    lambda t: t == tuple[BizPeriod, ...],
-    lambda periods: json.dumps(
-        [converter.unstructure(p, BizPeriod) for p in periods], separators=(",", ":")
-    ),
-)
-
 _MODELS: tuple[type[Any], ...] = (BizPeriod, *(kind.cls for kind in EVENT_KINDS))
 
 #: Attribute name -> wire name, over every model (the generated names agree across models).
@@ -177,8 +148,98 @@ WIRE_NAMES: dict[str, str] = {
     a.name: wire_name(a) for cls in _MODELS for a in attrs.fields(cls) if a.name != "extra"
 }
 
+_KNOWN_KEYS: dict[type[Any], frozenset[str]] = {
+    cls: frozenset({wire_name(a) for a in attrs.fields(cls) if a.name != "extra"} | {"eventCode"})
+    for cls in _MODELS
+}
+
+# ---------------------------------------------------------------- the converter, built on use
+#
+# cattrs is imported, the converter configured and each function generated the first time it
+# is needed, then kept: ``import dataworks_ext`` stays cheap, and a cold start (one process,
+# one message) generates the one structure function it uses.
+
+_Structure = Callable[[Mapping[str, Any], Any], Any]
+_Unstructure = Callable[[Any], dict[str, Any]]
+#: Per model, two generated structure functions calling the same hooks: a fast one that stops
+#: at the first problem, run first, and a detailed one (every field in its own ``try``, errors
+#: noted with the field name) run only to name the offending field once the fast one failed.
+_FAST: dict[type[Any], _Structure] = {}
+_DETAILED: dict[type[Any], _Structure] = {}
+_UNSTRUCTURE: dict[type[Any], _Unstructure] = {}
+_LOCK = threading.RLock()
+_CONVERTER: Any = None
+
+
+def _build_converter() -> Any:
+    from cattrs import Converter
+
+    conv = Converter(detailed_validation=True, forbid_extra_keys=False)
+    hooks: tuple[tuple[Any, Callable[[Any, Any], Any]], ...] = (
+        (int, _int),
+        (str, _str),
+        (bool, _bool),
+        (_dt.date, _date),
+        (BackfillOrder, _order),
+    )
+    for cls, hook in hooks:
+        conv.register_structure_hook(cls, hook)
+    # Parametrised generics dispatch by predicate.
+    generics: tuple[tuple[Any, Callable[[Any, Any], Any]], ...] = (
+        (tuple[int, ...], _id_tuple),
+        (str | None, _optional_str),
+        (tuple[BizPeriod, ...], _periods),
+        (Mapping[str, Any], _mapping),
+    )
+    for generic, hook in generics:
+        conv.register_structure_hook_func(_is(generic), hook)
+    conv.register_unstructure_hook(_dt.date, _dt.date.isoformat)
+    conv.register_unstructure_hook(BackfillOrder, lambda order: order.value)
+    conv.register_unstructure_hook_func(_is(tuple[int, ...]), list)
+    conv.register_unstructure_hook_func(
+        _is(tuple[BizPeriod, ...]),
+        lambda periods: json.dumps(
+            [_unstructure_fn(BizPeriod)(p) for p in periods], separators=(",", ":")
+        ),
+    )
+    for cls in _MODELS:
+        conv.register_structure_hook(cls, _lazy_structure_hook(cls))
+        conv.register_unstructure_hook(cls, _lazy_unstructure_hook(cls))
+    return conv
+
+
+def _is(expected: Any) -> Callable[[Any], bool]:
+    return lambda t: bool(t == expected)
+
+
+def _lazy_structure_hook(cls: type[Any]) -> _Structure:
+    return lambda payload, _: _detailed_fn(cls)(payload, cls)
+
+
+def _lazy_unstructure_hook(cls: type[Any]) -> _Unstructure:
+    return lambda value: _unstructure_fn(cls)(value)
+
+
+def _converter() -> Any:
+    """The configured converter (built on first use)."""
+    conv = _CONVERTER
+    if conv is None:
+        with _LOCK:
+            conv = _CONVERTER
+            if conv is None:
+                conv = globals()["_CONVERTER"] = _build_converter()
+    return conv
+
+
+def __getattr__(name: str) -> Any:
+    if name == "converter":
+        return _converter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 def _overrides(cls: type[Any], *, structuring: bool) -> dict[str, Any]:
+    from cattrs.gen import override
+
     result = {}
     for attribute in attrs.fields(cls):
         if attribute.name == "extra":
@@ -188,31 +249,71 @@ def _overrides(cls: type[Any], *, structuring: bool) -> dict[str, Any]:
     return result
 
 
-_Structure = Callable[[Mapping[str, Any], Any], Any]
-_STRUCTURE: dict[type[Any], _Structure] = {}
-_UNSTRUCTURE: dict[type[Any], Callable[[Any], dict[str, Any]]] = {}
-_KNOWN_KEYS: dict[type[Any], frozenset[str]] = {}
+def _generate(cache: dict[type[Any], Any], cls: type[Any], kind: str) -> Any:
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
-for _cls in _MODELS:
-    _STRUCTURE[_cls] = make_dict_structure_fn(
-        _cls, converter, _cattrs_detailed_validation=True, **_overrides(_cls, structuring=True)
-    )
-    _UNSTRUCTURE[_cls] = make_dict_unstructure_fn(
-        _cls, converter, **_overrides(_cls, structuring=False)
-    )
-    converter.register_structure_hook(_cls, _STRUCTURE[_cls])
-    converter.register_unstructure_hook(_cls, _UNSTRUCTURE[_cls])
-    _KNOWN_KEYS[_cls] = frozenset(
-        {wire_name(a) for a in attrs.fields(_cls) if a.name != "extra"} | {"eventCode"}
-    )
+    conv = _converter()
+    with _LOCK:
+        fn = cache.get(cls)
+        if fn is None:
+            if kind == "unstructure":
+                fn = make_dict_unstructure_fn(cls, conv, **_overrides(cls, structuring=False))
+            else:
+                fn = make_dict_structure_fn(
+                    cls,
+                    conv,
+                    _cattrs_detailed_validation=kind == "detailed",
+                    **_overrides(cls, structuring=True),
+                )
+            cache[cls] = fn
+    return fn
+
+
+def _fast_fn(cls: type[Any]) -> _Structure:
+    fn = _FAST.get(cls)
+    return fn if fn is not None else _generate(_FAST, cls, "fast")
+
+
+def _detailed_fn(cls: type[Any]) -> _Structure:
+    fn = _DETAILED.get(cls)
+    return fn if fn is not None else _generate(_DETAILED, cls, "detailed")
+
+
+def _unstructure_fn(cls: type[Any]) -> _Unstructure:
+    fn = _UNSTRUCTURE.get(cls)
+    return fn if fn is not None else _generate(_UNSTRUCTURE, cls, "unstructure")
+
+
+# ---------------------------------------------------------------- structuring
+
+
+def _structure(cls: type[T], payload: Mapping[str, Any]) -> T:
+    """Structure with the fast function; on any problem, find it with the detailed one."""
+    fast = _FAST.get(cls) or _fast_fn(cls)
+    try:
+        return fast(payload, cls)  # type: ignore[no-any-return]
+    except Exception:  # the detailed run below names the problem
+        pass
+    from cattrs.errors import ClassValidationError
+
+    try:
+        return _detailed_fn(cls)(payload, cls)  # type: ignore[no-any-return]
+    except (ClassValidationError, ValueError) as exc:
+        path, leaf = _locate(exc)
+        raise FieldProblem(_reason(leaf), path) from None
 
 
 def _locate(exc: BaseException, path: str = "") -> tuple[str, BaseException]:
     """Follow a cattrs validation error down to its first leaf, building the wire path."""
+    from cattrs.errors import ClassValidationError, IterableValidationError
+
     while isinstance(exc, (ClassValidationError, IterableValidationError)):
         noted, plain = exc.group_exceptions()
         if noted:
-            sub, note = noted[0]
+            # A field holding a wrong value says more than one that is missing: name it first.
+            sub, note = next(
+                (item for item in noted if not isinstance(item[0], KeyError)), noted[0]
+            )
             if isinstance(exc, ClassValidationError):
                 name = getattr(note, "name", "")
                 path = (
@@ -230,10 +331,9 @@ def _locate(exc: BaseException, path: str = "") -> tuple[str, BaseException]:
 
 def _structure_period(item: Mapping[str, Any], cls: type[BizPeriod]) -> BizPeriod:
     try:
-        return _STRUCTURE[BizPeriod](item, BizPeriod)  # type: ignore[no-any-return]
-    except (ClassValidationError, ValueError) as exc:
-        path, leaf = _locate(exc)
-        raise FieldProblem(_reason(leaf), f".{path}" if path else "") from None
+        return _structure(BizPeriod, item)
+    except FieldProblem as problem:
+        raise FieldProblem(problem.reason, f".{problem.path}" if problem.path else "") from None
 
 
 def _reason(leaf: BaseException) -> str:
@@ -250,15 +350,17 @@ def structure_event(payload: Mapping[str, Any], cls: type[T]) -> T:
     Unknown keys land in the event's ``extra``.  Raises :class:`FieldProblem` naming the
     offending field by its wire path.
     """
-    extra_keys = payload.keys() - _KNOWN_KEYS[cls]
-    if extra_keys:
+    if not _KNOWN_KEYS[cls].issuperset(payload):
+        extra_keys = payload.keys() - _KNOWN_KEYS[cls]
         payload = dict(payload)
         payload[_EXTRA_KEY] = {key: payload[key] for key in extra_keys}
-    try:
-        return _STRUCTURE[cls](payload, cls)  # type: ignore[no-any-return]
-    except (ClassValidationError, ValueError) as exc:
-        path, leaf = _locate(exc)
-        raise FieldProblem(_reason(leaf), path) from None
+    fast = _FAST.get(cls)
+    if fast is not None:
+        try:
+            return fast(payload, cls)  # type: ignore[no-any-return]
+        except Exception:  # _structure() runs it again, then names the problem
+            pass
+    return _structure(cls, payload)
 
 
 def unstructure_event(event: ExtensionEvent | BizPeriod) -> dict[str, Any]:
@@ -267,7 +369,7 @@ def unstructure_event(event: ExtensionEvent | BizPeriod) -> dict[str, Any]:
     ``eventCode`` is always written; an ``extensionBizId`` of ``None`` is left out.
     """
     cls = type(event)
-    wire = _UNSTRUCTURE[cls](event)
+    wire = _unstructure_fn(cls)(event)
     if cls is not BizPeriod:
         wire["eventCode"] = event.event_code  # type: ignore[union-attr]
         if wire.get("extensionBizId") is None:
@@ -278,4 +380,4 @@ def unstructure_event(event: ExtensionEvent | BizPeriod) -> dict[str, Any]:
     return wire
 
 
-__all__ = ["WIRE_NAMES", "FieldProblem", "converter", "structure_event", "unstructure_event"]
+__all__ = ["WIRE_NAMES", "FieldProblem", "structure_event", "unstructure_event"]  # and `converter`

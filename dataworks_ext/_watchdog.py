@@ -1,9 +1,18 @@
 """One shared watchdog thread that fires deadlines, cheaply.
 
-Watching a deadline costs one lock round trip and a dict insert; cancelling it another.  The
-thread starts on first use, sleeps until the earliest deadline, and fires expired watches
-outside its lock.  Watches with equal timeouts expire in the order they were made, so each
-timeout value keeps its own insertion-ordered bucket and only bucket heads are looked at.
+Watching a deadline costs a tuple and a dict insert, cancelling it a dict pop: neither takes
+a lock.  Each timeout value keeps its own insertion-ordered bucket (``id(watch) -> watch``),
+so its watches expire in the order they were made and only bucket heads are looked at.
+Whoever pops a watch from its bucket owns it: :meth:`Watchdog.cancel` (the deadline will
+not fire) or the watchdog thread (it fires); a dict pop is atomic, so exactly one of them
+wins.
+
+The thread starts on first use and never sleeps longer than the shortest timeout it has
+seen, nor past the earliest deadline it knows of.  So a watch made after it looked at the
+buckets, whose deadline is at least that shortest timeout away, is always due after the
+thread next looks: only a watch with a new, shorter timeout needs to wake it (that one
+takes the lock).  In the usual case, every message with the same timeout watched and
+cancelled in turn, the thread stays asleep.
 """
 
 from __future__ import annotations
@@ -16,90 +25,128 @@ from typing import Any
 
 logger = logging.getLogger("dataworks_ext")
 
+_FOREVER = float("inf")
 
-class Watch:
-    """A deadline being watched; ``fire`` runs in the watchdog thread once it passes."""
+Fire = Callable[[Any], Any]
+"""A deadline callback: called with the ``arg`` given to :meth:`Watchdog.watch`."""
 
-    __slots__ = ("bucket", "deadline", "finished", "fire", "result")
+Watch = tuple[float, Fire, Any, float]
+"""A watched deadline, as :meth:`Watchdog.watch` returns it: ``(deadline, fire, arg,
+timeout)``.  Keep it until it is cancelled or waited for: its ``id`` is its key."""
 
-    def __init__(self, bucket: float, deadline: float, fire: Callable[[Watch], Any]) -> None:
-        self.bucket = bucket
-        self.deadline = deadline
-        self.fire = fire
+
+class _Fired:
+    """What a fired watch's callback returned, once it has returned."""
+
+    __slots__ = ("finished", "result")
+
+    def __init__(self) -> None:
         self.finished = False
         self.result: Any = None
 
 
 class Watchdog:
-    """Fires :class:`Watch` callbacks at their deadlines from one daemon thread."""
+    """Fires deadline callbacks from one daemon thread."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._cond = threading.Condition(threading.Lock())
-        self._buckets: dict[float, dict[int, Watch]] = {}
+        self.clock = clock
+        """The clock deadlines are on (``time.monotonic``)."""
+        self._lock = threading.Lock()
+        self._wakeup = threading.Condition(self._lock)  # the thread waits on it
+        self._done = threading.Condition(self._lock)  # callers of wait() wait on it
+        self._buckets: dict[float, dict[int, Watch]] = {}  # timeout -> id -> watch
+        self._fired: dict[int, _Fired] = {}  # fired watches whose result nobody took yet
+        self._idle = _FOREVER  # the shortest timeout seen: the longest the thread sleeps
         self._thread: threading.Thread | None = None
 
-    def watch(self, timeout: float, fire: Callable[[Watch], Any]) -> Watch:
-        """Call ``fire(watch)`` in ``timeout`` seconds unless :meth:`cancel` comes first."""
-        watch = Watch(timeout, self._clock() + timeout, fire)
-        with self._cond:
+    def watch(self, timeout: float, fire: Fire, arg: Any = None) -> Watch:
+        """Call ``fire(arg)`` in ``timeout`` seconds unless :meth:`cancel` comes first."""
+        watch = (self.clock() + timeout, fire, arg, timeout)
+        bucket = self._buckets.get(timeout)
+        if bucket is None or timeout < self._idle:
+            bucket = self._new_timeout(timeout)
+        bucket[id(watch)] = watch
+        return watch
+
+    def _new_timeout(self, timeout: float) -> dict[int, Watch]:
+        with self._lock:
             bucket = self._buckets.get(timeout)
             if bucket is None:
                 bucket = self._buckets[timeout] = {}
-            wake = not bucket
-            bucket[id(watch)] = watch
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="dataworks-ext-watchdog", daemon=True
-                )
-                self._thread.start()
-            elif wake:
-                self._cond.notify_all()
-        return watch
+            if timeout < self._idle:
+                self._idle = timeout
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="dataworks-ext-watchdog", daemon=True
+                    )
+                    self._thread.start()
+                else:
+                    self._wakeup.notify()
+            return bucket
 
     def cancel(self, watch: Watch) -> bool:
-        """Stop watching; ``True`` if the deadline had not fired (nor started firing)."""
-        with self._cond:
-            return self._buckets[watch.bucket].pop(id(watch), None) is not None
+        """Stop watching; ``True`` if the deadline had not fired (nor started firing).
+
+        After ``False``, :meth:`wait` gives what the callback returned.
+        """
+        return self._buckets[watch[3]].pop(id(watch), None) is watch
 
     def wait(self, watch: Watch) -> Any:
         """Block until a fired watch's callback has returned; returns what it returned."""
-        with self._cond:
-            while not watch.finished:
-                self._cond.wait()
-        return watch.result
+        key = id(watch)
+        with self._lock:
+            while True:
+                fired = self._fired.get(key)
+                if fired is not None and fired.finished:
+                    break
+                self._done.wait()
+            del self._fired[key]
+        return fired.result
 
-    def _next_due(self) -> tuple[Watch | None, float | None]:
-        """The first expired watch (removed), else the seconds until the next deadline."""
-        now = self._clock()
-        soonest: float | None = None
-        for bucket in self._buckets.values():
-            if not bucket:
-                continue
-            key, watch = next(iter(bucket.items()))
-            if watch.deadline <= now:
-                del bucket[key]
-                return watch, None
-            delay = watch.deadline - now
-            soonest = delay if soonest is None else min(soonest, delay)
-        return None, soonest
+    def finished(self, watch: Watch) -> bool:
+        """Whether a fired watch's callback has returned (so :meth:`wait` won't block)."""
+        fired = self._fired.get(id(watch))
+        return fired is not None and fired.finished
+
+    def _due(self, now: float) -> Watch | float:
+        """Pop and return an expired watch, else return the earliest deadline (or ``inf``)."""
+        soonest = _FOREVER
+        for bucket in list(self._buckets.values()):
+            while bucket:
+                try:
+                    key = next(iter(bucket))
+                except (StopIteration, RuntimeError):  # changed under us: look again
+                    continue
+                watch = bucket.get(key)
+                if watch is None:  # cancelled meanwhile
+                    continue
+                if watch[0] > now:
+                    soonest = min(soonest, watch[0])
+                    break
+                if bucket.pop(key, None) is watch:  # else cancelled meanwhile
+                    return watch
+        return soonest
 
     def _run(self) -> None:
         while True:
-            with self._cond:
-                watch, delay = self._next_due()
-                if watch is None:
-                    self._cond.wait(delay)
+            with self._lock:
+                now = self.clock()
+                due = self._due(now)
+                if isinstance(due, float):
+                    wait = min(due, now + self._idle) - now
+                    self._wakeup.wait(min(max(wait, 0.0), threading.TIMEOUT_MAX))
                     continue
+                watch = due
+                fired = self._fired[id(watch)] = _Fired()
             try:
-                result = watch.fire(watch)
+                result = watch[1](watch[2])
             except BaseException:  # the thread must survive whatever a callback does
                 logger.exception("a deadline callback failed")
                 result = None
-            with self._cond:
-                watch.result = result
-                watch.finished = True
-                self._cond.notify_all()
+            with self._lock:
+                fired.result = result
+                fired.finished = True
+                self._done.notify_all()
 
 
 WATCHDOG = Watchdog()

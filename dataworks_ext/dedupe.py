@@ -82,6 +82,8 @@ class MemorySeenStore:
 
     def seen(self, message_id: str) -> bool:
         """Whether ``message_id`` was remembered less than ``ttl`` seconds ago."""
+        if message_id not in self._expiry:  # the usual answer, without taking the lock
+            return False
         with self._lock:
             expiry = self._expiry.get(message_id)
             if expiry is None:
@@ -95,17 +97,21 @@ class MemorySeenStore:
     def remember(self, message_id: str) -> None:
         """Remember ``message_id`` for ``ttl`` seconds, forgetting the oldest beyond the bound."""
         now = self._clock()
+        expiry = self._expiry
         with self._lock:
-            self._expiry[message_id] = now + self.ttl
-            self._expiry.move_to_end(message_id)
-            while len(self._expiry) > self.max_size:
-                self._expiry.popitem(last=False)
+            expiry[message_id] = now + self.ttl
+            expiry.move_to_end(message_id)
+            if len(expiry) > self.max_size:
+                while len(expiry) > self.max_size:
+                    expiry.popitem(last=False)
+                return
             # Drop expired ids from the old end, a few at a time, so memory follows traffic.
-            for _ in range(2):
-                oldest = next(iter(self._expiry.items()))
-                if oldest[1] > now:
-                    break
-                del self._expiry[oldest[0]]
+            oldest = next(iter(expiry))
+            if expiry[oldest] <= now:
+                del expiry[oldest]
+                oldest = next(iter(expiry))
+                if expiry[oldest] <= now:
+                    del expiry[oldest]
 
     def forget(self, message_id: str) -> None:
         """Forget ``message_id`` (its next delivery will be answered again)."""

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 
@@ -39,7 +38,7 @@ from .errors import (
     HandlerTimeoutError,
     MessageError,
 )
-from .events import Event
+from .events import Event, UnknownEvent
 from .messages import EventMessage, RawMessage, decode, parse_message
 from .registry import Check, Registry, default_registry
 from .verdicts import CheckResult, Verdict, combine
@@ -49,6 +48,7 @@ __all__ = ["Extension", "Outcome"]
 logger = logging.getLogger("dataworks_ext")
 
 _PASS = Verdict.ok()
+_PASSED: tuple[Verdict, None, bool] = (_PASS, None, False)
 _TRUTHY = frozenset({"1", "true", "yes", "on"})
 
 
@@ -161,7 +161,8 @@ class Extension:
         self.unhandled_result = _result(unhandled_result, "unhandled_result")
         self.seen_store: SeenStore = MemorySeenStore() if seen_store is None else seen_store
         self._inflight: set[str] = set()
-        self._inflight_cond = threading.Condition(threading.Lock())
+        self._inflight_lock = threading.Lock()
+        self._inflight_cond = threading.Condition(self._inflight_lock)
         self._waiting = 0
 
     def __repr__(self) -> str:
@@ -291,23 +292,7 @@ class Extension:
     # ------------------------------------------------------------------ the pipeline (sync)
 
     def _process(self, raw: Any) -> Outcome:
-        message, early = self._read(raw)
-        if early is not None:
-            return early
-        assert message is not None
-        checks = self.registry.checks_for(type(message.event))
-        if any(check.is_async for check in checks):
-            _refuse_inside_running_loop()
-        message_id = message.message_id
-        if not self._claim(message_id):
-            return self._duplicate(message)
-        try:
-            return self._decide_and_deliver(message, checks)
-        finally:
-            self._release(message_id)
-
-    def _read(self, raw: Any) -> tuple[EventMessage | None, Outcome | None]:
-        """Parse; returns (message, None) to go on, or (None, outcome) when done."""
+        # The hot path, kept flat: parse, claim, watch the deadline, check, deliver.
         if isinstance(raw, EventMessage):
             message = raw
         else:
@@ -316,23 +301,74 @@ class Extension:
             except MessageError as exc:
                 if exc.message_id is None:
                     raise
-                return None, self._answer_unreadable(exc)
+                return self._answer_unreadable(exc)
+        if message.extension_biz_id is None or isinstance(message.event, UnknownEvent):
+            return self._nothing_to_answer(message)  # not message.needs_answer
+        checks = self.registry.checks_for(type(message.event))
+        for check in checks:
+            if check.is_async:
+                _refuse_inside_running_loop()
+                break
+        message_id = message.message_id
+        with self._inflight_lock:
+            claimed = message_id not in self._inflight and not self.seen_store.seen(message_id)
+            if claimed:
+                self._inflight.add(message_id)
+        if not claimed and not self._claim(message_id):
+            return self._duplicate(message)
+        try:
+            return self._decide_and_deliver(message, checks)
+        finally:
+            self._inflight.discard(message_id)  # _release(), inline
+            if self._waiting:
+                self._wake_waiters()
+
+    def _read(self, raw: Any) -> EventMessage | Outcome:
+        """Parse; returns the message to go on with, or the outcome when done."""
+        if isinstance(raw, EventMessage):
+            message = raw
+        else:
+            try:
+                message = parse_message(raw)
+            except MessageError as exc:
+                if exc.message_id is None:
+                    raise
+                return self._answer_unreadable(exc)
         if not message.needs_answer:
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug(
-                    "nothing to answer for %s event", message.event_code, extra=_log(message)
-                )
-            return None, Outcome(message.message_id, message.event, None, False)
-        return message, None
+            return self._nothing_to_answer(message)
+        return message
+
+    def _nothing_to_answer(self, message: EventMessage) -> Outcome:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("nothing to answer for %s event", message.event_code, extra=_log(message))
+        return Outcome(message.message_id, message.event, None, False)
 
     def _decide_and_deliver(self, message: EventMessage, checks: Sequence[Check]) -> Outcome:
         if not checks:
             return self._deliver_outcome(message, self._unhandled(message), None)
         timeout = self.handler_timeout
-        watch = None
-        if timeout is not None:
-            watch = WATCHDOG.watch(timeout, lambda w: self._on_deadline(message))
-        verdict, error, timed_out = self._run_checks(message, checks, timeout)
+        watch = None if timeout is None else WATCHDOG.watch(timeout, self._on_deadline, message)
+        check = checks[0]
+        error: BaseException | None
+        if len(checks) == 1 and not check.is_async:  # the usual case: _run_check(), inline
+            try:
+                if check.wants_message:
+                    result = check.fn(message.event, message)
+                else:
+                    result = check.fn(message.event)
+            except Exception as exc:
+                verdict, error, timed_out = self._check_failed(message, check, exc), exc, False
+            else:
+                if result is None or result is True:
+                    verdict, error, timed_out = _PASS, None, False
+                elif type(result) is Verdict:
+                    verdict, error, timed_out = result, None, False
+                else:
+                    verdict, error, timed_out = self._settle(message, check, result, watch)
+        elif len(checks) == 1:
+            verdict, error, timed_out = self._run_check(message, check, watch)
+        else:
+            verdict, error, timed_out = self._run_checks(message, checks, watch)
         if watch is not None and not WATCHDOG.cancel(watch):
             late: Outcome = WATCHDOG.wait(watch)
             self._discard_late(message, verdict)
@@ -342,58 +378,80 @@ class Extension:
         return self._deliver_outcome(message, verdict, error)
 
     def _run_checks(
-        self, message: EventMessage, checks: Sequence[Check], timeout: float | None
+        self, message: EventMessage, checks: Sequence[Check], watch: Watch | None
     ) -> tuple[Verdict, BaseException | None, bool]:
-        event = message.event
-        started = time.monotonic()
+        """(verdict, first check error, whether the deadline cut an async check short)."""
         verdicts: list[Verdict] = []
         first_error: BaseException | None = None
         for check in checks:
-            try:
-                result = check.fn(event, message) if check.wants_message else check.fn(event)
-                if check.is_async or hasattr(result, "__await__"):
-                    remaining = None if timeout is None else timeout - (time.monotonic() - started)
-                    result = _run_coroutine(result, remaining)
-                verdicts.append(self._to_verdict(check, result))
-            except _DeadlinePassed:
+            verdict, error, timed_out = self._run_check(message, check, watch)
+            if timed_out:
                 return _PASS, None, True
-            except Exception as exc:
-                verdicts.append(self._check_failed(message, check, exc))
-                first_error = first_error or exc
-        verdict = verdicts[0] if len(verdicts) == 1 else combine(verdicts)
-        return verdict, first_error, False
+            verdicts.append(verdict)
+            if first_error is None:
+                first_error = error
+        return combine(verdicts), first_error, False
+
+    def _run_check(
+        self, message: EventMessage, check: Check, watch: Watch | None
+    ) -> tuple[Verdict, BaseException | None, bool]:
+        event = message.event
+        try:
+            result = check.fn(event, message) if check.wants_message else check.fn(event)
+        except Exception as exc:
+            return self._check_failed(message, check, exc), exc, False
+        if not check.is_async:
+            if result is None or result is True:
+                return _PASSED
+            if type(result) is Verdict:
+                return result, None, False
+        return self._settle(message, check, result, watch)
+
+    def _settle(
+        self, message: EventMessage, check: Check, result: Any, watch: Watch | None
+    ) -> tuple[Verdict, BaseException | None, bool]:
+        """The verdict of whatever else a check returned: awaited (until the deadline)."""
+        try:
+            if check.is_async or hasattr(result, "__await__"):
+                result = _run_coroutine(result, _remaining(watch))
+            return self._to_verdict(check, result), None, False
+        except _DeadlinePassed:
+            return _PASS, None, True
+        except Exception as exc:
+            return self._check_failed(message, check, exc), exc, False
 
     def _deliver_outcome(
         self, message: EventMessage, verdict: Verdict, error: BaseException | None
     ) -> Outcome:
-        try:
-            delivered = self._deliver(message, verdict)
-        except CallbackError as exc:
-            return Outcome(message.message_id, message.event, verdict, False, error=exc)
-        return Outcome(message.message_id, message.event, verdict, delivered, error=error)
-
-    def _deliver(self, message: EventMessage, verdict: Verdict) -> bool:
         callback = self.callback
         if callback is not None:
             try:
                 callback.deliver(message.message_id, self.extension_code, verdict)
             except Exception as exc:
-                raise self._delivery_failed(message, verdict, exc) from exc
-        return self._delivered(message, verdict)
+                failure = self._delivery_failed(message, verdict, exc)
+                return Outcome(message.message_id, message.event, verdict, False, False, failure)
+        self.seen_store.remember(message.message_id)
+        if logger.isEnabledFor(logging.INFO):
+            self._log_delivered(message, verdict)
+        delivered = callback is not None
+        return Outcome(message.message_id, message.event, verdict, delivered, False, error)
 
     def _delivered(self, message: EventMessage, verdict: Verdict) -> bool:
         self.seen_store.remember(message.message_id)
         if logger.isEnabledFor(logging.INFO):
-            logger.info(
-                "%s %s for %s (message %s)%s",
-                "delivered" if self.callback is not None else "decided (dry run)",
-                verdict.result.value,
-                message.event_code,
-                message.message_id,
-                f": {verdict.tip}" if verdict.tip else "",
-                extra=_log(message, verdict),
-            )
+            self._log_delivered(message, verdict)
         return self.callback is not None
+
+    def _log_delivered(self, message: EventMessage, verdict: Verdict) -> None:
+        logger.info(
+            "%s %s for %s (message %s)%s",
+            "delivered" if self.callback is not None else "decided (dry run)",
+            verdict.result.value,
+            message.event_code,
+            message.message_id,
+            f": {verdict.tip}" if verdict.tip else "",
+            extra=_log(message, verdict),
+        )
 
     def _on_deadline(self, message: EventMessage) -> Outcome:
         """Runs in the watchdog thread when the checks of ``message`` are late."""
@@ -408,10 +466,10 @@ class Extension:
     async def _process_async(self, raw: Any) -> Outcome:
         import asyncio
 
-        message, early = self._read(raw)
-        if early is not None:
-            return early
-        assert message is not None
+        message = self._read(raw)
+        if type(message) is Outcome:
+            return message
+        assert isinstance(message, EventMessage)
         message_id = message.message_id
         if not await self._claim_async(message_id, asyncio):
             return self._duplicate(message)
@@ -422,7 +480,7 @@ class Extension:
             timeout = self.handler_timeout
             watch = None
             if timeout is not None:
-                watch = WATCHDOG.watch(timeout, lambda w: self._on_deadline(message))
+                watch = WATCHDOG.watch(timeout, self._on_deadline, message)
             verdict, error, timed_out = await self._run_checks_async(
                 message, checks, timeout, asyncio
             )
@@ -593,11 +651,12 @@ class Extension:
 
     def _claim(self, message_id: str) -> bool:
         """Take the message for this thread; ``False`` if it was already answered."""
-        with self._inflight_cond:
-            while message_id in self._inflight:
+        with self._inflight_lock:
+            if message_id in self._inflight:
                 self._waiting += 1
                 try:
-                    self._inflight_cond.wait()
+                    while message_id in self._inflight:
+                        self._inflight_cond.wait()
                 finally:
                     self._waiting -= 1
             if self.seen_store.seen(message_id):
@@ -607,7 +666,7 @@ class Extension:
 
     async def _claim_async(self, message_id: str, asyncio: Any) -> bool:
         while True:
-            with self._inflight_cond:
+            with self._inflight_lock:
                 if message_id not in self._inflight:
                     if self.seen_store.seen(message_id):
                         return False
@@ -616,10 +675,15 @@ class Extension:
             await asyncio.sleep(0.005)
 
     def _release(self, message_id: str) -> None:
-        with self._inflight_cond:
-            self._inflight.discard(message_id)
-            if self._waiting:
-                self._inflight_cond.notify_all()
+        # No lock to discard: a waiter counts itself in _waiting, under the lock, before it
+        # looks for the id again, so either it sees the id gone or we see it waiting.
+        self._inflight.discard(message_id)
+        if self._waiting:
+            self._wake_waiters()
+
+    def _wake_waiters(self) -> None:
+        with self._inflight_lock:
+            self._inflight_cond.notify_all()
 
 
 @attrs.frozen
@@ -698,6 +762,11 @@ def _run_coroutine(awaitable: Awaitable[Any], timeout: float | None) -> Any:
 
 
 async def _wait_fired(watch: Watch, asyncio: Any) -> Any:
-    while not watch.finished:
+    while not WATCHDOG.finished(watch):
         await asyncio.sleep(0.005)
-    return watch.result
+    return WATCHDOG.wait(watch)
+
+
+def _remaining(watch: Watch | None) -> float | None:
+    """Seconds left before the watched deadline (``None`` without one)."""
+    return None if watch is None else watch[0] - WATCHDOG.clock()

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
 from ._convert import FieldProblem, structure_event, unstructure_event
 from .errors import EnvelopeError, FieldError, MessageDecodeError, MessageError, _quote
-from .events import Event, UnknownEvent, kind_for_code, kind_for_type
+from .events import _BY_CODE, Event, UnknownEvent, kind_for_type
 
 __all__ = [
     "EnvelopeKind",
@@ -172,19 +172,33 @@ def decode(raw: RawMessage | list[Any]) -> Any:
         >>> decode(b'{"id": "m-1"}')
         {'id': 'm-1'}
     """
-    if isinstance(raw, (Mapping, list)):
-        return raw
-    if isinstance(raw, (bytes, bytearray, memoryview)):
+    kind = type(raw)
+    if kind is bytes:
         try:
-            text = bytes(raw).decode("utf-8")
+            text = raw.decode("utf-8")  # type: ignore[union-attr]
         except UnicodeDecodeError as exc:
             raise MessageDecodeError(
                 f"the message is not valid UTF-8 ({exc.reason} at byte {exc.start})"
             ) from None
-    elif isinstance(raw, str):
+    elif kind is str:
         text = raw
+    elif isinstance(raw, (Mapping, list)):
+        return raw
+    elif isinstance(raw, (bytes, bytearray, memoryview)):
+        return decode(bytes(raw))
+    elif isinstance(raw, str):
+        text = str(raw)
     else:
         raise MessageDecodeError(f"expected JSON bytes, str or a mapping, got {type(raw).__name__}")
+    # The common case, one well-formed document, straight through json's C scanner; anything
+    # else (a BOM, surrounding blanks, broken JSON) takes the careful path below.
+    try:
+        value, end = _scan_once(text, 0)
+    except (StopIteration, ValueError, RecursionError):
+        pass
+    else:
+        if end == len(text):
+            return value
     if text.startswith("\ufeff"):
         text = text[1:]
     if not text.strip():
@@ -197,6 +211,10 @@ def decode(raw: RawMessage | list[Any]) -> Any:
         ) from None
     except RecursionError:
         raise MessageDecodeError("the message is JSON nested too deeply to read") from None
+
+
+#: The C scanner behind ``json.loads``, with ``json.loads``' defaults.
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 def _read_id(value: Any, field: str) -> str:
@@ -247,12 +265,13 @@ def parse_object(obj: Any) -> EventMessage:
         >>> parse_object({"id": "m-1", "type": "dataworks:Other:Thing", "data": {}}).event_code
         'dataworks:Other:Thing'
     """
-    if isinstance(obj, list):
-        raise EnvelopeError(
-            "the message is a JSON array; use parse_messages() for an EventBridge batch"
-        )
-    if not isinstance(obj, Mapping):
-        raise EnvelopeError(f"the message must be a JSON object, got {_quote(obj)}")
+    if type(obj) is not dict:
+        if isinstance(obj, list):
+            raise EnvelopeError(
+                "the message is a JSON array; use parse_messages() for an EventBridge batch"
+            )
+        if not isinstance(obj, Mapping):
+            raise EnvelopeError(f"the message must be a JSON object, got {_quote(obj)}")
     if "messageId" in obj or "messageBody" in obj:
         return _parse_function_compute(obj)
     if "id" in obj or "specversion" in obj or "data" in obj:
@@ -264,35 +283,80 @@ def parse_object(obj: Any) -> EventMessage:
     )
 
 
+def _attributes(envelope: Mapping[str, Any], modelled: frozenset[str]) -> dict[str, Any]:
+    """The envelope's attributes that are not modelled fields and not ``null``, in order."""
+    return {k: v for k, v in envelope.items() if k not in modelled and v is not None}
+
+
 def _parse_cloudevent(envelope: Mapping[str, Any]) -> EventMessage:
-    message_id = _read_id(envelope.get("id"), "id")
-    event_type = _optional_str(envelope, "type", message_id)
-    payload = _read_payload(envelope.get("data"), "data", message_id)
+    # One pass: a copy of the envelope loses the modelled fields one pop at a time and keeps
+    # the rest as the attributes.  Every value is checked inline; the helpers that word the
+    # errors run only when a check fails, in the order the fields are documented.
+    if type(envelope) is dict:
+        attributes = envelope.copy()
+        pop = attributes.pop
+        message_id = pop("id", None)
+        event_type = pop("type", None)
+        payload = pop("data", None)
+        source = pop("source", None)
+        subject = pop("subject", None)
+        time = pop("time", None)
+        region = pop("aliyunregionid", None)
+        account = pop("aliyunaccountid", None)
+        if None in attributes.values():
+            attributes = _attributes(attributes, _CE_MODELLED)
+    else:
+        get = envelope.get
+        message_id, event_type, payload = get("id"), get("type"), get("data")
+        source, subject, time = get("source"), get("subject"), get("time")
+        region, account = get("aliyunregionid"), get("aliyunaccountid")
+        attributes = _attributes(envelope, _CE_MODELLED)
+    if type(message_id) is not str or not message_id.strip():
+        message_id = _read_id(message_id, "id")
+    if event_type is not None and type(event_type) is not str:
+        _optional_str(envelope, "type", message_id)
+    if type(payload) is not dict:
+        payload = _read_payload(payload, "data", message_id)
     event = _event(payload, event_type, None, "data", message_id)
-    attributes = {k: v for k, v in envelope.items() if k not in _CE_MODELLED and v is not None}
+    if not (
+        (type(source) is str or source is None)
+        and (type(subject) is str or subject is None)
+        and (type(time) is str or time is None)
+        and (type(region) is str or region is None)
+        and (type(account) is str or account is None)
+    ):
+        for key in ("source", "subject", "time", "aliyunregionid", "aliyunaccountid"):
+            _optional_str(envelope, key, message_id)
     return EventMessage(
         message_id=message_id,
         event=event,
         envelope=EnvelopeKind.CLOUDEVENT,
         extension_biz_id=event.extension_biz_id,
         event_type=event_type,
-        source=_optional_str(envelope, "source", message_id),
-        subject=_optional_str(envelope, "subject", message_id),
-        time=_optional_str(envelope, "time", message_id),
-        region=_optional_str(envelope, "aliyunregionid", message_id),
-        account=_optional_str(envelope, "aliyunaccountid", message_id),
+        source=source,
+        subject=subject,
+        time=time,
+        region=region,
+        account=account,
         attributes=attributes,
         payload=payload,
     )
 
 
 def _parse_function_compute(envelope: Mapping[str, Any]) -> EventMessage:
-    message_id = _read_id(envelope.get("messageId"), "messageId")
-    event_type = _optional_str(envelope, "eventType", message_id)
-    payload = _read_payload(envelope.get("messageBody"), "messageBody", message_id)
+    get = envelope.get
+    message_id, event_type = get("messageId"), get("eventType")
+    payload, biz_id = get("messageBody"), get("extensionBizId")
+    attributes = _attributes(envelope, _FC_MODELLED)
+    if type(message_id) is not str or not message_id.strip():
+        message_id = _read_id(message_id, "messageId")
+    if event_type is not None and type(event_type) is not str:
+        _optional_str(envelope, "eventType", message_id)
+    if type(payload) is not dict:
+        payload = _read_payload(payload, "messageBody", message_id)
     event = _event(payload, None, event_type, "messageBody", message_id)
-    biz_id = _optional_str(envelope, "extensionBizId", message_id)
-    attributes = {k: v for k, v in envelope.items() if k not in _FC_MODELLED and v is not None}
+    if biz_id is not None and type(biz_id) is not str:
+        _optional_str(envelope, "extensionBizId", message_id)
     return EventMessage(
         message_id=message_id,
         event=event,
@@ -312,19 +376,25 @@ def _event(
     message_id: str,
 ) -> Event:
     code = payload.get("eventCode")
-    if code is not None and type(code) is not str:
+    kind = None
+    if code:
+        if type(code) is not str:
+            raise FieldError(
+                f"expected a string, got {_quote(code)}",
+                field=f"{where}.eventCode",
+                message_id=message_id,
+            )
+        kind = _BY_CODE.get(code)
+    elif code is not None and type(code) is not str:
         raise FieldError(
             f"expected a string, got {_quote(code)}",
             field=f"{where}.eventCode",
             message_id=message_id,
         )
-    kind = None
-    if code:
-        kind = kind_for_code(code)
     elif cloudevent_type:
         kind = kind_for_type(cloudevent_type)
     elif fc_event_type:
-        kind = kind_for_code(fc_event_type)
+        kind = _BY_CODE.get(fc_event_type)
     if kind is None:
         return UnknownEvent(
             event_code=code or cloudevent_type or fc_event_type or "", payload=payload
