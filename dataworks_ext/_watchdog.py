@@ -18,6 +18,7 @@ cancelled in turn, the thread stays asleep.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -30,9 +31,9 @@ _FOREVER = float("inf")
 Fire = Callable[[Any], Any]
 """A deadline callback: called with the ``arg`` given to :meth:`Watchdog.watch`."""
 
-Watch = tuple[float, Fire, Any, float]
+Watch = tuple[float, Fire, Any, dict[int, Any]]
 """A watched deadline, as :meth:`Watchdog.watch` returns it: ``(deadline, fire, arg,
-timeout)``.  Keep it until it is cancelled or waited for: its ``id`` is its key."""
+bucket)``.  Keep it until it is cancelled or waited for: its ``id`` is its key."""
 
 
 class _Fired:
@@ -51,6 +52,10 @@ class Watchdog:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
         """The clock deadlines are on (``time.monotonic``)."""
+        self._reset()
+
+    def _reset(self) -> None:
+        """Start afresh; also in a forked child, which has the state but not the thread."""
         self._lock = threading.Lock()
         self._wakeup = threading.Condition(self._lock)  # the thread waits on it
         self._done = threading.Condition(self._lock)  # callers of wait() wait on it
@@ -61,10 +66,10 @@ class Watchdog:
 
     def watch(self, timeout: float, fire: Fire, arg: Any = None) -> Watch:
         """Call ``fire(arg)`` in ``timeout`` seconds unless :meth:`cancel` comes first."""
-        watch = (self.clock() + timeout, fire, arg, timeout)
         bucket = self._buckets.get(timeout)
-        if bucket is None or timeout < self._idle:
+        if bucket is None:  # a timeout not seen before (or since a fork)
             bucket = self._new_timeout(timeout)
+        watch = (self.clock() + timeout, fire, arg, bucket)
         bucket[id(watch)] = watch
         return watch
 
@@ -89,7 +94,7 @@ class Watchdog:
 
         After ``False``, :meth:`wait` gives what the callback returned.
         """
-        return self._buckets[watch[3]].pop(id(watch), None) is watch
+        return watch[3].pop(id(watch), None) is watch
 
     def wait(self, watch: Watch) -> Any:
         """Block until a fired watch's callback has returned; returns what it returned."""
@@ -151,3 +156,6 @@ class Watchdog:
 
 WATCHDOG = Watchdog()
 """The process-wide watchdog."""
+
+if hasattr(os, "register_at_fork"):  # a pre-forking server's workers get a watchdog each
+    os.register_at_fork(after_in_child=WATCHDOG._reset)

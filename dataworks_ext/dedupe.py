@@ -97,10 +97,12 @@ class MemorySeenStore:
     def remember(self, message_id: str) -> None:
         """Remember ``message_id`` for ``ttl`` seconds, forgetting the oldest beyond the bound."""
         now = self._clock()
+        until = now + self.ttl
         expiry = self._expiry
         with self._lock:
-            expiry[message_id] = now + self.ttl
-            expiry.move_to_end(message_id)
+            if expiry.setdefault(message_id, until) is not until:  # known: refresh, move up
+                expiry[message_id] = until
+                expiry.move_to_end(message_id)
             if len(expiry) > self.max_size:
                 while len(expiry) > self.max_size:
                     expiry.popitem(last=False)

@@ -47,6 +47,7 @@ __all__ = ["Extension", "Outcome"]
 
 logger = logging.getLogger("dataworks_ext")
 
+_watch = WATCHDOG.watch
 _PASS = Verdict.ok()
 _PASSED: tuple[Verdict, None, bool] = (_PASS, None, False)
 _TRUTHY = frozenset({"1", "true", "yes", "on"})
@@ -161,6 +162,7 @@ class Extension:
         self.unhandled_result = _result(unhandled_result, "unhandled_result")
         self.seen_store: SeenStore = MemorySeenStore() if seen_store is None else seen_store
         self._inflight: set[str] = set()
+        self._fire = self._on_deadline  # one bound method, made once
         self._inflight_lock = threading.Lock()
         self._inflight_cond = threading.Condition(self._inflight_lock)
         self._waiting = 0
@@ -347,7 +349,7 @@ class Extension:
         if not checks:
             return self._deliver_outcome(message, self._unhandled(message), None)
         timeout = self.handler_timeout
-        watch = None if timeout is None else WATCHDOG.watch(timeout, self._on_deadline, message)
+        watch = None if timeout is None else _watch(timeout, self._fire, message)
         check = checks[0]
         error: BaseException | None
         if len(checks) == 1 and not check.is_async:  # the usual case: _run_check(), inline
@@ -370,7 +372,7 @@ class Extension:
         else:
             verdict, error, timed_out = self._run_checks(message, checks, watch)
         if watch is not None and not WATCHDOG.cancel(watch):
-            late: Outcome = WATCHDOG.wait(watch)
+            late: Outcome = WATCHDOG.wait(watch)  # the deadline fired first
             self._discard_late(message, verdict)
             return late
         if timed_out:
@@ -480,7 +482,7 @@ class Extension:
             timeout = self.handler_timeout
             watch = None
             if timeout is not None:
-                watch = WATCHDOG.watch(timeout, self._on_deadline, message)
+                watch = _watch(timeout, self._fire, message)
             verdict, error, timed_out = await self._run_checks_async(
                 message, checks, timeout, asyncio
             )

@@ -13,6 +13,7 @@ message or a batch.  Parsing never does I/O.
 from __future__ import annotations
 
 import enum
+import importlib
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -51,6 +52,10 @@ class EnvelopeKind(str, enum.Enum):
     FUNCTION_COMPUTE = "function-compute"
     """The envelope DataWorks sends when it invokes a Function Compute function directly."""
 
+
+# Enum members are descriptors: a module constant is ten times quicker to reach.
+_CLOUDEVENT = EnvelopeKind.CLOUDEVENT
+_FUNCTION_COMPUTE = EnvelopeKind.FUNCTION_COMPUTE
 
 #: CloudEvent attributes modelled as EventMessage fields (the rest go to ``attributes``).
 _CE_MODELLED = frozenset(
@@ -173,6 +178,14 @@ def decode(raw: RawMessage | list[Any]) -> Any:
         {'id': 'm-1'}
     """
     kind = type(raw)
+    if _orjson_loads is not None and (kind is bytes or kind is str):
+        # orjson, when installed, reads what json reads, faster.  Whatever it refuses (also
+        # what json would accept: NaN, integers past 64 bits, lone surrogates) takes the
+        # json path below, which decides and words the error.
+        try:
+            return _orjson_loads(raw)
+        except Exception:  # decided below
+            pass
     if kind is bytes:
         try:
             text = raw.decode("utf-8")  # type: ignore[union-attr]
@@ -212,6 +225,16 @@ def decode(raw: RawMessage | list[Any]) -> Any:
     except RecursionError:
         raise MessageDecodeError("the message is JSON nested too deeply to read") from None
 
+
+def _optional_orjson() -> Callable[[Any], Any] | None:
+    """``orjson.loads`` when orjson is installed (``pip install dataworks-ext[fast]``)."""
+    try:
+        return importlib.import_module("orjson").loads  # type: ignore[no-any-return]
+    except ImportError:
+        return None
+
+
+_orjson_loads = _optional_orjson()
 
 #: The C scanner behind ``json.loads``, with ``json.loads``' defaults.
 _scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
@@ -330,7 +353,7 @@ def _parse_cloudevent(envelope: Mapping[str, Any]) -> EventMessage:
     return EventMessage(
         message_id=message_id,
         event=event,
-        envelope=EnvelopeKind.CLOUDEVENT,
+        envelope=_CLOUDEVENT,
         extension_biz_id=event.extension_biz_id,
         event_type=event_type,
         source=source,
@@ -360,7 +383,7 @@ def _parse_function_compute(envelope: Mapping[str, Any]) -> EventMessage:
     return EventMessage(
         message_id=message_id,
         event=event,
-        envelope=EnvelopeKind.FUNCTION_COMPUTE,
+        envelope=_FUNCTION_COMPUTE,
         extension_biz_id=biz_id if biz_id is not None else event.extension_biz_id,
         event_type=event_type,
         attributes=attributes,
