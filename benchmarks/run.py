@@ -6,7 +6,9 @@
 This machine is shared and drifts by +-20% between blocks of time, so no figure is an
 absolute time compared with another run: in each benchmark the subject (dataworks-ext) and
 its base (``json.loads``, the official SDK, the ideal) are timed in alternating rounds
-(base first in even rounds, subject first in odd ones) and compared by their medians.
+(base first in even rounds, subject first in odd ones), many short rounds rather than a few
+long ones, and the figure is the median of the per-round ratios: the two halves of a round
+share whatever the machine is doing then.  The table also shows each side's median.
 
 The figures:
 
@@ -41,6 +43,7 @@ import gc
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -77,9 +80,15 @@ class Result:
     rounds: int
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    paired: list[float] = field(default_factory=list)
+    """Per-round subject/base ratios, when subject and base ran as a pair in each round."""
 
     @property
     def ratio(self) -> float:
+        """The median of the per-round ratios (a pair shares the machine's mood), else the
+        ratio of the medians."""
+        if self.paired:
+            return statistics.median(self.paired)
         return self.subject_median / self.base_median
 
     @property
@@ -104,6 +113,10 @@ def alternate(
             subjects.append(subject())
             bases.append(base())
     return subjects, bases
+
+
+def paired(subjects: list[float], bases: list[float]) -> list[float]:
+    return [s / b for s, b in zip(subjects, bases, strict=True)]
 
 
 def per_item(fn: Callable[[Any], Any], items: list[Any]) -> float:
@@ -279,26 +292,35 @@ def bench_import(rounds: int) -> Result:
         0.15,
         rounds,
         "fresh process each; the import statement's time",
+        paired=paired(subjects, bases),
     )
 
 
 def bench_cold_start(rounds: int) -> Result:
     from dataworks_ext.testing import freeze_event
 
+    cpu: dict[str, list[float]] = {"extension_handler.py": [], "naive_handler.py": []}
     with server() as local:
         env = subprocess_env(**local.env())
 
         def once(script: str) -> float:
             raw = freeze_event().to_json()
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             subprocess.run([sys.executable, str(SCRIPTS / script)], input=raw, env=env, check=True)
-            return time.perf_counter() - started
+            elapsed = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[script].append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+            return elapsed
 
         once("extension_handler.py"), once("naive_handler.py")  # bytecode caches
         subjects, bases = alternate(
             lambda: once("extension_handler.py"), lambda: once("naive_handler.py"), rounds
         )
         stats = local.command("stats")
+    cpu_ratio = statistics.median(cpu["extension_handler.py"][1:]) / statistics.median(
+        cpu["naive_handler.py"][1:]
+    )
     expected = 2 + 2 * rounds
     if stats["distinct"] != expected:
         raise RuntimeError(f"cold start: {stats['distinct']} verdicts, expected {expected}")
@@ -311,7 +333,10 @@ def bench_cold_start(rounds: int) -> Result:
         statistics.median(bases) * 1e3,
         1.05,
         rounds,
-        "fresh process: start-up, imports, parse, decide, one delivery",
+        "fresh process: start-up, imports, parse, decide, one delivery; "
+        f"CPU time ratio {cpu_ratio:.2f}",
+        {"cpu_time_ratio": cpu_ratio},
+        paired=paired(subjects, bases),
     )
 
 
@@ -340,6 +365,7 @@ def bench_parse(rounds: int, count: int, backend: str = "stdlib") -> Result:
         2.0,
         rounds,
         f"a freeze CloudEvent, {len(raw)} bytes",
+        paired=paired(subjects, bases),
     )
 
 
@@ -370,6 +396,7 @@ def bench_dispatch(rounds: int, count: int, backend: str = "stdlib") -> Result:
         rounds,
         f"{1 / per_event:,.0f} events/s on one core",
         {"events_per_second": 1 / per_event},
+        paired=paired(subjects, bases),
     )
 
 
@@ -397,6 +424,7 @@ def bench_massive(rounds: int, count: int, backend: str = "stdlib") -> Result:
         1.3,
         rounds,
         f"20,000 node ids, {len(raw) / 1024:,.0f} KiB",
+        paired=paired(subjects, bases),
     )
 
 
@@ -457,6 +485,7 @@ def bench_callback(rounds: int, count: int) -> Result:
         1.10,
         rounds,
         "loopback HTTP, the server in its own process",
+        paired=paired(subjects, bases),
     )
 
 
@@ -525,13 +554,21 @@ print(json.dumps({"first": peaks[first], "total": peaks[total],
 """
 
 
+_LAUNCHER = "import subprocess, sys; sys.exit(subprocess.run(sys.argv[1:]).returncode)"
+
+
 def bench_memory(rounds: int, total: int) -> Result:
     first = 1_000
     template = freeze_template()
 
     def run(count: int) -> dict[str, int]:
+        # ru_maxrss survives exec: a process started from this one starts with this one's
+        # peak.  A small launcher in between gives the measured process a clean start.
         out = subprocess.run(
-            [sys.executable, "-c", _MEMORY_CODE, str(min(first, count)), str(count)],
+            [
+                *(sys.executable, "-c", _LAUNCHER),
+                *(sys.executable, "-c", _MEMORY_CODE, str(min(first, count)), str(count)),
+            ],
             input=template,
             capture_output=True,
             env=subprocess_env(),
@@ -552,6 +589,7 @@ def bench_memory(rounds: int, total: int) -> Result:
         1.2,
         rounds,
         f"dry run; the duplicate store holds at most {runs[0]['store']:,} ids",
+        paired=[run["total"] / run["first"] for run in runs],
     )
 
 
@@ -625,21 +663,15 @@ def with_orjson(bench: Callable[[int, int, str], Result], rounds: int, count: in
 
 
 PLAN: dict[str, Callable[[bool], Result | None]] = {
-    "import": lambda quick: bench_import(5 if quick else 11),
-    "cold-start": lambda quick: bench_cold_start(5 if quick else 11),
-    "parse": lambda quick: bench_parse(7 if quick else 21, 5_000 if quick else 20_000),
-    "dispatch": lambda quick: bench_dispatch(7 if quick else 21, 5_000 if quick else 20_000),
-    "massive": lambda quick: bench_massive(7 if quick else 21, 5 if quick else 15),
-    "parse-orjson": lambda quick: with_orjson(
-        bench_parse, 7 if quick else 21, 5_000 if quick else 20_000
-    ),
-    "dispatch-orjson": lambda quick: with_orjson(
-        bench_dispatch, 7 if quick else 21, 5_000 if quick else 20_000
-    ),
-    "massive-orjson": lambda quick: with_orjson(
-        bench_massive, 7 if quick else 21, 5 if quick else 15
-    ),
-    "callback": lambda quick: bench_callback(5 if quick else 11, 20 if quick else 60),
+    "import": lambda quick: bench_import(5 if quick else 15),
+    "cold-start": lambda quick: bench_cold_start(5 if quick else 21),
+    "parse": lambda quick: bench_parse(15 if quick else 101, 2_000),
+    "dispatch": lambda quick: bench_dispatch(15 if quick else 101, 2_000),
+    "massive": lambda quick: bench_massive(15 if quick else 61, 3),
+    "parse-orjson": lambda quick: with_orjson(bench_parse, 15 if quick else 101, 2_000),
+    "dispatch-orjson": lambda quick: with_orjson(bench_dispatch, 15 if quick else 101, 2_000),
+    "massive-orjson": lambda quick: with_orjson(bench_massive, 15 if quick else 61, 3),
+    "callback": lambda quick: bench_callback(5 if quick else 41, 20 if quick else 40),
     "concurrency": lambda quick: bench_concurrency(1 if quick else 3, 1_000),
     "memory": lambda quick: bench_memory(1 if quick else 3, 200_000),
 }
@@ -680,7 +712,7 @@ def main(argv: list[str]) -> int:
             "when": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "machine": info,
             "machine_description": describe(info),
-            "method": "ratios of medians; subject and base alternate in each round",
+            "method": "median of per-round subject/base ratios; the two alternate in each round",
             "results": [{**asdict(r), "ratio": r.ratio, "met": r.met} for r in results],
             "markdown": markdown(results),
         }

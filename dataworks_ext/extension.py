@@ -319,7 +319,35 @@ class Extension:
         if not claimed and not self._claim(message_id):
             return self._duplicate(message)
         try:
-            return self._decide_and_deliver(message, checks)
+            if len(checks) != 1 or checks[0].is_async:
+                return self._decide_and_deliver(message, checks)
+            # The usual case, one sync check: _decide_and_deliver() and _run_check(), inline.
+            check = checks[0]
+            timeout = self.handler_timeout
+            watch = None if timeout is None else _watch(timeout, self._fire, message)
+            error: BaseException | None = None
+            timed_out = False
+            try:
+                if check.wants_message:
+                    result = check.fn(message.event, message)
+                else:
+                    result = check.fn(message.event)
+            except Exception as exc:
+                verdict, error = self._check_failed(message, check, exc), exc
+            else:
+                if result is None or result is True:
+                    verdict = _PASS
+                elif type(result) is Verdict:
+                    verdict = result
+                else:
+                    verdict, error, timed_out = self._settle(message, check, result, watch)
+            if watch is not None and not WATCHDOG.cancel(watch):
+                late: Outcome = WATCHDOG.wait(watch)  # the deadline fired first
+                self._discard_late(message, verdict)
+                return late
+            if timed_out:
+                return self._on_deadline(message)
+            return self._deliver_outcome(message, verdict, error)
         finally:
             self._inflight.discard(message_id)  # _release(), inline
             if self._waiting:
@@ -350,25 +378,8 @@ class Extension:
             return self._deliver_outcome(message, self._unhandled(message), None)
         timeout = self.handler_timeout
         watch = None if timeout is None else _watch(timeout, self._fire, message)
-        check = checks[0]
-        error: BaseException | None
-        if len(checks) == 1 and not check.is_async:  # the usual case: _run_check(), inline
-            try:
-                if check.wants_message:
-                    result = check.fn(message.event, message)
-                else:
-                    result = check.fn(message.event)
-            except Exception as exc:
-                verdict, error, timed_out = self._check_failed(message, check, exc), exc, False
-            else:
-                if result is None or result is True:
-                    verdict, error, timed_out = _PASS, None, False
-                elif type(result) is Verdict:
-                    verdict, error, timed_out = result, None, False
-                else:
-                    verdict, error, timed_out = self._settle(message, check, result, watch)
-        elif len(checks) == 1:
-            verdict, error, timed_out = self._run_check(message, check, watch)
+        if len(checks) == 1:
+            verdict, error, timed_out = self._run_check(message, checks[0], watch)
         else:
             verdict, error, timed_out = self._run_checks(message, checks, watch)
         if watch is not None and not WATCHDOG.cancel(watch):
