@@ -48,6 +48,7 @@ __all__ = ["Extension", "Outcome"]
 logger = logging.getLogger("dataworks_ext")
 
 _watch = WATCHDOG.watch
+_INFO = logging.INFO
 _PASS = Verdict.ok()
 _PASSED: tuple[Verdict, None, bool] = (_PASS, None, False)
 _TRUTHY = frozenset({"1", "true", "yes", "on"})
@@ -307,10 +308,9 @@ class Extension:
         if message.extension_biz_id is None or isinstance(message.event, UnknownEvent):
             return self._nothing_to_answer(message)  # not message.needs_answer
         checks = self.registry.checks_for(type(message.event))
-        for check in checks:
-            if check.is_async:
-                _refuse_inside_running_loop()
-                break
+        one_sync_check = len(checks) == 1 and not checks[0].is_async  # the usual case
+        if not one_sync_check and any(check.is_async for check in checks):
+            _refuse_inside_running_loop()
         message_id = message.message_id
         with self._inflight_lock:
             claimed = message_id not in self._inflight and not self.seen_store.seen(message_id)
@@ -319,9 +319,9 @@ class Extension:
         if not claimed and not self._claim(message_id):
             return self._duplicate(message)
         try:
-            if len(checks) != 1 or checks[0].is_async:
+            if not one_sync_check:
                 return self._decide_and_deliver(message, checks)
-            # The usual case, one sync check: _decide_and_deliver() and _run_check(), inline.
+            # One sync check: _decide_and_deliver(), _run_check(), _deliver_outcome(), inline.
             check = checks[0]
             timeout = self.handler_timeout
             watch = None if timeout is None else _watch(timeout, self._fire, message)
@@ -347,7 +347,17 @@ class Extension:
                 return late
             if timed_out:
                 return self._on_deadline(message)
-            return self._deliver_outcome(message, verdict, error)
+            callback = self.callback  # _deliver_outcome(), inline
+            if callback is not None:
+                try:
+                    callback.deliver(message_id, self.extension_code, verdict)
+                except Exception as exc:
+                    failure = self._delivery_failed(message, verdict, exc)
+                    return Outcome(message_id, message.event, verdict, False, False, failure)
+            self.seen_store.remember(message_id)
+            if logger.isEnabledFor(_INFO):
+                self._log_delivered(message, verdict)
+            return Outcome(message_id, message.event, verdict, callback is not None, False, error)
         finally:
             self._inflight.discard(message_id)  # _release(), inline
             if self._waiting:
@@ -444,7 +454,7 @@ class Extension:
                 failure = self._delivery_failed(message, verdict, exc)
                 return Outcome(message.message_id, message.event, verdict, False, False, failure)
         self.seen_store.remember(message.message_id)
-        if logger.isEnabledFor(logging.INFO):
+        if logger.isEnabledFor(_INFO):
             self._log_delivered(message, verdict)
         delivered = callback is not None
         return Outcome(message.message_id, message.event, verdict, delivered, False, error)
