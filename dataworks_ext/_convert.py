@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from .errors import _quote as _short_repr
+from .errors import _quote
 from .events import (
     EVENT_KINDS,
     BackfillOrder,
@@ -30,14 +30,6 @@ T = TypeVar("T")
 
 #: Where unknown payload fields are handed to the generated structure function.
 _EXTRA_KEY = "\x00extra"
-
-
-def _quote(value: Any) -> str:
-    """A short rendering of an offending value, also of one nested too deeply to ``repr``."""
-    try:
-        return _short_repr(value)
-    except RecursionError:
-        return f"a {type(value).__name__} nested too deeply to show"
 
 
 class FieldProblem(Exception):

@@ -25,7 +25,10 @@ _QUOTE_LIMIT = 80
 
 def _quote(value: Any) -> str:
     """A short, safe rendering of an offending value for an error text."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except RecursionError:
+        return f"a {type(value).__name__} nested too deeply to show"
     if len(text) > _QUOTE_LIMIT:
         return f"{text[: _QUOTE_LIMIT - 3]}... ({type(value).__name__}, {len(text)} chars)"
     return text

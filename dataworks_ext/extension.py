@@ -54,6 +54,16 @@ _PASSED: tuple[Verdict, None, bool] = (_PASS, None, False)
 _TRUTHY = frozenset({"1", "true", "yes", "on"})
 
 
+class _FromEnv:
+    """The default of ``Extension.from_env(callback=...)``: read it from the environment."""
+
+    def __repr__(self) -> str:
+        return "<from the environment>"
+
+
+_FROM_ENV = _FromEnv()
+
+
 @attrs.frozen
 class Outcome:
     """What :class:`Extension` did with one message, for the host to act on.
@@ -181,6 +191,7 @@ class Extension:
         registry: Registry | None = None,
         *,
         environ: Mapping[str, str] | None = None,
+        callback: Callback | _FromEnv | None = _FROM_ENV,
         **options: Any,
     ) -> Extension:
         """Build an Extension from environment variables.
@@ -188,7 +199,9 @@ class Extension:
         ``DATAWORKS_EXTENSION_CODE`` (required) is the extension code.  The callback is
         :meth:`CallbackClient.from_env` (``DATAWORKS_REGION_ID``, ``DATAWORKS_ENDPOINT``,
         ``ALIBABA_CLOUD_ACCESS_KEY_ID`` ...), or none at all when ``DATAWORKS_DRY_RUN`` is
-        ``1``/``true``.  Other keywords go to the constructor.
+        ``1``/``true``; pass ``callback=`` to choose it yourself (for example a
+        :meth:`CallbackClient.from_fc_context` client in Function Compute).  Other keywords go
+        to the constructor.
 
         Example:
             >>> from dataworks_ext import Extension
@@ -203,11 +216,12 @@ class Extension:
             raise ConfigurationError(
                 "DATAWORKS_EXTENSION_CODE is not set: give the extension code DataWorks assigned"
             )
-        callback: Callback | None = None
-        if env.get("DATAWORKS_DRY_RUN", "").strip().lower() not in _TRUTHY:
-            from .callback import CallbackClient
+        if isinstance(callback, _FromEnv):
+            callback = None
+            if env.get("DATAWORKS_DRY_RUN", "").strip().lower() not in _TRUTHY:
+                from .callback import CallbackClient
 
-            callback = CallbackClient.from_env(environ=env)
+                callback = CallbackClient.from_env(environ=env)
         return cls(code, callback, registry, **options)
 
     # ------------------------------------------------------------------ public entry points

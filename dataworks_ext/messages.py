@@ -20,8 +20,8 @@ from typing import Any, cast
 
 import attrs
 
-from ._convert import FieldProblem, _quote, structure_event, unstructure_event
-from .errors import EnvelopeError, FieldError, MessageDecodeError, MessageError
+from ._convert import FieldProblem, structure_event, unstructure_event
+from .errors import EnvelopeError, FieldError, MessageDecodeError, MessageError, _quote
 from .events import _BY_CODE, Event, UnknownEvent, kind_for_type
 
 __all__ = [

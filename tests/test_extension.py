@@ -587,6 +587,15 @@ def test_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     assert ext.callback is None and ext.handler_timeout == 5.0
 
 
+def test_from_env_takes_a_callback_of_your_choosing(recorder: RecordingCallback) -> None:
+    env = {"DATAWORKS_EXTENSION_CODE": "ext"}  # no credentials needed: the callback is given
+    ext = Extension.from_env(Registry(), environ=env, callback=recorder)
+    assert ext.callback is recorder
+    ext.handle(freeze_event(message_id="fe-1"))
+    assert [d.extension_code for d in recorder.deliveries] == ["ext"]
+    assert Extension.from_env(environ=env, callback=None).callback is None
+
+
 def test_from_env_without_code_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="DATAWORKS_EXTENSION_CODE"):
         Extension.from_env(environ={"DATAWORKS_DRY_RUN": "1"})

@@ -446,6 +446,15 @@ def test_bad_input_raises_a_named_message_error(
     assert len(str(exc)) < 400  # short values are quoted, long ones cut
 
 
+def test_values_nested_too_deeply_to_show_are_named_not_shown() -> None:
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(FieldError, match="nested too deeply to show") as info:
+        parse_message(_freeze_with(nodeIds={"a": deep}))
+    assert info.value.field == "data.nodeIds"
+
+
 def test_errors_quote_short_values_and_cut_long_ones() -> None:
     with pytest.raises(FieldError) as info:
         parse_message(_freeze_with(nodeIds="1,2"))

@@ -30,9 +30,7 @@ from policies import registry
 from dataworks_ext import (
     CallbackClient,
     CallbackError,
-    ConfigurationError,
     Extension,
-    MemorySeenStore,
     MessageError,
     Outcome,
 )
@@ -84,11 +82,9 @@ class _Instance:
         key = (creds.access_key_id, creds.access_key_secret, creds.security_token or "")
         with self.lock:
             if self.triggered is None or self.direct is None:
-                code = os.environ.get("DATAWORKS_EXTENSION_CODE", "").strip()
-                if not code:
-                    raise ConfigurationError("DATAWORKS_EXTENSION_CODE is not set")
-                self.triggered = Extension(code, registry=registry, seen_store=MemorySeenStore())
-                self.direct = Extension(code, registry=registry, seen_store=_Forget())
+                # The extension code from the environment; the callback is set just below.
+                self.triggered = Extension.from_env(registry, callback=None)
+                self.direct = Extension.from_env(registry, callback=None, seen_store=_Forget())
             if key != self.credentials:
                 callback = None
                 if os.environ.get("DATAWORKS_DRY_RUN", "").strip().lower() not in _TRUTHY:
