@@ -10,9 +10,10 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from _checks import PROTECTED, strict_checks
 from werkzeug.serving import make_server
 
-from dataworks_ext import Extension, Registry, Verdict
+from dataworks_ext import Extension
 from dataworks_ext.testing import (
     backfill_event,
     batch,
@@ -22,20 +23,6 @@ from dataworks_ext.testing import (
 )
 
 EXTENSION_CODE = "ext-flask-example"
-PROTECTED = 700005966962
-
-
-def strict_checks() -> Registry:
-    """Checks whose verdicts the tests can predict on any day of the month."""
-    registry = Registry()
-
-    @registry.on_freeze
-    def protected(event: Any) -> Verdict:
-        if PROTECTED in event.node_ids:
-            return Verdict.fail(f"Node {PROTECTED} is protected")
-        return Verdict.ok()
-
-    return registry
 
 
 class Server:

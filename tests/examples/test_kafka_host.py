@@ -12,8 +12,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from _checks import PROTECTED, strict_checks
 
-from dataworks_ext import Extension, Registry, Verdict
+from dataworks_ext import Extension
 from dataworks_ext.testing import (
     LocalDataWorks,
     backfill_event,
@@ -25,19 +26,6 @@ from dataworks_ext.testing import (
 
 Broker = Any  # conftest.Broker
 EXTENSION_CODE = "ext-kafka-example"
-PROTECTED = 700005966962
-
-
-def strict_checks() -> Registry:
-    registry = Registry()
-
-    @registry.on_freeze
-    def protected(event: Any) -> Verdict:
-        if PROTECTED in event.node_ids:
-            return Verdict.fail(f"Node {PROTECTED} is protected")
-        return Verdict.ok()
-
-    return registry
 
 
 class Running:
