@@ -25,6 +25,7 @@ import logging
 import os
 import threading
 from collections.abc import Awaitable, Mapping, Sequence
+from types import EllipsisType
 from typing import Any
 
 import attrs
@@ -52,16 +53,6 @@ _INFO = logging.INFO
 _PASS = Verdict.ok()
 _PASSED: tuple[Verdict, None, bool] = (_PASS, None, False)
 _TRUTHY = frozenset({"1", "true", "yes", "on"})
-
-
-class _FromEnv:
-    """The default of ``Extension.from_env(callback=...)``: read it from the environment."""
-
-    def __repr__(self) -> str:
-        return "<from the environment>"
-
-
-_FROM_ENV = _FromEnv()
 
 
 @attrs.frozen
@@ -191,7 +182,7 @@ class Extension:
         registry: Registry | None = None,
         *,
         environ: Mapping[str, str] | None = None,
-        callback: Callback | _FromEnv | None = _FROM_ENV,
+        callback: Callback | EllipsisType | None = ...,
         **options: Any,
     ) -> Extension:
         """Build an Extension from environment variables.
@@ -199,8 +190,9 @@ class Extension:
         ``DATAWORKS_EXTENSION_CODE`` (required) is the extension code.  The callback is
         :meth:`CallbackClient.from_env` (``DATAWORKS_REGION_ID``, ``DATAWORKS_ENDPOINT``,
         ``ALIBABA_CLOUD_ACCESS_KEY_ID`` ...), or none at all when ``DATAWORKS_DRY_RUN`` is
-        ``1``/``true``; pass ``callback=`` to choose it yourself (for example a
-        :meth:`CallbackClient.from_fc_context` client in Function Compute).  Other keywords go
+        ``1``/``true``.  Pass ``callback=`` to choose it yourself (for example a
+        :meth:`CallbackClient.from_fc_context` client in Function Compute, or ``None`` for a
+        dry run); the default ``...`` reads it from the environment.  Other keywords go
         to the constructor.
 
         Example:
@@ -216,7 +208,7 @@ class Extension:
             raise ConfigurationError(
                 "DATAWORKS_EXTENSION_CODE is not set: give the extension code DataWorks assigned"
             )
-        if isinstance(callback, _FromEnv):
+        if callback is ...:
             callback = None
             if env.get("DATAWORKS_DRY_RUN", "").strip().lower() not in _TRUTHY:
                 from .callback import CallbackClient

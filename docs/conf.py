@@ -115,7 +115,7 @@ nitpick_ignore_regex = [
         r"py:.*",
         r"(Any|Awaitable|Callable|Iterable|Iterator|Mapping|MutableMapping|Sequence|TextIO|"
         r"ClassVar|Protocol|TypeVar|Literal|Self|date|datetime|timedelta|Enum|"
-        r"SearchStrategy|BaseException|Exception|TimeoutError|ValueError)",
+        r"SearchStrategy|BaseException|Exception|TimeoutError|ValueError|EllipsisType)",
     ),
 ]
 
