@@ -76,8 +76,8 @@ def venv_for(python: Path, name: str, extras: str) -> Path:
         shutil.rmtree(venv)
     if run([python, "-m", "venv", venv]) != 0:
         raise SystemExit(f"could not create a virtualenv with {python}")
-    quiet = ["-q"] if os.environ.get("CI") else []
-    if run([bindir / "python", "-m", "pip", "install", *quiet, "-e", f".[{extras}]"]) != 0:
+    log(f"installing the project with [{extras}] into {venv.relative_to(ROOT)} (once)")
+    if run([bindir / "python", "-m", "pip", "install", "-q", "-e", f".[{extras}]"]) != 0:
         raise SystemExit(f"installing the project into {venv} failed")
     stamp.write_text(key)
     return bindir
