@@ -369,21 +369,6 @@ class Extension:
             if self._waiting:
                 self._wake_waiters()
 
-    def _read(self, raw: Any) -> EventMessage | Outcome:
-        """Parse; returns the message to go on with, or the outcome when done."""
-        if isinstance(raw, EventMessage):
-            message = raw
-        else:
-            try:
-                message = parse_message(raw)
-            except MessageError as exc:
-                if exc.message_id is None:
-                    raise
-                return self._answer_unreadable(exc)
-        if not message.needs_answer:
-            return self._nothing_to_answer(message)
-        return message
-
     def _nothing_to_answer(self, message: EventMessage) -> Outcome:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("nothing to answer for %s event", message.event_code, extra=_log(message))
@@ -495,10 +480,17 @@ class Extension:
     async def _process_async(self, raw: Any) -> Outcome:
         import asyncio
 
-        message = self._read(raw)
-        if type(message) is Outcome:
-            return message
-        assert isinstance(message, EventMessage)
+        if isinstance(raw, EventMessage):
+            message = raw
+        else:
+            try:
+                message = parse_message(raw)
+            except MessageError as exc:
+                if exc.message_id is None:
+                    raise
+                return await self._answer_unreadable_async(exc, asyncio)
+        if not message.needs_answer:
+            return self._nothing_to_answer(message)
         message_id = message.message_id
         if not await self._claim_async(message_id, asyncio):
             return self._duplicate(message)
@@ -566,31 +558,42 @@ class Extension:
 
     # ------------------------------------------------------------------ policies
 
-    def _answer_unreadable(self, exc: MessageError) -> Outcome:
-        message_id = exc.message_id
-        assert message_id is not None
+    def _unreadable_verdict(self, exc: MessageError) -> Verdict:
         where = f" ({exc.field})" if exc.field else ""
         logger.warning(
             "could not read message %s%s: %s",
-            message_id,
+            exc.message_id,
             where,
             exc.reason,
-            extra={"message_id": message_id, "event_code": None, "extension_biz_id": None},
+            extra={"message_id": exc.message_id, "event_code": None, "extension_biz_id": None},
         )
         tip = f"The extension could not read this event{where}: {exc.reason}"
-        verdict = (
-            Verdict.fail(tip)
-            if self.unreadable_result is CheckResult.FAIL
-            else Verdict.ok(f"{tip}; passed by the extension's policy")
-        )
-        stand_in = _Unreadable(message_id)
+        if self.unreadable_result is CheckResult.FAIL:
+            return Verdict.fail(tip)
+        return Verdict.ok(f"{tip}; passed by the extension's policy")
+
+    def _answer_unreadable(self, exc: MessageError) -> Outcome:
+        message_id = exc.message_id
+        assert message_id is not None
+        verdict = self._unreadable_verdict(exc)
         if not self._claim(message_id):
             return Outcome(message_id, None, None, False, duplicate=True, error=exc)
         try:
-            outcome = self._deliver_outcome(stand_in, verdict, exc)  # type: ignore[arg-type]
+            return self._deliver_outcome(_Unreadable(message_id), verdict, exc)  # type: ignore[arg-type]
         finally:
             self._release(message_id)
-        return attrs.evolve(outcome, event=None)
+
+    async def _answer_unreadable_async(self, exc: MessageError, asyncio: Any) -> Outcome:
+        message_id = exc.message_id
+        assert message_id is not None
+        verdict = self._unreadable_verdict(exc)
+        if not await self._claim_async(message_id, asyncio):
+            return Outcome(message_id, None, None, False, duplicate=True, error=exc)
+        try:
+            stand_in = _Unreadable(message_id)
+            return await self._deliver_outcome_async(stand_in, verdict, exc)  # type: ignore[arg-type]
+        finally:
+            self._release(message_id)
 
     def _unhandled(self, message: EventMessage) -> Verdict:
         logger.warning(

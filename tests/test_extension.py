@@ -264,6 +264,36 @@ def test_unreadable_message_without_id_raises(ext: Extension, recorder: Recordin
     assert len(recorder) == 0
 
 
+class AsyncOnlyCallback(RecordingCallback):
+    """Records async deliveries; a sync delivery (which would block the loop) is an error."""
+
+    def deliver(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
+        raise AssertionError("the event loop was blocked by a sync delivery")
+
+    async def deliver_async(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
+        await asyncio.sleep(0)
+        RecordingCallback.deliver(self, message_id, extension_code, verdict)
+
+
+def test_async_handle_answers_unreadable_messages_without_blocking_the_loop() -> None:
+    callback = AsyncOnlyCallback()
+    ext = Extension("e", callback=callback, registry=Registry())
+
+    async def main() -> list[Any]:
+        return [
+            await ext.handle_async(_unreadable("ua-1")),
+            await ext.handle_async(_unreadable("ua-1")),
+            *await ext.handle_batch_async(batch(freeze_event(message_id="ok-2"))),
+        ]
+
+    first, again, fine = asyncio.run(main())
+    assert first.delivered and isinstance(first.error, MessageError)
+    assert first.verdict is not None and first.verdict.result is CheckResult.FAIL
+    assert again.duplicate and not again.delivered
+    assert fine.delivered
+    assert [d.message_id for d in callback.deliveries] == ["ua-1", "ok-2"]
+
+
 def test_unreadable_message_is_not_answered_twice(
     ext: Extension, recorder: RecordingCallback
 ) -> None:
