@@ -11,8 +11,8 @@ build time, so the docs follow the code without anyone typing a field twice:
 ``.. dwx-module-doc:: dataworks_ext.extension``
     A module's docstring in place (the policy table of :mod:`dataworks_ext.extension`).
 ``.. dwx-fields:: dataworks_ext.BackfillEvent``
-    A table of an attrs model's fields: wire name, Python name, type, default and meaning,
-    read from ``attrs.fields()`` and each field's ``wire``/``doc`` metadata.
+    A table of an attrs model's fields: wire name and Python name, type and default, and
+    meaning, read from ``attrs.fields()`` and each field's ``wire``/``doc`` metadata.
 ``.. dwx-event-kinds::``
     The event table (:data:`dataworks_ext.EVENT_KINDS`) with the decorator of each event;
     ``:point: backfill`` keeps the rows of one extension point.
@@ -486,16 +486,18 @@ class FieldsDirective(_RstDirective):
             kind = f"``{type_text(hints.get(field.name, field.type))}``"
             rows.append(
                 [
-                    wire_text,
-                    f":attr:`~{public}.{field.name}`",
+                    f"{wire_text}\n\n:attr:`~{public}.{field.name}`",
                     f"{kind}, {_default_text(field)}",
                     field.metadata.get("doc", ""),
                 ]
             )
+        # Three columns, the meaning the widest: four (wire, Python, type, meaning) left the
+        # meaning a word or two a line on a laptop.  docs/_static/dwx.css fixes the widths and
+        # stacks the cells of a row on a narrow screen.
         lines = _list_table(
-            ["Wire name", "Python name", "Type", "Meaning"],
+            ["Wire name and Python name", "Type", "Meaning"],
             rows,
-            "24 24 17 35",
+            "30 22 48",
             css_class="dwx-fields",
         )
         properties = [
