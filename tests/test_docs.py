@@ -3,6 +3,8 @@
 * Generated blocks (the Getting started files, the example messages) are written into the
   Markdown pages so that they read well on the repository's web page; a page whose block no
   longer matches its source is stale (refresh: ``python docs/_ext/dwx_generated.py``).
+* The tests the testing page shows pass, and fail when the fault they are about is taken
+  away (a test that cannot fail is no test).
 * Every check name a sample output shows (``checks: NAME (event)``, ``checks     NAME``,
   ``Check 'NAME' refused``) is registered by the code the docs show or ship, so a sample that
   names a check nobody registers is caught.
@@ -11,14 +13,17 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
+import shutil
+import subprocess
 import sys
 import types
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _docs_text import DOCS, README, ROOT, blocks
+from _docs_text import DOCS, README, ROOT, Block, blocks
 
 import dataworks_ext
 from dataworks_ext import EVENT_KINDS, Registry
@@ -181,3 +186,68 @@ def _forget_loaded_modules() -> Iterator[None]:
     for name in set(sys.modules) - before:
         if name.startswith(("snippet_", "policies_docs", "docs_block_")):
             del sys.modules[name]
+
+
+# ---------------------------------------------------------------------------- the testing page
+
+FIRST_CHECK = DOCS / "snippets" / "first_check"
+_IMPORTED = re.compile(r"^\s*(?:from|import) (\w+)", re.MULTILINE)
+
+
+def _page_tests(page: Path) -> list[Block]:
+    """The page's test modules that can run beside the Getting started ``checks.py``."""
+    found = []
+    for block in blocks(page.read_text(encoding="utf-8")):
+        if block.info != "python" or "def test_" not in block.text or ">>>" in block.text:
+            continue
+        modules = set(_IMPORTED.findall(block.text)) - {"checks"}
+        if all(importlib.util.find_spec(name) is not None for name in modules):
+            found.append(block)
+    return found
+
+
+def _pytest(folder: Path, files: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    folder.mkdir()
+    shutil.copy(FIRST_CHECK / "checks.py", folder / "checks.py")
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rf", "-p", "no:cacheprovider", "."],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+def test_the_testing_page_tests_pass_and_can_fail(tmp_path: Path) -> None:
+    """The page's tests pass; with a fault they set up taken away, the test fails.
+
+    A test written so that it passes whatever happens (an ``except`` that asserts only when
+    the error comes) shows up here: it still passes without its fault.
+    """
+    tests = _page_tests(DOCS / "testing.md")
+    assert len(tests) >= 4
+    result = _pytest(tmp_path / "as-shown", {f"test_line_{b.line}.py": b.text for b in tests})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    mutants: dict[str, str] = {}
+    expected: set[str] = set()
+    for block in tests:
+        lines = block.text.splitlines()
+        test = None
+        for number, line in enumerate(lines):
+            if line.startswith("def test_"):
+                test = line[4 : line.index("(")]
+            if ".inject(" in line and test:
+                name = f"test_line_{block.line}_without_{number}.py"
+                mutants[name] = "\n".join(lines[:number] + lines[number + 1 :]) + "\n"
+                expected.add(f"{name}::{test}")
+    assert expected, "the page injects no fault to take away"
+    result = _pytest(tmp_path / "without-faults", mutants)
+    failed = set(re.findall(r"^FAILED (\S+)", result.stdout, re.MULTILINE))
+    assert expected <= failed, (
+        f"tests that pass without the fault they are about: {sorted(expected - failed)}\n"
+        + result.stdout
+    )
