@@ -18,7 +18,9 @@ build time, so the docs follow the code without anyone typing a field twice:
     ``:point: backfill`` keeps the rows of one extension point.
 ``.. dwx-example-message:: freeze-node``
     A realistic message as DataWorks sends it, made by the ``dataworks_ext.testing``
-    builders; ``:envelope: function-compute`` for the Function Compute envelope.
+    builders; ``:envelope: function-compute`` for the Function Compute envelope.  A page
+    meant to be read on the repository's web page gets the same message written into it
+    instead (``docs/_ext/dwx_generated.py``).
 ``.. dwx-envelope-fields:: cloudevent``
     Which envelope key lands in which :class:`dataworks_ext.EventMessage` attribute, found
     by a round trip through ``EventMessage.to_dict()``.
