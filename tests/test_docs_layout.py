@@ -6,7 +6,8 @@ a laptop's width and a phone's.  A script run in the page measures the tables: n
 past the content area or hide text in a cell, and the meaning column keeps a readable width.
 The browser is driven through the DevTools protocol on a pipe, so the page is laid out at
 exactly the width asked for.  Skipped, saying why, when Sphinx, its theme or Chromium is not
-installed (Debian: ``apt-get install chromium``).
+installed (Debian: ``apt-get install chromium``), or failed instead when the environment
+variable ``DWX_DOCS_LAYOUT_REQUIRED`` is set (as CI should).
 
 To look at the pages by eye: ``DWX_DOCS_SCREENSHOTS=folder pytest tests/test_docs_layout.py``
 saves a screenshot of each page at each width into that folder.
@@ -217,19 +218,27 @@ class Browser:
         os.close(self._answers)
 
 
+def _missing(reason: str) -> None:
+    """Skip, saying why; fail instead where CI asks for the layout test to run."""
+    if os.environ.get("DWX_DOCS_LAYOUT_REQUIRED"):
+        pytest.fail(f"{reason}, and DWX_DOCS_LAYOUT_REQUIRED is set")
+    pytest.skip(reason)
+
+
 def _browser() -> str:
     for name in BROWSERS:
         found = shutil.which(name)
         if found:
             return found
-    pytest.skip(f"no headless browser to measure the docs with ({', '.join(BROWSERS)})")
+    _missing(f"no headless browser to measure the docs with ({', '.join(BROWSERS)})")
+    raise AssertionError("unreachable")
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for needed in ("sphinx", "myst_parser", "furo"):
         if importlib.util.find_spec(needed) is None:
-            pytest.skip(f"the docs build needs {needed} (pip install -e '.[docs]')")
+            _missing(f"the docs build needs {needed} (pip install -e '.[docs]')")
     _browser()
     out = tmp_path_factory.mktemp("docs-html")
     result = subprocess.run(
