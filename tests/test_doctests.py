@@ -173,9 +173,16 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.skipif(not FIRST_CHECK.is_dir(), reason="the docs are not part of this tree")
 def test_getting_started_tests_pass() -> None:
-    result = _run("-m", "pytest", "-q", "-p", "no:cacheprovider", "test_checks.py")
+    result = _run("-m", "pytest", "-p", "no:cacheprovider", "test_checks.py")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 passed" in result.stdout
+    page = (DOCS / "getting-started.md").read_text(encoding="utf-8")
+    shown = page.split("```sh\npytest\n```", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    output = [line.rstrip() for line in result.stdout.splitlines()]
+    lines = [line.rstrip() for line in shown.splitlines()]
+    assert any(output[i : i + len(lines)] == lines for i in range(len(output))), (
+        f"the guide shows\n{shown}\nbut pytest printed\n{result.stdout}"
+    )
+    assert "3 passed" in output[-1]
 
 
 @pytest.mark.skipif(not FIRST_CHECK.is_dir(), reason="the docs are not part of this tree")

@@ -11,14 +11,16 @@ build time, so the docs follow the code without anyone typing a field twice:
 ``.. dwx-module-doc:: dataworks_ext.extension``
     A module's docstring in place (the policy table of :mod:`dataworks_ext.extension`).
 ``.. dwx-fields:: dataworks_ext.BackfillEvent``
-    A table of an attrs model's fields: wire name, Python name, type, default and meaning,
-    read from ``attrs.fields()`` and each field's ``wire``/``doc`` metadata.
+    A table of an attrs model's fields: wire name and Python name, type and default, and
+    meaning, read from ``attrs.fields()`` and each field's ``wire``/``doc`` metadata.
 ``.. dwx-event-kinds::``
     The event table (:data:`dataworks_ext.EVENT_KINDS`) with the decorator of each event;
     ``:point: backfill`` keeps the rows of one extension point.
 ``.. dwx-example-message:: freeze-node``
     A realistic message as DataWorks sends it, made by the ``dataworks_ext.testing``
-    builders; ``:envelope: function-compute`` for the Function Compute envelope.
+    builders; ``:envelope: function-compute`` for the Function Compute envelope.  A page
+    meant to be read on the repository's web page gets the same message written into it
+    instead (``docs/_ext/dwx_generated.py``).
 ``.. dwx-envelope-fields:: cloudevent``
     Which envelope key lands in which :class:`dataworks_ext.EventMessage` attribute, found
     by a round trip through ``EventMessage.to_dict()``.
@@ -41,7 +43,6 @@ block.
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
 import importlib
 import importlib.util
@@ -61,6 +62,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.parsers.rst.states import RSTState
 from docutils.statemachine import StringList
+from dwx_generated import example_message, example_message_json
 from sphinx.application import Sphinx
 from sphinx.pycode import ModuleAnalyzer, PycodeError
 from sphinx.util import logging
@@ -486,16 +488,18 @@ class FieldsDirective(_RstDirective):
             kind = f"``{type_text(hints.get(field.name, field.type))}``"
             rows.append(
                 [
-                    wire_text,
-                    f":attr:`~{public}.{field.name}`",
+                    f"{wire_text}\n\n:attr:`~{public}.{field.name}`",
                     f"{kind}, {_default_text(field)}",
                     field.metadata.get("doc", ""),
                 ]
             )
+        # Three columns, the meaning the widest: four (wire, Python, type, meaning) left the
+        # meaning a word or two a line on a laptop.  docs/_static/dwx.css fixes the widths and
+        # stacks the cells of a row on a narrow screen.
         lines = _list_table(
-            ["Wire name", "Python name", "Type", "Meaning"],
+            ["Wire name and Python name", "Type", "Meaning"],
             rows,
-            "24 24 17 35",
+            "30 22 48",
             css_class="dwx-fields",
         )
         properties = [
@@ -598,35 +602,6 @@ def _point_title(point: enum.Enum) -> str:
 
 # --------------------------------------------------------------------------- dwx-example-message
 
-_EXAMPLE_TIME = dt.datetime(2024, 4, 8, 2, 15, 30, 123000, tzinfo=dt.timezone.utc)
-_EXAMPLE_MESSAGE_ID = "2d3b7a50-6f0e-4c7a-9e7c-0c1f5b8a9d41"
-_EXAMPLE_BIZ_ID = "bd1f0bf8-8a4d-4d6c-9d0b-0f6c1f1e2a11"
-
-
-def example_message(event_code: str, envelope: str) -> Any:
-    """A realistic :class:`dataworks_ext.EventMessage`, made by the testing builders."""
-    from dataworks_ext import testing
-
-    for name in testing.__all__:
-        if not name.endswith("_event"):
-            continue
-        builder = getattr(testing, name)
-        kwargs: dict[str, Any] = {"message_id": _EXAMPLE_MESSAGE_ID}
-        kwargs["extension_biz_id"] = _EXAMPLE_BIZ_ID
-        params = inspect.signature(builder).parameters
-        if "start" in params:
-            kwargs.update(days=7, start=dt.date(2024, 4, 1), name="P_backfill_ods_orders_20240401")
-        message = builder(**kwargs)
-        if message.event.event_code == event_code:
-            return testing.message_for(
-                message.event,
-                message_id=_EXAMPLE_MESSAGE_ID,
-                envelope=envelope,
-                time=_EXAMPLE_TIME,
-            )
-    raise LookupError(f"no builder in dataworks_ext.testing makes {event_code!r} events")
-
-
 _ENVELOPES = {"cloudevent": "cloudevent", "function-compute": "function-compute"}
 
 
@@ -644,10 +619,9 @@ class ExampleMessageDirective(_RstDirective):
         self.note_module(testing)
         envelope = self.options.get("envelope", "cloudevent")
         try:
-            message = example_message(self.arguments[0], envelope)
+            text = example_message_json(self.arguments[0], envelope)
         except LookupError as exc:
             raise self.error(str(exc)) from None
-        text = json.dumps(message.to_dict(), indent=2, ensure_ascii=False)
         block = nodes.literal_block(text, text, language="json")
         return [block]
 

@@ -1,0 +1,140 @@
+"""Generated blocks written into the Markdown pages, so the sources read well as they stand.
+
+A page shown on the repository's web page cannot run a Sphinx directive, so what a reader must
+see there (the Getting started files, the example messages) is written into the page itself,
+as a fenced code block after a marker comment that says where it comes from:
+
+``<!-- file: snippets/first_check/checks.py -->``
+    The file (relative to ``docs/``), as it is: the tests run the file, so the code on the
+    page is the code that is tested.
+``<!-- example-message: freeze-node cloudevent -->``
+    A realistic message of that event code in that envelope (``cloudevent`` or
+    ``function-compute``), made by the :mod:`dataworks_ext.testing` builders.
+
+After changing a snippet, a builder or an event model, refresh the pages with::
+
+    python docs/_ext/dwx_generated.py
+
+``tests/test_docs.py`` fails while a page is stale.  This module needs only dataworks_ext (no
+Sphinx), so the tests can use it without the docs tools installed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+DOCS = Path(__file__).resolve().parent.parent
+
+_MARKER = re.compile(r"^<!-- (file|example-message): (.+?) -->$")
+# The block belongs to its source, not to ruff's Markdown formatter (the Getting started files
+# keep the narrower line length of docs/snippets/ruff.toml).
+_FMT_OFF, _FMT_ON = "<!-- fmt:off -->", "<!-- fmt:on -->"
+
+_EXAMPLE_TIME = dt.datetime(2024, 4, 8, 2, 15, 30, 123000, tzinfo=dt.timezone.utc)
+_EXAMPLE_MESSAGE_ID = "2d3b7a50-6f0e-4c7a-9e7c-0c1f5b8a9d41"
+_EXAMPLE_BIZ_ID = "bd1f0bf8-8a4d-4d6c-9d0b-0f6c1f1e2a11"
+
+
+def example_message(event_code: str, envelope: str) -> Any:
+    """A realistic :class:`dataworks_ext.EventMessage`, made by the testing builders."""
+    from dataworks_ext import testing
+
+    for name in testing.__all__:
+        if not name.endswith("_event"):
+            continue
+        builder = getattr(testing, name)
+        kwargs: dict[str, Any] = {"message_id": _EXAMPLE_MESSAGE_ID}
+        kwargs["extension_biz_id"] = _EXAMPLE_BIZ_ID
+        params = inspect.signature(builder).parameters
+        if "start" in params:
+            kwargs.update(days=7, start=dt.date(2024, 4, 1), name="P_backfill_ods_orders_20240401")
+        message = builder(**kwargs)
+        if message.event.event_code == event_code:
+            return testing.message_for(
+                message.event,
+                message_id=_EXAMPLE_MESSAGE_ID,
+                envelope=envelope,
+                time=_EXAMPLE_TIME,
+            )
+    raise LookupError(f"no builder in dataworks_ext.testing makes {event_code!r} events")
+
+
+def example_message_json(event_code: str, envelope: str = "cloudevent") -> str:
+    """The example message as the pages show it: indented JSON."""
+    message = example_message(event_code, envelope)
+    return json.dumps(message.to_dict(), indent=2, ensure_ascii=False)
+
+
+def _content(kind: str, argument: str, page: Path) -> tuple[str, str]:
+    """(language, text) of the block a marker asks for."""
+    if kind == "file":
+        path = (page.parent / argument).resolve()
+        if not path.is_relative_to(DOCS) or not path.is_file():
+            raise LookupError(f"{page.name}: no file {argument} under docs/")
+        language = {".py": "python", ".json": "json", ".toml": "toml"}.get(path.suffix, "text")
+        return language, path.read_text(encoding="utf-8").rstrip("\n")
+    event_code, _, envelope = argument.partition(" ")
+    return "json", example_message_json(event_code, envelope.strip() or "cloudevent")
+
+
+def refresh(text: str, page: Path) -> str:
+    """The page with every generated block written anew after its marker.
+
+    The block is the fenced code block on the line after the marker, between ``fmt:off`` and
+    ``fmt:on`` comments; a marker without one gets one.
+    """
+    lines = text.splitlines()
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        out.append(line)
+        index += 1
+        match = _MARKER.match(line.strip())
+        if not match:
+            continue
+        language, content = _content(match.group(1), match.group(2).strip(), page)
+        if index < len(lines) and lines[index] == _FMT_OFF:
+            index += 1
+        if index < len(lines) and lines[index].startswith("```"):
+            fence = lines[index][: len(lines[index]) - len(lines[index].lstrip("`"))]
+            end = index + 1
+            while end < len(lines) and lines[end].strip() != fence:
+                end += 1
+            index = end + 1
+            if index < len(lines) and lines[index] == _FMT_ON:
+                index += 1
+        fence = "````" if "```" in content else "```"
+        out += [_FMT_OFF, f"{fence}{language}", *content.splitlines(), fence, _FMT_ON]
+    return "\n".join(out) + "\n"
+
+
+def pages() -> list[Path]:
+    """The Markdown pages of docs/ that have generated blocks."""
+    return sorted(
+        page
+        for page in DOCS.rglob("*.md")
+        if "_build" not in page.parts
+        and any(_MARKER.match(line.strip()) for line in page.read_text("utf-8").splitlines())
+    )
+
+
+def main() -> int:
+    """Refresh every page; print the ones that changed."""
+    for page in pages():
+        text = page.read_text(encoding="utf-8")
+        fresh = refresh(text, page)
+        if fresh != text:
+            page.write_text(fresh, encoding="utf-8")
+            print(f"refreshed {page.relative_to(DOCS.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
