@@ -89,9 +89,7 @@ def test_no_module_imports_from_a_package_init() -> None:
         for target, names in targets.items()
         if target in PACKAGES and names and name not in PACKAGES | {f"{target}.__main__"}
     )
-    assert not offenders, "import these from the module that defines them:\n" + "\n".join(
-        offenders
-    )
+    assert not offenders, "import these from the module that defines them:\n" + "\n".join(offenders)
 
 
 def test_the_import_graph_has_no_cycle() -> None:
