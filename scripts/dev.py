@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENVS = ROOT / ".venvs"
+DEV_REQUIREMENTS = ROOT / "requirements-dev.txt"
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
 PYTEST_NO_TESTS = 5
 EXAMPLES_TYPED = (
@@ -64,12 +65,17 @@ def find_pythons() -> dict[str, Path]:
     return found
 
 
-def venv_for(python: Path, name: str, extras: str) -> Path:
-    """Create (or reuse) ``.venvs/<name>`` with the project installed with ``extras``."""
+def venv_for(python: Path, name: str, extras: str, *, dev_tools: bool = True) -> Path:
+    """Create (or reuse) ``.venvs/<name>`` with the project installed with ``extras``.
+
+    ``dev_tools`` adds what developers of the project use (``requirements-dev.txt``: the
+    pinned linters, orjson for the fast-path tests); users' extras never include them.
+    """
     venv = VENVS / name
     bindir = venv / "bin"
     stamp = venv / ".dwx-installed"
-    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    dev = DEV_REQUIREMENTS.read_bytes() if dev_tools else b""
+    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode() + dev).hexdigest()
     if stamp.exists() and stamp.read_text() == key and (bindir / "python").exists():
         return bindir
     if venv.exists():
@@ -77,7 +83,10 @@ def venv_for(python: Path, name: str, extras: str) -> Path:
     if run([python, "-m", "venv", venv]) != 0:
         raise SystemExit(f"could not create a virtualenv with {python}")
     log(f"installing the project with [{extras}] into {venv.relative_to(ROOT)} (once)")
-    if run([bindir / "python", "-m", "pip", "install", "-q", "-e", f".[{extras}]"]) != 0:
+    install = [bindir / "python", "-m", "pip", "install", "-q", "-e", f".[{extras}]"]
+    if dev_tools:
+        install += ["-r", DEV_REQUIREMENTS]
+    if run(install) != 0:
         raise SystemExit(f"installing the project into {venv} failed")
     stamp.write_text(key)
     return bindir
