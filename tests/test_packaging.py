@@ -49,3 +49,15 @@ def test_the_developer_tools_are_in_their_own_file() -> None:
     wanted = {line.split("==")[0] for line in lines if line and not line.startswith("#")}
     assert {"mypy", "ruff"} <= wanted
     assert "requirements-dev.txt" in (ROOT / "scripts" / "dev.py").read_text(encoding="utf-8")
+
+
+def test_the_readme_and_the_guide_agree_on_what_to_install() -> None:
+    from dataworks_ext import __version__
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    guide = (ROOT / "docs" / "getting-started.md").read_text(encoding="utf-8")
+    for text in (readme, guide):
+        assert 'pip install "dataworks-ext[test]"' in text  # from an index, once published
+        assert "scripts/dev.py build" in text  # the wheel, today
+    wheels = re.findall(r"dataworks_ext-([^-\s]+)-py3-none-any\.whl", guide)
+    assert wheels and set(wheels) == {__version__}, "the guide names another version's wheel"
