@@ -72,7 +72,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _build_event(args: argparse.Namespace) -> EventMessage:
-    from ..testing import _builders as testing
+    from ..testing import _builders as builders
 
     common: dict[str, Any] = {
         "operator": args.operator,
@@ -85,15 +85,15 @@ def _build_event(args: argparse.Namespace) -> EventMessage:
         if args.node_ids:
             common["root_node_id"] = args.node_ids[0]
             common["include_node_ids"] = args.node_ids
-        return testing.backfill_event(days=args.days or 1, **common)
+        return builders.backfill_event(days=args.days or 1, **common)
     if args.days is not None:
         raise ConfigurationError("--days applies to backfill only")
     if args.node_ids:
         common["node_ids"] = args.node_ids
     builder = {
-        "freeze": testing.freeze_event,
-        "restore": testing.restore_event,
-        "unpublish": testing.unpublish_event,
+        "freeze": builders.freeze_event,
+        "restore": builders.restore_event,
+        "unpublish": builders.unpublish_event,
     }[args.event]
     message: EventMessage = builder(**common)
     return message
