@@ -42,7 +42,7 @@ def _files(root: Path) -> set[str]:
 def test_the_package_under_test_is_the_installed_wheel() -> None:
     site_packages = Path(sysconfig.get_paths()["purelib"]).resolve()
     assert PACKAGE.is_relative_to(site_packages), f"testing {PACKAGE}, not the installed copy"
-    assert PACKAGE != (SOURCE / "dataworks_ext").resolve()
+    assert (SOURCE / "dataworks_ext").resolve() != PACKAGE
     direct_url = metadata.distribution("dataworks-ext").read_text("direct_url.json") or ""
     assert '"editable": true' not in direct_url
 
