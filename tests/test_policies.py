@@ -1035,7 +1035,11 @@ def test_a_team_rule_type_is_read_from_config_and_runs() -> None:
         {
             "rules": [
                 {"type": "Team-Max-Nodes", "limit": 2, "name": "few-nodes"},
-                {"type": "any_of", "rules": [{"type": "team_max_nodes", "limit": 1}], "on": "backfill"},
+                {
+                    "type": "any_of",
+                    "rules": [{"type": "team_max_nodes", "limit": 1}],
+                    "on": "backfill",
+                },
             ]
         }
     )
@@ -1050,10 +1054,16 @@ def test_a_team_rule_type_is_read_from_config_and_runs() -> None:
 def test_a_team_rule_type_says_which_operations_it_supports() -> None:
     _max_nodes_type()
     with expect_config_error("rules[0].on"):
-        from_config({"rules": [{"type": "team_max_nodes", "limit": 1, "on": ["freeze", "backfill"]}]})
+        from_config(
+            {"rules": [{"type": "team_max_nodes", "limit": 1, "on": ["freeze", "backfill"]}]}
+        )
     with expect_config_error("rules[0].on"):  # a combinator supports what its parts support
         from_config(
-            {"rules": [{"type": "not", "rule": {"type": "team_max_nodes", "limit": 1}, "on": "restore"}]}
+            {
+                "rules": [
+                    {"type": "not", "rule": {"type": "team_max_nodes", "limit": 1}, "on": "restore"}
+                ]
+            }
         )
 
 
