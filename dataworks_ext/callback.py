@@ -366,22 +366,22 @@ class CallbackClient:
 
     @property
     def max_attempts(self) -> int:
-        """The most calls one delivery makes (from :attr:`retry`)."""
+        """The most calls one delivery makes (from ``retry``, the retry policy)."""
         return self.retry.max_attempts
 
     @property
     def backoff_base(self) -> float:
-        """Seconds the first retry waits at most (from :attr:`retry`)."""
+        """Seconds the first retry waits at most (from ``retry``, the retry policy)."""
         return self.retry.backoff_base
 
     @property
     def backoff_cap(self) -> float:
-        """Seconds no single wait exceeds (from :attr:`retry`)."""
+        """Seconds no single wait exceeds (from ``retry``, the retry policy)."""
         return self.retry.backoff_cap
 
     @property
     def deadline(self) -> float:
-        """Seconds one delivery may take in total (from :attr:`retry`)."""
+        """Seconds one delivery may take in total (from ``retry``, the retry policy)."""
         return self.retry.deadline
 
     # ------------------------------------------------------------------ delivering
