@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 
 from .._version import __version__
 from ..errors import ConfigurationError, DataWorksExtError
-from . import demo, parse, serve, trigger
+from . import check, demo, local, parse, samples, serve, trigger
 from ._exit_codes import ExitCode
 from ._terminal import _Formatter, _Ui
 
@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log what the SDK does")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    for command in (demo, trigger, parse, serve):
+    for command in (demo, trigger, check, parse, samples, serve, local):
         command.add_parser(commands)
     return parser
 
@@ -55,8 +55,8 @@ def _configure_logging(verbosity: int, command: str) -> AbstractContextManager[N
         level = logging.DEBUG
     elif verbosity == 1:
         level = logging.INFO
-    elif command == "demo":
-        level = logging.ERROR  # the demo's table shows every verdict and tip
+    elif command in ("demo", "check"):
+        level = logging.ERROR  # their tables show every verdict and tip
     else:
         level = logging.WARNING
     handler = logging.StreamHandler(sys.stderr)

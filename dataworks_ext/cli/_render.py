@@ -22,8 +22,11 @@ def _nodes_text(event: Event | None, limit: int = 3) -> str:
     return shown
 
 
-def _outcome_dict(outcome: Outcome) -> dict[str, Any]:
-    """An Outcome as JSON-ready data (``trigger --json`` and ``serve`` answers)."""
+def _outcome_dict(
+    outcome: Outcome, extension_code: str, delivered_to: str | None
+) -> dict[str, Any]:
+    """An Outcome as JSON-ready data (``trigger --json`` and ``serve`` answers), with the
+    extension code it was answered with and where it was delivered (``None``: it was not)."""
     verdict = outcome.verdict
     error = outcome.error
     return {
@@ -35,6 +38,8 @@ def _outcome_dict(outcome: Outcome) -> dict[str, Any]:
         "duplicate": outcome.duplicate,
         "settled": outcome.settled,
         "error": None if error is None else _error_dict(error),
+        "extension_code": extension_code,
+        "delivered_to": delivered_to if outcome.delivered else None,
     }
 
 

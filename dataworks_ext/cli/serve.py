@@ -12,7 +12,7 @@ from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CallbackError, ConfigurationError, MessageError
-from ._app import _describe_checks, _extension_for, load_app
+from ._app import _describe_checks, _describe_settings, _extension_for, load_app
 from ._delivery import _delivered_text, _Target, _target
 from ._exit_codes import ExitCode
 from ._options import _add_app, _add_common, _add_delivery
@@ -48,6 +48,8 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     import signal
     from http.server import ThreadingHTTPServer
 
+    from ..extension import Extension
+
     app = load_app(args.app)
     with ExitStack() as stack:
         target = stack.enter_context(_target(args.endpoint, args.dry_run))
@@ -72,6 +74,11 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
             f"  extension code {extension.extension_code}; checks: "
             f"{_describe_checks(extension.registry)}"
         )
+        if isinstance(app, Extension):
+            ui.print(
+                f"  your Extension as configured ({_describe_settings(extension)}); "
+                "only its callback is replaced"
+            )
         ui.print(f"  verdicts go to {target.description}")
         ui.print(f"  replay a captured event: curl --data-binary @event.json {url}")
         if target.local is not None:
@@ -88,6 +95,13 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
         except KeyboardInterrupt:
             ui.print("stopped")
     return ExitCode.OK
+
+
+_NO_VERDICTS = (
+    "verdicts are listed only with the embedded LocalDataWorks (serve without --endpoint or "
+    "--dry-run); here they go to {where}, so there is nothing to list: ask the endpoint "
+    "that received them"
+)
 
 
 def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -> Any:
@@ -126,6 +140,8 @@ def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -
             path = self.path.split("?", 1)[0].rstrip("/")
             if path == "/verdicts" and target.local is not None:
                 self._send(200, [_jsonable(v) for v in target.local.verdicts])
+            elif path == "/verdicts":
+                self._send(404, {"error": _NO_VERDICTS.format(where=target.description)})
             elif path == "":
                 self._send(
                     200,
@@ -166,7 +182,8 @@ def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -
                     f"{style.verdict(result)}  delivered {what}{tip}"
                 )
             status = reply_status(outcomes)
-            results = [_outcome_dict(o) for o in outcomes]
+            code = extension.extension_code
+            results = [_outcome_dict(o, code, target.description) for o in outcomes]
             self._send(status, {"outcomes": results})
 
     return Handler
