@@ -26,6 +26,7 @@ from dataworks_ext.testing import (
     backfill_event,
     batch,
     freeze_event,
+    restore_event,
     unpublish_event,
     with_payload,
 )
@@ -92,7 +93,10 @@ def project(tmp_path: Path) -> Path:
 # ---------------------------------------------------------------------------- general
 
 
-@pytest.mark.parametrize("command", [[], ["demo"], ["trigger"], ["parse"], ["serve"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["demo"], ["trigger"], ["check"], ["parse"], ["samples"], ["serve"], ["local"]],
+)
 def test_every_command_has_help(command: list[str]) -> None:
     result = run(*command, "--help")
     assert result.returncode == 0, result.stderr
@@ -373,6 +377,54 @@ def test_dry_run_and_endpoint_exclude_each_other(project: Path) -> None:
     assert "not allowed with argument" in result.stderr
 
 
+def test_trigger_file_sends_a_captured_message(project: Path) -> None:
+    captured = project / "captured.json"
+    captured.write_bytes(freeze_event(node_ids=[700005966962], message_id="cap-1").to_json())
+    result = run(
+        "trigger", "--file", str(captured), "--app", "mychecks:registry", "--expect", "FAIL",
+        cwd=project, script=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(None, 1) for line in result.stdout.splitlines())
+    assert lines["message"] == "cap-1"
+    assert lines["verdict"] == "FAIL"
+    assert lines["delivered"].startswith("yes, to LocalDataWorks at http://127.0.0.1:")
+    assert lines["delivered"].endswith("(recorded FAIL)")
+
+
+def test_trigger_file_reads_a_batch_from_stdin(project: Path) -> None:
+    body = batch(
+        freeze_event(node_ids=[1], message_id="b-1"),
+        backfill_event(days=90, message_id="b-2"),
+    )
+    result = run(
+        "trigger", "--file", "-", "--app", "mychecks", "--dry-run", "--json", "--expect", "OK",
+        cwd=project, stdin=body,
+    )  # fmt: skip
+    assert result.returncode == ExitCode.FAILED
+    data = json.loads(result.stdout)
+    assert [(d["message_id"], d["verdict"]) for d in data] == [("b-1", "OK"), ("b-2", "FAIL")]
+    assert "expected OK, got OK, FAIL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--file", "x.json", "--node-id", "1"], "--node-id build an event"),
+        (["freeze", "--file", "x.json"], "--file sends a captured message: drop 'freeze'"),
+        ([], "name the event to build (freeze, ...) or give --file"),
+        (["--file", "missing.json"], "cannot read missing.json"),
+    ],
+)
+def test_trigger_file_refuses_what_does_not_apply(
+    project: Path, args: list[str], message: str
+) -> None:
+    (project / "x.json").write_bytes(freeze_event().to_json())
+    result = run("trigger", *args, "--app", "mychecks", "--dry-run", cwd=project)
+    assert result.returncode == ExitCode.USAGE
+    assert message in result.stderr
+
+
 # ---------------------------------------------------------------------------- parse
 
 
@@ -468,9 +520,9 @@ class Served:
             return exc.code, json.loads(exc.read())
 
 
-def serve(project: Path, *extra: str) -> Served:
+def serve(project: Path, *extra: str, app: str = "mychecks:registry") -> Served:
     proc = subprocess.Popen(
-        [str(SCRIPT), "serve", "--app", "mychecks:registry", "--port", "0", *extra],
+        [str(SCRIPT), "serve", "--app", app, "--port", "0", *extra],
         cwd=project,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -564,6 +616,82 @@ def test_serve_answers_500_when_a_verdict_cannot_be_delivered(
         assert local_dataworks.verdict_for("m-1") is not None
     finally:
         stop(served)
+
+
+TEAM_EXTENSION = """
+import time
+
+@registry.on_restore(name="slow")
+def slow(event):
+    time.sleep(3)
+
+extension = Extension("team-ext", registry=registry, unhandled_result="FAIL",
+                      handler_timeout=0.3)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+def test_serve_keeps_the_extensions_own_settings(project: Path) -> None:
+    (project / "teamext.py").write_text(CHECKS + TEAM_EXTENSION)
+    served = serve(project, app="teamext:extension")
+    try:
+        status, body = served.post(unpublish_event(message_id="u-1").to_json())
+        assert status == 200
+        (outcome,) = body["outcomes"]
+        assert outcome["verdict"] == "FAIL"  # unhandled_result="FAIL", not the default OK
+        assert outcome["tip"] == "This extension has no check for undeploy-node events"
+        assert outcome["extension_code"] == "team-ext"
+        assert outcome["delivered_to"].startswith("LocalDataWorks at http://127.0.0.1:")
+        status, body = served.post(restore_event(message_id="r-1").to_json())
+        (outcome,) = body["outcomes"]
+        assert outcome["verdict"] == "FAIL"  # handler_timeout=0.3, not the default 30 s
+        assert outcome["tip"] == "The extension's checks did not finish within 0.3s"
+    finally:
+        code, out, err = stop(served)
+    assert code == 0, err
+    banner = next(line for line in out.splitlines() if "as configured" in line)
+    assert banner.startswith("  your Extension as configured (handler_timeout 0.3s, ")
+    assert "unhandled FAIL" in banner and banner.endswith("only its callback is replaced")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+@pytest.mark.parametrize("where", ["--dry-run", "--endpoint"])
+def test_serve_says_why_it_lists_no_verdicts(
+    project: Path, where: str, local_dataworks: Any, local_dataworks_env: dict[str, str]
+) -> None:
+    extra = [where] if where == "--dry-run" else [where, local_dataworks.endpoint]
+    served = serve(project, *extra)
+    try:
+        status, body = served.get("verdicts")
+        status_outcome, posted = served.post(freeze_event().to_json())
+    finally:
+        stop(served)
+    assert status == 404
+    assert body["error"].startswith("verdicts are listed only with the embedded LocalDataWorks")
+    if where == "--dry-run":
+        assert "here they go to nowhere (dry run)" in body["error"]
+        assert posted["outcomes"][0]["delivered_to"] is None
+    else:
+        assert f"here they go to {local_dataworks.endpoint}" in body["error"]
+        assert posted["outcomes"][0]["delivered_to"] == local_dataworks.endpoint
+
+
+def test_the_rebuilt_extension_carries_every_setting() -> None:
+    import inspect
+
+    from dataworks_ext.cli._app import _extension_for, _extension_settings
+
+    ext = Extension("team-ext", registry=Registry(), handler_timeout=7, unhandled_result="FAIL")
+    rebuilt = _extension_for(ext, None, None)
+    for name in inspect.signature(Extension).parameters:
+        if name in ("extension_code", "callback"):
+            continue
+        assert hasattr(ext, name), f"Extension keeps {name!r} under another name: carry it over"
+        assert getattr(rebuilt, name) is getattr(ext, name) or (
+            getattr(rebuilt, name) == getattr(ext, name)
+        ), name
+    assert rebuilt.extension_code == "team-ext"
+    assert "registry" in _extension_settings(Registry())
 
 
 def test_serve_explains_a_port_in_use(project: Path) -> None:
@@ -669,7 +797,9 @@ def test_the_docs_page_describes_every_command_and_option() -> None:
     page = DOCS_PAGE.read_text(encoding="utf-8")
     parser = _parser()
     (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    assert set(commands.choices) == {"demo", "trigger", "parse", "serve"}
+    assert set(commands.choices) == {
+        "demo", "trigger", "check", "parse", "samples", "serve", "local"
+    }  # fmt: skip
     for name, command in commands.choices.items():
         assert f"## `dataworks-ext {name}`" in page
         for action in command._actions:
