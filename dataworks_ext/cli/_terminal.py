@@ -78,6 +78,10 @@ class _Ui:
     def print(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
 
+    def note(self, text: str) -> None:
+        """A line on standard error that is not an error (what a command says about itself)."""
+        print(text, file=self.err, flush=True)
+
     def error(self, text: str) -> None:
         print(f"{self.err_style.fail('error:')} {text}", file=self.err, flush=True)
 

@@ -94,13 +94,13 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
 
     previous = signal.signal(signal.SIGTERM, stop)
     try:
-        if not args.json:
-            style = ui.style
-            ui.print(f"LocalDataWorks listening on {style.bold(local.endpoint)}")
-            ui.print(style.dim("  point CallbackClient.from_env / Extension.from_env at it:"))
-            for key, value in local.env().items():
-                ui.print(f"  export {key}={value}")
-            ui.print(style.dim("  verdicts appear below as they arrive; press Ctrl+C to stop"))
+        say = ui.print if not args.json else ui.note  # with --json, stdout is verdicts only
+        style = ui.style if not args.json else ui.err_style
+        say(f"LocalDataWorks listening on {style.bold(local.endpoint)}")
+        say(style.dim("  point CallbackClient.from_env / Extension.from_env at it:"))
+        for key, value in local.env().items():
+            say(f"  export {key}={value}")
+        say(style.dim("  verdicts appear below as they arrive; press Ctrl+C to stop"))
         try:
             while True:
                 time.sleep(3600)
@@ -109,7 +109,6 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
         local.stop()
-    if not args.json:
-        count = len(local.verdicts)
-        ui.print(f"stopped; {count} verdict{'s' if count != 1 else ''} received")
+    count = len(local.verdicts)
+    say(f"stopped; {count} verdict{'s' if count != 1 else ''} received")
     return ExitCode.OK
