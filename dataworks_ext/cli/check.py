@@ -141,7 +141,7 @@ def decided_by(outcome: Outcome, trail: Trail) -> list[str]:
         return ["unhandled_result"]
     result = verdict.result.value
     names = [name for name, answered in trail if answered == result]
-    raised = [f"{name} ({answered})" for name, answered in trail if answered.startswith("raised")]
+    raised = [name for name, answered in trail if answered.startswith("raised")]
     return names + raised if outcome.error is not None else names or raised
 
 
