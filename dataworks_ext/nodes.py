@@ -20,7 +20,7 @@ import attrs
 
 from .events import _documented, _extra_field, _field, wire_name
 
-__all__ = ["BaselineInfo", "InstanceInfo", "NodeInfo", "read_answer"]
+__all__ = ["BaselineInfo", "InstanceInfo", "NodeInfo", "read_answer", "write_answer"]
 
 T = TypeVar("T")
 
@@ -138,9 +138,7 @@ class BaselineInfo:
     project_id: int | None = _opt("Id of the workspace it monitors.", "ProjectId")
     enabled: bool | None = _opt("Whether it is switched on.", "Enabled")
     alert_enabled: bool | None = _opt("Whether it alerts.", "AlertEnabled")
-    alert_margin_threshold: int | None = _opt(
-        "Alert margin, in minutes.", "AlertMarginThreshold"
-    )
+    alert_margin_threshold: int | None = _opt("Alert margin, in minutes.", "AlertMarginThreshold")
     node_ids: tuple[int, ...] = _field(
         "Ids of the nodes it guards (its leaf nodes and their ancestors).",
         wire="NodeIds",
@@ -269,3 +267,19 @@ def read_answer(cls: type[T], data: Mapping[str, Any]) -> T:
     except FieldProblem as problem:
         field = f"Data.{problem.path}" if problem.path else "Data"
         raise FieldError(problem.reason, field=field) from None
+
+
+def write_answer(info: NodeInfo | BaselineInfo | InstanceInfo) -> dict[str, Any]:
+    """The ``Data`` object DataWorks would send for ``info`` (``None`` fields left out).
+
+    Example:
+        >>> from dataworks_ext.nodes import NodeInfo, write_answer
+        >>> write_answer(NodeInfo(node_id=7, priority=8, repeatability=True))
+        {'NodeId': 7, 'Priority': 8, 'Repeatability': 'true'}
+    """
+    from ._convert import _unstructure_fn
+
+    wire = {k: v for k, v in _unstructure_fn(type(info))(info).items() if v is not None}
+    if isinstance(info, NodeInfo) and "Repeatability" in wire:
+        wire["Repeatability"] = "true" if wire["Repeatability"] else "false"  # a string here
+    return {**info.extra, **wire}
