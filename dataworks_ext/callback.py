@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
+from ._retry import RetryPolicy, seconds
+from ._sdk_failures import SdkFailure, classify, clean, deadline_exceeded, unsuccessful
 from .errors import CallbackError, ConfigurationError
 from .verdicts import Verdict
 
@@ -64,16 +65,14 @@ _SDK: _Sdk | None = None
 
 
 class _Sdk:
-    """The classes of the official SDK, imported once, on the first delivery."""
+    """The classes of the official SDK, imported once, on the first call."""
 
-    __slots__ = ("Client", "Config", "CredentialClient", "Request", "RetryOptions", "Runtime")
+    __slots__ = ("Client", "Config", "CredentialClient", "RetryOptions", "Runtime", "models")
 
     def __init__(self) -> None:
         from alibabacloud_credentials.client import Client as CredentialClient
+        from alibabacloud_dataworks_public20200518 import models
         from alibabacloud_dataworks_public20200518.client import Client
-        from alibabacloud_dataworks_public20200518.models import (
-            UpdateWorkbenchEventResultRequest,
-        )
         from alibabacloud_tea_openapi.utils_models import Config
         from darabonba.policy.retry import RetryOptions
         from darabonba.runtime import RuntimeOptions
@@ -81,9 +80,10 @@ class _Sdk:
         self.Client: Any = Client
         self.Config: Any = Config
         self.CredentialClient: Any = CredentialClient
-        self.Request: Any = UpdateWorkbenchEventResultRequest
         self.RetryOptions: Any = RetryOptions
         self.Runtime: Any = RuntimeOptions
+        # The request models, e.g. ``models.UpdateWorkbenchEventResultRequest``.
+        self.models: Any = models
 
 
 def _sdk() -> _Sdk:
@@ -97,193 +97,7 @@ def _sdk() -> _Sdk:
     return sdk
 
 
-# ---------------------------------------------------------------------------- failures
-
-
-class _Failure:
-    """One failed attempt, described in our own words (never the SDK's texts)."""
-
-    __slots__ = ("code", "reason", "request_id", "retryable", "status", "unexpected")
-
-    def __init__(
-        self,
-        reason: str,
-        code: str | None,
-        *,
-        status: int | None = None,
-        request_id: str | None = None,
-        retryable: bool = False,
-    ) -> None:
-        self.reason = reason
-        self.code = code
-        self.status = status
-        self.request_id = request_id
-        self.retryable = retryable
-        self.unexpected = False
-
-    def describe(self) -> str:
-        parts = [self.code or "no code"]
-        if self.status is not None:
-            parts.append(f"HTTP {self.status}")
-        if self.request_id:
-            parts.append(f"request {self.request_id}")
-        return ", ".join(parts)
-
-
-def _clean(value: Any) -> str | None:
-    """The SDK formats missing codes and ids as the string ``'None'``; undo that."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    return None if text in ("", "None", "null") else text
-
-
-def _as_status(value: Any) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-_CREDENTIAL_CODES = (
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-    "IncompleteSignature",
-    "InvalidSecurityToken",
-    "InvalidCredentials",
-    "InvalidTimeStamp",
-    "SignatureNonceUsed",
-)
-
-
-def _response_failure(status: int | None, code: str | None, request_id: str | None) -> _Failure:
-    """An error answer from DataWorks: decided by HTTP status and error code only."""
-    code_text = code or ""
-    throttled = status == 429 or code_text.startswith("Throttling")
-    server_side = status is not None and status >= 500
-    if throttled:
-        reason = "DataWorks throttled the call"
-    elif server_side:
-        reason = "DataWorks failed with a server error"
-    elif code_text.startswith(_CREDENTIAL_CODES):
-        reason = "DataWorks rejected the credentials or the signature"
-    elif status == 403:
-        reason = "DataWorks refused permission for the call"
-    elif status == 400:
-        reason = "DataWorks rejected the call's parameters"
-    elif status is None:
-        reason = "the Alibaba Cloud SDK refused to make the call"
-    else:
-        reason = "DataWorks rejected the call"
-    return _Failure(
-        reason,
-        code,
-        status=status,
-        request_id=request_id,
-        retryable=throttled or server_side or status == 408,
-    )
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    """``exc``, the exception the SDK wrapped in it, and their causes, without repeats."""
-    seen: list[BaseException] = []
-    todo: list[BaseException | None] = [exc]
-    while todo and len(seen) < 16:
-        item = todo.pop(0)
-        if item is None or any(item is s for s in seen):
-            continue
-        seen.append(item)
-        inner = getattr(item, "inner_exception", None)
-        todo.extend(
-            [inner if isinstance(inner, BaseException) else None, item.__cause__, item.__context__]
-        )
-    return seen
-
-
-def _class_names(chain: list[BaseException]) -> set[str]:
-    return {klass.__name__ for item in chain for klass in type(item).__mro__}
-
-
-# Transport errors by class name (no import of requests, urllib3 or aiohttp needed).  The
-# chain is read outermost first, so requests' own verdict (ConnectTimeout vs ConnectionError)
-# wins over urllib3's internals (whose NewConnectionError subclasses ConnectTimeoutError).
-_CONNECT_TIMEOUTS = frozenset({"ConnectTimeout", "ConnectionTimeoutError"})
-_READ_TIMEOUTS = frozenset(
-    {"ReadTimeout", "SocketTimeoutError", "ServerTimeoutError", "Timeout", "TimeoutError"}
-)
-_CONNECTION_ERRORS = frozenset(
-    {"ConnectionError", "ClientConnectionError", "ClientOSError", "OSError"}
-)
-_WRAPPERS = frozenset({"UnretryableException", "RetryError"})
-
-
-def _transport_kind(chain: list[BaseException]) -> str | None:
-    """``ConnectTimeout``, ``ReadTimeout``, ``ConnectionError`` or ``None``."""
-    for item in chain:
-        names = {klass.__name__ for klass in type(item).__mro__}
-        if type(item).__name__ in _WRAPPERS:
-            continue
-        if names & _CONNECT_TIMEOUTS:
-            return "ConnectTimeout"
-        if names & _READ_TIMEOUTS:
-            return "ReadTimeout"
-        if names & _CONNECTION_ERRORS:
-            return "ConnectionError"
-    # darabonba turns every IOError of a call into a RetryError carrying only its text.
-    return "ConnectionError" if any(type(i).__name__ == "RetryError" for i in chain) else None
-
-
-_SDK_ERRORS = {
-    "AlibabaCloudException",
-    "ClientException",
-    "ServerException",
-    "ThrottlingException",
-    "ResponseException",
-    "DaraException",
-}
-
-
-def _classify(exc: BaseException, where: str, read_timeout: float) -> _Failure:
-    """Turn whatever the SDK raised into a :class:`_Failure`, by status and code."""
-    chain = _chain(exc)
-    for item in chain:
-        status = _as_status(getattr(item, "status_code", None) or getattr(item, "statusCode", None))
-        if status is not None:
-            code = _clean(getattr(item, "code", None))
-            return _response_failure(status, code, _clean(getattr(item, "request_id", None)))
-    names = _class_names(chain)
-    if "CredentialException" in names:
-        return _Failure("could not obtain Alibaba Cloud credentials", "CredentialError")
-    for item in chain:
-        code = _clean(getattr(item, "code", None))
-        if code and type(item).__name__ in _SDK_ERRORS:
-            # Raised before any call was made (no credentials configured, ...).
-            return _response_failure(None, code, None)
-    kind = _transport_kind(chain)
-    if kind == "ConnectTimeout":
-        return _Failure(f"could not connect to DataWorks at {where} in time", kind, retryable=True)
-    if kind == "ReadTimeout":
-        return _Failure(f"DataWorks did not answer within {read_timeout:g}s", kind, retryable=True)
-    if kind == "ConnectionError":
-        return _Failure(f"could not reach DataWorks at {where}", kind, retryable=True)
-    if names & {"JSONDecodeError", "UnicodeDecodeError"}:
-        return _Failure(
-            "DataWorks sent an answer that is not JSON", "InvalidResponse", retryable=True
-        )
-    inner = chain[1] if len(chain) > 1 and type(exc).__name__ == "UnretryableException" else exc
-    name = type(inner).__name__
-    failure = _Failure(f"the Alibaba Cloud SDK raised {name}", name)
-    failure.unexpected = True
-    return failure
-
-
 # ---------------------------------------------------------------------------- the client
-
-
-def _seconds(value: float, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
-    return float(value)
 
 
 def _mask(key_id: str) -> str:
@@ -316,7 +130,8 @@ class CallbackClient:
 
     Throttling (HTTP 429, ``Throttling.*``), server errors (5xx), timeouts and connection
     errors are retried with exponential backoff and full jitter, at most ``max_attempts``
-    calls and within ``deadline`` seconds for the whole delivery.  Parameter (400),
+    calls and within ``deadline`` seconds for the whole delivery; one retry policy
+    (the ``retry`` attribute) decides this for the sync and the async path alike.  Parameter (400),
     credential and permission (403) errors, and an answer with ``Success`` false, are not
     retried.  When a verdict cannot be delivered, :class:`CallbackError` is raised with the
     error code, HTTP status, request id and number of calls; no text the client writes (its
@@ -390,16 +205,14 @@ class CallbackClient:
             raise ConfigurationError("security_token needs access_key_id and access_key_secret")
         if credential is not None and access_key_id:
             raise ConfigurationError("give either AccessKeys or credential, not both")
-        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
-            raise ConfigurationError(
-                f"max_attempts must be an int of 1 or more, not {max_attempts!r}"
-            )
-        self.connect_timeout = _seconds(connect_timeout, "connect_timeout")
-        self.read_timeout = _seconds(read_timeout, "read_timeout")
-        self.max_attempts = max_attempts
-        self.backoff_base = _seconds(backoff_base, "backoff_base")
-        self.backoff_cap = _seconds(backoff_cap, "backoff_cap")
-        self.deadline = _seconds(deadline, "deadline")
+        self.connect_timeout = seconds(connect_timeout, "connect_timeout")
+        self.read_timeout = seconds(read_timeout, "read_timeout")
+        self.retry = RetryPolicy(
+            max_attempts=max_attempts,
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
+            deadline=deadline,
+        )
         self._access_key_id = access_key_id or None
         self._access_key_secret = access_key_secret or None
         self._security_token = security_token or None
@@ -550,40 +363,27 @@ class CallbackClient:
             )
         return sdk.Client(config)
 
-    def _setup_failed(self, exc: BaseException, message_id: str) -> CallbackError:
-        logger.error(
-            "could not set up the Alibaba Cloud SDK client (%s)",
-            type(exc).__name__,
-            extra={"message_id": message_id},
-        )
-        return CallbackError(
-            f"could not set up the Alibaba Cloud SDK client ({type(exc).__name__})",
-            message_id=message_id,
-            code="ClientSetupError",
-            attempts=0,
-        )
+    # ------------------------------------------------------------------ the retry policy
 
-    @staticmethod
-    def _request(message_id: str, extension_code: str, verdict: Verdict) -> Any:
-        return _sdk().Request(
-            message_id=message_id,
-            extension_code=extension_code,
-            check_result=verdict.result.value,
-            check_result_tip=verdict.tip,
-        )
+    @property
+    def max_attempts(self) -> int:
+        """The most calls one delivery makes (from :attr:`retry`)."""
+        return self.retry.max_attempts
 
-    def _runtime(self, remaining: float) -> tuple[Any, float, bool]:
-        """Per-call options: the timeouts, cut to what is left of the deadline."""
-        read = min(self.read_timeout, remaining)
-        return (
-            _sdk().Runtime(
-                connect_timeout=_millis(min(self.connect_timeout, remaining)),
-                read_timeout=_millis(read),
-                autoretry=False,
-            ),
-            read,
-            read < self.read_timeout,
-        )
+    @property
+    def backoff_base(self) -> float:
+        """Seconds the first retry waits at most (from :attr:`retry`)."""
+        return self.retry.backoff_base
+
+    @property
+    def backoff_cap(self) -> float:
+        """Seconds no single wait exceeds (from :attr:`retry`)."""
+        return self.retry.backoff_cap
+
+    @property
+    def deadline(self) -> float:
+        """Seconds one delivery may take in total (from :attr:`retry`)."""
+        return self.retry.deadline
 
     # ------------------------------------------------------------------ delivering
 
@@ -602,30 +402,7 @@ class CallbackClient:
             ...     local.verdict_for("m-1").result
             'FAIL'
         """
-        try:
-            client = self._sdk_client()
-            request = self._request(message_id, extension_code, verdict)
-        except Exception as exc:
-            raise self._setup_failed(exc, message_id) from None
-        started = time.monotonic()
-        attempt = 0
-        while True:
-            attempt += 1
-            remaining = self.deadline - (time.monotonic() - started)
-            runtime, read, capped = self._runtime(remaining)
-            try:
-                response = client.update_workbench_event_result_with_options(request, runtime)
-            except Exception as exc:
-                failure = self._failure(exc, read, capped)
-            else:
-                refused = self._answer(response, message_id, verdict, attempt)
-                if refused is None:
-                    return
-                failure = refused
-            delay = self._next_delay(message_id, attempt, failure, started)
-            if delay is None:
-                raise self._gave_up(message_id, attempt, failure, started) from None
-            self._sleep(delay)
+        self._call(*_workbench_result(message_id, extension_code, verdict), message_id=message_id)
 
     async def deliver_async(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
         """The same as :meth:`deliver`, on the SDK's async path, without blocking the loop.
@@ -641,6 +418,64 @@ class CallbackClient:
             ...     local.count_for("m-2")
             1
         """
+        await self._call_async(
+            *_workbench_result(message_id, extension_code, verdict), message_id=message_id
+        )
+
+    # ------------------------------------------------------------------ retried SDK calls
+
+    def _call(
+        self,
+        action: str,
+        request: str,
+        fields: Mapping[str, Any],
+        *,
+        message_id: str | None = None,
+        what: str = "the verdict",
+    ) -> Any:
+        """Call the SDK's ``<action>_with_options`` with a ``request`` model built from ``fields``.
+
+        ``action`` is the SDK method's name (``"update_workbench_event_result"``, ``"get_node"``,
+        ...), ``request`` the request model's class name in
+        ``alibabacloud_dataworks_public20200518.models`` (``"GetNodeRequest"``).  The call is
+        retried by :attr:`retry`; returns the answer's body once its ``Success`` is true, else
+        raises :class:`CallbackError` (``message_id`` and ``what`` only word errors and logs).
+        """
+        try:
+            client = self._sdk_client()
+            call = getattr(client, f"{action}_with_options")
+            built = getattr(_sdk().models, request)(**fields)
+        except Exception as exc:
+            raise self._setup_failed(exc, message_id) from None
+        steps = self._attempts(action, what, message_id)
+        step = next(steps)
+        while True:
+            outcome: object = None
+            if isinstance(step, _Try):
+                try:
+                    outcome = call(built, step.runtime)
+                except Exception as exc:
+                    outcome = exc
+            else:
+                self._sleep(step)
+            try:
+                step = steps.send(outcome)
+            except StopIteration as done:
+                return done.value
+
+    async def _call_async(
+        self,
+        action: str,
+        request: str,
+        fields: Mapping[str, Any],
+        *,
+        message_id: str | None = None,
+        what: str = "the verdict",
+    ) -> Any:
+        """:meth:`_call` on the SDK's ``<action>_with_options_async``, without blocking the loop.
+
+        The first call imports the SDK in a worker thread.
+        """
         import asyncio
 
         try:
@@ -648,108 +483,122 @@ class CallbackClient:
                 client = await asyncio.get_running_loop().run_in_executor(None, self._sdk_client)
             else:
                 client = self._client
-            request = self._request(message_id, extension_code, verdict)
+            call = getattr(client, f"{action}_with_options_async")
+            built = getattr(_sdk().models, request)(**fields)
         except Exception as exc:
             raise self._setup_failed(exc, message_id) from None
         sleep = asyncio.sleep if self._async_sleep is None else self._async_sleep
+        steps = self._attempts(action, what, message_id)
+        step = next(steps)
+        while True:
+            outcome: object = None
+            if isinstance(step, _Try):
+                try:
+                    outcome = await asyncio.wait_for(
+                        call(built, step.runtime), timeout=max(step.remaining, 0.001) + 0.1
+                    )
+                except asyncio.TimeoutError:
+                    outcome = _DeadlineReached()
+                except Exception as exc:
+                    outcome = exc
+            else:
+                await sleep(step)
+            try:
+                step = steps.send(outcome)
+            except StopIteration as done:
+                return done.value
+
+    def _attempts(
+        self, action: str, what: str, message_id: str | None
+    ) -> Generator[_Try | float, object, Any]:
+        """The retry loop, written once for both paths and doing no I/O itself.
+
+        Yields a :class:`_Try` (make the call with its runtime options and send back the
+        answer or the exception raised) or a float (wait that many seconds, send back
+        ``None``).  Returns the accepted answer's body; raises :class:`CallbackError`.
+        """
+        policy = self.retry
         started = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
-            remaining = self.deadline - (time.monotonic() - started)
-            runtime, read, capped = self._runtime(remaining)
-            try:
-                response = await asyncio.wait_for(
-                    client.update_workbench_event_result_with_options_async(request, runtime),
-                    timeout=max(remaining, 0.001) + 0.1,
-                )
-            except asyncio.TimeoutError:
-                failure = self._deadline_failure()
-            except Exception as exc:
-                failure = self._failure(exc, read, capped)
+            attempt_try = self._try(policy.deadline - (time.monotonic() - started))
+            outcome = yield attempt_try
+            if isinstance(outcome, BaseException):
+                failure = self._failure(outcome, attempt_try)
             else:
-                refused = self._answer(response, message_id, verdict, attempt)
+                refused = unsuccessful(outcome, what)
                 if refused is None:
-                    return
+                    body = getattr(outcome, "body", None)
+                    if logger.isEnabledFor(logging.DEBUG):
+                        logger.debug(
+                            "DataWorks accepted %s for message %s (request %s, attempt %d)",
+                            action,
+                            message_id,
+                            clean(getattr(body, "request_id", None)),
+                            attempt,
+                            extra={"message_id": message_id},
+                        )
+                    return body
                 failure = refused
-            delay = self._next_delay(message_id, attempt, failure, started)
+            delay = policy.delay(attempt, failure, time.monotonic() - started)
             if delay is None:
-                raise self._gave_up(message_id, attempt, failure, started) from None
-            await sleep(delay)
+                raise self._gave_up(message_id, attempt, failure, started)
+            logger.info(
+                "attempt %d of %d of %s for message %s failed (%s); retrying in %.3fs",
+                attempt,
+                policy.max_attempts,
+                action,
+                message_id,
+                failure.describe(),
+                delay,
+                extra={"message_id": message_id},
+            )
+            yield delay
 
-    # ------------------------------------------------------------------ deciding
+    def _try(self, remaining: float) -> _Try:
+        """Per-call options: the timeouts, cut to what is left of the deadline."""
+        read = min(self.read_timeout, remaining)
+        runtime = _sdk().Runtime(
+            connect_timeout=_millis(min(self.connect_timeout, remaining)),
+            read_timeout=_millis(read),
+            autoretry=False,
+        )
+        return _Try(runtime, remaining, read, read < self.read_timeout)
 
-    def _failure(self, exc: BaseException, read: float, capped: bool) -> _Failure:
-        failure = _classify(exc, self.url, read)
-        if capped and failure.code in ("ReadTimeout", "ConnectTimeout"):
-            return self._deadline_failure()
+    def _failure(self, exc: BaseException, attempt: _Try) -> SdkFailure:
+        if isinstance(exc, _DeadlineReached):
+            return deadline_exceeded(self.retry.deadline)
+        failure = classify(exc, self.url, attempt.read)
+        if attempt.capped and failure.code in ("ReadTimeout", "ConnectTimeout"):
+            return deadline_exceeded(self.retry.deadline)
         if failure.unexpected:
             # Neither an answer nor a transport error: log the class name for debugging,
             # never the text (the SDK's texts may carry request data).
             logger.warning("the Alibaba Cloud SDK raised %s", failure.code)
         return failure
 
-    def _deadline_failure(self) -> _Failure:
-        return _Failure(
-            f"no answer from DataWorks within the {self.deadline:g}s delivery deadline",
-            "DeadlineExceeded",
-            retryable=True,
-        )
-
-    def _answer(
-        self, response: Any, message_id: str, verdict: Verdict, attempt: int
-    ) -> _Failure | None:
-        body = getattr(response, "body", None)
-        request_id = _clean(getattr(body, "request_id", None))
-        if getattr(body, "success", None) is True:
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug(
-                    "DataWorks accepted %s for message %s (request %s, attempt %d)",
-                    verdict.result.value,
-                    message_id,
-                    request_id,
-                    attempt,
-                    extra={"message_id": message_id},
-                )
-            return None
-        return _Failure(
-            "DataWorks did not accept the verdict (Success is not true)",
-            "Unsuccessful",
-            status=_as_status(getattr(response, "status_code", None)),
-            request_id=request_id,
-        )
-
-    def _next_delay(
-        self, message_id: str, attempt: int, failure: _Failure, started: float
-    ) -> float | None:
-        """Seconds to wait before the next attempt, or ``None`` to give up now."""
-        if not failure.retryable or attempt >= self.max_attempts:
-            return None
-        bound = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
-        delay = random.uniform(0.0, bound)
-        if time.monotonic() - started + delay >= self.deadline:
-            return None
-        logger.info(
-            "attempt %d of %d to deliver message %s failed (%s); retrying in %.3fs",
-            attempt,
-            self.max_attempts,
-            message_id,
-            failure.describe(),
-            delay,
+    def _setup_failed(self, exc: BaseException, message_id: str | None) -> CallbackError:
+        logger.error(
+            "could not set up the Alibaba Cloud SDK client (%s)",
+            type(exc).__name__,
             extra={"message_id": message_id},
         )
-        return delay
+        return CallbackError(
+            f"could not set up the Alibaba Cloud SDK client ({type(exc).__name__})",
+            message_id=message_id,
+            code="ClientSetupError",
+            attempts=0,
+        )
 
     def _gave_up(
-        self, message_id: str, attempts: int, failure: _Failure, started: float
+        self, message_id: str | None, attempts: int, failure: SdkFailure, started: float
     ) -> CallbackError:
         reason = failure.reason
-        if (
-            failure.retryable
-            and attempts < self.max_attempts
-            and failure.code != "DeadlineExceeded"
-        ):
-            reason = f"{reason}; the {self.deadline:g}s delivery deadline left no time to retry"
+        if self.retry.cut_short(attempts, failure):
+            reason = (
+                f"{reason}; the {self.retry.deadline:g}s delivery deadline left no time to retry"
+            )
         logger.debug(
             "giving up on message %s after %d attempt(s) in %.3fs (%s)",
             message_id,
@@ -767,6 +616,38 @@ class CallbackClient:
             attempts=attempts,
             retryable=failure.retryable,
         )
+
+
+class _Try:
+    """One attempt to make: the SDK's runtime options and the time budget behind them."""
+
+    __slots__ = ("capped", "read", "remaining", "runtime")
+
+    def __init__(self, runtime: Any, remaining: float, read: float, capped: bool) -> None:
+        self.runtime = runtime
+        self.remaining = remaining  # seconds left of the whole call's deadline
+        self.read = read  # the read timeout of this attempt
+        self.capped = capped  # whether the deadline cut the read timeout short
+
+
+class _DeadlineReached(Exception):
+    """The async path's own timer ran out before the SDK answered."""
+
+
+def _workbench_result(
+    message_id: str, extension_code: str, verdict: Verdict
+) -> tuple[str, str, dict[str, Any]]:
+    """``UpdateWorkbenchEventResult``: the SDK method, its request model and fields."""
+    return (
+        "update_workbench_event_result",
+        "UpdateWorkbenchEventResultRequest",
+        {
+            "message_id": message_id,
+            "extension_code": extension_code,
+            "check_result": verdict.result.value,
+            "check_result_tip": verdict.tip,
+        },
+    )
 
 
 def _millis(seconds: float) -> int:
