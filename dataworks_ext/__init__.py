@@ -32,6 +32,8 @@ from .errors import (
     HandlerTimeoutError,
     MessageDecodeError,
     MessageError,
+    NodeLookupError,
+    TooManyLookupsError,
 )
 from .events import (
     EVENT_KINDS,
@@ -49,7 +51,9 @@ from .events import (
     UnpublishNodeEvent,
 )
 from .extension import Extension, Outcome
+from .lookups import Lookups
 from .messages import EnvelopeKind, EventMessage, RawMessage, parse_message, parse_messages
+from .nodes import BaselineInfo, InstanceInfo, NodeInfo
 from .registry import (
     Check,
     CheckReturn,
@@ -69,6 +73,7 @@ __all__ = [
     "MAX_TIP_LENGTH",
     "BackfillEvent",
     "BackfillOrder",
+    "BaselineInfo",
     "BizPeriod",
     "Callback",
     "CallbackClient",
@@ -89,15 +94,20 @@ __all__ = [
     "FieldError",
     "FreezeNodeEvent",
     "HandlerTimeoutError",
+    "InstanceInfo",
+    "Lookups",
     "MemorySeenStore",
     "MessageDecodeError",
     "MessageError",
     "NodeEvent",
+    "NodeInfo",
+    "NodeLookupError",
     "Outcome",
     "RawMessage",
     "Registry",
     "RestoreNodeEvent",
     "SeenStore",
+    "TooManyLookupsError",
     "UnknownEvent",
     "UnpublishNodeEvent",
     "Verdict",
