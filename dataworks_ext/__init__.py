@@ -21,6 +21,7 @@ delivery, asyncio when an async entry point is used, hypothesis only by
 
 from __future__ import annotations
 
+from ._version import __version__
 from .callback import Callback, CallbackClient
 from .dedupe import MemorySeenStore, SeenStore
 from .errors import (
@@ -66,7 +67,6 @@ from .registry import (
 )
 from .verdicts import MAX_TIP_LENGTH, CheckResult, Verdict, combine
 
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "EVENT_KINDS",

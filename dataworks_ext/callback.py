@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from ._retry import RetryPolicy, seconds
+from ._version import __version__
 from ._sdk_failures import SdkFailure, classify, clean, deadline_exceeded, unsuccessful
 from .errors import CallbackError, ConfigurationError
 from .verdicts import Verdict
@@ -342,8 +343,6 @@ class CallbackClient:
 
     def _build(self) -> Any:
         sdk = _sdk()
-        from . import __version__
-
         config = sdk.Config(
             region_id=self.region_id,
             endpoint=self.endpoint,

@@ -52,8 +52,10 @@ from dataworks_ext.policies import (
     not_,
     register,
     rule_from_config,
+    rule_type,
     when,
 )
+from dataworks_ext.policies import _types as rule_types
 from dataworks_ext.testing import (
     RecordingCallback,
     backfill_event,
@@ -990,6 +992,111 @@ def test_register_refuses_operations_a_rule_cannot_check() -> None:
         register(Registry(), all_of(ProtectedNodes([1]), BackfillLimits(max_days=1)))
     with expect_config_error("registry"):
         register(None, ProtectedNodes([1]))  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------- a team's rule types
+
+
+@pytest.fixture
+def own_rule_types() -> Any:
+    """Rule types a test registers are gone after it."""
+    names, supports = dict(rule_types._BY_NAME), dict(rule_types._SUPPORTS)
+    yield
+    rule_types._BY_NAME.clear()
+    rule_types._BY_NAME.update(names)
+    rule_types._SUPPORTS.clear()
+    rule_types._SUPPORTS.update(supports)
+
+
+def _max_nodes_type(name: str = "max_nodes", **options: Any) -> type:
+    @rule_type(name, supports="backfill", **options)
+    class MaxNodes:
+        def __init__(self, limit: int) -> None:
+            self.limit = limit
+
+        def __call__(self, event: BackfillEvent) -> Verdict:
+            if len(event.include_node_ids) > self.limit:
+                return Verdict.fail(f"at most {self.limit} nodes")
+            return Verdict.ok()
+
+        @classmethod
+        def from_dict(cls, config: Any, *, timezone: Any = None, clock: Any = None) -> Any:
+            return cls(int(config["limit"]))
+
+    return MaxNodes
+
+
+@pytest.mark.usefixtures("own_rule_types")
+def test_a_team_rule_type_is_read_from_config_and_runs() -> None:
+    _max_nodes_type()
+    assert "max_nodes" in policies.RULE_TYPES
+    recorder = RecordingCallback()
+    registry = from_config(
+        {
+            "rules": [
+                {"type": "Max-Nodes", "limit": 2, "name": "few-nodes"},
+                {"type": "any_of", "rules": [{"type": "max_nodes", "limit": 1}], "on": "backfill"},
+            ]
+        }
+    )
+    assert repr(registry) == "Registry(BackfillEvent=2)"  # registered where it is supported
+    ext = Extension("ext", registry=registry, callback=recorder)
+    outcome = ext.handle(backfill_event(include_node_ids=[1, 2, 3]))
+    assert outcome.verdict == Verdict.fail("at most 2 nodes; at most 1 nodes")
+    assert ext.handle(backfill_event(include_node_ids=[1])).verdict.passed
+
+
+@pytest.mark.usefixtures("own_rule_types")
+def test_a_team_rule_type_says_which_operations_it_supports() -> None:
+    _max_nodes_type()
+    with expect_config_error("rules[0].on"):
+        from_config({"rules": [{"type": "max_nodes", "limit": 1, "on": ["freeze", "backfill"]}]})
+    with expect_config_error("rules[0].on"):  # a combinator supports what its parts support
+        from_config(
+            {"rules": [{"type": "not", "rule": {"type": "max_nodes", "limit": 1}, "on": "restore"}]}
+        )
+
+
+@pytest.mark.usefixtures("own_rule_types")
+def test_a_rule_type_name_is_taken_once_unless_replaced() -> None:
+    first = _max_nodes_type()
+    again = _max_nodes_type()  # the same class defined again in place, as on a reload
+    assert again is not first
+    assert policies.RULE_TYPES["max_nodes"] is again
+    first = again
+    with pytest.raises(ConfigurationError, match="already registered"):
+        rule_type("backfill_limits")(first)
+
+    class Other:
+        @classmethod
+        def from_dict(cls, config: Any, **options: Any) -> Any:
+            return cls()
+
+    with pytest.raises(ConfigurationError, match="already registered"):
+        rule_type("max_nodes")(Other)
+    assert policies.RULE_TYPES["max_nodes"] is first
+    replaced = rule_type("max_nodes", replace=True)(Other)
+    assert policies.RULE_TYPES["max_nodes"] is replaced
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "supports"),
+    [
+        ("", ProtectedNodes, None),
+        ("plain_function", lambda event: True, None),
+        ("no_from_dict", type("NoFromDict", (), {}), None),
+        ("bad_supports", ProtectedNodes, ["freeze", "thaw"]),
+    ],
+)
+def test_a_rule_type_registration_mistake_is_named(name: str, target: Any, supports: Any) -> None:
+    with pytest.raises(ConfigurationError):
+        rule_type(name, supports=supports)(target)
+    assert name not in policies.RULE_TYPES or name == ""
+
+
+def test_the_policies_modules_import_each_other_only_at_the_top() -> None:
+    for path in (ROOT / "dataworks_ext" / "policies").glob("*.py"):
+        assert "    from ._" not in path.read_text(encoding="utf-8"), path.name
 
 
 # ---------------------------------------------------------------------- examples/policies.py

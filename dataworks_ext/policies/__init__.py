@@ -36,7 +36,7 @@ from ._common import (
     operations_of,
     to_verdict,
 )
-from ._config import RULE_TYPES, Rule, from_config, register, rule_from_config
+from ._config import from_config, register
 from ._rules import (
     BackfillLimits,
     InWorkspace,
@@ -45,6 +45,7 @@ from ._rules import (
     OperatorDenylist,
     ProtectedNodes,
 )
+from ._types import RULE_TYPES, Rule, rule_from_config, rule_type, supported_operations
 from ._windows import (
     ChangeFreezeWindow,
     Clock,
@@ -93,6 +94,8 @@ __all__ = [
     "register",
     "require_aware",
     "rule_from_config",
+    "rule_type",
+    "supported_operations",
     "system_clock",
     "to_verdict",
     "when",

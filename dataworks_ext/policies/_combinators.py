@@ -27,6 +27,7 @@ from ._common import (
     to_verdict,
     under,
 )
+from ._types import rule_from_config, rule_type, supported_operations
 from ._windows import Clock
 
 __all__ = ["AllOf", "AnyOf", "Not", "When", "all_of", "any_of", "not_", "when"]
@@ -50,8 +51,6 @@ def _run(rule: Callable[[Any], object], event: object) -> Verdict:
 def _rules_from(
     config: Mapping[str, Any], kind: str, zone: Zone | None, clock: Clock | None
 ) -> list[Any]:
-    from ._config import rule_from_config
-
     reader = Reader(config, kind, ("rules",))
     raw = reader.required("rules")
     if isinstance(raw, (str, Mapping)) or not isinstance(raw, Iterable):
@@ -63,6 +62,19 @@ def _rules_from(
     return rules
 
 
+def _supported_by_all(rule: AllOf[Any] | AnyOf[Any]) -> frozenset[Operation]:
+    return ALL_OPERATIONS.intersection(*(supported_operations(r) for r in rule.rules))
+
+
+def _supported_by_inner(rule: Not[Any]) -> frozenset[Operation]:
+    return supported_operations(rule.rule)
+
+
+def _supported_by_both(rule: When[Any]) -> frozenset[Operation]:
+    return supported_operations(rule.condition) & supported_operations(rule.rule)
+
+
+@rule_type("all_of", supports=_supported_by_all)
 class AllOf(Generic[E_contra]):
     """Passes when every rule passes; otherwise fails with the tips of all that failed.
 
@@ -102,6 +114,7 @@ class AllOf(Generic[E_contra]):
         return cls(*_rules_from(config, "all_of", timezone, clock))
 
 
+@rule_type("any_of", supports=_supported_by_all)
 class AnyOf(Generic[E_contra]):
     """Passes when at least one rule passes (the first that does answers); otherwise fails
     with the tips of them all.
@@ -148,6 +161,7 @@ class AnyOf(Generic[E_contra]):
         return cls(*_rules_from(config, "any_of", timezone, clock))
 
 
+@rule_type("not", supports=_supported_by_inner)
 class Not(Generic[E_contra]):
     """Fails when the rule passes, and passes when it fails.  Built by :func:`not_`.
 
@@ -192,14 +206,13 @@ class Not(Generic[E_contra]):
             >>> rule
             not_(OperatorDenylist(['1']))
         """
-        from ._config import rule_from_config
-
         reader = Reader(config, "not", ("rule", "message"))
         with under("rule"):
             rule = rule_from_config(reader.required("rule"), timezone=timezone, clock=clock)
         return cls(rule, message=reader.optional("message"))
 
 
+@rule_type("when", supports=_supported_by_both)
 class When(Generic[E_contra]):
     """Applies the rule only to events for which the condition passes; others pass.
 
@@ -242,8 +255,6 @@ class When(Generic[E_contra]):
             ...                 "rule": {"type": "backfill_limits", "max_days": 7}})
             when(OperatorDenylist(['1']), BackfillLimits(max_days=7))
         """
-        from ._config import rule_from_config
-
         reader = Reader(config, "when", ("condition", "rule"))
         with under("condition"):
             condition = rule_from_config(

@@ -8,10 +8,7 @@ from typing import Any
 
 from ..errors import ConfigurationError
 from ..registry import Registry
-from ..verdicts import Verdict
-from ._combinators import AllOf, AnyOf, Not, When
 from ._common import (
-    ALL_OPERATIONS,
     EVENT_FOR_OPERATION,
     Operation,
     Reader,
@@ -23,88 +20,12 @@ from ._common import (
     sorted_operations,
     under,
 )
-from ._rules import (
-    BackfillLimits,
-    InWorkspaces,
-    OperatorAllowlist,
-    OperatorDenylist,
-    ProtectedNodes,
-)
-from ._windows import ChangeFreezeWindow, Clock, time_zone
+from ._types import rule_from_config, supported_operations
+from ._windows import Clock, time_zone
 
-__all__ = ["RULE_TYPES", "Rule", "from_config", "register", "rule_from_config"]
+__all__ = ["from_config", "register"]
 
-Rule = Callable[[Any], Verdict]
-"""A ready-made rule or combination: a check taking the event and returning a Verdict."""
-
-RULE_TYPES: Mapping[str, Any] = {
-    "protected_nodes": ProtectedNodes,
-    "change_freeze_window": ChangeFreezeWindow,
-    "backfill_limits": BackfillLimits,
-    "operator_allowlist": OperatorAllowlist,
-    "operator_denylist": OperatorDenylist,
-    "in_workspaces": InWorkspaces,
-    "all_of": AllOf,
-    "any_of": AnyOf,
-    "not": Not,
-    "when": When,
-}
-"""The ``type`` of each rule mapping, and the class that reads it (its ``from_dict``)."""
-
-_NODE_OPERATIONS: frozenset[Operation] = frozenset({"freeze", "unpublish", "backfill"})
 _ENTRY_KEYS = ("on", "name")
-
-
-def _supported(rule: object) -> frozenset[Operation]:
-    """The operations whose events a rule can take (what its ``__call__`` is typed for)."""
-    if isinstance(rule, ProtectedNodes):
-        return _NODE_OPERATIONS
-    if isinstance(rule, BackfillLimits):
-        return frozenset({"backfill"})
-    if isinstance(rule, (AllOf, AnyOf)):
-        return frozenset(ALL_OPERATIONS).intersection(*(_supported(r) for r in rule.rules))
-    if isinstance(rule, When):
-        return _supported(rule.condition) & _supported(rule.rule)
-    if isinstance(rule, (Not, InWorkspaces)):
-        return _supported(rule.rule)
-    return ALL_OPERATIONS
-
-
-def rule_from_config(
-    config: Mapping[str, Any],
-    *,
-    timezone: str | _dt.tzinfo | None = None,
-    clock: Clock | None = None,
-) -> Rule:
-    """Build one rule from a mapping whose ``type`` names it (see :data:`RULE_TYPES`).
-
-    ``timezone`` is the default time zone of windows that name none; ``clock`` goes to every
-    :class:`~dataworks_ext.policies.ChangeFreezeWindow`.
-
-    Example:
-        >>> from dataworks_ext.policies import rule_from_config
-        >>> rule_from_config({"type": "in_workspaces", "project_ids": [23393],
-        ...                   "rule": {"type": "protected_nodes", "node_ids": [700005966962]}})
-        InWorkspaces([23393], ProtectedNodes([700005966962]))
-    """
-    if not isinstance(config, Mapping):
-        raise ConfigurationError(
-            f"a rule must be a mapping with a 'type', got {type(config).__name__}"
-        )
-    if "type" not in config:
-        raise config_error("type", f"missing: one of {', '.join(RULE_TYPES)}")
-    cls = RULE_TYPES.get(normalize_type(config["type"]))
-    if cls is None:
-        import difflib
-
-        close = difflib.get_close_matches(normalize_type(config["type"]), RULE_TYPES, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise config_error(
-            "type",
-            f"unknown rule type {describe(config['type'])}{hint} (known: {', '.join(RULE_TYPES)})",
-        )
-    rule: Rule = cls.from_dict(config, timezone=timezone, clock=clock)
-    return rule
 
 
 def register(
@@ -117,9 +38,11 @@ def register(
     """Register a rule for several operations at once; returns the registry.
 
     ``on`` defaults to the rule's ``operations`` (:class:`ProtectedNodes`: freeze and
-    unpublish; :class:`BackfillLimits`: backfill; the others: all four).  Unlike the
-    decorators, this is not type-checked per event, but a built-in rule given an operation
-    whose events it cannot take raises :class:`~dataworks_ext.ConfigurationError`.
+    unpublish; :class:`BackfillLimits`: backfill; the other built-in rules: all four), or,
+    for a rule without that attribute, to the operations its rule type supports.  Unlike the
+    decorators, this is not type-checked per event, but a rule given an operation whose
+    events its rule type cannot take (:func:`supported_operations`) raises
+    :class:`~dataworks_ext.ConfigurationError`.
 
     Example:
         >>> from dataworks_ext import Registry
@@ -133,8 +56,13 @@ def register(
         raise config_error("registry", f"must be a Registry, got {type(registry).__name__}")
     if not callable(rule):
         raise config_error("rule", f"must be a check (a callable), got {type(rule).__name__}")
-    operations = operations_of(rule) if on is None else operation_set(on, "on")
-    refused = operations - _supported(rule)
+    if on is not None:
+        operations = operation_set(on, "on")
+    elif isinstance(getattr(rule, "operations", None), frozenset):
+        operations = operations_of(rule)
+    else:
+        operations = supported_operations(rule)
+    refused = operations - supported_operations(rule)
     if refused:
         what = ", ".join(sorted_operations(refused))
         raise config_error("on", f"{type(rule).__name__} cannot check {what} events")
@@ -153,7 +81,7 @@ def from_config(
 
     The mapping has ``rules``, a list of rule mappings, and optionally ``timezone``, the
     default time zone of windows.  Each rule mapping has a ``type`` (see
-    :data:`RULE_TYPES`), the keys of that rule's ``from_dict``, and optionally ``on`` (the
+    :data:`RULE_TYPES`, extended with :func:`rule_type`), the keys of that rule's ``from_dict``, and optionally ``on`` (the
     operations to register it for, else the rule's default) and ``name`` (the check's name in
     logs, else its type).  Mistakes raise :class:`~dataworks_ext.ConfigurationError` naming
     the key, such as ``rules[1].max_days``.

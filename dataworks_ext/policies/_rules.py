@@ -30,6 +30,7 @@ from ._common import (
     uid_set,
     under,
 )
+from ._types import rule_from_config, rule_type, supported_operations
 from ._windows import Clock
 
 __all__ = [
@@ -44,6 +45,7 @@ _PASS = Verdict.ok()
 Zone = str | _dt.tzinfo
 
 
+@rule_type("protected_nodes", supports=["freeze", "unpublish", "backfill"])
 class ProtectedNodes:
     """Refuse operations on protected nodes, naming the nodes in the tip.
 
@@ -155,6 +157,7 @@ class ProtectedNodes:
         )
 
 
+@rule_type("backfill_limits", supports="backfill")
 class BackfillLimits:
     """Refuse backfills beyond limits, naming every limit crossed.  Every limit is inclusive:
     a backfill of exactly ``max_days`` days passes.
@@ -347,6 +350,7 @@ class _OperatorList:
         return cls(reader.required("uids"), message=reader.optional("message"))
 
 
+@rule_type("operator_allowlist")
 class OperatorAllowlist(_OperatorList):
     """Only the listed accounts (by UID) may perform the operations it governs.
 
@@ -405,6 +409,7 @@ class OperatorAllowlist(_OperatorList):
         return built
 
 
+@rule_type("operator_denylist")
 class OperatorDenylist(_OperatorList):
     """The listed accounts (by UID) may not perform the operations it governs.
 
@@ -477,6 +482,11 @@ class InWorkspace(Protocol):
 W_contra = TypeVar("W_contra", bound=InWorkspace, contravariant=True)
 
 
+def _supported_by_inner(rule: InWorkspaces[Any]) -> frozenset[Operation]:
+    return supported_operations(rule.rule)
+
+
+@rule_type("in_workspaces", supports=_supported_by_inner)
 class InWorkspaces(Generic[W_contra]):
     """Apply a rule only to events of the given workspaces; events elsewhere pass.
 
@@ -522,8 +532,6 @@ class InWorkspaces(Generic[W_contra]):
             ...                         "rule": {"type": "backfill_limits", "max_days": 7}})
             InWorkspaces([23393], BackfillLimits(max_days=7))
         """
-        from ._config import rule_from_config
-
         reader = Reader(config, "in_workspaces", ("project_ids", "rule"))
         project_ids = node_id_set(reader.required("project_ids"), "project_ids")
         with under("rule"):

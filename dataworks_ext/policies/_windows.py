@@ -30,6 +30,7 @@ from ._common import (
     normalize_type,
     under,
 )
+from ._types import rule_type
 
 __all__ = [
     "ChangeFreezeWindow",
@@ -704,6 +705,7 @@ def window_from_dict(
     return build(config, timezone)
 
 
+@rule_type("change_freeze_window")
 class ChangeFreezeWindow:
     """Refuse operations while any of its windows is in effect, naming it and when it ends.
 
