@@ -67,7 +67,6 @@ from .registry import (
 )
 from .verdicts import MAX_TIP_LENGTH, CheckResult, Verdict, combine
 
-
 __all__ = [
     "EVENT_KINDS",
     "MAX_TIP_LENGTH",

@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from ._retry import RetryPolicy, seconds
-from ._version import __version__
 from ._sdk_failures import SdkFailure, classify, clean, deadline_exceeded, unsuccessful
+from ._version import __version__
 from .errors import CallbackError, ConfigurationError
 from .verdicts import Verdict
 
