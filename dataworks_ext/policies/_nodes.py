@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from ..errors import ConfigurationError
 from ..events import BackfillEvent, NodeEvent
 from ..verdicts import Verdict
 from ._common import (
@@ -265,7 +266,7 @@ class NodeMatch:
             except (re.error, TypeError) as exc:
                 raise config_error("name_pattern", f"is not a regular expression ({exc})") from None
         if not any(getattr(self, key) for key in self._KEYS) and self.min_priority is None:
-            raise config_error("where", f"give at least one of {', '.join(self._KEYS)}")
+            raise ConfigurationError(f"give at least one of {', '.join(self._KEYS)}")
 
     def __repr__(self) -> str:
         parts = []
