@@ -52,7 +52,15 @@ from .events import (
     UnpublishNodeEvent,
 )
 from .extension import Extension, Outcome
-from .lookups import Lookups
+from .lookups import (
+    EDITION_RATE_LIMITS,
+    Lookups,
+    LookupStats,
+    RateLimit,
+    TokenBucket,
+    process_bucket,
+    set_rate_limit,
+)
 from .messages import EnvelopeKind, EventMessage, RawMessage, parse_message, parse_messages
 from .nodes import BaselineInfo, InstanceInfo, NodeInfo
 from .registry import (
@@ -68,6 +76,7 @@ from .registry import (
 from .verdicts import MAX_TIP_LENGTH, CheckResult, Verdict, combine
 
 __all__ = [
+    "EDITION_RATE_LIMITS",
     "EVENT_KINDS",
     "MAX_TIP_LENGTH",
     "BackfillEvent",
@@ -94,6 +103,7 @@ __all__ = [
     "FreezeNodeEvent",
     "HandlerTimeoutError",
     "InstanceInfo",
+    "LookupStats",
     "Lookups",
     "MemorySeenStore",
     "MessageDecodeError",
@@ -102,10 +112,12 @@ __all__ = [
     "NodeInfo",
     "NodeLookupError",
     "Outcome",
+    "RateLimit",
     "RawMessage",
     "Registry",
     "RestoreNodeEvent",
     "SeenStore",
+    "TokenBucket",
     "TooManyLookupsError",
     "UnknownEvent",
     "UnpublishNodeEvent",
@@ -119,4 +131,6 @@ __all__ = [
     "on_unpublish",
     "parse_message",
     "parse_messages",
+    "process_bucket",
+    "set_rate_limit",
 ]

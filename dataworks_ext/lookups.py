@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EDITION_RATE_LIMITS",
+    "LookupStats",
     "Lookups",
     "RateLimit",
     "TokenBucket",
