@@ -7,7 +7,7 @@ Example::
 
 from __future__ import annotations
 
-from .cli import main
+from .cli._main import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

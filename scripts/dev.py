@@ -5,6 +5,8 @@
     python3 scripts/dev.py test     # install, lint, type-check and test on every Python found
     python3 scripts/dev.py docs     # build the HTML docs into docs/_build/html
     python3 scripts/dev.py bench    # run the benchmarks (prints a table, writes JSON)
+    python3 scripts/dev.py build    # build the sdist and the wheel into dist/ and check them
+    python3 scripts/dev.py wheel-test  # build, install the wheel into a fresh virtualenv, test it
 
 Each command makes its own virtual environment under ``.venvs/`` and installs the project
 with the extras it needs, so it works on a fresh machine.  ``test`` runs the suite on every
@@ -14,16 +16,23 @@ CPython from 3.10 to 3.13 it can find (``python3.X`` on PATH or under pyenv); se
 
 from __future__ import annotations
 
+import email.parser
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENVS = ROOT / ".venvs"
+DIST = ROOT / "dist"
+BUILD_TOOLS = ("build>=1.2", "twine>=6.1")
+DEV_REQUIREMENTS = ROOT / "requirements-dev.txt"
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
 PYTEST_NO_TESTS = 5
 EXAMPLES_TYPED = (
@@ -64,12 +73,17 @@ def find_pythons() -> dict[str, Path]:
     return found
 
 
-def venv_for(python: Path, name: str, extras: str) -> Path:
-    """Create (or reuse) ``.venvs/<name>`` with the project installed with ``extras``."""
+def venv_for(python: Path, name: str, extras: str, *, dev_tools: bool = True) -> Path:
+    """Create (or reuse) ``.venvs/<name>`` with the project installed with ``extras``.
+
+    ``dev_tools`` adds what developers of the project use (``requirements-dev.txt``: the
+    pinned linters, orjson for the fast-path tests); users' extras never include them.
+    """
     venv = VENVS / name
     bindir = venv / "bin"
     stamp = venv / ".dwx-installed"
-    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    dev = DEV_REQUIREMENTS.read_bytes() if dev_tools else b""
+    key = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode() + dev).hexdigest()
     if stamp.exists() and stamp.read_text() == key and (bindir / "python").exists():
         return bindir
     if venv.exists():
@@ -77,7 +91,10 @@ def venv_for(python: Path, name: str, extras: str) -> Path:
     if run([python, "-m", "venv", venv]) != 0:
         raise SystemExit(f"could not create a virtualenv with {python}")
     log(f"installing the project with [{extras}] into {venv.relative_to(ROOT)} (once)")
-    if run([bindir / "python", "-m", "pip", "install", "-q", "-e", f".[{extras}]"]) != 0:
+    install = [bindir / "python", "-m", "pip", "install", "-q", "-e", f".[{extras}]"]
+    if dev_tools:
+        install += ["-r", DEV_REQUIREMENTS]
+    if run(install) != 0:
         raise SystemExit(f"installing the project into {venv} failed")
     stamp.write_text(key)
     return bindir
@@ -141,7 +158,150 @@ def cmd_bench(args: list[str]) -> int:
     return run([bindir / "python", "benchmarks/run.py", *args])
 
 
-COMMANDS = {"demo": cmd_demo, "test": cmd_test, "docs": cmd_docs, "bench": cmd_bench}
+# ---------------------------------------------------------------------------- release
+
+# The tests that must pass against the installed wheel, not the checkout: every docstring
+# example, the import-lightness tests, and what the wheel itself must hold.
+INSTALLED_TESTS = (
+    "tests/test_installed.py",
+    "tests/test_doctests.py::test_docstring_examples",
+    "tests/test_callback.py::test_import_dataworks_ext_does_not_import_the_sdk",
+    "tests/test_pytest_plugin.py::"
+    "test_the_testing_helpers_and_the_plugin_do_not_import_hypothesis_or_the_official_sdk",
+    "tests/test_pytest_plugin.py::"
+    "test_the_command_starts_without_importing_what_only_some_commands_need",
+)
+REQUIRED_METADATA = ("Name", "Version", "Summary", "Requires-Python", "License-Expression")
+
+
+def tools_venv() -> Path:
+    """``.venvs/tools``: build and twine, without the project."""
+    venv = VENVS / "tools"
+    bindir = venv / "bin"
+    stamp = venv / ".dwx-installed"
+    key = " ".join(BUILD_TOOLS)
+    if stamp.exists() and stamp.read_text() == key and (bindir / "python").exists():
+        return bindir
+    if venv.exists():
+        shutil.rmtree(venv)
+    if run([sys.executable, "-m", "venv", venv]) != 0:
+        raise SystemExit("could not create the tools virtualenv")
+    log(f"installing {', '.join(BUILD_TOOLS)} into {venv.relative_to(ROOT)} (once)")
+    if run([bindir / "python", "-m", "pip", "install", "-q", *BUILD_TOOLS]) != 0:
+        raise SystemExit("installing the build tools failed")
+    stamp.write_text(key)
+    return bindir
+
+
+def source_modules() -> set[str]:
+    """The package's files a wheel must hold: every module and py.typed."""
+    package = ROOT / "dataworks_ext"
+    return {
+        path.relative_to(ROOT).as_posix()
+        for path in package.rglob("*")
+        if path.is_file()
+        and (path.suffix == ".py" or path.name == "py.typed")
+        and "__pycache__" not in path.parts
+    }
+
+
+def check_wheel(wheel: Path) -> list[str]:
+    """What is wrong with the wheel's metadata and contents (an empty list when nothing)."""
+    problems: list[str] = []
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
+        metadata = email.parser.Parser().parsestr(archive.read(f"{info}/METADATA").decode())
+        entry_points = archive.read(f"{info}/entry_points.txt").decode()
+    for field in REQUIRED_METADATA:
+        if not metadata.get(field):
+            problems.append(f"METADATA has no {field}")
+    classifiers = metadata.get_all("Classifier") or []
+    for wanted in ("Typing :: Typed", "Programming Language :: Python :: 3.10"):
+        if wanted not in classifiers:
+            problems.append(f"no classifier {wanted!r}")
+    if not metadata.get_all("Project-URL"):
+        problems.append("no Project-URL ([project.urls])")
+    if metadata.get("Description-Content-Type") != "text/markdown":
+        problems.append("the long description is not declared as Markdown")
+    if not any(n.endswith(("licenses/LICENSE", "/LICENSE")) for n in names):
+        problems.append("the LICENSE file is not in the wheel")
+    for wanted in ("dataworks-ext = dataworks_ext.cli:main", "dataworks_ext.testing.pytest_plugin"):
+        if wanted not in entry_points:
+            problems.append(f"entry point missing: {wanted}")
+    for missing in sorted(source_modules() - names):
+        problems.append(f"not in the wheel: {missing}")
+    return problems
+
+
+def check_sdist(sdist: Path) -> list[str]:
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    wanted = source_modules() | {"pyproject.toml", "README.md", "LICENSE", "CHANGELOG.md"}
+    return [f"not in the sdist: {name}" for name in sorted(wanted - names)]
+
+
+def cmd_build(args: list[str]) -> int:
+    bindir = tools_venv()
+    if DIST.exists():
+        shutil.rmtree(DIST)
+    if run([bindir / "python", "-m", "build", "--outdir", DIST, ROOT]) != 0:
+        return 1
+    built = sorted(DIST.iterdir())
+    if run([bindir / "twine", "check", "--strict", *built]) != 0:
+        return 1
+    wheel = next(p for p in built if p.suffix == ".whl")
+    sdist = next(p for p in built if p.name.endswith(".tar.gz"))
+    problems = check_wheel(wheel) + check_sdist(sdist)
+    for problem in problems:
+        log(f"FAILED: {problem}")
+    if problems:
+        return 1
+    log("built and checked: " + ", ".join(p.name for p in built))
+    return 0
+
+
+def cmd_wheel_test(args: list[str]) -> int:
+    """Install the wheel (not editable) into a fresh virtualenv and test the installed copy."""
+    if cmd_build([]) != 0:
+        return 1
+    wheel = next(DIST.glob("*.whl"))
+    venv = VENVS / "wheel-test"
+    if venv.exists():
+        shutil.rmtree(venv)
+    if run([sys.executable, "-m", "venv", venv]) != 0:
+        return 1
+    bindir = venv / "bin"
+    if run([bindir / "python", "-m", "pip", "install", "-q", f"{wheel}[test]"]) != 0:
+        return 1
+    with tempfile.TemporaryDirectory(prefix="dwx-wheel-test-") as scratch:
+        # Run from an empty folder, with pytest's importlib mode and no conftest path
+        # insertion, so `import dataworks_ext` can only find the installed copy
+        # (tests/test_installed.py asserts it).
+        env = {**os.environ, "DWX_INSTALLED_TEST": "1", "DWX_SOURCE": str(ROOT)}
+        env.pop("PYTHONPATH", None)
+        command = [
+            bindir / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+            "--rootdir", scratch, "-c", os.devnull, "--import-mode=importlib",
+            *(ROOT / test for test in INSTALLED_TESTS), *args,
+        ]  # fmt: skip
+        log("$ " + " ".join(str(c) for c in command))
+        code = subprocess.call([str(c) for c in command], cwd=scratch, env=env)
+    if code != 0:
+        log(f"FAILED: the installed wheel's tests exited {code}")
+        return 1
+    log(f"the installed {wheel.name} passed its tests")
+    return 0
+
+
+COMMANDS = {
+    "demo": cmd_demo,
+    "test": cmd_test,
+    "docs": cmd_docs,
+    "bench": cmd_bench,
+    "build": cmd_build,
+    "wheel-test": cmd_wheel_test,
+}
 
 
 def main(argv: list[str]) -> int:

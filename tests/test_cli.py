@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from dataworks_ext import ConfigurationError, Extension, Registry
-from dataworks_ext.cli import ExitCode, _color_enabled, _table, load_app, main
+from dataworks_ext.cli import ExitCode, load_app, main
+from dataworks_ext.cli._terminal import _color_enabled, _table
 from dataworks_ext.testing import (
     backfill_event,
     batch,
@@ -146,11 +147,25 @@ def test_demo_runs_every_event_through_the_whole_path() -> None:
         "-", "already answered; not answered again", "no, duplicate"
     ]  # fmt: skip
     assert "(data.nodeIds)" in result.stdout
-    last = result.stdout.rstrip().splitlines()[-1]
-    assert last == (
-        "✓ LocalDataWorks recorded 7 verdicts for 7 messages (4 OK, 3 FAIL), "
-        "each as decided; the duplicate was answered once."
+    assert (
+        "\n✓ LocalDataWorks recorded 7 verdicts for 7 messages (4 OK, 3 FAIL), "
+        "each as decided; the duplicate was answered once.\n" in result.stdout
     )
+
+
+def test_the_demo_says_what_its_rows_mean_and_where_to_go_next() -> None:
+    import dataworks_ext.cli.demo_checks as demo_checks
+
+    result = run("demo", script=True)
+    assert result.returncode == 0, result.stderr
+    restore = next(line for line in result.stdout.splitlines() if line.startswith("restore"))
+    assert "Allowed, and logged for audit: operator 1107550004253538" in restore
+    assert "_demo" not in result.stdout  # no private module named as the checks' home
+    assert f"written in {demo_checks.__file__}" in result.stdout
+    tail = result.stdout.rstrip().splitlines()[-3:]
+    assert tail[0].startswith("Next: write a check of your own")
+    assert tail[1].strip().startswith("dataworks-ext trigger freeze --app ")
+    assert "getting-started" in tail[2]
 
 
 def test_color_always_wins_over_no_color_and_a_pipe() -> None:
@@ -165,7 +180,7 @@ def test_the_demo_fails_when_a_verdict_is_not_the_expected_one(
 ) -> None:
     import attrs
 
-    from dataworks_ext import _demo
+    from dataworks_ext.cli import demo_checks as _demo
 
     real = _demo.cases
 
@@ -598,7 +613,7 @@ def test_color_always_colours_the_verdict(
 
 
 def test_table_wraps_the_tip_column_to_the_terminal_width() -> None:
-    from dataworks_ext.cli import _Style
+    from dataworks_ext.cli._terminal import _Style
 
     rows = [[("x", None), ("a very long tip that does not fit", None), ("yes", None)]]
     lines = _table(["a", "tip", "delivered"], rows, _Style(False), width=30, wrapped=1)
@@ -612,7 +627,7 @@ def test_table_wraps_the_tip_column_to_the_terminal_width() -> None:
 
 
 def test_table_breaks_words_wider_than_the_column_by_display_width() -> None:
-    from dataworks_ext.cli import _Style, _text_width
+    from dataworks_ext.cli._terminal import _Style, _text_width
 
     tip = "节点700005966962属于财务结算不能冻结"
     lines = _table(["tip"], [[(tip, None)]], _Style(False), width=17, wrapped=0)
@@ -649,7 +664,7 @@ DOCS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 
 @pytest.mark.skipif(not DOCS_PAGE.exists(), reason="the docs are not part of this tree")
 def test_the_docs_page_describes_every_command_and_option() -> None:
-    from dataworks_ext.cli import _parser
+    from dataworks_ext.cli._main import _parser
 
     page = DOCS_PAGE.read_text(encoding="utf-8")
     parser = _parser()

@@ -2,10 +2,11 @@
 
 They ship inside the package (``examples/`` is not installed) and are written the way an
 extension author writes checks: public decorators on the module's own :class:`Registry`.
+Read them, copy them, and try yours with ``dataworks-ext trigger``.
 
 Example:
     >>> from dataworks_ext import Extension
-    >>> from dataworks_ext._demo import registry
+    >>> from dataworks_ext.cli.demo_checks import registry
     >>> from dataworks_ext.testing import freeze_event
     >>> Extension("demo", registry=registry).handle(freeze_event(node_ids=[700005966962])).verdict
     Verdict(result=<CheckResult.FAIL: 'FAIL'>, tip='Node 700005966962 feeds the finance close and cannot be frozen or unpublished')
@@ -15,20 +16,21 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import logging
 
 import attrs
 
-from .events import BackfillEvent, FreezeNodeEvent, RestoreNodeEvent, UnpublishNodeEvent
-from .messages import EventMessage
-from .registry import Registry
-from .testing._builders import (
+from ..events import BackfillEvent, FreezeNodeEvent, RestoreNodeEvent, UnpublishNodeEvent
+from ..messages import EventMessage
+from ..registry import Registry
+from ..testing._builders import (
     backfill_event,
     freeze_event,
     restore_event,
     unpublish_event,
     with_payload,
 )
-from .verdicts import Verdict
+from ..verdicts import Verdict
 
 __all__ = [
     "MAX_BACKFILL_DAYS",
@@ -48,6 +50,8 @@ ORDINARY_NODE_ID = 700005967001
 registry = Registry()
 """The demo's checks."""
 
+logger = logging.getLogger(__name__)
+
 
 @registry.on_freeze(name="protected-nodes")
 @registry.on_unpublish(name="protected-nodes")
@@ -65,8 +69,16 @@ def protected_nodes(event: FreezeNodeEvent | UnpublishNodeEvent) -> Verdict:
 
 @registry.on_restore(name="restore-audit")
 async def restore_audit(event: RestoreNodeEvent, message: EventMessage) -> Verdict:
-    """Let every restore through, noting who asked (an async check that reads the message)."""
-    return Verdict.ok(f"Restore by {event.operator} recorded as {message.message_id[:8]}")
+    """Let every restore through, and log who restored what (an async check that also reads
+    the message, for its id)."""
+    nodes = ", ".join(str(node) for node in event.node_ids)
+    noun = "node" if len(event.node_ids) == 1 else "nodes"
+    logger.info(
+        "restore of %s %s by %s (message %s)", noun, nodes, event.operator, message.message_id
+    )
+    return Verdict.ok(
+        f"Allowed, and logged for audit: operator {event.operator} restores {noun} {nodes}"
+    )
 
 
 @registry.on_backfill(name="backfill-limits")
@@ -84,7 +96,7 @@ class DemoCase:
     """One row of the demo: a raw message as DataWorks would post it, and what to expect.
 
     Example:
-        >>> from dataworks_ext._demo import cases
+        >>> from dataworks_ext.cli.demo_checks import cases
         >>> [case.expect for case in cases()][-1] is None   # the duplicate is not answered
         True
     """
@@ -103,7 +115,7 @@ def cases(today: _dt.date | None = None) -> list[DemoCase]:
     """The demo's events, in order: fresh message ids each call.
 
     Example:
-        >>> from dataworks_ext._demo import cases
+        >>> from dataworks_ext.cli.demo_checks import cases
         >>> len(cases()), cases()[0].label
         (8, 'freeze, protected node')
     """

@@ -1,0 +1,39 @@
+"""The ``dataworks-ext`` command: try checks locally, read captured messages, serve a dev webhook.
+
+Commands (each has ``--help``)::
+
+    dataworks-ext demo                                   example checks, realistic events, a table
+    dataworks-ext trigger freeze --app checks:registry   one event through your checks
+    dataworks-ext parse captured.json                    a captured message or batch, typed
+    dataworks-ext serve --app checks:registry            a local webhook to replay events against
+
+Exit codes (:class:`ExitCode`): 0 success; 1 a message is unreadable (``parse``, ``serve``
+never exits with it), a verdict differs from ``--expect`` (``trigger``) or the demo went
+wrong; 2 a usage error: bad arguments, an ``--app`` that cannot be loaded, a file that cannot
+be read, missing credentials; 3 a verdict could not be delivered.
+
+Each command is a module of this package (``demo``, ``trigger``, ``parse``, ``serve``: its
+options and what it runs); the loader of ``--app`` and the terminal helpers sit beside them.
+
+Colour is used only when the output is a terminal and ``NO_COLOR`` is not set;
+``--color always|never`` overrides both.
+
+Example:
+    >>> from dataworks_ext.cli import main
+    >>> main(["--color", "never", "trigger", "restore", "--app", "dataworks_ext.cli.demo_checks",
+    ...       "--dry-run", "--expect", "OK", "--message-id", "m-1"])  # doctest: +ELLIPSIS
+    event      unfreeze-node (RestoreNodeEvent)
+    ...
+    verdict    OK
+    tip        Allowed, and logged for audit: operator 1107550004253538 restores nodes ...
+    delivered  no (dry run)
+    0
+"""
+
+from __future__ import annotations
+
+from ._app import load_app
+from ._exit_codes import ExitCode
+from ._main import main
+
+__all__ = ["ExitCode", "load_app", "main"]

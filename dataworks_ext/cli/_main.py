@@ -1,0 +1,113 @@
+"""``main``: the ``dataworks-ext`` command's parser, logging and error handling.
+
+Each command lives in its own module (:mod:`.demo`, :mod:`.trigger`, :mod:`.parse`,
+:mod:`.serve`) with its ``add_parser`` and its ``run``; this module puts them together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+
+from .._version import __version__
+from ..errors import ConfigurationError, DataWorksExtError
+from . import demo, parse, serve, trigger
+from ._exit_codes import ExitCode
+from ._terminal import _Formatter, _Ui
+
+PROG = "dataworks-ext"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Try DataWorks Operation Center extension checks locally, "
+        "without a DataWorks account.",
+        epilog=(
+            "exit codes: 0 success; 1 unreadable message, unexpected verdict or failed demo; "
+            "2 usage error; 3 a verdict could not be delivered"
+        ),
+        formatter_class=_Formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the output: auto (a terminal without NO_COLOR), always or never",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log what the SDK does")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    for command in (demo, trigger, parse, serve):
+        command.add_parser(commands)
+    return parser
+
+
+def _configure_logging(verbosity: int, command: str) -> AbstractContextManager[None]:
+    import logging
+
+    logger = logging.getLogger("dataworks_ext")
+    if verbosity >= 2:
+        level = logging.DEBUG
+    elif verbosity == 1:
+        level = logging.INFO
+    elif command == "demo":
+        level = logging.ERROR  # the demo's table shows every verdict and tip
+    else:
+        level = logging.WARNING
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s: %(message)s"))
+
+    @contextmanager
+    def configured() -> Iterator[None]:
+        old_level, old_propagate = logger.level, logger.propagate
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = False
+        try:
+            yield
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(old_level)
+            logger.propagate = old_propagate
+
+    return configured()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``dataworks-ext`` command; returns its exit code.
+
+    Example:
+        >>> from dataworks_ext.cli import main
+        >>> main(["--version"])  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        SystemExit: 0
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return ExitCode.USAGE
+    ui = _Ui(args.color)
+    try:
+        with _configure_logging(args.verbose or 0, args.command):
+            code: int = args.run(args, ui)
+    except ConfigurationError as exc:
+        ui.error(str(exc))
+        return ExitCode.USAGE
+    except DataWorksExtError as exc:
+        ui.error(f"{type(exc).__name__}: {exc}")
+        return ExitCode.FAILED
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # the reader went away (`dataworks-ext parse big.json | head`); nothing to report
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return ExitCode.OK
+    return int(code)

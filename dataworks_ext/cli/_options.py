@@ -1,0 +1,62 @@
+"""Options several commands share: ``--color``/``-v``, ``--app``, where verdicts go."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._app import DEFAULT_EXTENSION_CODE
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default=argparse.SUPPRESS,
+        help="colour the output: auto (a terminal without NO_COLOR), always or never",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=argparse.SUPPRESS,
+        help="log what the SDK does (-v info, -vv debug)",
+    )
+
+
+def _add_delivery(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("where verdicts go (default: an embedded LocalDataWorks)")
+    where = group.add_mutually_exclusive_group()
+    where.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="deliver through CallbackClient to this DataWorks endpoint, credentials from "
+        "ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET and region from "
+        "DATAWORKS_REGION_ID",
+    )
+    where.add_argument("--dry-run", action="store_true", help="decide but deliver nothing")
+    group.add_argument(
+        "--extension-code",
+        metavar="CODE",
+        help="answer with this extension code (default: the app's Extension's, else "
+        f"DATAWORKS_EXTENSION_CODE, else {DEFAULT_EXTENSION_CODE})",
+    )
+
+
+def _add_app(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--app",
+        required=True,
+        metavar="MODULE:ATTR",
+        help="your Extension or Registry, e.g. mychecks:registry (MODULE alone finds it; "
+        "a path/to/file.py works too)",
+    )
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value

@@ -1,0 +1,65 @@
+"""Outcomes, errors and events as text or JSON-ready data, shared by the commands."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Any
+
+from ..errors import CallbackError, MessageError
+
+if TYPE_CHECKING:
+    from ..events import Event
+    from ..extension import Outcome
+
+
+def _nodes_text(event: Event | None, limit: int = 3) -> str:
+    nodes = getattr(event, "node_ids", None)
+    if not nodes:
+        return "-"
+    shown = ", ".join(str(n) for n in nodes[:limit])
+    if len(nodes) > limit:
+        shown += f" +{len(nodes) - limit}"
+    return shown
+
+
+def _outcome_dict(outcome: Outcome) -> dict[str, Any]:
+    """An Outcome as JSON-ready data (``trigger --json`` and ``serve`` answers)."""
+    verdict = outcome.verdict
+    error = outcome.error
+    return {
+        "message_id": outcome.message_id,
+        "event_code": getattr(outcome.event, "event_code", None),
+        "verdict": None if verdict is None else verdict.result.value,
+        "tip": None if verdict is None else verdict.tip,
+        "delivered": outcome.delivered,
+        "duplicate": outcome.duplicate,
+        "settled": outcome.settled,
+        "error": None if error is None else _error_dict(error),
+    }
+
+
+def _error_dict(error: BaseException) -> dict[str, Any]:
+    data: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
+    if isinstance(error, MessageError):
+        data.update(reason=error.reason, field=error.field, message_id=error.message_id)
+    if isinstance(error, CallbackError):
+        data.update(code=error.code, status=error.status, retryable=error.retryable)
+    return data
+
+
+def _jsonable(value: Any) -> Any:
+    import datetime as _dt
+
+    import attrs
+
+    if attrs.has(type(value)):
+        return {a.name: _jsonable(getattr(value, a.name)) for a in attrs.fields(type(value))}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,121 @@
+"""``dataworks-ext demo``: the example checks against realistic events, through the whole path.
+
+The events go through parsing, the checks of :mod:`dataworks_ext.cli.demo_checks`,
+:class:`~dataworks_ext.CallbackClient` and an embedded LocalDataWorks; the table shows what
+was decided and delivered, and the demo then checks that LocalDataWorks recorded exactly that.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from ._app import _describe_checks, _extension_for
+from ._delivery import _target
+from ._exit_codes import ExitCode
+from ._options import _add_common
+from ._render import _nodes_text
+from ._terminal import Cell, _Formatter, _table, _Ui
+
+NEXT_STEP = (
+    "Next: write a check of your own and try it on an event, e.g.\n"
+    "  dataworks-ext trigger freeze --app mychecks:registry --node-id 700005966962\n"
+    "(the Getting started guide, docs/getting-started.md, walks through it)."
+)
+"""The demo's last lines: where to go from here."""
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``demo`` to the command's subparsers."""
+    demo = commands.add_parser(
+        "demo",
+        help="run example checks against realistic events and show the verdicts",
+        description="Run the example checks of dataworks_ext/cli/demo_checks.py (written as "
+        "you would write yours) against a realistic set of events, through parsing, the "
+        "checks, CallbackClient and an embedded LocalDataWorks, and print what was decided "
+        "and delivered.",
+        formatter_class=_Formatter,
+    )
+    _add_common(demo)
+    demo.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, ui: _Ui) -> int:
+    """Run the demo; returns the exit code."""
+    from ..events import UnknownEvent
+    from . import demo_checks
+
+    style = ui.style
+    ui.print(style.bold("dataworks-ext demo: example checks against realistic DataWorks events"))
+    ui.print(style.dim(f"checks: {_describe_checks(demo_checks.registry)}"))
+    ui.print(style.dim(f"written in {demo_checks.__file__}, as you would write yours"))
+    cases = demo_checks.cases()
+    with _target(None, dry_run=False) as target:
+        extension = _extension_for(demo_checks.registry, target.callback, "dataworks-ext-demo")
+        ui.print(style.dim(f"delivering to {target.description}"))
+        ui.print()
+        rows: list[list[Cell]] = []
+        problems: list[str] = []
+        answered: dict[str, str] = {}
+        for case in cases:
+            outcome = extension.handle_batch(case.raw)[0]
+            verdict = outcome.verdict
+            result = "-" if verdict is None else verdict.result.value
+            if outcome.duplicate:
+                tip = "already answered; not answered again"
+            elif verdict is not None and verdict.tip:
+                tip = verdict.tip
+            else:
+                tip = ""
+            event = None if isinstance(outcome.event, UnknownEvent) else outcome.event
+            delivered = (
+                "yes" if outcome.delivered else ("no, duplicate" if outcome.duplicate else "no")
+            )
+            rows.append(
+                [
+                    (case.label, None),
+                    (_nodes_text(event, 1), None),
+                    (result, style.verdict),
+                    (tip, None),
+                    (delivered, style.ok if outcome.delivered else style.dim),
+                ]
+            )
+            if (case.expect is None) != (verdict is None) or (
+                verdict is not None and verdict.result.value != case.expect
+            ):
+                problems.append(f"{case.label}: expected {case.expect}, got {result}")
+            if verdict is not None and outcome.delivered:
+                answered[case.message_id] = verdict.result.value
+        for line in _table(
+            ["event", "nodes", "verdict", "tip", "delivered"],
+            rows,
+            style,
+            width=ui.width,
+            wrapped=3,
+        ):
+            ui.print(line)
+        ui.print()
+        local = target.local
+        recorded = {mid: getattr(local.verdict_for(mid), "result", None) for mid in answered}
+        mismatched = [mid for mid, result in answered.items() if recorded[mid] != result]
+        duplicate_id = cases[-1].message_id
+        once = local.count_for(duplicate_id) == 1
+        counts = {r: list(recorded.values()).count(r) for r in ("OK", "FAIL")}
+        extra = len(local.verdicts) - len(answered)
+        if not mismatched and once and not problems and extra == 0:
+            ui.print(
+                style.ok("✓ ") + f"LocalDataWorks recorded {len(local.verdicts)} verdicts for "
+                f"{len(answered)} messages ({counts['OK']} OK, {counts['FAIL']} FAIL), "
+                "each as decided; the duplicate was answered once."
+            )
+            ui.print()
+            ui.print(NEXT_STEP)
+            return ExitCode.OK
+    for problem in problems:
+        ui.error(problem)
+    if mismatched:
+        ui.error(f"LocalDataWorks recorded other verdicts for {', '.join(mismatched)}")
+    if not once:
+        ui.error("the duplicate was not answered exactly once")
+    if extra:
+        ui.error(f"LocalDataWorks recorded {extra} verdicts more than were delivered")
+    return ExitCode.FAILED
