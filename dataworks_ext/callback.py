@@ -366,22 +366,22 @@ class CallbackClient:
 
     @property
     def max_attempts(self) -> int:
-        """The most calls one delivery makes (from :attr:`retry`)."""
+        """The most calls one delivery makes (from ``retry``, the retry policy)."""
         return self.retry.max_attempts
 
     @property
     def backoff_base(self) -> float:
-        """Seconds the first retry waits at most (from :attr:`retry`)."""
+        """Seconds the first retry waits at most (from ``retry``, the retry policy)."""
         return self.retry.backoff_base
 
     @property
     def backoff_cap(self) -> float:
-        """Seconds no single wait exceeds (from :attr:`retry`)."""
+        """Seconds no single wait exceeds (from ``retry``, the retry policy)."""
         return self.retry.backoff_cap
 
     @property
     def deadline(self) -> float:
-        """Seconds one delivery may take in total (from :attr:`retry`)."""
+        """Seconds one delivery may take in total (from ``retry``, the retry policy)."""
         return self.retry.deadline
 
     # ------------------------------------------------------------------ delivering
@@ -431,14 +431,16 @@ class CallbackClient:
         *,
         message_id: str | None = None,
         what: str = "the verdict",
+        retry: RetryPolicy | None = None,
     ) -> Any:
         """Call the SDK's ``<action>_with_options`` with a ``request`` model built from ``fields``.
 
         ``action`` is the SDK method's name (``"update_workbench_event_result"``, ``"get_node"``,
         ...), ``request`` the request model's class name in
         ``alibabacloud_dataworks_public20200518.models`` (``"GetNodeRequest"``).  The call is
-        retried by :attr:`retry`; returns the answer's body once its ``Success`` is true, else
-        raises :class:`CallbackError` (``message_id`` and ``what`` only word errors and logs).
+        retried by ``retry`` (default: the client's :attr:`retry`); returns the answer's body
+        once its ``Success`` is true, else raises :class:`CallbackError` (``message_id`` and
+        ``what`` only word errors and logs).
         """
         try:
             client = self._sdk_client()
@@ -446,7 +448,7 @@ class CallbackClient:
             built = getattr(_sdk().models, request)(**fields)
         except Exception as exc:
             raise self._setup_failed(exc, message_id) from None
-        steps = self._attempts(action, what, message_id)
+        steps = self._attempts(action, what, message_id, retry or self.retry)
         step = next(steps)
         while True:
             outcome: object = None
@@ -470,6 +472,7 @@ class CallbackClient:
         *,
         message_id: str | None = None,
         what: str = "the verdict",
+        retry: RetryPolicy | None = None,
     ) -> Any:
         """:meth:`_call` on the SDK's ``<action>_with_options_async``, without blocking the loop.
 
@@ -487,7 +490,7 @@ class CallbackClient:
         except Exception as exc:
             raise self._setup_failed(exc, message_id) from None
         sleep = asyncio.sleep if self._async_sleep is None else self._async_sleep
-        steps = self._attempts(action, what, message_id)
+        steps = self._attempts(action, what, message_id, retry or self.retry)
         step = next(steps)
         while True:
             outcome: object = None
@@ -508,7 +511,7 @@ class CallbackClient:
                 return done.value
 
     def _attempts(
-        self, action: str, what: str, message_id: str | None
+        self, action: str, what: str, message_id: str | None, policy: RetryPolicy
     ) -> Generator[_Try | float, object, Any]:
         """The retry loop, written once for both paths and doing no I/O itself.
 
@@ -516,7 +519,6 @@ class CallbackClient:
         answer or the exception raised) or a float (wait that many seconds, send back
         ``None``).  Returns the accepted answer's body; raises :class:`CallbackError`.
         """
-        policy = self.retry
         started = time.monotonic()
         attempt = 0
         while True:
@@ -524,7 +526,7 @@ class CallbackClient:
             attempt_try = self._try(policy.deadline - (time.monotonic() - started))
             outcome = yield attempt_try
             if isinstance(outcome, BaseException):
-                failure = self._failure(outcome, attempt_try)
+                failure = self._failure(outcome, attempt_try, policy)
             else:
                 refused = unsuccessful(outcome, what)
                 if refused is None:
@@ -542,7 +544,7 @@ class CallbackClient:
                 failure = refused
             delay = policy.delay(attempt, failure, time.monotonic() - started)
             if delay is None:
-                raise self._gave_up(message_id, attempt, failure, started)
+                raise self._gave_up(message_id, attempt, failure, started, policy)
             logger.info(
                 "attempt %d of %d of %s for message %s failed (%s); retrying in %.3fs",
                 attempt,
@@ -565,12 +567,12 @@ class CallbackClient:
         )
         return _Try(runtime, remaining, read, read < self.read_timeout)
 
-    def _failure(self, exc: BaseException, attempt: _Try) -> SdkFailure:
+    def _failure(self, exc: BaseException, attempt: _Try, policy: RetryPolicy) -> SdkFailure:
         if isinstance(exc, _DeadlineReached):
-            return deadline_exceeded(self.retry.deadline)
+            return deadline_exceeded(policy.deadline)
         failure = classify(exc, self.url, attempt.read)
         if attempt.capped and failure.code in ("ReadTimeout", "ConnectTimeout"):
-            return deadline_exceeded(self.retry.deadline)
+            return deadline_exceeded(policy.deadline)
         if failure.unexpected:
             # Neither an answer nor a transport error: log the class name for debugging,
             # never the text (the SDK's texts may carry request data).
@@ -591,13 +593,16 @@ class CallbackClient:
         )
 
     def _gave_up(
-        self, message_id: str | None, attempts: int, failure: SdkFailure, started: float
+        self,
+        message_id: str | None,
+        attempts: int,
+        failure: SdkFailure,
+        started: float,
+        policy: RetryPolicy,
     ) -> CallbackError:
         reason = failure.reason
-        if self.retry.cut_short(attempts, failure):
-            reason = (
-                f"{reason}; the {self.retry.deadline:g}s delivery deadline left no time to retry"
-            )
+        if policy.cut_short(attempts, failure):
+            reason = f"{reason}; the {policy.deadline:g}s delivery deadline left no time to retry"
         logger.debug(
             "giving up on message %s after %d attempt(s) in %.3fs (%s)",
             message_id,

@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -566,3 +567,48 @@ def test_from_env_delivers_to_local_dataworks(local: LocalDataWorks) -> None:
     CallbackClient.from_env(environ=local.env()).deliver("env-1", "ext", Verdict.ok())
 
     assert local.count_for("env-1") == 1
+
+
+# ---------------------------------------------------------------------------- the generic call path
+
+
+def _workbench_fields(message_id: str) -> dict[str, object]:
+    return {
+        "message_id": message_id,
+        "extension_code": "ext",
+        "check_result": "OK",
+        "check_result_tip": None,
+    }
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_an_sdk_call_by_name_is_retried_by_the_policy_it_is_given(
+    local: LocalDataWorks, mode: str
+) -> None:
+    from dataworks_ext._retry import RetryPolicy
+
+    client = local.client(max_attempts=5, backoff_base=0.001, backoff_cap=0.002)
+    name = ("update_workbench_event_result", "UpdateWorkbenchEventResultRequest")
+
+    def call(message_id: str, **options: object) -> object:
+        fields = _workbench_fields(message_id)
+        if mode == "sync":
+            return client._call(*name, fields, message_id=message_id, **options)  # type: ignore[arg-type]
+        return asyncio.run(client._call_async(*name, fields, message_id=message_id, **options))  # type: ignore[arg-type]
+
+    local.inject("throttle", times=1)
+    with pytest.raises(CallbackError) as info:
+        call("m-1", retry=RetryPolicy(max_attempts=1))
+    assert (info.value.code, info.value.attempts) == ("Throttling.User", 1)
+
+    local.inject("throttle", times=2)  # the client's own policy: five attempts
+    body: Any = call("m-2")
+    assert body.success is True and body.request_id
+    assert local.count_for("m-2") == 1
+
+
+def test_an_sdk_call_the_sdk_does_not_have_is_a_setup_error(local: LocalDataWorks) -> None:
+    with pytest.raises(CallbackError) as info:
+        local.client()._call("no_such_api", "UpdateWorkbenchEventResultRequest", {})
+    assert (info.value.code, info.value.attempts) == ("ClientSetupError", 0)
+    assert local.calls == 0

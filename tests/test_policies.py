@@ -1008,7 +1008,7 @@ def own_rule_types() -> Any:
     rule_types._SUPPORTS.update(supports)
 
 
-def _max_nodes_type(name: str = "max_nodes", **options: Any) -> type:
+def _max_nodes_type(name: str = "team_max_nodes", **options: Any) -> type:
     @rule_type(name, supports="backfill", **options)
     class MaxNodes:
         def __init__(self, limit: int) -> None:
@@ -1029,13 +1029,17 @@ def _max_nodes_type(name: str = "max_nodes", **options: Any) -> type:
 @pytest.mark.usefixtures("own_rule_types")
 def test_a_team_rule_type_is_read_from_config_and_runs() -> None:
     _max_nodes_type()
-    assert "max_nodes" in policies.RULE_TYPES
+    assert "team_max_nodes" in policies.RULE_TYPES
     recorder = RecordingCallback()
     registry = from_config(
         {
             "rules": [
-                {"type": "Max-Nodes", "limit": 2, "name": "few-nodes"},
-                {"type": "any_of", "rules": [{"type": "max_nodes", "limit": 1}], "on": "backfill"},
+                {"type": "Team-Max-Nodes", "limit": 2, "name": "few-nodes"},
+                {
+                    "type": "any_of",
+                    "rules": [{"type": "team_max_nodes", "limit": 1}],
+                    "on": "backfill",
+                },
             ]
         }
     )
@@ -1050,10 +1054,16 @@ def test_a_team_rule_type_is_read_from_config_and_runs() -> None:
 def test_a_team_rule_type_says_which_operations_it_supports() -> None:
     _max_nodes_type()
     with expect_config_error("rules[0].on"):
-        from_config({"rules": [{"type": "max_nodes", "limit": 1, "on": ["freeze", "backfill"]}]})
+        from_config(
+            {"rules": [{"type": "team_max_nodes", "limit": 1, "on": ["freeze", "backfill"]}]}
+        )
     with expect_config_error("rules[0].on"):  # a combinator supports what its parts support
         from_config(
-            {"rules": [{"type": "not", "rule": {"type": "max_nodes", "limit": 1}, "on": "restore"}]}
+            {
+                "rules": [
+                    {"type": "not", "rule": {"type": "team_max_nodes", "limit": 1}, "on": "restore"}
+                ]
+            }
         )
 
 
@@ -1062,7 +1072,7 @@ def test_a_rule_type_name_is_taken_once_unless_replaced() -> None:
     first = _max_nodes_type()
     again = _max_nodes_type()  # the same class defined again in place, as on a reload
     assert again is not first
-    assert policies.RULE_TYPES["max_nodes"] is again
+    assert policies.RULE_TYPES["team_max_nodes"] is again
     first = again
     with pytest.raises(ConfigurationError, match="already registered"):
         rule_type("backfill_limits")(first)
@@ -1073,10 +1083,10 @@ def test_a_rule_type_name_is_taken_once_unless_replaced() -> None:
             return cls()
 
     with pytest.raises(ConfigurationError, match="already registered"):
-        rule_type("max_nodes")(Other)
-    assert policies.RULE_TYPES["max_nodes"] is first
-    replaced = rule_type("max_nodes", replace=True)(Other)
-    assert policies.RULE_TYPES["max_nodes"] is replaced
+        rule_type("team_max_nodes")(Other)
+    assert policies.RULE_TYPES["team_max_nodes"] is first
+    replaced = rule_type("team_max_nodes", replace=True)(Other)
+    assert policies.RULE_TYPES["team_max_nodes"] is replaced
 
 
 @pytest.mark.parametrize(

@@ -152,12 +152,6 @@ def _user_code_error(module_name: str, exc: BaseException) -> ConfigurationError
     )
 
 
-def _registry_of(app: Extension | Registry) -> Registry:
-    from ..registry import Registry
-
-    return app if isinstance(app, Registry) else app.registry
-
-
 def _describe_checks(registry: Registry) -> str:
     from ..events import EVENT_KINDS
 

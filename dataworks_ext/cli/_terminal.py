@@ -79,9 +79,6 @@ class _Ui:
     def error(self, text: str) -> None:
         print(f"{self.err_style.fail('error:')} {text}", file=self.err, flush=True)
 
-    def hint(self, text: str) -> None:
-        print(f"{self.err_style.dim('hint:')} {text}", file=self.err, flush=True)
-
 
 def _text_width(text: str) -> int:
     import unicodedata
