@@ -115,7 +115,8 @@ def test_entries_expire_after_the_ttl(local: LocalDataWorks) -> None:
 
 def test_the_cache_keeps_at_most_max_entries(local: LocalDataWorks) -> None:
     lookups = lookups_for(local, max_entries=2)
-    lookups.nodes([1, 2, 3])
+    for node_id in (1, 2, 3):  # one at a time: a batch stores in the order calls end
+        lookups.node(node_id)
     lookups.node(3)
     lookups.node(2)
     assert local.calls_for("GetNode") == 3
