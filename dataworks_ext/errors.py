@@ -214,25 +214,28 @@ class CallbackError(DataWorksExtError):
         super().__init__(reason)
 
     def __str__(self) -> str:
-        parts = []
-        if self.message_id is not None:
-            parts.append(f"message {self.message_id}")
-        if self.code:
-            parts.append(f"code {self.code}")
-        if self.status is not None:
-            parts.append(f"HTTP {self.status}")
-        if self.request_id:
-            parts.append(f"request {self.request_id}")
-        parts.append(f"after {self.attempts} attempt{'s' if self.attempts != 1 else ''}")
-        return f"{self.reason} ({', '.join(parts)})"
+        head = [] if self.message_id is None else [f"message {self.message_id}"]
+        return f"{self.reason} ({_call_details(self, head)})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_callback_error, (self.reason, self.__dict__.copy()))
+        return (_rebuild_with_keywords, (type(self), self.reason, self.__dict__.copy()))
 
 
-def _rebuild_callback_error(reason: str, state: dict[str, Any]) -> CallbackError:
-    state = {k: v for k, v in state.items() if k != "reason"}
-    return CallbackError(reason, **state)
+def _call_details(error: CallbackError | NodeLookupError, head: list[str]) -> str:
+    """``code X, HTTP 429, request R, after 3 attempts``, after ``head``."""
+    parts = list(head)
+    if error.code:
+        parts.append(f"code {error.code}")
+    if error.status is not None:
+        parts.append(f"HTTP {error.status}")
+    if error.request_id:
+        parts.append(f"request {error.request_id}")
+    parts.append(f"after {error.attempts} attempt{'s' if error.attempts != 1 else ''}")
+    return ", ".join(parts)
+
+
+def _rebuild_with_keywords(cls: type[Any], reason: str, state: dict[str, Any]) -> Any:
+    return cls(reason, **{k: v for k, v in state.items() if k != "reason"})
 
 
 class NodeLookupError(DataWorksExtError):
@@ -288,22 +291,11 @@ class NodeLookupError(DataWorksExtError):
         super().__init__(reason)
 
     def __str__(self) -> str:
-        parts = [self.api]
-        if self.code:
-            parts.append(f"code {self.code}")
-        if self.status is not None:
-            parts.append(f"HTTP {self.status}")
-        if self.request_id:
-            parts.append(f"request {self.request_id}")
-        parts.append(f"after {self.attempts} attempt{'s' if self.attempts != 1 else ''}")
-        return f"could not look up {self.kind} {self.object_id}: {self.reason} ({', '.join(parts)})"
+        details = _call_details(self, [self.api])
+        return f"could not look up {self.kind} {self.object_id}: {self.reason} ({details})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_lookup_error, (self.reason, self.__dict__.copy()))
-
-
-def _rebuild_lookup_error(reason: str, state: dict[str, Any]) -> NodeLookupError:
-    return NodeLookupError(reason, **{k: v for k, v in state.items() if k != "reason"})
+        return (_rebuild_with_keywords, (type(self), self.reason, self.__dict__.copy()))
 
 
 class TooManyLookupsError(DataWorksExtError, ValueError):

@@ -28,7 +28,7 @@ import collections
 import concurrent.futures
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Generator, Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -603,17 +603,21 @@ class Lookups:
             future = self._inflight[key] = concurrent.futures.Future()
             return future, True
 
-    def _settle(
-        self, key: Hashable, future: concurrent.futures.Future[Any], value: Any, exc: Any
-    ) -> None:
-        if exc is None:
-            self._cache.put(key, value)  # cached before the in-flight entry goes: no gap
-        with self._lock:
-            self._inflight.pop(key, None)
-        if exc is None:
-            future.set_result(value)
-        else:
-            future.set_exception(exc)
+    def _steps(self, kind: str, key: Hashable) -> Generator[float | _Call, Any, Any]:
+        """One lookup, written once for both paths and doing no I/O itself.
+
+        Yields a float (wait that long, send back ``None``) or a :class:`_Call` (make it, send
+        back the answer's body or throw in the :class:`CallbackError`).  Returns the model.
+        """
+        delay = self._reserve(kind, key)
+        if delay:
+            yield delay
+        method, request, _, _ = _APIS[kind]
+        try:
+            body = yield _Call(method, request, self._fields(kind, key), _name(kind, key))
+        except CallbackError as exc:
+            raise _failed(kind, key, exc) from None
+        return _read(kind, key, body)
 
     def _get(self, kind: str, key: Hashable) -> Any:
         (found,) = self._cache.get_many([(kind, key)])
@@ -623,26 +627,24 @@ class Lookups:
         future, mine = self._claim((kind, key))
         if not mine:
             return future.result()
-        value: Any = None
-        error: BaseException | None = None
-        try:
-            delay = self._reserve(kind, key)
-            if delay:
-                time.sleep(delay)
-            method, request, _, _ = _APIS[kind]
-            try:
-                body = self.client._call(
-                    method, request, self._fields(kind, key), what=_name(kind, key)
-                )
-            except CallbackError as exc:
-                raise _failed(kind, key, exc) from None
-            value = _read(kind, key, body)
-            return value
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            self._settle((kind, key), future, value, error)
+        with _Flight(self, kind, key, future) as flight:
+            steps = self._steps(kind, key)
+            step: Any = next(steps)
+            while True:
+                try:
+                    if isinstance(step, _Call):
+                        try:
+                            body = self.client._call(*step.args, what=step.what)
+                        except CallbackError as exc:
+                            step = steps.throw(exc)
+                            continue
+                        step = steps.send(body)
+                    else:
+                        time.sleep(step)
+                        step = steps.send(None)
+                except StopIteration as done:
+                    flight.value = done.value
+                    return done.value
 
     async def _get_async(self, kind: str, key: Hashable) -> Any:
         (found,) = self._cache.get_many([(kind, key)])
@@ -654,60 +656,56 @@ class Lookups:
         future, mine = self._claim((kind, key))
         if not mine:
             return await asyncio.wrap_future(future)
-        value: Any = None
-        error: BaseException | None = None
-        try:
-            delay = self._reserve(kind, key)
-            if delay:
-                await asyncio.sleep(delay)
-            method, request, _, _ = _APIS[kind]
-            try:
-                body = await self.client._call_async(
-                    method, request, self._fields(kind, key), what=_name(kind, key)
-                )
-            except CallbackError as exc:
-                raise _failed(kind, key, exc) from None
-            value = _read(kind, key, body)
-            return value
-        except BaseException as exc:
-            error = exc if isinstance(exc, Exception) else _cancelled(kind, key)
-            raise
-        finally:
-            self._settle((kind, key), future, value, error)
+        with _Flight(self, kind, key, future) as flight:
+            steps = self._steps(kind, key)
+            step: Any = next(steps)
+            while True:
+                try:
+                    if isinstance(step, _Call):
+                        try:
+                            body = await self.client._call_async(*step.args, what=step.what)
+                        except CallbackError as exc:
+                            step = steps.throw(exc)
+                            continue
+                        step = steps.send(body)
+                    else:
+                        await asyncio.sleep(step)
+                        step = steps.send(None)
+                except StopIteration as done:
+                    flight.value = done.value
+                    return done.value
 
-    def _ids(self, kind: str, ids: Iterable[int], limit: int | None) -> list[int]:
+    def _split(
+        self, kind: str, ids: Iterable[int], limit: int | None
+    ) -> tuple[list[int], list[Any], list[int]]:
+        """(the distinct ids, what the cache has for each, the ids it lacks)."""
         unique = list(dict.fromkeys(ids))
         if limit is not None and len(unique) > limit:
             raise TooManyLookupsError(kind, len(unique), limit)
-        return unique
+        found = self._cache.get_many([(kind, i) for i in unique])
+        return unique, found, [i for i, value in zip(unique, found, strict=True) if value is _MISS]
+
+    @staticmethod
+    def _merge(unique: list[int], found: list[Any], fetched: Mapping[int, Any]) -> dict[int, Any]:
+        pairs = zip(unique, found, strict=True)
+        return {i: fetched[i] if value is _MISS else value for i, value in pairs}
 
     def _get_many(self, kind: str, ids: Iterable[int], limit: int | None) -> dict[int, Any]:
-        unique = self._ids(kind, ids, limit)
-        found = self._cache.get_many([(kind, i) for i in unique])
-        missing = [i for i, value in zip(unique, found, strict=True) if value is _MISS]
-        if not missing:
-            return dict(zip(unique, found, strict=True))
-        if len(missing) == 1:
-            fetched = {missing[0]: self._fetch(kind, missing[0])}
+        unique, found, missing = self._split(kind, ids, limit)
+        if len(missing) <= 1:
+            fetched = {i: self._fetch(kind, i) for i in missing}
         else:
             pool = self._executor()
             futures = [pool.submit(self._fetch, kind, i) for i in missing]
             fetched = {i: f.result() for i, f in zip(missing, futures, strict=True)}
-        return {
-            i: fetched[i] if value is _MISS else value
-            for i, value in zip(unique, found, strict=True)
-        }
+        return self._merge(unique, found, fetched)
 
     async def _get_many_async(
         self, kind: str, ids: Iterable[int], limit: int | None
     ) -> dict[int, Any]:
         import asyncio
 
-        unique = self._ids(kind, ids, limit)
-        found = self._cache.get_many([(kind, i) for i in unique])
-        missing = [i for i, value in zip(unique, found, strict=True) if value is _MISS]
-        if not missing:
-            return dict(zip(unique, found, strict=True))
+        unique, found, missing = self._split(kind, ids, limit)
         gate = asyncio.Semaphore(self.max_concurrency)
 
         async def one(item: int) -> Any:
@@ -715,11 +713,7 @@ class Lookups:
                 return await self._fetch_async(kind, item)
 
         values = await asyncio.gather(*(one(i) for i in missing))
-        fetched = dict(zip(missing, values, strict=True))
-        return {
-            i: fetched[i] if value is _MISS else value
-            for i, value in zip(unique, found, strict=True)
-        }
+        return self._merge(unique, found, dict(zip(missing, values, strict=True)))
 
     def _executor(self) -> concurrent.futures.ThreadPoolExecutor:
         pool = self._pool
@@ -751,6 +745,48 @@ class Lookups:
         if kind == "baseline":
             return {"baseline_id": key[0], "project_id": key[1]}
         return {f"{kind}_id": key, "project_env": self.project_env}
+
+
+class _Call:
+    """A call for the driver of :meth:`Lookups._steps` to make through the client."""
+
+    __slots__ = ("args", "what")
+
+    def __init__(self, method: str, request: str, fields: dict[str, Any], what: str) -> None:
+        self.args = (method, request, fields)
+        self.what = what
+
+
+class _Flight:
+    """The lookup of one key in flight: on leaving, its answer is cached and handed to those
+    waiting for it, or its error is."""
+
+    __slots__ = ("future", "key", "kind", "lookups", "value")
+
+    def __init__(
+        self, lookups: Lookups, kind: str, key: Hashable, future: concurrent.futures.Future[Any]
+    ) -> None:
+        self.lookups = lookups
+        self.kind = kind
+        self.key = key
+        self.future = future
+        self.value: Any = None
+
+    def __enter__(self) -> _Flight:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        lookups, key = self.lookups, (self.kind, self.key)
+        if exc is None:
+            lookups._cache.put(key, self.value)  # cached before the in-flight entry goes
+        with lookups._lock:
+            lookups._inflight.pop(key, None)
+        if exc is None:
+            self.future.set_result(self.value)
+        elif isinstance(exc, Exception):
+            self.future.set_exception(exc)
+        else:  # cancelled, interrupted: those waiting get a lookup error, not the signal
+            self.future.set_exception(_cancelled(self.kind, self.key))
 
 
 def _object_id(key: Any) -> int:

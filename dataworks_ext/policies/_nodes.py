@@ -334,21 +334,29 @@ class _NodeRule:
     scope: NodeScope
     message: Template
 
-    def _decide(self, event: NodeTarget, nodes: list[NodeInfo]) -> Verdict:
+    def _decide(self, event: NodeTarget, found: Any) -> Verdict:
+        """The verdict, from what :meth:`_gather` found."""
         raise NotImplementedError
+
+    def _gather(self, event: NodeTarget) -> Any:
+        """What the rule needs to know: by default the event's nodes."""
+        return self.scope.nodes(event)
+
+    async def _gather_async(self, event: NodeTarget) -> Any:
+        return await self.scope.nodes_async(event)
 
     def __call__(self, event: NodeTarget) -> Verdict:
         beyond = self.scope.beyond_limit(event, check_name(self))
         if beyond is not None:
             return beyond
-        return self._decide(event, self.scope.nodes(event))
+        return self._decide(event, self._gather(event))
 
     async def check_async(self, event: NodeTarget) -> Verdict:
-        """The same check, looking nodes up without blocking the event loop."""
+        """The same check, looking up without blocking the event loop."""
         beyond = self.scope.beyond_limit(event, check_name(self))
         if beyond is not None:
             return beyond
-        return self._decide(event, await self.scope.nodes_async(event))
+        return self._decide(event, await self._gather_async(event))
 
 
 @rule_type("owner_only", supports=["freeze", "restore", "unpublish", "backfill"])
@@ -435,7 +443,7 @@ class OwnerOnly(_NodeRule):
 
 
 @rule_type("protected_baselines", supports=["freeze", "restore", "unpublish", "backfill"])
-class ProtectedBaselines:
+class ProtectedBaselines(_NodeRule):
     """The nodes of these baselines are protected: ``GetBaseline`` turns each baseline into its
     nodes (cached like every lookup), and an operation on one of them is refused.
 
@@ -496,8 +504,9 @@ class ProtectedBaselines:
         return self.project_id if self.project_id is not None else int(event.project_id)
 
     def _decide(
-        self, event: NodeTarget, node_ids: tuple[int, ...], baselines: list[BaselineInfo]
+        self, event: NodeTarget, found: tuple[tuple[int, ...], list[BaselineInfo]]
     ) -> Verdict:
+        node_ids, baselines = found
         guarded: dict[int, BaselineInfo] = {}
         for baseline in baselines:
             for node_id in baseline.node_ids:
@@ -513,26 +522,19 @@ class ProtectedBaselines:
         values = {**action_values(event), "nodes": id_list(hit), "baselines": names}
         return Verdict.fail(self.message.render(values))
 
-    def __call__(self, event: NodeTarget) -> Verdict:
-        beyond = self.scope.beyond_limit(event, check_name(self))
-        if beyond is not None:
-            return beyond
+    def _gather(self, event: NodeTarget) -> tuple[tuple[int, ...], list[BaselineInfo]]:
         lookups, project = self.scope.lookups, self._project(event)
         baselines = [lookups.baseline(b, project) for b in self.baseline_ids]
-        return self._decide(event, self.scope.node_ids(event), baselines)
+        return self.scope.node_ids(event), baselines
 
-    async def check_async(self, event: NodeTarget) -> Verdict:
-        """The same check, looking up without blocking the event loop."""
+    async def _gather_async(self, event: NodeTarget) -> tuple[tuple[int, ...], list[BaselineInfo]]:
         import asyncio
 
-        beyond = self.scope.beyond_limit(event, check_name(self))
-        if beyond is not None:
-            return beyond
         lookups, project = self.scope.lookups, self._project(event)
         baselines = await asyncio.gather(
             *(lookups.baseline_async(b, project) for b in self.baseline_ids)
         )
-        return self._decide(event, await self.scope.node_ids_async(event), list(baselines))
+        return await self.scope.node_ids_async(event), list(baselines)
 
     @classmethod
     def from_dict(
