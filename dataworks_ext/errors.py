@@ -290,6 +290,20 @@ class NodeLookupError(DataWorksExtError):
         self.not_found = not_found
         super().__init__(reason)
 
+    @property
+    def tip(self) -> str:
+        """A sentence for the user, naming what could not be looked up and why (no request
+        details): what a tip may say about the failure.
+
+        Example:
+            >>> from dataworks_ext import NodeLookupError
+            >>> NodeLookupError("DataWorks has no such node", kind="node", object_id=404,
+            ...                 api="GetNode", not_found=True).tip
+            'Node 404 could not be looked up in DataWorks: DataWorks has no such node'
+        """
+        what = f"{self.kind.capitalize()} {self.object_id}"
+        return f"{what} could not be looked up in DataWorks: {self.reason}"
+
     def __str__(self) -> str:
         details = _call_details(self, [self.api])
         return f"could not look up {self.kind} {self.object_id}: {self.reason} ({details})"

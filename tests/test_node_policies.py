@@ -141,6 +141,9 @@ def test_a_node_that_does_not_exist_is_a_check_error(
     assert outcome.error.object_id == 404
     assert outcome.error.not_found
     assert "could not look up node 404" in str(outcome.error)
+    assert outcome.error.tip == (
+        "Node 404 could not be looked up in DataWorks: DataWorks has no such node"
+    )
     verdict = local.verdict_for("m")
     assert verdict is not None
     assert verdict.result == "FAIL"  # the Extension's error_result
