@@ -45,6 +45,7 @@ __all__ = [
     "InstanceEvent",
     "NodeMatch",
     "NodeScope",
+    "NodeTarget",
     "OwnerOnly",
     "ProtectedBaselines",
     "touched_node_ids",
