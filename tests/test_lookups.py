@@ -240,3 +240,17 @@ def test_lookups_share_one_process_bucket_by_default() -> None:
 def test_bad_settings_are_configuration_errors(call: object, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         call()  # type: ignore[operator]
+
+
+def test_every_lookups_of_the_process_shares_the_process_bucket(local: LocalDataWorks) -> None:
+    set_rate_limit(RateLimit(per_second=25, burst=1))
+    try:
+        first, second = Lookups(local.client()), Lookups(local.client())
+        started = time.monotonic()
+        for node_id in range(1, 4):
+            first.node(node_id)
+            second.node(node_id + 10)
+        assert time.monotonic() - started >= 0.19  # six calls, one bucket: five waits
+    finally:
+        set_rate_limit("enterprise")
+    assert local.calls_for("GetNode") == 6

@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import attrs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dataworks_ext import (
     ConfigurationError,
@@ -37,6 +39,7 @@ from dataworks_ext.testing import (
     restore_event,
     unpublish_event,
 )
+from dataworks_ext.testing import strategies as dws
 
 OWNER = "1107550004253538"
 OTHER = "2088000000000001"
@@ -350,3 +353,30 @@ def test_the_id_forms_are_unchanged() -> None:
         "Freezing nodes is not allowed: protected nodes 7"
     )
     assert repr(ProtectedNodes.from_dict({"node_ids": [7]})) == "ProtectedNodes([7])"
+
+
+@pytest.fixture(scope="module")
+def shared_local() -> Iterator[LocalDataWorks]:
+    with LocalDataWorks() as server:
+        yield server
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(dws.node_infos(), min_size=1, max_size=6, unique_by=lambda n: n.node_id),
+    st.sampled_from([OWNER, OTHER]),
+)
+def test_owner_only_refuses_exactly_the_nodes_of_others(
+    shared_local: LocalDataWorks, nodes: list[NodeInfo], operator: str
+) -> None:
+    shared_local.add_nodes(*nodes)
+    rule = OwnerOnly(
+        Lookups(shared_local.client(), bucket=TokenBucket(RateLimit(per_second=1e6, burst=100)))
+    )
+    verdict = rule(freeze_event(node_ids=[n.node_id for n in nodes], operator=operator).event)
+    foreign = [n for n in nodes if n.owner_id != operator]
+    assert verdict.passed == (not foreign)
+    for node in foreign[:20]:
+        assert str(node.node_id) in (verdict.tip or "")
