@@ -6,7 +6,8 @@
 events are: field names follow the official SDK's response models (the wire names are the
 SDK's ``to_map`` keys), ids are read from numbers or decimal strings, ``Repeatability`` is
 read from ``"true"``/``"false"`` (``GetNode`` sends a string) as well as from a boolean
-(``GetInstance`` sends one), and fields DataWorks adds later land in ``extra``.
+(``GetInstance`` sends one), and fields these models do not name land in ``extra`` (through
+the official SDK, only those its response models know: the SDK drops the others).
 
 :class:`~dataworks_ext.lookups.Lookups` makes the calls; these classes only read answers.
 """
