@@ -658,6 +658,12 @@ def markdown(results: list[Result]) -> str:
     return "\n".join([*lines, "", *notes])
 
 
+def _node_context() -> Any:
+    import node_context  # benchmarks/node_context.py: the node-context figures
+
+    return node_context
+
+
 def with_orjson(bench: Callable[[int, int, str], Result], rounds: int, count: int) -> Result | None:
     return bench(rounds, count, "orjson") if orjson_available() else None
 
@@ -674,6 +680,8 @@ PLAN: dict[str, Callable[[bool], Result | None]] = {
     "callback": lambda quick: bench_callback(5 if quick else 41, 20 if quick else 40),
     "concurrency": lambda quick: bench_concurrency(1 if quick else 3, 1_000),
     "memory": lambda quick: bench_memory(1 if quick else 3, 200_000),
+    "node-warm": lambda quick: _node_context().bench_node_warm(15 if quick else 101, 500),
+    "node-traffic": lambda quick: _node_context().bench_node_traffic(1 if quick else 5, 1_000),
 }
 
 

@@ -33,6 +33,8 @@ from .errors import (
     HandlerTimeoutError,
     MessageDecodeError,
     MessageError,
+    NodeLookupError,
+    TooManyLookupsError,
 )
 from .events import (
     EVENT_KINDS,
@@ -50,7 +52,17 @@ from .events import (
     UnpublishNodeEvent,
 )
 from .extension import Extension, Outcome
+from .lookups import (
+    EDITION_RATE_LIMITS,
+    Lookups,
+    LookupStats,
+    RateLimit,
+    TokenBucket,
+    process_bucket,
+    set_rate_limit,
+)
 from .messages import EnvelopeKind, EventMessage, RawMessage, parse_message, parse_messages
+from .nodes import BaselineInfo, InstanceInfo, NodeInfo
 from .registry import (
     Check,
     CheckReturn,
@@ -64,10 +76,12 @@ from .registry import (
 from .verdicts import MAX_TIP_LENGTH, CheckResult, Verdict, combine
 
 __all__ = [
+    "EDITION_RATE_LIMITS",
     "EVENT_KINDS",
     "MAX_TIP_LENGTH",
     "BackfillEvent",
     "BackfillOrder",
+    "BaselineInfo",
     "BizPeriod",
     "Callback",
     "CallbackClient",
@@ -88,15 +102,23 @@ __all__ = [
     "FieldError",
     "FreezeNodeEvent",
     "HandlerTimeoutError",
+    "InstanceInfo",
+    "LookupStats",
+    "Lookups",
     "MemorySeenStore",
     "MessageDecodeError",
     "MessageError",
     "NodeEvent",
+    "NodeInfo",
+    "NodeLookupError",
     "Outcome",
+    "RateLimit",
     "RawMessage",
     "Registry",
     "RestoreNodeEvent",
     "SeenStore",
+    "TokenBucket",
+    "TooManyLookupsError",
     "UnknownEvent",
     "UnpublishNodeEvent",
     "Verdict",
@@ -109,4 +131,6 @@ __all__ = [
     "on_unpublish",
     "parse_message",
     "parse_messages",
+    "process_bucket",
+    "set_rate_limit",
 ]
