@@ -16,13 +16,12 @@ DataWorks through ``UpdateWorkbenchEventResult``::
 
 ``import dataworks_ext`` stays light: the official Alibaba Cloud SDK is imported on the first
 delivery, asyncio when an async entry point is used, hypothesis only by
-:mod:`dataworks_ext.testing.strategies`.
+:mod:`dataworks_ext.testing.strategies`, redis only by a :class:`RedisAnswerStore`.
 """
 
 from __future__ import annotations
 
 from .callback import Callback, CallbackClient
-from .dedupe import MemorySeenStore, SeenStore
 from .errors import (
     CallbackError,
     ConfigurationError,
@@ -32,6 +31,7 @@ from .errors import (
     HandlerTimeoutError,
     MessageDecodeError,
     MessageError,
+    StoreError,
 )
 from .events import (
     EVENT_KINDS,
@@ -48,8 +48,9 @@ from .events import (
     UnknownEvent,
     UnpublishNodeEvent,
 )
-from .extension import Extension, Outcome
+from .extension import Extension
 from .messages import EnvelopeKind, EventMessage, RawMessage, parse_message, parse_messages
+from .outcomes import RETRY_AFTER_SECONDS, Disposition, HttpReply, Outcome, http_reply
 from .registry import (
     Check,
     CheckReturn,
@@ -60,6 +61,14 @@ from .registry import (
     on_restore,
     on_unpublish,
 )
+from .stores import (
+    AnswerStore,
+    AsyncAnswerStore,
+    Claim,
+    ClaimState,
+    MemoryAnswerStore,
+    RedisAnswerStore,
+)
 from .verdicts import MAX_TIP_LENGTH, CheckResult, Verdict, combine
 
 __version__ = "0.1.0.dev0"
@@ -67,6 +76,9 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "EVENT_KINDS",
     "MAX_TIP_LENGTH",
+    "RETRY_AFTER_SECONDS",
+    "AnswerStore",
+    "AsyncAnswerStore",
     "BackfillEvent",
     "BackfillOrder",
     "BizPeriod",
@@ -76,8 +88,11 @@ __all__ = [
     "Check",
     "CheckResult",
     "CheckReturn",
+    "Claim",
+    "ClaimState",
     "ConfigurationError",
     "DataWorksExtError",
+    "Disposition",
     "EnvelopeError",
     "EnvelopeKind",
     "Event",
@@ -89,21 +104,24 @@ __all__ = [
     "FieldError",
     "FreezeNodeEvent",
     "HandlerTimeoutError",
-    "MemorySeenStore",
+    "HttpReply",
+    "MemoryAnswerStore",
     "MessageDecodeError",
     "MessageError",
     "NodeEvent",
     "Outcome",
     "RawMessage",
+    "RedisAnswerStore",
     "Registry",
     "RestoreNodeEvent",
-    "SeenStore",
+    "StoreError",
     "UnknownEvent",
     "UnpublishNodeEvent",
     "Verdict",
     "__version__",
     "combine",
     "default_registry",
+    "http_reply",
     "on_backfill",
     "on_freeze",
     "on_restore",

