@@ -57,7 +57,7 @@ class RedisAnswerStore:
     """An :class:`AnswerStore` shared by every instance, on Redis (redis-py, sync and asyncio).
 
     Needs the ``redis`` extra (``pip install 'dataworks-ext[redis]'``); ``redis`` is imported
-    only when a store is built.  Works with any Redis-compatible server: only ``EVALSHA`` /
+    only when a store is built (``import dataworks_ext`` does not import it).  Works with any Redis-compatible server: only ``EVALSHA`` /
     ``EVAL`` of scripts using ``GET``, ``SET`` and ``DEL`` on one key are sent (ApsaraDB for
     Redis and Tair, cluster editions included; Valkey).  Two round trips a message: the claim,
     then completing or releasing it.
@@ -116,7 +116,8 @@ class RedisAnswerStore:
     ) -> RedisAnswerStore:
         """A store on the server at ``url`` (``redis://[:password@]host:port/db``, ``rediss://``).
 
-        Clients are made on first use (an asyncio one per event loop); ``client_options`` go
+        ``redis`` is imported here.  Clients connect on first use (an asyncio one per event
+        loop); ``client_options`` go
         to ``redis.Redis.from_url`` (connect and socket timeouts default to 2 s, so a server
         that is down is reported quickly).
 
@@ -127,6 +128,9 @@ class RedisAnswerStore:
         """
         if not isinstance(url, str) or "://" not in url:
             raise ConfigurationError(f"url must look like redis://host:port/db, got {url!r}")
+        import redis  # here, at start-up, not on a first message inside an event loop
+
+        redis.Redis.from_url(url)  # a malformed URL is refused now; nothing connects yet
         store = cls(key_prefix=key_prefix, ttl=ttl)
         store._url = url
         store._options = {**_DEFAULT_OPTIONS, **client_options}
