@@ -57,10 +57,10 @@ class RedisAnswerStore:
     """An :class:`AnswerStore` shared by every instance, on Redis (redis-py, sync and asyncio).
 
     Needs the ``redis`` extra (``pip install 'dataworks-ext[redis]'``); ``redis`` is imported
-    only when a store is built (``import dataworks_ext`` does not import it).  Works with any Redis-compatible server: only ``EVALSHA`` /
-    ``EVAL`` of scripts using ``GET``, ``SET`` and ``DEL`` on one key are sent (ApsaraDB for
-    Redis and Tair, cluster editions included; Valkey).  Two round trips a message: the claim,
-    then completing or releasing it.
+    only when a store is built (``import dataworks_ext`` does not import it).  Works with any
+    Redis-compatible server: only ``EVALSHA`` / ``EVAL`` of scripts using ``GET``, ``SET``
+    and ``DEL`` on one key are sent (ApsaraDB for Redis and Tair, cluster editions included;
+    Valkey).  Two round trips a message: the claim, then completing or releasing it.
 
     Build it with :meth:`from_url`, or from clients you made: a ``redis.Redis`` for
     :meth:`Extension.handle`, a ``redis.asyncio.Redis`` for :meth:`Extension.handle_async`
