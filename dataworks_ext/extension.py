@@ -51,7 +51,14 @@ from .events import UnknownEvent
 from .messages import EventMessage, RawMessage, decode, parse_message
 from .outcomes import Outcome
 from .registry import Check, Registry, default_registry
-from .stores import AnswerStore, AsyncAnswerStore, Claim, ClaimState, MemoryAnswerStore
+from .stores import (
+    AnswerStore,
+    AsyncAnswerStore,
+    Claim,
+    ClaimState,
+    MemoryAnswerStore,
+    RedisAnswerStore,
+)
 from .verdicts import CheckResult, Verdict, combine
 
 __all__ = ["Extension", "Outcome"]
@@ -309,8 +316,10 @@ class Extension:
         ``ALIBABA_CLOUD_ACCESS_KEY_ID`` ...), or none at all when ``DATAWORKS_DRY_RUN`` is
         ``1``/``true``.  Pass ``callback=`` to choose it yourself (for example a
         :meth:`CallbackClient.from_fc_context` client in Function Compute, or ``None`` for a
-        dry run); the default ``...`` reads it from the environment.  Other keywords go
-        to the constructor.
+        dry run); the default ``...`` reads it from the environment.  With
+        ``DATAWORKS_REDIS_URL`` (``redis://[:password@]host:port/db``) set, the answer store
+        is a :class:`RedisAnswerStore` on that server, shared by every instance.  Other
+        keywords go to the constructor.
 
         Example:
             >>> from dataworks_ext import Extension
@@ -325,6 +334,9 @@ class Extension:
             raise ConfigurationError(
                 "DATAWORKS_EXTENSION_CODE is not set: give the extension code DataWorks assigned"
             )
+        redis_url = env.get("DATAWORKS_REDIS_URL", "").strip()
+        if redis_url and "store" not in options:
+            options["store"] = RedisAnswerStore.from_url(redis_url)
         if callback is ...:
             callback = None
             if env.get("DATAWORKS_DRY_RUN", "").strip().lower() not in _TRUTHY:
