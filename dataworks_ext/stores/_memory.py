@@ -16,6 +16,7 @@ __all__ = ["MemoryAnswerStore"]
 _ACQUIRED = ClaimState.ACQUIRED
 _IN_PROGRESS = ClaimState.IN_PROGRESS
 _ANSWERED = ClaimState.ANSWERED
+_claim = Claim._make  # a Claim from a tuple, without the keyword handling of Claim()
 
 
 class MemoryAnswerStore:
@@ -82,35 +83,37 @@ class MemoryAnswerStore:
             if answer is not None:
                 if answer[0] > now:
                     self._answers.move_to_end(key)
-                    return Claim(extension_code, message_id, _ANSWERED, None, answer[1])
+                    return _claim((extension_code, message_id, _ANSWERED, None, answer[1]))
                 del self._answers[key]
             held = self._claims.get(key)
             if held is not None and held[0] > now:
-                return Claim(extension_code, message_id, _IN_PROGRESS)
+                return _claim((extension_code, message_id, _IN_PROGRESS, None, None))
             token = str(next(self._tokens))
             self._claims[key] = (now + lease, token)
             if len(self._claims) > self.max_size:
                 self._drop_expired_claims(now)
-        return Claim(extension_code, message_id, _ACQUIRED, token)
+        return _claim((extension_code, message_id, _ACQUIRED, token, None))
 
     def complete(self, claim: Claim, verdict: Verdict) -> bool:
         """Keep ``verdict`` for ``ttl`` seconds (see :meth:`AnswerStore.complete`)."""
-        key = (claim.extension_code, claim.message_id)
+        key = (claim[0], claim[1])
         now = self._clock()
         answers = self._answers
         with self._lock:
-            held = self._claims.get(key)
-            if held is not None and held[1] != claim.token and held[0] > now:
-                return False  # the lease ended and another caller holds it now
-            self._claims.pop(key, None)
+            held = self._claims.pop(key, None)
+            if held is not None and held[1] != claim[3] and held[0] > now:
+                self._claims[key] = held  # the lease ended and another caller holds it now
+                return False
+            if key in answers:
+                answers.move_to_end(key)
             answers[key] = (now + self.ttl, verdict)
-            answers.move_to_end(key)
             if len(answers) > self.max_size:
                 answers.popitem(last=False)
             else:  # drop an expired answer from the old end, so memory follows traffic
-                oldest = next(iter(answers))
-                if answers[oldest][0] <= now:
-                    del answers[oldest]
+                for oldest in answers:
+                    if answers[oldest][0] <= now:
+                        del answers[oldest]
+                    break
         return True
 
     def release(self, claim: Claim) -> bool:
