@@ -442,7 +442,7 @@ class Extension:
         claim = yield (_CLAIM, message_id)
         if type(claim) is not Claim:
             return self._store_down(message, claim)
-        if claim.state is not _ACQUIRED:
+        if claim[2] is not _ACQUIRED:  # claim.state
             return self._not_ours(message, claim)
         error: BaseException | None
         if failure is not None:
@@ -469,7 +469,7 @@ class Extension:
                     logger.error("%s; it is freed when its lease ends", released)
                 return Outcome(message_id, message.event, verdict, False, False, failed)
         stored = yield (_COMPLETE, claim, verdict)
-        if stored is not True:
+        if type(stored) is StoreError or not stored:
             self._not_recorded(message, stored)
         if logger.isEnabledFor(_INFO):
             self._log_delivered(message, verdict)
@@ -536,7 +536,8 @@ class Extension:
     def _complete(self, effect: tuple[Any, ...], steps: Steps) -> bool | StoreError:
         claim: Claim = effect[1]
         try:
-            return bool(self._store.complete(claim, effect[2]))
+            stored: bool = self._store.complete(claim, effect[2])
+            return stored
         except Exception as exc:
             return _store_error("complete", claim.message_id, exc)
 
