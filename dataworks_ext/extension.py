@@ -441,33 +441,39 @@ class Extension:
         message_id = message.message_id
         claim = yield (_CLAIM, message_id)
         if type(claim) is not Claim:
-            return self._store_down(message, claim)
+            return self._store_down(message, _unclaimed(claim, message_id))
         if claim[2] is not _ACQUIRED:  # claim.state
             return self._not_ours(message, claim)
-        error: BaseException | None
-        if failure is not None:
-            verdict, error = self._unreadable_verdict(failure), failure
-        else:
-            plan = self._plan(type(message.event))
-            if not plan.checks:
-                verdict, error = self._unhandled(message), None
+        try:
+            error: BaseException | None
+            if failure is not None:
+                verdict, error = self._unreadable_verdict(failure), failure
             else:
-                decided: Decided = yield (_CHECK, message, plan)
-                if type(decided) is _TimedOut:
-                    assert self._handler_timeout is not None
-                    error = HandlerTimeoutError(message_id, self._handler_timeout)
-                    verdict = self._timeout_verdict(message, error)
+                plan = self._plan(type(message.event))
+                if not plan.checks:
+                    verdict, error = self._unhandled(message), None
                 else:
-                    verdict, error = decided  # type: ignore[misc]
-        callback = self._callback
-        if callback is not None:
-            refused = yield (_DELIVER, callback, message_id, verdict)
-            if refused is not None:
-                failed = self._delivery_failed(message, verdict, refused)
-                released = yield (_RELEASE, claim)
-                if type(released) is StoreError:
-                    logger.error("%s; it is freed when its lease ends", released)
-                return Outcome(message_id, message.event, verdict, False, False, failed)
+                    decided: Decided = yield (_CHECK, message, plan)
+                    if type(decided) is _TimedOut:
+                        assert self._handler_timeout is not None
+                        error = HandlerTimeoutError(message_id, self._handler_timeout)
+                        verdict = self._timeout_verdict(message, error)
+                    else:
+                        verdict, error = decided  # type: ignore[misc]
+            callback = self._callback
+            if callback is not None:
+                refused = yield (_DELIVER, callback, message_id, verdict)
+                if refused is not None:
+                    failed = self._delivery_failed(message, verdict, refused)
+                    released = yield (_RELEASE, claim)
+                    if type(released) is StoreError:
+                        logger.error("%s; it is freed when its lease ends", released)
+                    return Outcome(message_id, message.event, verdict, False, False, failed)
+        except GeneratorExit:
+            raise
+        except BaseException:  # KeyboardInterrupt, a cancelled task, a refusal: let it go
+            yield (_RELEASE, claim)
+            raise
         stored = yield (_COMPLETE, claim, verdict)
         if type(stored) is StoreError or not stored:
             self._not_recorded(message, stored)
@@ -489,14 +495,19 @@ class Extension:
         send = steps.send
         perform = self._sync_effects
         try:
+            effect = send(value)
             while True:
+                try:
+                    value = perform[effect[0]](effect, steps)
+                except _HandedOver as handed:  # the pipeline finished on another thread
+                    return handed.outcome
+                except BaseException as exc:  # the pipeline releases its claim, re-raises
+                    effect = steps.throw(exc)
+                    continue
                 effect = send(value)
-                value = perform[effect[0]](effect, steps)
         except StopIteration as stop:
             outcome: Outcome = stop.value
             return outcome
-        except _HandedOver as handed:
-            return handed.outcome
 
     def _claim(self, effect: tuple[Any, ...], steps: Steps) -> Claim | StoreError:
         try:
@@ -513,10 +524,17 @@ class Extension:
         timeout = self._handler_timeout
         if timeout is None:
             return self._run_checks(message, plan.checks, None)
-        watch = _watch(timeout, self._fire, steps)
-        decided = self._run_checks(message, plan.checks, watch)
-        if _cancel(watch):
-            return decided
+        watch = _watch(timeout, self._fire, (steps, message.message_id))
+        decided: Decided | None
+        try:
+            decided = self._run_checks(message, plan.checks, watch)
+        except BaseException:
+            if _cancel(watch):
+                raise  # the pipeline is still this thread's: it releases the claim
+            decided = None  # the deadline's thread owns the pipeline now
+        else:
+            if _cancel(watch):
+                return decided
         late: _Late | None = WATCHDOG.wait(watch)  # the deadline fired first
         if late is None:  # its thread could not start: finish here
             return _TIMED_OUT
@@ -548,22 +566,26 @@ class Extension:
         except Exception as exc:
             return _store_error("release", claim.message_id, exc)
 
-    def _on_deadline(self, steps: Steps) -> _Late:
+    def _on_deadline(self, arg: tuple[Steps, str]) -> _Late:
         """Runs in the watchdog thread: hands the pipeline to a thread of its own (no I/O)."""
         late = _Late()
         threading.Thread(
-            target=self._finish_late, args=(steps, late), name="dataworks-ext-deadline", daemon=True
+            target=self._finish_late, args=(*arg, late), name="dataworks-ext-deadline", daemon=True
         ).start()
         return late
 
-    def _finish_late(self, steps: Steps, late: _Late) -> None:
+    def _finish_late(self, steps: Steps, message_id: str, late: _Late) -> None:
         """Finish the pipeline with the timeout verdict while the stuck check runs on."""
         try:
             late.outcome = self._drive(steps, _TIMED_OUT)
         except BaseException as exc:  # never leave the stuck thread waiting
-            logger.exception("delivering a timeout verdict failed")
-            failure = CallbackError(f"delivering the timeout verdict raised {type(exc).__name__}")
-            late.outcome = Outcome("?", None, None, False, error=failure)
+            logger.exception("delivering the timeout verdict for message %s failed", message_id)
+            failure = CallbackError(
+                f"delivering the timeout verdict raised {type(exc).__name__}",
+                message_id=message_id,
+                code=type(exc).__name__,
+            )
+            late.outcome = Outcome(message_id, None, None, False, error=failure)
         finally:
             late.done.set()
 
@@ -609,11 +631,15 @@ class Extension:
     async def _drive_async(self, steps: Steps) -> Outcome:
         send = steps.send
         perform = self._async_effects
-        value: Any = None
         try:
+            effect = send(None)
             while True:
+                try:
+                    value = await perform[effect[0]](effect)
+                except BaseException as exc:  # the pipeline releases its claim, re-raises
+                    effect = steps.throw(exc)
+                    continue
                 effect = send(value)
-                value = await perform[effect[0]](effect)
         except StopIteration as stop:
             outcome: Outcome = stop.value
             return outcome
@@ -923,6 +949,17 @@ def _run_coroutine(awaitable: Awaitable[Any], timeout: float | None) -> Any:
 def _remaining(watch: Watch | None) -> float | None:
     """Seconds left before the watched deadline (``None`` without one)."""
     return None if watch is None else watch[0] - WATCHDOG.clock()
+
+
+def _unclaimed(found: Any, message_id: str) -> StoreError:
+    """The StoreError of a claim that failed, or that gave something other than a Claim."""
+    if isinstance(found, StoreError):
+        return found
+    return StoreError(
+        f"claim() returned {type(found).__name__}, not a Claim",
+        operation="claim",
+        message_id=message_id,
+    )
 
 
 def _store_error(operation: str, message_id: str, exc: Exception) -> StoreError:

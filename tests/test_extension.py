@@ -27,6 +27,7 @@ from dataworks_ext import (
     MessageError,
     Registry,
     RestoreNodeEvent,
+    StoreError,
     UnpublishNodeEvent,
     Verdict,
 )
@@ -175,10 +176,12 @@ def test_handle_refuses_async_checks_inside_a_running_loop(recorder: RecordingCa
 
     async def main() -> None:
         with pytest.raises(RuntimeError, match="handle_async"):
-            ext.handle(freeze_event())
+            ext.handle(freeze_event(message_id="in-loop"))
 
     asyncio.run(main())
     assert len(recorder) == 0
+    # the refusal released the claim: the message is answered when handled the right way
+    assert asyncio.run(ext.handle_async(freeze_event(message_id="in-loop"))).delivered
 
 
 def test_dry_run_decides_and_delivers_nothing() -> None:
@@ -665,3 +668,59 @@ def test_default_registry_is_used_unless_given() -> None:
 
     assert Extension("e").registry is dataworks_ext.default_registry
     assert "dry run" in repr(Extension("e"))
+
+
+class _BrokenStore:
+    """A store whose claim() returns nonsense."""
+
+    def claim(self, extension_code: str, message_id: str, lease: float) -> Any:
+        return None
+
+    def complete(self, claim: Any, verdict: Verdict) -> bool:
+        raise AssertionError("never called")
+
+    def release(self, claim: Any) -> bool:
+        raise AssertionError("never called")
+
+
+def test_a_store_that_answers_nonsense_is_a_store_error(recorder: RecordingCallback) -> None:
+    ext = Extension("e", callback=recorder, registry=Registry(), store=_BrokenStore())
+    outcome = ext.handle(freeze_event())
+    assert isinstance(outcome.error, StoreError) and "not a Claim" in str(outcome.error)
+    assert outcome.disposition is Disposition.RETRY and len(recorder) == 0
+    # a sync-only store under handle_async runs in a worker thread, with the same result
+    outcome = asyncio.run(ext.handle_async(freeze_event()))
+    assert isinstance(outcome.error, StoreError)
+
+
+def test_a_check_interrupted_releases_the_claim(recorder: RecordingCallback) -> None:
+    reg = Registry()
+    interrupt = [True]
+
+    @reg.on_freeze
+    def check(event: FreezeNodeEvent) -> None:
+        if interrupt.pop():
+            raise KeyboardInterrupt
+
+    ext = Extension("e", callback=recorder, registry=reg)
+    with pytest.raises(KeyboardInterrupt):
+        ext.handle(freeze_event(message_id="ki-1"))
+    interrupt.append(False)
+    assert ext.handle(freeze_event(message_id="ki-1")).delivered
+
+
+def test_lease_comes_from_the_deadlines(recorder: RecordingCallback) -> None:
+    from dataworks_ext import CallbackClient
+
+    client = CallbackClient(region_id="cn-shanghai", deadline=12)
+    assert Extension("e", client, handler_timeout=3).lease == 3 + 12 + 5
+    assert Extension("e", recorder, handler_timeout=3).lease == 3 + 30 + 5  # no deadline
+    assert Extension("e", None, handler_timeout=None).lease == 15 * 60 + 5
+    assert Extension("e", client, lease=7).lease == 7
+    ext = Extension("e", None, handler_timeout=3)
+    ext.callback = client
+    assert ext.lease == 3 + 12 + 5
+    with pytest.raises(ConfigurationError, match="lease"):
+        Extension("e", lease=0)
+    with pytest.raises(ConfigurationError, match="store"):
+        Extension("e", store=object())  # type: ignore[arg-type]
