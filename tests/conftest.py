@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -58,21 +60,49 @@ class Valkey:
         self.client().flushall()
 
 
-@pytest.fixture(scope="session")
-def valkey_server() -> Iterator[Valkey]:
-    """One Valkey server for the session (tests use their own key prefixes)."""
+@contextlib.contextmanager
+def running_valkey() -> Iterator[Valkey]:
+    """A Valkey server, stopped at the end."""
     server = Valkey()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def valkey_server() -> Iterator[Valkey]:
+    """One Valkey server for the session (tests use their own key prefixes)."""
+    with running_valkey() as server:
+        yield server
 
 
 @pytest.fixture
 def own_valkey() -> Iterator[Valkey]:
     """A Valkey server of the test's own, which it may stop and start."""
-    server = Valkey()
-    try:
+    with running_valkey() as server:
         yield server
-    finally:
-        server.stop()
+
+
+# ---------------------------------------------------------------------------- waiting
+
+
+def wait_until(condition: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
+    """Poll ``condition`` until it is truthy; fail naming ``what`` if it never is.
+
+    The timeout only keeps a broken run from hanging; no assertion depends on timing.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:g}s waiting for {what}")
+        time.sleep(0.01)
+
+
+@pytest.fixture(name="wait_until")
+def _wait_until() -> Callable[..., Any]:
+    """``wait_until(condition, what, timeout=20)``: poll until true, else fail."""
+    return wait_until

@@ -46,17 +46,6 @@ WORKER = Path(__file__).with_name("_instance_worker.py")
 EXTENSION_CODE = "ext-several"
 
 
-def wait_until(condition: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g}s waiting for {what}")
-        time.sleep(0.01)
-
-
 @pytest.fixture
 def local() -> Iterator[LocalDataWorks]:
     with LocalDataWorks() as running:
@@ -149,7 +138,7 @@ def test_messages_pushed_to_several_instances_at_once_are_answered_once_each(
 
 
 def test_a_redelivery_after_the_lease_of_a_killed_instance_is_answered_once(
-    local: LocalDataWorks, valkey_server: Any
+    local: LocalDataWorks, valkey_server: Any, wait_until: Callable[..., Any]
 ) -> None:
     """A worker process SIGKILLed in the middle of a check; another instance takes over."""
     prefix = f"killed-{uuid.uuid4().hex}:"
@@ -319,7 +308,7 @@ class _Timed:
 
 @pytest.mark.parametrize("store_kind", ["memory", "redis"])
 def test_a_hundred_simultaneous_timeouts_are_delivered_side_by_side(
-    local: LocalDataWorks, valkey_server: Any, store_kind: str
+    local: LocalDataWorks, valkey_server: Any, store_kind: str, wait_until: Callable[..., Any]
 ) -> None:
     timeout, delivery = 0.3, 0.5
     local.delay = delivery
