@@ -116,11 +116,12 @@ class _Late:
 class _Plan:
     """What one event type needs, worked out once: its checks, and whether any is async."""
 
-    __slots__ = ("any_async", "checks")
+    __slots__ = ("any_async", "checks", "single")
 
     def __init__(self, checks: tuple[Check, ...]) -> None:
         self.checks = checks
         self.any_async = any(check.is_async for check in checks)
+        self.single = checks[0] if len(checks) == 1 else None
 
 
 class Extension:
@@ -522,18 +523,22 @@ class Extension:
         if plan.any_async:
             _refuse_inside_running_loop()
         timeout = self._handler_timeout
-        if timeout is None:
-            return self._run_checks(message, plan.checks, None)
-        watch = _watch(timeout, self._fire, (steps, message.message_id))
+        watch = (
+            None if timeout is None else _watch(timeout, self._fire, (steps, message.message_id))
+        )
         decided: Decided | None
         try:
-            decided = self._run_checks(message, plan.checks, watch)
+            single = plan.single
+            if single is not None:
+                decided = self._run_check(message, single, watch)
+            else:
+                decided = self._run_checks(message, plan.checks, watch)
         except BaseException:
-            if _cancel(watch):
+            if watch is None or _cancel(watch):
                 raise  # the pipeline is still this thread's: it releases the claim
             decided = None  # the deadline's thread owns the pipeline now
         else:
-            if _cancel(watch):
+            if watch is None or _cancel(watch):
                 return decided
         late: _Late | None = WATCHDOG.wait(watch)  # the deadline fired first
         if late is None:  # its thread could not start: finish here
@@ -593,8 +598,6 @@ class Extension:
         self, message: EventMessage, checks: Sequence[Check], watch: Watch | None
     ) -> Decided:
         """(verdict, first check error), or _TIMED_OUT when the deadline cut an async check."""
-        if len(checks) == 1:
-            return self._run_check(message, checks[0], watch)
         verdicts: list[Verdict] = []
         first_error: BaseException | None = None
         for check in checks:

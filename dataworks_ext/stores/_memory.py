@@ -17,7 +17,7 @@ _ACQUIRED = ClaimState.ACQUIRED
 _IN_PROGRESS = ClaimState.IN_PROGRESS
 _ANSWERED = ClaimState.ANSWERED
 _Key = str | tuple[str, str]
-_claim = Claim._make  # a Claim from a tuple, without the keyword handling of Claim()
+_new = tuple.__new__  # a Claim from a tuple, without the keyword handling of Claim()
 
 
 class MemoryAnswerStore:
@@ -78,37 +78,56 @@ class MemoryAnswerStore:
 
     def claim(self, extension_code: str, message_id: str, lease: float) -> Claim:
         """Claim a message for ``lease`` seconds (see :meth:`AnswerStore.claim`)."""
-        key = self._key(extension_code, message_id)
+        key = message_id if extension_code == self._code else self._key(extension_code, message_id)
         now = self._clock()
+        if key not in self._answers:  # the usual case, without the lock: a new message
+            token = str(next(self._tokens))
+            record = (now + lease, token)
+            # setdefault is atomic; complete() records an answer before it frees the claim,
+            # so a claim that takes a free slot and then finds no answer is the only one.
+            if self._claims.setdefault(key, record) is record:
+                if key not in self._answers:
+                    if len(self._claims) > self.max_size:
+                        self._drop_expired_claims(now)
+                    return _new(Claim, (extension_code, message_id, _ACQUIRED, token, None))
+                with self._lock:  # answered just now: give the slot back
+                    if self._claims.get(key) is record:
+                        del self._claims[key]
+        return self._claim_locked(extension_code, message_id, key, lease, now)
+
+    def _claim_locked(
+        self, extension_code: str, message_id: str, key: _Key, lease: float, now: float
+    ) -> Claim:
         with self._lock:
             answer = self._answers.get(key)
             if answer is not None:
                 if answer[0] > now:
                     self._answers.move_to_end(key)
-                    return _claim((extension_code, message_id, _ANSWERED, None, answer[1]))
+                    return _new(Claim, (extension_code, message_id, _ANSWERED, None, answer[1]))
                 del self._answers[key]
-            held = self._claims.get(key)
-            if held is not None and held[0] > now:
-                return _claim((extension_code, message_id, _IN_PROGRESS, None, None))
             token = str(next(self._tokens))
-            self._claims[key] = (now + lease, token)
-            if len(self._claims) > self.max_size:
-                self._drop_expired_claims(now)
-        return _claim((extension_code, message_id, _ACQUIRED, token, None))
+            record = (now + lease, token)
+            held = self._claims.setdefault(key, record)
+            if held is not record:
+                if held[0] > now:
+                    return _new(Claim, (extension_code, message_id, _IN_PROGRESS, None, None))
+                self._claims[key] = record  # its holder's lease ended: take it over
+        return _new(Claim, (extension_code, message_id, _ACQUIRED, token, None))
 
     def complete(self, claim: Claim, verdict: Verdict) -> bool:
         """Keep ``verdict`` for ``ttl`` seconds (see :meth:`AnswerStore.complete`)."""
-        key = self._key(claim[0], claim[1])
+        extension_code, message_id = claim[0], claim[1]
+        key = message_id if extension_code == self._code else self._key(extension_code, message_id)
         now = self._clock()
         answers = self._answers
         with self._lock:
-            held = self._claims.pop(key, None)
+            held = self._claims.get(key)
             if held is not None and held[1] != claim[3] and held[0] > now:
-                self._claims[key] = held  # the lease ended and another caller holds it now
-                return False
+                return False  # the lease ended and another caller holds it now
             if key in answers:
                 answers.move_to_end(key)
-            answers[key] = (now + self.ttl, verdict)
+            answers[key] = (now + self.ttl, verdict)  # first the answer, then free the claim
+            self._claims.pop(key, None)
             if len(answers) > self.max_size:
                 answers.popitem(last=False)
             else:  # drop an expired answer from the old end, so memory follows traffic
@@ -170,5 +189,6 @@ class MemoryAnswerStore:
         return (extension_code, message_id)
 
     def _drop_expired_claims(self, now: float) -> None:
-        for key in [k for k, (until, _) in self._claims.items() if until <= now]:
-            del self._claims[key]
+        with self._lock:
+            for key in [k for k, (until, _) in list(self._claims.items()) if until <= now]:
+                del self._claims[key]
