@@ -362,3 +362,33 @@ def _registry() -> Registry:
 def _ignore(fn: Callable[..., Any], *args: Any) -> None:
     with contextlib.suppress(Exception):  # the worker was killed under the request
         fn(*args)
+
+
+def test_a_hundred_simultaneous_async_timeouts_are_delivered_side_by_side(
+    local: LocalDataWorks, valkey_server: Any
+) -> None:
+    """The same under handle_async: asyncio's own timeouts cut the checks, deliveries overlap."""
+    timeout, delivery = 0.3, 0.5
+    local.delay = delivery
+    registry = Registry()
+
+    @registry.on_freeze
+    async def stuck(event: FreezeNodeEvent) -> Verdict:
+        await asyncio.sleep(30)
+        return Verdict.ok("too late")
+
+    callback = _Timed(local.client(deadline=10, read_timeout=5))
+    store = RedisAnswerStore.from_url(valkey_server.url, key_prefix=f"t-{uuid.uuid4().hex}:")
+    extension = Extension(EXTENSION_CODE, callback, registry, handler_timeout=timeout, store=store)
+    messages = [freeze_event(message_id=f"late-async-{i}") for i in range(100)]
+
+    async def main() -> list[Any]:
+        started = time.monotonic()
+        outcomes = await asyncio.gather(*(extension.handle_async(m.to_json()) for m in messages))
+        slowest = max(callback.at[m.message_id] for m in messages) - started
+        assert slowest < timeout + delivery + 2.0, slowest  # not 100 x 0.5 s
+        return list(outcomes)
+
+    for message, outcome in zip(messages, asyncio.run(main()), strict=True):
+        assert isinstance(outcome.error, HandlerTimeoutError) and outcome.delivered
+        assert local.count_for(message.message_id) == 1
