@@ -16,14 +16,13 @@ DataWorks through ``UpdateWorkbenchEventResult``::
 
 ``import dataworks_ext`` stays light: the official Alibaba Cloud SDK is imported on the first
 delivery, asyncio when an async entry point is used, hypothesis only by
-:mod:`dataworks_ext.testing.strategies`.
+:mod:`dataworks_ext.testing.strategies`, redis only by a :class:`RedisAnswerStore`.
 """
 
 from __future__ import annotations
 
 from ._version import __version__
 from .callback import Callback, CallbackClient
-from .dedupe import MemorySeenStore, SeenStore
 from .errors import (
     CallbackError,
     ConfigurationError,
@@ -34,6 +33,7 @@ from .errors import (
     MessageDecodeError,
     MessageError,
     NodeLookupError,
+    StoreError,
     TooManyLookupsError,
 )
 from .events import (
@@ -51,7 +51,7 @@ from .events import (
     UnknownEvent,
     UnpublishNodeEvent,
 )
-from .extension import Extension, Outcome
+from .extension import Extension
 from .lookups import (
     EDITION_RATE_LIMITS,
     Lookups,
@@ -63,6 +63,7 @@ from .lookups import (
 )
 from .messages import EnvelopeKind, EventMessage, RawMessage, parse_message, parse_messages
 from .nodes import BaselineInfo, InstanceInfo, NodeInfo
+from .outcomes import RETRY_AFTER_SECONDS, Disposition, HttpReply, Outcome, http_reply
 from .registry import (
     Check,
     CheckReturn,
@@ -73,12 +74,23 @@ from .registry import (
     on_restore,
     on_unpublish,
 )
+from .stores import (
+    AnswerStore,
+    AsyncAnswerStore,
+    Claim,
+    ClaimState,
+    MemoryAnswerStore,
+    RedisAnswerStore,
+)
 from .verdicts import MAX_TIP_LENGTH, CheckResult, Verdict, combine
 
 __all__ = [
     "EDITION_RATE_LIMITS",
     "EVENT_KINDS",
     "MAX_TIP_LENGTH",
+    "RETRY_AFTER_SECONDS",
+    "AnswerStore",
+    "AsyncAnswerStore",
     "BackfillEvent",
     "BackfillOrder",
     "BaselineInfo",
@@ -89,8 +101,11 @@ __all__ = [
     "Check",
     "CheckResult",
     "CheckReturn",
+    "Claim",
+    "ClaimState",
     "ConfigurationError",
     "DataWorksExtError",
+    "Disposition",
     "EnvelopeError",
     "EnvelopeKind",
     "Event",
@@ -102,10 +117,11 @@ __all__ = [
     "FieldError",
     "FreezeNodeEvent",
     "HandlerTimeoutError",
+    "HttpReply",
     "InstanceInfo",
     "LookupStats",
     "Lookups",
-    "MemorySeenStore",
+    "MemoryAnswerStore",
     "MessageDecodeError",
     "MessageError",
     "NodeEvent",
@@ -114,9 +130,10 @@ __all__ = [
     "Outcome",
     "RateLimit",
     "RawMessage",
+    "RedisAnswerStore",
     "Registry",
     "RestoreNodeEvent",
-    "SeenStore",
+    "StoreError",
     "TokenBucket",
     "TooManyLookupsError",
     "UnknownEvent",
@@ -125,6 +142,7 @@ __all__ = [
     "__version__",
     "combine",
     "default_registry",
+    "http_reply",
     "on_backfill",
     "on_freeze",
     "on_restore",

@@ -19,6 +19,7 @@ __all__ = [
     "MessageDecodeError",
     "MessageError",
     "NodeLookupError",
+    "StoreError",
     "TooManyLookupsError",
 ]
 
@@ -334,3 +335,39 @@ class TooManyLookupsError(DataWorksExtError, ValueError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.kind, self.count, self.limit))
+
+
+class StoreError(DataWorksExtError):
+    """The answer store could not be reached, or could not record a claim or an answer.
+
+    :class:`Extension` never raises it: an outcome whose claim could not be recorded carries
+    it in :attr:`Outcome.error`, nothing is delivered, and its disposition is
+    :attr:`Disposition.RETRY`.  The text names the operation and the client's error class,
+    never a password.
+
+    Attributes:
+        operation: ``claim``, ``complete`` or ``release``.
+        message_id: The message concerned.
+
+    Example:
+        >>> from dataworks_ext import StoreError
+        >>> print(StoreError("connection refused", operation="claim", message_id="m-1"))
+        the answer store failed to claim message m-1: connection refused
+    """
+
+    def __init__(self, reason: str, *, operation: str, message_id: str | None = None) -> None:
+        self.reason = reason
+        self.operation = operation
+        self.message_id = message_id
+        super().__init__(reason)
+
+    def __str__(self) -> str:
+        what = f" message {self.message_id}" if self.message_id is not None else ""
+        return f"the answer store failed to {self.operation}{what}: {self.reason}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_store_error, (self.reason, self.operation, self.message_id))
+
+
+def _rebuild_store_error(reason: str, operation: str, message_id: str | None) -> StoreError:
+    return StoreError(reason, operation=operation, message_id=message_id)
