@@ -16,14 +16,13 @@ DataWorks through ``UpdateWorkbenchEventResult``::
 
 ``import dataworks_ext`` stays light: the official Alibaba Cloud SDK is imported on the first
 delivery, asyncio when an async entry point is used, hypothesis only by
-:mod:`dataworks_ext.testing.strategies`.
+:mod:`dataworks_ext.testing.strategies`, redis only by a :class:`RedisAnswerStore`.
 """
 
 from __future__ import annotations
 
 from ._version import __version__
 from .callback import Callback, CallbackClient
-from .dedupe import MemorySeenStore, SeenStore
 from .errors import (
     CallbackError,
     ConfigurationError,
@@ -33,6 +32,9 @@ from .errors import (
     HandlerTimeoutError,
     MessageDecodeError,
     MessageError,
+    NodeLookupError,
+    StoreError,
+    TooManyLookupsError,
 )
 from .events import (
     EVENT_KINDS,
@@ -49,8 +51,19 @@ from .events import (
     UnknownEvent,
     UnpublishNodeEvent,
 )
-from .extension import Extension, Outcome
+from .extension import Extension
+from .lookups import (
+    EDITION_RATE_LIMITS,
+    Lookups,
+    LookupStats,
+    RateLimit,
+    TokenBucket,
+    process_bucket,
+    set_rate_limit,
+)
 from .messages import EnvelopeKind, EventMessage, RawMessage, parse_message, parse_messages
+from .nodes import BaselineInfo, InstanceInfo, NodeInfo
+from .outcomes import RETRY_AFTER_SECONDS, Disposition, HttpReply, Outcome, http_reply
 from .registry import (
     Check,
     CheckReturn,
@@ -61,13 +74,26 @@ from .registry import (
     on_restore,
     on_unpublish,
 )
+from .stores import (
+    AnswerStore,
+    AsyncAnswerStore,
+    Claim,
+    ClaimState,
+    MemoryAnswerStore,
+    RedisAnswerStore,
+)
 from .verdicts import MAX_TIP_LENGTH, CheckResult, Verdict, combine
 
 __all__ = [
+    "EDITION_RATE_LIMITS",
     "EVENT_KINDS",
     "MAX_TIP_LENGTH",
+    "RETRY_AFTER_SECONDS",
+    "AnswerStore",
+    "AsyncAnswerStore",
     "BackfillEvent",
     "BackfillOrder",
+    "BaselineInfo",
     "BizPeriod",
     "Callback",
     "CallbackClient",
@@ -75,8 +101,11 @@ __all__ = [
     "Check",
     "CheckResult",
     "CheckReturn",
+    "Claim",
+    "ClaimState",
     "ConfigurationError",
     "DataWorksExtError",
+    "Disposition",
     "EnvelopeError",
     "EnvelopeKind",
     "Event",
@@ -88,25 +117,38 @@ __all__ = [
     "FieldError",
     "FreezeNodeEvent",
     "HandlerTimeoutError",
-    "MemorySeenStore",
+    "HttpReply",
+    "InstanceInfo",
+    "LookupStats",
+    "Lookups",
+    "MemoryAnswerStore",
     "MessageDecodeError",
     "MessageError",
     "NodeEvent",
+    "NodeInfo",
+    "NodeLookupError",
     "Outcome",
+    "RateLimit",
     "RawMessage",
+    "RedisAnswerStore",
     "Registry",
     "RestoreNodeEvent",
-    "SeenStore",
+    "StoreError",
+    "TokenBucket",
+    "TooManyLookupsError",
     "UnknownEvent",
     "UnpublishNodeEvent",
     "Verdict",
     "__version__",
     "combine",
     "default_registry",
+    "http_reply",
     "on_backfill",
     "on_freeze",
     "on_restore",
     "on_unpublish",
     "parse_message",
     "parse_messages",
+    "process_bucket",
+    "set_rate_limit",
 ]

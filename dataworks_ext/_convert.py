@@ -315,10 +315,8 @@ def _locate(exc: BaseException, path: str = "") -> tuple[str, BaseException]:
                 (item for item in noted if not isinstance(item[0], KeyError)), noted[0]
             )
             if isinstance(exc, ClassValidationError):
-                name = getattr(note, "name", "")
-                path = (
-                    f"{path}.{WIRE_NAMES.get(name, name)}" if path else WIRE_NAMES.get(name, name)
-                )
+                wire = _wire_of(getattr(exc, "cl", None), getattr(note, "name", ""))
+                path = f"{path}.{wire}" if path else wire
             else:
                 path = f"{path}[{getattr(note, 'index', '?')}]"
             exc = sub
@@ -327,6 +325,15 @@ def _locate(exc: BaseException, path: str = "") -> tuple[str, BaseException]:
     if isinstance(exc, FieldProblem) and exc.path:
         path = f"{path}{exc.path}"
     return path, exc
+
+
+def _wire_of(cls: Any, name: str) -> str:
+    """The wire name of field ``name`` of ``cls`` (any attrs model), else of any event."""
+    if attrs.has(cls):
+        field = attrs.fields_dict(cls).get(name)
+        if field is not None:
+            return wire_name(field)
+    return WIRE_NAMES.get(name, name)
 
 
 def _structure_period(item: Mapping[str, Any], cls: type[BizPeriod]) -> BizPeriod:

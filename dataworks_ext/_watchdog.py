@@ -7,6 +7,10 @@ Whoever pops a watch from its bucket owns it: :meth:`Watchdog.cancel` (the deadl
 not fire) or the watchdog thread (it fires); a dict pop is atomic, so exactly one of them
 wins.
 
+A callback runs in the watchdog's thread, so it must return at once and never do I/O: the
+:class:`~dataworks_ext.Extension` hands the message's pipeline to a thread of its own there,
+which delivers the timeout verdict while the late check runs on.
+
 The thread starts on first use and never sleeps longer than the shortest timeout it has
 seen, nor past the earliest deadline it knows of.  So a watch made after it looked at the
 buckets, whose deadline is at least that shortest timeout away, is always due after the
@@ -65,7 +69,9 @@ class Watchdog:
         self._thread: threading.Thread | None = None
 
     def watch(self, timeout: float, fire: Fire, arg: Any = None) -> Watch:
-        """Call ``fire(arg)`` in ``timeout`` seconds unless :meth:`cancel` comes first."""
+        """Call ``fire(arg)`` in ``timeout`` seconds unless :meth:`cancel` comes first.
+
+        ``fire`` runs in the watchdog thread: it must be quick and do no I/O."""
         bucket = self._buckets.get(timeout)
         if bucket is None:  # a timeout not seen before (or since a fork)
             bucket = self._new_timeout(timeout)
@@ -107,11 +113,6 @@ class Watchdog:
                 self._done.wait()
             del self._fired[key]
         return fired.result
-
-    def finished(self, watch: Watch) -> bool:
-        """Whether a fired watch's callback has returned (so :meth:`wait` won't block)."""
-        fired = self._fired.get(id(watch))
-        return fired is not None and fired.finished
 
     def _due(self, now: float) -> Watch | float:
         """Pop and return an expired watch, else return the earliest deadline (or ``inf``)."""

@@ -18,6 +18,9 @@ __all__ = [
     "HandlerTimeoutError",
     "MessageDecodeError",
     "MessageError",
+    "NodeLookupError",
+    "StoreError",
+    "TooManyLookupsError",
 ]
 
 _QUOTE_LIMIT = 80
@@ -212,22 +215,159 @@ class CallbackError(DataWorksExtError):
         super().__init__(reason)
 
     def __str__(self) -> str:
-        parts = []
-        if self.message_id is not None:
-            parts.append(f"message {self.message_id}")
-        if self.code:
-            parts.append(f"code {self.code}")
-        if self.status is not None:
-            parts.append(f"HTTP {self.status}")
-        if self.request_id:
-            parts.append(f"request {self.request_id}")
-        parts.append(f"after {self.attempts} attempt{'s' if self.attempts != 1 else ''}")
-        return f"{self.reason} ({', '.join(parts)})"
+        head = [] if self.message_id is None else [f"message {self.message_id}"]
+        return f"{self.reason} ({_call_details(self, head)})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_callback_error, (self.reason, self.__dict__.copy()))
+        return (_rebuild_with_keywords, (type(self), self.reason, self.__dict__.copy()))
 
 
-def _rebuild_callback_error(reason: str, state: dict[str, Any]) -> CallbackError:
-    state = {k: v for k, v in state.items() if k != "reason"}
-    return CallbackError(reason, **state)
+def _call_details(error: CallbackError | NodeLookupError, head: list[str]) -> str:
+    """``code X, HTTP 429, request R, after 3 attempts``, after ``head``."""
+    parts = list(head)
+    if error.code:
+        parts.append(f"code {error.code}")
+    if error.status is not None:
+        parts.append(f"HTTP {error.status}")
+    if error.request_id:
+        parts.append(f"request {error.request_id}")
+    parts.append(f"after {error.attempts} attempt{'s' if error.attempts != 1 else ''}")
+    return ", ".join(parts)
+
+
+def _rebuild_with_keywords(cls: type[Any], reason: str, state: dict[str, Any]) -> Any:
+    return cls(reason, **{k: v for k, v in state.items() if k != "reason"})
+
+
+class NodeLookupError(DataWorksExtError):
+    """A node, baseline or instance could not be looked up in DataWorks, for good.
+
+    Raised by :class:`~dataworks_ext.lookups.Lookups` after the client's retries (throttling
+    is waited out, not raised).  Raised inside a check, it is a check error: the
+    :class:`~dataworks_ext.Extension` answers with its ``error_result`` policy.  The text names
+    what could not be looked up and never contains credentials.
+
+    Attributes:
+        kind: ``"node"``, ``"baseline"`` or ``"instance"``.
+        object_id: The id that was looked up.
+        api: The DataWorks API called (``GetNode``, ``GetBaseline``, ``GetInstance``).
+        code: DataWorks' error code (``Throttling.User``, ``Invalid.Tenant.NodeNotExists``,
+            ...) or a local one (``ConnectionError``, ``DailyLimitReached``, ...), or ``None``.
+        status: The HTTP status, or ``None`` when no answer arrived.
+        request_id: DataWorks' request id of the last attempt.
+        attempts: How many calls were made.
+        not_found: Whether DataWorks said there is no such object.
+
+    Example:
+        >>> from dataworks_ext import NodeLookupError
+        >>> print(NodeLookupError("DataWorks has no such node", kind="node",
+        ...                       object_id=700005966962, api="GetNode",
+        ...                       code="Invalid.Tenant.NodeNotExists", status=400,
+        ...                       not_found=True))
+        could not look up node 700005966962: DataWorks has no such node (GetNode, code Invalid.Tenant.NodeNotExists, HTTP 400, after 1 attempt)
+    """  # noqa: E501
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        kind: str,
+        object_id: int,
+        api: str,
+        code: str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+        attempts: int = 1,
+        not_found: bool = False,
+    ) -> None:
+        self.reason = reason
+        self.kind = kind
+        self.object_id = object_id
+        self.api = api
+        self.code = code
+        self.status = status
+        self.request_id = request_id
+        self.attempts = attempts
+        self.not_found = not_found
+        super().__init__(reason)
+
+    @property
+    def tip(self) -> str:
+        """A sentence for the user, naming what could not be looked up and why (no request
+        details): what a tip may say about the failure.
+
+        Example:
+            >>> from dataworks_ext import NodeLookupError
+            >>> NodeLookupError("DataWorks has no such node", kind="node", object_id=404,
+            ...                 api="GetNode", not_found=True).tip
+            'Node 404 could not be looked up in DataWorks: DataWorks has no such node'
+        """
+        what = f"{self.kind.capitalize()} {self.object_id}"
+        return f"{what} could not be looked up in DataWorks: {self.reason}"
+
+    def __str__(self) -> str:
+        details = _call_details(self, [self.api])
+        return f"could not look up {self.kind} {self.object_id}: {self.reason} ({details})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_with_keywords, (type(self), self.reason, self.__dict__.copy()))
+
+
+class TooManyLookupsError(DataWorksExtError, ValueError):
+    """A check asked to look up more objects at once than its limit allows.
+
+    :meth:`Lookups.nodes <dataworks_ext.lookups.Lookups.nodes>` refuses, before any call, a
+    batch over its ``limit`` (100 unless given): a 20,000-node backfill never becomes 20,000
+    calls by accident.  The ready-made node rules check their own ``max_lookups`` first and
+    answer as configured instead.
+
+    Example:
+        >>> from dataworks_ext import TooManyLookupsError
+        >>> print(TooManyLookupsError("node", 20000, 100))
+        20000 nodes to look up at once; the limit is 100
+    """
+
+    def __init__(self, kind: str, count: int, limit: int) -> None:
+        self.kind = kind
+        self.count = count
+        self.limit = limit
+        super().__init__(f"{count} {kind}s to look up at once; the limit is {limit}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.kind, self.count, self.limit))
+
+
+class StoreError(DataWorksExtError):
+    """The answer store could not be reached, or could not record a claim or an answer.
+
+    :class:`Extension` never raises it: an outcome whose claim could not be recorded carries
+    it in :attr:`Outcome.error`, nothing is delivered, and its disposition is
+    :attr:`Disposition.RETRY`.  The text names the operation and the client's error class,
+    never a password.
+
+    Attributes:
+        operation: ``claim``, ``complete`` or ``release``.
+        message_id: The message concerned.
+
+    Example:
+        >>> from dataworks_ext import StoreError
+        >>> print(StoreError("connection refused", operation="claim", message_id="m-1"))
+        the answer store failed to claim message m-1: connection refused
+    """
+
+    def __init__(self, reason: str, *, operation: str, message_id: str | None = None) -> None:
+        self.reason = reason
+        self.operation = operation
+        self.message_id = message_id
+        super().__init__(reason)
+
+    def __str__(self) -> str:
+        what = f" message {self.message_id}" if self.message_id is not None else ""
+        return f"the answer store failed to {self.operation}{what}: {self.reason}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_store_error, (self.reason, self.operation, self.message_id))
+
+
+def _rebuild_store_error(reason: str, operation: str, message_id: str | None) -> StoreError:
+    return StoreError(reason, operation=operation, message_id=message_id)

@@ -3,20 +3,30 @@
 Policies, each a keyword of :class:`Extension` with a safe default:
 
 ========================  =======  ==========================================================
-situation                 default  what happens
+situation                 default  what happens (and the outcome's disposition)
 ========================  =======  ==========================================================
-unreadable message, id    FAIL     ``unreadable_result``; without a readable id,
-readable                           :class:`MessageError` is raised (a web host answers 400)
+unreadable message, id    FAIL     ``unreadable_result`` (ACK); without a readable id nobody
+readable                           can be answered (REJECT)
 a check raises            FAIL     ``error_result``; the tip names the check and error class,
-                                   the traceback is logged
+                                   the traceback is logged (ACK)
 checks run past the       FAIL     ``timeout_result`` after ``handler_timeout`` seconds (30);
-deadline                           a late result is logged and discarded
-no check registered       OK       ``unhandled_result``, with a logged warning
-regular event, or no      --       nothing to answer: ``verdict=None``, ``delivered=False``
+deadline                           a late result is logged and discarded (ACK)
+no check registered       OK       ``unhandled_result``, with a logged warning (ACK)
+regular event, or no      --       nothing to answer: ``verdict=None`` (ACK)
 ``extensionBizId``
-already answered          --       not answered again: ``duplicate=True``
-callback fails for good   --       :class:`CallbackError` is raised out of :meth:`handle`
+already answered          --       not answered again: ``duplicate=True``, ``verdict`` the
+                                   answer delivered before (ACK)
+being answered elsewhere  --       ``in_progress=True``, nothing done (RETRY)
+answer store unreachable  --       nothing delivered, :class:`StoreError` (RETRY)
+callback fails for good   --       the claim is released, :class:`CallbackError` (RETRY)
 ========================  =======  ==========================================================
+
+The pipeline (parse, claim, decide, deliver, complete) is written once, as a generator that
+yields the effects it needs (claim, run the checks, deliver, complete, release) and receives
+their results.  :meth:`Extension.handle` performs them with blocking calls,
+:meth:`Extension.handle_async` with awaits; nothing else differs.  When a deadline fires
+while a sync check is stuck, the pipeline is resumed with the timeout on a thread of its own,
+which delivers the timeout verdict; the watchdog thread itself never does any I/O.
 """
 
 from __future__ import annotations
@@ -24,24 +34,31 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Generator, Mapping, Sequence
 from types import EllipsisType
 from typing import Any
 
-import attrs
-
 from ._watchdog import WATCHDOG, Watch
 from .callback import Callback
-from .dedupe import MemorySeenStore, SeenStore
 from .errors import (
     CallbackError,
     ConfigurationError,
     HandlerTimeoutError,
     MessageError,
+    StoreError,
 )
-from .events import Event, UnknownEvent
+from .events import UnknownEvent
 from .messages import EventMessage, RawMessage, decode, parse_message
+from .outcomes import Outcome
 from .registry import Check, Registry, default_registry
+from .stores import (
+    AnswerStore,
+    AsyncAnswerStore,
+    Claim,
+    ClaimState,
+    MemoryAnswerStore,
+    RedisAnswerStore,
+)
 from .verdicts import CheckResult, Verdict, combine
 
 __all__ = ["Extension", "Outcome"]
@@ -49,45 +66,62 @@ __all__ = ["Extension", "Outcome"]
 logger = logging.getLogger("dataworks_ext")
 
 _watch = WATCHDOG.watch
+_cancel = WATCHDOG.cancel
 _INFO = logging.INFO
 _PASS = Verdict.ok()
-_PASSED: tuple[Verdict, None, bool] = (_PASS, None, False)
+_PASSED: tuple[Verdict, None] = (_PASS, None)
 _TRUTHY = frozenset({"1", "true", "yes", "on"})
+_ACQUIRED = ClaimState.ACQUIRED
+_ANSWERED = ClaimState.ANSWERED
+
+_NO_DEADLINE_LEASE = 15 * 60.0
+"""Lease seconds for the checks when ``handler_timeout`` is ``None``."""
+_DEFAULT_DELIVERY_SECONDS = 30.0
+"""Lease seconds for a delivery when the callback has no ``deadline`` attribute."""
+_LEASE_MARGIN = 5.0
+
+# The effects the pipeline yields: (kind, *arguments).
+_CLAIM, _CHECK, _DELIVER, _COMPLETE, _RELEASE = range(5)
 
 
-@attrs.frozen
-class Outcome:
-    """What :class:`Extension` did with one message, for the host to act on.
+class _TimedOut:
+    """Sent into the pipeline instead of (verdict, error) when the deadline passed."""
 
-    A web host answers 2xx when every outcome is :attr:`settled`, and 5xx otherwise so that
-    EventBridge delivers the message again; a Kafka consumer commits the offset only then.
+    __slots__ = ()
 
-    Example:
-        >>> from dataworks_ext import Extension, Registry
-        >>> from dataworks_ext.testing import freeze_event
-        >>> outcome = Extension("my-extension", registry=Registry()).handle(freeze_event())
-        >>> outcome.verdict.result.value, outcome.delivered, outcome.duplicate
-        ('OK', False, False)
-    """
 
-    message_id: str | None
-    """The message id, or ``None`` when it could not be read."""
-    event: Event | None
-    """The typed event, or ``None`` when the message could not be read."""
-    verdict: Verdict | None
-    """The answer decided, or ``None`` when nothing was decided (regular event, duplicate)."""
-    delivered: bool
-    """Whether the verdict reached DataWorks (always ``False`` in a dry run)."""
-    duplicate: bool = False
-    """Whether the message had already been answered, so nothing was done."""
-    error: BaseException | None = None
-    """The :class:`MessageError`, check exception, :class:`HandlerTimeoutError` or
-    :class:`CallbackError` met on the way, if any."""
+_TIMED_OUT = _TimedOut()
 
-    @property
-    def settled(self) -> bool:
-        """Whether the host may acknowledge the message: nothing is left to deliver."""
-        return not isinstance(self.error, CallbackError) and self.message_id is not None
+Decided = tuple[Verdict, BaseException | None] | _TimedOut
+Steps = Generator[tuple[Any, ...], Any, Outcome]
+
+
+class _HandedOver(Exception):
+    """The deadline fired: the pipeline finished on the deadline's thread, with this outcome."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+
+class _Late:
+    """The deadline's thread reports the outcome of the pipeline it finished here."""
+
+    __slots__ = ("done", "outcome")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.outcome: Outcome | None = None
+
+
+class _Plan:
+    """What one event type needs, worked out once: its checks, and whether any is async."""
+
+    __slots__ = ("any_async", "checks", "single")
+
+    def __init__(self, checks: tuple[Check, ...]) -> None:
+        self.checks = checks
+        self.any_async = any(check.is_async for check in checks)
+        self.single = checks[0] if len(checks) == 1 else None
 
 
 class Extension:
@@ -107,8 +141,12 @@ class Extension:
         timeout_result: The answer at the deadline.  FAIL by default.
         unhandled_result: The answer to an extension-point event no check is registered for.
             OK by default (the extension does not govern it), with a logged warning.
-        seen_store: Where answered message ids are remembered; a bounded
-            :class:`MemorySeenStore` unless given.
+        store: Where messages are claimed and answers recorded: a
+            :class:`MemoryAnswerStore` (this process only) unless given; with several
+            instances, a shared one such as :class:`RedisAnswerStore`.
+        lease: Seconds a claim is held before another instance may take the message over;
+            by default ``handler_timeout`` plus the callback's delivery ``deadline`` plus 5
+            (see :attr:`lease`).
 
     Example:
         >>> from dataworks_ext import Extension, FreezeNodeEvent, Registry, Verdict
@@ -122,8 +160,9 @@ class Extension:
         >>> outcome = ext.handle(freeze_event(message_id="m-1").to_json())
         >>> outcome.delivered, recorder.verdicts["m-1"].tip
         (True, 'node 700005966962 is protected')
-        >>> ext.handle(freeze_event(message_id="m-1")).duplicate
-        True
+        >>> again = ext.handle(freeze_event(message_id="m-1"))
+        >>> again.duplicate, again.verdict.tip, again.disposition.name
+        (True, 'node 700005966962 is protected', 'ACK')
     """
 
     def __init__(
@@ -137,44 +176,130 @@ class Extension:
         error_result: CheckResult | str = CheckResult.FAIL,
         timeout_result: CheckResult | str = CheckResult.FAIL,
         unhandled_result: CheckResult | str = CheckResult.OK,
-        seen_store: SeenStore | None = None,
+        store: AnswerStore | AsyncAnswerStore | None = None,
+        lease: float | None = None,
     ) -> None:
         if not isinstance(extension_code, str) or not extension_code.strip():
             raise ConfigurationError(
                 "extension_code must be the non-empty code DataWorks assigned the extension"
             )
-        if callback is not None and not isinstance(callback, Callback):
-            raise ConfigurationError(
-                f"callback must have deliver() and deliver_async(); got {type(callback).__name__}"
-            )
-        if handler_timeout is not None and not (
-            isinstance(handler_timeout, (int, float)) and handler_timeout > 0
+        if lease is not None and (
+            isinstance(lease, bool) or not isinstance(lease, (int, float)) or not lease > 0
         ):
-            raise ConfigurationError(
-                f"handler_timeout must be a positive number of seconds or None, "
-                f"got {handler_timeout!r}"
-            )
+            raise ConfigurationError(f"lease must be a positive number of seconds, got {lease!r}")
         self.extension_code = extension_code.strip()
-        self.callback = callback
         self.registry = default_registry if registry is None else registry
-        self.handler_timeout = None if handler_timeout is None else float(handler_timeout)
         self.unreadable_result = _result(unreadable_result, "unreadable_result")
         self.error_result = _result(error_result, "error_result")
         self.timeout_result = _result(timeout_result, "timeout_result")
         self.unhandled_result = _result(unhandled_result, "unhandled_result")
-        self.seen_store: SeenStore = MemorySeenStore() if seen_store is None else seen_store
-        self._inflight: set[str] = set()
+        self._given_lease = None if lease is None else float(lease)
+        self._callback: Callback | None = None
+        self._handler_timeout: float | None = None
+        self.handler_timeout = handler_timeout
+        self.callback = callback
+        self.store = MemoryAnswerStore() if store is None else store
+        self._plans: dict[type[Any], _Plan] = {}
         self._fire = self._on_deadline  # one bound method, made once
-        self._inflight_lock = threading.Lock()
-        self._inflight_cond = threading.Condition(self._inflight_lock)
-        self._waiting = 0
+        self._sync_effects = (
+            self._claim,
+            self._check,
+            self._deliver,
+            self._complete,
+            self._release,
+        )
+        self._async_effects = (
+            self._claim_async,
+            self._check_async,
+            self._deliver_async,
+            self._complete_async,
+            self._release_async,
+        )
 
     def __repr__(self) -> str:
-        mode = "dry run" if self.callback is None else type(self.callback).__name__
+        mode = "dry run" if self._callback is None else type(self._callback).__name__
         return (
             f"Extension({self.extension_code!r}, {mode}, {self.registry!r}, "
             f"handler_timeout={self.handler_timeout})"
         )
+
+    # ------------------------------------------------------------------ settings
+
+    @property
+    def callback(self) -> Callback | None:
+        """Where verdicts go (``None``: a dry run); may be replaced, e.g. on new credentials."""
+        return self._callback
+
+    @callback.setter
+    def callback(self, callback: Callback | None) -> None:
+        if callback is not None and not isinstance(callback, Callback):
+            raise ConfigurationError(
+                f"callback must have deliver() and deliver_async(); got {type(callback).__name__}"
+            )
+        self._callback = callback
+        self._update_lease()
+
+    @property
+    def handler_timeout(self) -> float | None:
+        """Seconds the checks of one message may take together (``None``: no deadline)."""
+        return self._handler_timeout
+
+    @handler_timeout.setter
+    def handler_timeout(self, timeout: float | None) -> None:
+        if timeout is not None and (
+            isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0
+        ):
+            raise ConfigurationError(
+                f"handler_timeout must be a positive number of seconds or None, got {timeout!r}"
+            )
+        self._handler_timeout = None if timeout is None else float(timeout)
+        self._update_lease()
+
+    @property
+    def store(self) -> AnswerStore | AsyncAnswerStore:
+        """The answer store (see :class:`AnswerStore`)."""
+        store: AnswerStore | AsyncAnswerStore = self._store
+        return store
+
+    @store.setter
+    def store(self, store: AnswerStore | AsyncAnswerStore) -> None:
+        is_sync = isinstance(store, AnswerStore)
+        is_async = isinstance(store, AsyncAnswerStore)
+        if not (is_sync or is_async):
+            raise ConfigurationError(
+                "store must have claim(), complete() and release() (or their *_async forms); "
+                f"got {type(store).__name__}"
+            )
+        self._store: Any = store
+        self._async_store: Any = store if is_async else None
+
+    @property
+    def lease(self) -> float:
+        """Seconds a claim is held before another instance may take the message over.
+
+        Unless given, ``handler_timeout`` (15 minutes without one) plus the callback's
+        ``deadline`` (30 s for a callback without one, 0 in a dry run) plus 5 seconds: a
+        holder that is still alive has answered by then.
+
+        Example:
+            >>> from dataworks_ext import CallbackClient, Extension
+            >>> Extension("ext", CallbackClient(region_id="cn-shanghai", deadline=20),
+            ...           handler_timeout=30).lease
+            55.0
+        """
+        return self._lease
+
+    def _update_lease(self) -> None:
+        if self._given_lease is not None:
+            self._lease = self._given_lease
+            return
+        checks = _NO_DEADLINE_LEASE if self._handler_timeout is None else self._handler_timeout
+        delivery = 0.0
+        if self._callback is not None:
+            deadline: Any = getattr(self._callback, "deadline", None)
+            ok = isinstance(deadline, (int, float)) and not isinstance(deadline, bool)
+            delivery = float(deadline) if ok and deadline > 0 else _DEFAULT_DELIVERY_SECONDS
+        self._lease = checks + delivery + _LEASE_MARGIN
 
     @classmethod
     def from_env(
@@ -192,8 +317,10 @@ class Extension:
         ``ALIBABA_CLOUD_ACCESS_KEY_ID`` ...), or none at all when ``DATAWORKS_DRY_RUN`` is
         ``1``/``true``.  Pass ``callback=`` to choose it yourself (for example a
         :meth:`CallbackClient.from_fc_context` client in Function Compute, or ``None`` for a
-        dry run); the default ``...`` reads it from the environment.  Other keywords go
-        to the constructor.
+        dry run); the default ``...`` reads it from the environment.  With
+        ``DATAWORKS_REDIS_URL`` (``redis://[:password@]host:port/db``) set, the answer store
+        is a :class:`RedisAnswerStore` on that server, shared by every instance.  Other
+        keywords go to the constructor.
 
         Example:
             >>> from dataworks_ext import Extension
@@ -208,6 +335,9 @@ class Extension:
             raise ConfigurationError(
                 "DATAWORKS_EXTENSION_CODE is not set: give the extension code DataWorks assigned"
             )
+        redis_url = env.get("DATAWORKS_REDIS_URL", "").strip()
+        if redis_url and "store" not in options:
+            options["store"] = RedisAnswerStore.from_url(redis_url)
         if callback is ...:
             callback = None
             if env.get("DATAWORKS_DRY_RUN", "").strip().lower() not in _TRUTHY:
@@ -219,12 +349,11 @@ class Extension:
     # ------------------------------------------------------------------ public entry points
 
     def handle(self, raw: RawMessage | EventMessage) -> Outcome:
-        """Handle one message: parse, decide, deliver, and report what happened.
+        """Handle one message: parse, claim, decide, deliver, and report what happened.
 
-        Raises:
-            MessageError: the message is unreadable and so is its id: nobody to answer.
-            CallbackError: the verdict could not be delivered; refuse the message so that
-                EventBridge delivers it again.
+        Never raises for a message: an unreadable one without a readable id gives an outcome
+        with ``message_id=None`` (REJECT), a verdict that could not be delivered one with the
+        :class:`CallbackError` (RETRY).  The host replies :attr:`Outcome.disposition`.
 
         Example:
             >>> from dataworks_ext import Extension, Registry
@@ -232,37 +361,36 @@ class Extension:
             >>> Extension("ext", registry=Registry()).handle(backfill_event()).verdict.passed
             True
         """
-        outcome = self._process(raw)
-        if isinstance(outcome.error, CallbackError):
-            raise outcome.error
-        return outcome
+        return self._drive(self._steps(raw), None)
 
     def handle_batch(self, raw: RawMessage | list[Any]) -> list[Outcome]:
         """Handle a single message or an EventBridge batch, each message on its own.
 
-        Never raises for one message: an unreadable message without an id gives an Outcome
-        with ``message_id=None`` and the :class:`MessageError`, an undelivered verdict one
-        with the :class:`CallbackError` (:attr:`Outcome.settled` is ``False`` for both).
-        Raises :class:`MessageDecodeError` only when the body as a whole is not JSON.
+        Never raises: a body that is not JSON at all gives one outcome with
+        ``message_id=None`` and the :class:`MessageDecodeError`.  Reply
+        :meth:`Disposition.of` of the outcomes.
 
         Example:
-            >>> from dataworks_ext import Extension, Registry
+            >>> from dataworks_ext import Disposition, Extension, Registry
             >>> from dataworks_ext.testing import freeze_event, restore_event, batch
             >>> outcomes = Extension("ext", registry=Registry()).handle_batch(
             ...     batch(freeze_event(), restore_event()))
-            >>> [o.verdict.result.value for o in outcomes]
-            ['OK', 'OK']
+            >>> [o.verdict.result.value for o in outcomes], Disposition.of(outcomes).name
+            (['OK', 'OK'], 'ACK')
         """
-        outcomes = []
-        for item in _items(raw):
-            try:
-                outcomes.append(self._process(item))
-            except MessageError as exc:  # no readable id: nobody to answer
-                outcomes.append(Outcome(None, None, None, False, error=exc))
-        return outcomes
+        try:
+            items = _items(raw)
+        except MessageError as exc:
+            return [self._rejected(exc)]
+        return [self._drive(self._steps(item), None) for item in items]
 
     async def handle_async(self, raw: RawMessage | EventMessage) -> Outcome:
-        """The same as :meth:`handle`, for asyncio hosts; async checks run on the loop.
+        """The same as :meth:`handle`, for asyncio hosts.
+
+        Async checks run on the loop, cut at the deadline by asyncio; sync checks run on the
+        loop too (keep them quick: a sync check past the deadline is answered with the
+        timeout verdict when it returns).  A store without an async form runs in a worker
+        thread, so it never blocks the loop.
 
         Example:
             >>> import asyncio
@@ -272,10 +400,7 @@ class Extension:
             >>> asyncio.run(ext.handle_async(unpublish_event())).verdict.passed
             True
         """
-        outcome = await self._process_async(raw)
-        if isinstance(outcome.error, CallbackError):
-            raise outcome.error
-        return outcome
+        return await self._drive_async(self._steps(raw))
 
     async def handle_batch_async(self, raw: RawMessage | list[Any]) -> list[Outcome]:
         """The same as :meth:`handle_batch`, handling the batch's messages concurrently.
@@ -290,271 +415,370 @@ class Extension:
         """
         import asyncio
 
-        async def one(item: Any) -> Outcome:
-            try:
-                return await self._process_async(item)
-            except MessageError as exc:  # no readable id: nobody to answer
-                return Outcome(None, None, None, False, error=exc)
+        try:
+            items = _items(raw)
+        except MessageError as exc:
+            return [self._rejected(exc)]
+        return list(await asyncio.gather(*(self._drive_async(self._steps(i)) for i in items)))
 
-        return list(await asyncio.gather(*(one(item) for item in _items(raw))))
+    # ------------------------------------------------------------------ the pipeline, once
 
-    # ------------------------------------------------------------------ the pipeline (sync)
-
-    def _process(self, raw: Any) -> Outcome:
-        # The hot path, kept flat: parse, claim, watch the deadline, check, deliver.
+    def _steps(self, raw: Any) -> Steps:
+        """Parse, claim, decide, deliver, complete: yields each effect, gets its result."""
+        failure: MessageError | None = None
         if isinstance(raw, EventMessage):
-            message = raw
+            message: Any = raw
         else:
             try:
                 message = parse_message(raw)
             except MessageError as exc:
                 if exc.message_id is None:
-                    raise
-                return self._answer_unreadable(exc)
-        if message.extension_biz_id is None or isinstance(message.event, UnknownEvent):
+                    return self._rejected(exc)
+                message, failure = _Unreadable(exc.message_id), exc
+        if failure is None and (
+            message.extension_biz_id is None or isinstance(message.event, UnknownEvent)
+        ):
             return self._nothing_to_answer(message)  # not message.needs_answer
-        checks = self.registry.checks_for(type(message.event))
-        one_sync_check = len(checks) == 1 and not checks[0].is_async  # the usual case
-        if not one_sync_check and any(check.is_async for check in checks):
-            _refuse_inside_running_loop()
         message_id = message.message_id
-        with self._inflight_lock:
-            claimed = message_id not in self._inflight and not self.seen_store.seen(message_id)
-            if claimed:
-                self._inflight.add(message_id)
-        if not claimed and not self._claim(message_id):
-            return self._duplicate(message)
+        claim = yield (_CLAIM, message_id)
+        if type(claim) is not Claim:
+            return self._store_down(message, _unclaimed(claim, message_id))
+        if claim[2] is not _ACQUIRED:  # claim.state
+            return self._not_ours(message, claim)
         try:
-            if not one_sync_check:
-                return self._decide_and_deliver(message, checks)
-            # One sync check: _decide_and_deliver(), _run_check(), _deliver_outcome(), inline.
-            check = checks[0]
-            timeout = self.handler_timeout
-            watch = None if timeout is None else _watch(timeout, self._fire, message)
-            error: BaseException | None = None
-            timed_out = False
-            try:
-                if check.wants_message:
-                    result = check.fn(message.event, message)
-                else:
-                    result = check.fn(message.event)
-            except Exception as exc:
-                verdict, error = self._check_failed(message, check, exc), exc
+            error: BaseException | None
+            if failure is not None:
+                verdict, error = self._unreadable_verdict(failure), failure
             else:
-                if result is None or result is True:
-                    verdict = _PASS
-                elif type(result) is Verdict:
-                    verdict = result
+                plan = self._plan(type(message.event))
+                if not plan.checks:
+                    verdict, error = self._unhandled(message), None
                 else:
-                    verdict, error, timed_out = self._settle(message, check, result, watch)
-            if watch is not None and not WATCHDOG.cancel(watch):
-                late: Outcome = WATCHDOG.wait(watch)  # the deadline fired first
-                self._discard_late(message, verdict)
-                return late
-            if timed_out:
-                return self._on_deadline(message)
-            callback = self.callback  # _deliver_outcome(), inline
+                    decided: Decided = yield (_CHECK, message, plan)
+                    if type(decided) is _TimedOut:
+                        assert self._handler_timeout is not None
+                        error = HandlerTimeoutError(message_id, self._handler_timeout)
+                        verdict = self._timeout_verdict(message, error)
+                    else:
+                        verdict, error = decided  # type: ignore[misc]
+            callback = self._callback
             if callback is not None:
+                refused = yield (_DELIVER, callback, message_id, verdict)
+                if refused is not None:
+                    failed = self._delivery_failed(message, verdict, refused)
+                    released = yield (_RELEASE, claim)
+                    if type(released) is StoreError:
+                        logger.error("%s; it is freed when its lease ends", released)
+                    return Outcome(message_id, message.event, verdict, False, False, failed)
+        except GeneratorExit:
+            raise
+        except BaseException:  # KeyboardInterrupt, a cancelled task, a refusal: let it go
+            yield (_RELEASE, claim)
+            raise
+        stored = yield (_COMPLETE, claim, verdict)
+        if type(stored) is StoreError or not stored:
+            self._not_recorded(message, stored)
+        if logger.isEnabledFor(_INFO):
+            self._log_delivered(message, verdict)
+        return Outcome(message_id, message.event, verdict, callback is not None, False, error)
+
+    def _plan(self, event_type: type[Any]) -> _Plan:
+        """The event type's plan, made again only when its registered checks changed."""
+        checks = self.registry.checks_for(event_type)
+        plan = self._plans.get(event_type)
+        if plan is None or plan.checks is not checks:
+            plan = self._plans[event_type] = _Plan(checks)
+        return plan
+
+    # ------------------------------------------------------------------ the sync driver
+
+    def _drive(self, steps: Steps, value: Any) -> Outcome:
+        send = steps.send
+        perform = self._sync_effects
+        try:
+            effect = send(value)
+            while True:
                 try:
-                    callback.deliver(message_id, self.extension_code, verdict)
-                except Exception as exc:
-                    failure = self._delivery_failed(message, verdict, exc)
-                    return Outcome(message_id, message.event, verdict, False, False, failure)
-            self.seen_store.remember(message_id)
-            if logger.isEnabledFor(_INFO):
-                self._log_delivered(message, verdict)
-            return Outcome(message_id, message.event, verdict, callback is not None, False, error)
-        finally:
-            self._inflight.discard(message_id)  # _release(), inline
-            if self._waiting:
-                self._wake_waiters()
+                    value = perform[effect[0]](effect, steps)
+                except _HandedOver as handed:  # the pipeline finished on another thread
+                    return handed.outcome
+                except BaseException as exc:  # the pipeline releases its claim, re-raises
+                    effect = steps.throw(exc)
+                    continue
+                effect = send(value)
+        except StopIteration as stop:
+            outcome: Outcome = stop.value
+            return outcome
 
-    def _nothing_to_answer(self, message: EventMessage) -> Outcome:
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("nothing to answer for %s event", message.event_code, extra=_log(message))
-        return Outcome(message.message_id, message.event, None, False)
+    def _claim(self, effect: tuple[Any, ...], steps: Steps) -> Claim | StoreError:
+        try:
+            claim: Claim = self._store.claim(self.extension_code, effect[1], self._lease)
+            return claim
+        except Exception as exc:
+            return _store_error("claim", effect[1], exc)
 
-    def _decide_and_deliver(self, message: EventMessage, checks: Sequence[Check]) -> Outcome:
-        if not checks:
-            return self._deliver_outcome(message, self._unhandled(message), None)
-        timeout = self.handler_timeout
-        watch = None if timeout is None else _watch(timeout, self._fire, message)
-        if len(checks) == 1:
-            verdict, error, timed_out = self._run_check(message, checks[0], watch)
+    def _check(self, effect: tuple[Any, ...], steps: Steps) -> Decided:
+        message: EventMessage = effect[1]
+        plan: _Plan = effect[2]
+        if plan.any_async:
+            _refuse_inside_running_loop()
+        timeout = self._handler_timeout
+        watch = (
+            None if timeout is None else _watch(timeout, self._fire, (steps, message.message_id))
+        )
+        decided: Decided | None
+        try:
+            single = plan.single
+            if single is not None:
+                decided = self._run_check(message, single, watch)
+            else:
+                decided = self._run_checks(message, plan.checks, watch)
+        except BaseException:
+            if watch is None or _cancel(watch):
+                raise  # the pipeline is still this thread's: it releases the claim
+            decided = None  # the deadline's thread owns the pipeline now
         else:
-            verdict, error, timed_out = self._run_checks(message, checks, watch)
-        if watch is not None and not WATCHDOG.cancel(watch):
-            late: Outcome = WATCHDOG.wait(watch)  # the deadline fired first
-            self._discard_late(message, verdict)
-            return late
-        if timed_out:
-            return self._on_deadline(message)
-        return self._deliver_outcome(message, verdict, error)
+            if watch is None or _cancel(watch):
+                return decided
+        late: _Late | None = WATCHDOG.wait(watch)  # the deadline fired first
+        if late is None:  # its thread could not start: finish here
+            return _TIMED_OUT
+        late.done.wait()
+        if type(decided) is tuple:
+            self._discard_late(message, decided[0])
+        assert late.outcome is not None
+        raise _HandedOver(late.outcome)
+
+    def _deliver(self, effect: tuple[Any, ...], steps: Steps) -> Exception | None:
+        try:
+            effect[1].deliver(effect[2], self.extension_code, effect[3])
+        except Exception as exc:
+            return exc
+        return None
+
+    def _complete(self, effect: tuple[Any, ...], steps: Steps) -> bool | StoreError:
+        claim: Claim = effect[1]
+        try:
+            stored: bool = self._store.complete(claim, effect[2])
+            return stored
+        except Exception as exc:
+            return _store_error("complete", claim.message_id, exc)
+
+    def _release(self, effect: tuple[Any, ...], steps: Steps) -> bool | StoreError:
+        claim: Claim = effect[1]
+        try:
+            return bool(self._store.release(claim))
+        except Exception as exc:
+            return _store_error("release", claim.message_id, exc)
+
+    def _on_deadline(self, arg: tuple[Steps, str]) -> _Late:
+        """Runs in the watchdog thread: hands the pipeline to a thread of its own (no I/O)."""
+        late = _Late()
+        threading.Thread(
+            target=self._finish_late, args=(*arg, late), name="dataworks-ext-deadline", daemon=True
+        ).start()
+        return late
+
+    def _finish_late(self, steps: Steps, message_id: str, late: _Late) -> None:
+        """Finish the pipeline with the timeout verdict while the stuck check runs on."""
+        try:
+            late.outcome = self._drive(steps, _TIMED_OUT)
+        except BaseException as exc:  # never leave the stuck thread waiting
+            logger.exception("delivering the timeout verdict for message %s failed", message_id)
+            failure = CallbackError(
+                f"delivering the timeout verdict raised {type(exc).__name__}",
+                message_id=message_id,
+                code=type(exc).__name__,
+            )
+            late.outcome = Outcome(message_id, None, None, False, error=failure)
+        finally:
+            late.done.set()
 
     def _run_checks(
         self, message: EventMessage, checks: Sequence[Check], watch: Watch | None
-    ) -> tuple[Verdict, BaseException | None, bool]:
-        """(verdict, first check error, whether the deadline cut an async check short)."""
+    ) -> Decided:
+        """(verdict, first check error), or _TIMED_OUT when the deadline cut an async check."""
         verdicts: list[Verdict] = []
         first_error: BaseException | None = None
         for check in checks:
-            verdict, error, timed_out = self._run_check(message, check, watch)
-            if timed_out:
-                return _PASS, None, True
+            decided = self._run_check(message, check, watch)
+            if type(decided) is _TimedOut:
+                return decided
+            verdict, error = decided  # type: ignore[misc]
             verdicts.append(verdict)
             if first_error is None:
                 first_error = error
-        return combine(verdicts), first_error, False
+        return combine(verdicts), first_error
 
-    def _run_check(
-        self, message: EventMessage, check: Check, watch: Watch | None
-    ) -> tuple[Verdict, BaseException | None, bool]:
+    def _run_check(self, message: EventMessage, check: Check, watch: Watch | None) -> Decided:
         event = message.event
         try:
             result = check.fn(event, message) if check.wants_message else check.fn(event)
         except Exception as exc:
-            return self._check_failed(message, check, exc), exc, False
-        if not check.is_async:
-            if result is None or result is True:
-                return _PASSED
-            if type(result) is Verdict:
-                return result, None, False
-        return self._settle(message, check, result, watch)
-
-    def _settle(
-        self, message: EventMessage, check: Check, result: Any, watch: Watch | None
-    ) -> tuple[Verdict, BaseException | None, bool]:
-        """The verdict of whatever else a check returned: awaited (until the deadline)."""
+            return self._check_failed(message, check, exc), exc
+        if result is None or result is True:
+            return _PASSED
+        if type(result) is Verdict:
+            return result, None
         try:
             if check.is_async or hasattr(result, "__await__"):
                 result = _run_coroutine(result, _remaining(watch))
-            return self._to_verdict(check, result), None, False
+            return self._to_verdict(check, result), None
         except _DeadlinePassed:
-            return _PASS, None, True
+            return _TIMED_OUT
         except Exception as exc:
-            return self._check_failed(message, check, exc), exc, False
+            return self._check_failed(message, check, exc), exc
 
-    def _deliver_outcome(
-        self, message: EventMessage, verdict: Verdict, error: BaseException | None
-    ) -> Outcome:
-        callback = self.callback
-        if callback is not None:
-            try:
-                callback.deliver(message.message_id, self.extension_code, verdict)
-            except Exception as exc:
-                failure = self._delivery_failed(message, verdict, exc)
-                return Outcome(message.message_id, message.event, verdict, False, False, failure)
-        self.seen_store.remember(message.message_id)
-        if logger.isEnabledFor(_INFO):
-            self._log_delivered(message, verdict)
-        delivered = callback is not None
-        return Outcome(message.message_id, message.event, verdict, delivered, False, error)
+    # ------------------------------------------------------------------ the async driver
 
-    def _delivered(self, message: EventMessage, verdict: Verdict) -> bool:
-        self.seen_store.remember(message.message_id)
-        if logger.isEnabledFor(logging.INFO):
-            self._log_delivered(message, verdict)
-        return self.callback is not None
+    async def _drive_async(self, steps: Steps) -> Outcome:
+        send = steps.send
+        perform = self._async_effects
+        try:
+            effect = send(None)
+            while True:
+                try:
+                    value = await perform[effect[0]](effect)
+                except BaseException as exc:  # the pipeline releases its claim, re-raises
+                    effect = steps.throw(exc)
+                    continue
+                effect = send(value)
+        except StopIteration as stop:
+            outcome: Outcome = stop.value
+            return outcome
 
-    def _log_delivered(self, message: EventMessage, verdict: Verdict) -> None:
-        logger.info(
-            "%s %s for %s (message %s)%s",
-            "delivered" if self.callback is not None else "decided (dry run)",
-            verdict.result.value,
-            message.event_code,
-            message.message_id,
-            f": {verdict.tip}" if verdict.tip else "",
-            extra=_log(message, verdict),
-        )
+    async def _claim_async(self, effect: tuple[Any, ...]) -> Claim | StoreError:
+        store = self._async_store
+        try:
+            if store is not None:
+                claim: Claim = await store.claim_async(self.extension_code, effect[1], self._lease)
+            else:
+                claim = await _in_thread(
+                    self._store.claim, self.extension_code, effect[1], self._lease
+                )
+            return claim
+        except Exception as exc:
+            return _store_error("claim", effect[1], exc)
 
-    def _on_deadline(self, message: EventMessage) -> Outcome:
-        """Runs in the watchdog thread when the checks of ``message`` are late."""
-        timeout = self.handler_timeout or 0.0
-        error = HandlerTimeoutError(message.message_id, timeout)
-        verdict = self._timeout_verdict(message, error)
-        outcome = self._deliver_outcome(message, verdict, error)
-        return outcome
-
-    # ------------------------------------------------------------------ the pipeline (async)
-
-    async def _process_async(self, raw: Any) -> Outcome:
+    async def _check_async(self, effect: tuple[Any, ...]) -> Decided:
         import asyncio
 
-        if isinstance(raw, EventMessage):
-            message = raw
-        else:
-            try:
-                message = parse_message(raw)
-            except MessageError as exc:
-                if exc.message_id is None:
-                    raise
-                return await self._answer_unreadable_async(exc, asyncio)
-        if not message.needs_answer:
-            return self._nothing_to_answer(message)
-        message_id = message.message_id
-        if not await self._claim_async(message_id, asyncio):
-            return self._duplicate(message)
-        try:
-            checks = self.registry.checks_for(type(message.event))
-            if not checks:
-                return await self._deliver_outcome_async(message, self._unhandled(message), None)
-            timeout = self.handler_timeout
-            watch = None
-            if timeout is not None:
-                watch = _watch(timeout, self._fire, message)
-            verdict, error, timed_out = await self._run_checks_async(
-                message, checks, timeout, asyncio
-            )
-            if watch is not None and not WATCHDOG.cancel(watch):
-                late: Outcome = await _wait_fired(watch, asyncio)
-                self._discard_late(message, verdict)
-                return late
-            if timed_out:
-                assert timeout is not None
-                error = HandlerTimeoutError(message_id, timeout)
-                verdict = self._timeout_verdict(message, error)
-            return await self._deliver_outcome_async(message, verdict, error)
-        finally:
-            self._release(message_id)
-
-    async def _run_checks_async(
-        self,
-        message: EventMessage,
-        checks: Sequence[Check],
-        timeout: float | None,
-        asyncio: Any,
-    ) -> tuple[Verdict, BaseException | None, bool]:
+        message: EventMessage = effect[1]
+        plan: _Plan = effect[2]
         event = message.event
+        timeout = self._handler_timeout
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
         verdicts: list[Verdict] = []
         first_error: BaseException | None = None
-        for check in checks:
+        for check in plan.checks:
             try:
                 result = check.fn(event, message) if check.wants_message else check.fn(event)
                 if check.is_async or hasattr(result, "__await__"):
                     result = await _await_until(result, deadline, asyncio)
                 verdicts.append(self._to_verdict(check, result))
             except _DeadlinePassed:
-                return _PASS, None, True
+                return _TIMED_OUT
             except Exception as exc:
                 verdicts.append(self._check_failed(message, check, exc))
                 first_error = first_error or exc
         verdict = verdicts[0] if len(verdicts) == 1 else combine(verdicts)
-        return verdict, first_error, False
+        if deadline is not None and loop.time() > deadline:  # a sync check overran on the loop
+            self._discard_late(message, verdict)
+            return _TIMED_OUT
+        return verdict, first_error
 
-    async def _deliver_outcome_async(
-        self, message: EventMessage, verdict: Verdict, error: BaseException | None
-    ) -> Outcome:
-        callback = self.callback
-        if callback is not None:
-            try:
-                await callback.deliver_async(message.message_id, self.extension_code, verdict)
-            except Exception as exc:
-                failure = self._delivery_failed(message, verdict, exc)
-                return Outcome(message.message_id, message.event, verdict, False, error=failure)
-        delivered = self._delivered(message, verdict)
-        return Outcome(message.message_id, message.event, verdict, delivered, error=error)
+    async def _deliver_async(self, effect: tuple[Any, ...]) -> Exception | None:
+        try:
+            await effect[1].deliver_async(effect[2], self.extension_code, effect[3])
+        except Exception as exc:
+            return exc
+        return None
+
+    async def _complete_async(self, effect: tuple[Any, ...]) -> bool | StoreError:
+        claim: Claim = effect[1]
+        store = self._async_store
+        try:
+            if store is not None:
+                return bool(await store.complete_async(claim, effect[2]))
+            return bool(await _in_thread(self._store.complete, claim, effect[2]))
+        except Exception as exc:
+            return _store_error("complete", claim.message_id, exc)
+
+    async def _release_async(self, effect: tuple[Any, ...]) -> bool | StoreError:
+        claim: Claim = effect[1]
+        store = self._async_store
+        try:
+            if store is not None:
+                return bool(await store.release_async(claim))
+            return bool(await _in_thread(self._store.release, claim))
+        except Exception as exc:
+            return _store_error("release", claim.message_id, exc)
+
+    # ------------------------------------------------------------------ outcomes and policies
+
+    def _rejected(self, exc: MessageError) -> Outcome:
+        logger.warning(
+            "could not read a message, nor its id; nobody can be answered: %s",
+            exc,
+            extra={"message_id": None, "event_code": None, "extension_biz_id": None},
+        )
+        return Outcome(None, None, None, False, error=exc)
+
+    def _nothing_to_answer(self, message: EventMessage) -> Outcome:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("nothing to answer for %s event", message.event_code, extra=_log(message))
+        return Outcome(message.message_id, message.event, None, False)
+
+    def _store_down(self, message: EventMessage, error: StoreError) -> Outcome:
+        logger.error("%s; nothing was answered, the host should retry", error, extra=_log(message))
+        return Outcome(message.message_id, message.event, None, False, error=error)
+
+    def _not_ours(self, message: EventMessage, claim: Claim) -> Outcome:
+        event = message.event
+        if claim.state is _ANSWERED:
+            if logger.isEnabledFor(_INFO):
+                logger.info(
+                    "message %s was already answered; not answering again",
+                    message.message_id,
+                    extra=_log(message),
+                )
+            return Outcome(message.message_id, event, claim.verdict, False, duplicate=True)
+        if logger.isEnabledFor(_INFO):
+            logger.info(
+                "message %s is being answered elsewhere; the host should retry later",
+                message.message_id,
+                extra=_log(message),
+            )
+        return Outcome(message.message_id, event, None, False, in_progress=True)
+
+    def _not_recorded(self, message: EventMessage, stored: bool | StoreError) -> None:
+        if type(stored) is StoreError:
+            logger.error(
+                "%s; the verdict was delivered, so the message is acknowledged, but a "
+                "redelivery after the claim's lease would be answered again",
+                stored,
+                extra=_log(message),
+            )
+        else:
+            logger.warning(
+                "the claim on message %s ended before its verdict was recorded (lease %gs): "
+                "another instance holds it now and may answer it too",
+                message.message_id,
+                self._lease,
+                extra=_log(message),
+            )
+
+    def _log_delivered(self, message: EventMessage, verdict: Verdict) -> None:
+        logger.info(
+            "%s %s for %s (message %s)%s",
+            "delivered" if self._callback is not None else "decided (dry run)",
+            verdict.result.value,
+            message.event_code,
+            message.message_id,
+            f": {verdict.tip}" if verdict.tip else "",
+            extra=_log(message, verdict),
+        )
 
     # ------------------------------------------------------------------ policies
 
@@ -571,29 +795,6 @@ class Extension:
         if self.unreadable_result is CheckResult.FAIL:
             return Verdict.fail(tip)
         return Verdict.ok(f"{tip}; passed by the extension's policy")
-
-    def _answer_unreadable(self, exc: MessageError) -> Outcome:
-        message_id = exc.message_id
-        assert message_id is not None
-        verdict = self._unreadable_verdict(exc)
-        if not self._claim(message_id):
-            return Outcome(message_id, None, None, False, duplicate=True, error=exc)
-        try:
-            return self._deliver_outcome(_Unreadable(message_id), verdict, exc)  # type: ignore[arg-type]
-        finally:
-            self._release(message_id)
-
-    async def _answer_unreadable_async(self, exc: MessageError, asyncio: Any) -> Outcome:
-        message_id = exc.message_id
-        assert message_id is not None
-        verdict = self._unreadable_verdict(exc)
-        if not await self._claim_async(message_id, asyncio):
-            return Outcome(message_id, None, None, False, duplicate=True, error=exc)
-        try:
-            stand_in = _Unreadable(message_id)
-            return await self._deliver_outcome_async(stand_in, verdict, exc)  # type: ignore[arg-type]
-        finally:
-            self._release(message_id)
 
     def _unhandled(self, message: EventMessage) -> Verdict:
         logger.warning(
@@ -670,62 +871,17 @@ class Extension:
         )
         return exc
 
-    def _duplicate(self, message: EventMessage) -> Outcome:
-        if logger.isEnabledFor(logging.INFO):
-            logger.info(
-                "message %s was already answered; not answering again",
-                message.message_id,
-                extra=_log(message),
-            )
-        return Outcome(message.message_id, message.event, None, False, duplicate=True)
 
-    # ------------------------------------------------------------------ duplicates in flight
-
-    def _claim(self, message_id: str) -> bool:
-        """Take the message for this thread; ``False`` if it was already answered."""
-        with self._inflight_lock:
-            if message_id in self._inflight:
-                self._waiting += 1
-                try:
-                    while message_id in self._inflight:
-                        self._inflight_cond.wait()
-                finally:
-                    self._waiting -= 1
-            if self.seen_store.seen(message_id):
-                return False
-            self._inflight.add(message_id)
-            return True
-
-    async def _claim_async(self, message_id: str, asyncio: Any) -> bool:
-        while True:
-            with self._inflight_lock:
-                if message_id not in self._inflight:
-                    if self.seen_store.seen(message_id):
-                        return False
-                    self._inflight.add(message_id)
-                    return True
-            await asyncio.sleep(0.005)
-
-    def _release(self, message_id: str) -> None:
-        # No lock to discard: a waiter counts itself in _waiting, under the lock, before it
-        # looks for the id again, so either it sees the id gone or we see it waiting.
-        self._inflight.discard(message_id)
-        if self._waiting:
-            self._wake_waiters()
-
-    def _wake_waiters(self) -> None:
-        with self._inflight_lock:
-            self._inflight_cond.notify_all()
-
-
-@attrs.frozen
 class _Unreadable:
     """Stands in for the EventMessage of an unreadable message whose id is known."""
 
-    message_id: str
-    event: None = None
-    event_code: str = "unreadable"
-    extension_biz_id: None = None
+    __slots__ = ("message_id",)
+    event = None
+    event_code = "unreadable"
+    extension_biz_id = None
+
+    def __init__(self, message_id: str) -> None:
+        self.message_id = message_id
 
 
 def _result(value: CheckResult | str, name: str) -> CheckResult:
@@ -793,12 +949,32 @@ def _run_coroutine(awaitable: Awaitable[Any], timeout: float | None) -> Any:
     return asyncio.run(run())
 
 
-async def _wait_fired(watch: Watch, asyncio: Any) -> Any:
-    while not WATCHDOG.finished(watch):
-        await asyncio.sleep(0.005)
-    return WATCHDOG.wait(watch)
-
-
 def _remaining(watch: Watch | None) -> float | None:
     """Seconds left before the watched deadline (``None`` without one)."""
     return None if watch is None else watch[0] - WATCHDOG.clock()
+
+
+def _unclaimed(found: Any, message_id: str) -> StoreError:
+    """The StoreError of a claim that failed, or that gave something other than a Claim."""
+    if isinstance(found, StoreError):
+        return found
+    return StoreError(
+        f"claim() returned {type(found).__name__}, not a Claim",
+        operation="claim",
+        message_id=message_id,
+    )
+
+
+def _store_error(operation: str, message_id: str, exc: Exception) -> StoreError:
+    if isinstance(exc, StoreError):
+        return exc
+    error = StoreError(f"{type(exc).__name__}: {exc}", operation=operation, message_id=message_id)
+    error.__cause__ = exc
+    return error
+
+
+async def _in_thread(fn: Any, *args: Any) -> Any:
+    """Run a blocking store call in a worker thread, so the event loop goes on."""
+    import asyncio
+
+    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)

@@ -66,9 +66,11 @@ def _describe(fn: Callable[..., Any]) -> tuple[bool, bool]:
     """(wants_message, is_async) of a check, read from its code object where it has one."""
     target: Any = fn
     bound = 0
-    code = getattr(target, "__code__", None)
-    if code is None and hasattr(target, "__func__"):  # bound method
+    if hasattr(target, "__func__") and hasattr(target.__func__, "__code__"):  # bound method
+        # (a bound method forwards ``__code__`` to its function, ``self`` included)
         code, bound = target.__func__.__code__, 1
+    else:
+        code = getattr(target, "__code__", None)
     if code is None and not isinstance(target, type):
         call = getattr(type(target), "__call__", None)  # noqa: B004 - the class's __call__
         code, bound = getattr(call, "__code__", None), 1
@@ -90,6 +92,10 @@ def _describe(fn: Callable[..., Any]) -> tuple[bool, bool]:
 
 
 def _name_of(fn: Callable[..., Any]) -> str:
+    owner = getattr(fn, "__self__", None)
+    if owner is not None and hasattr(fn, "__func__") and not isinstance(owner, type):
+        # a bound method: named by the object's class, not the class defining the method
+        return f"{type(owner).__qualname__}.{fn.__func__.__name__}"
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
     if name is None:
         name = type(fn).__name__

@@ -147,8 +147,8 @@ def test_demo_runs_every_event_through_the_whole_path() -> None:
         "FAIL", "The backfill covers 90 days; the limit is 31", "yes"
     ]  # fmt: skip
     assert rows["unreadable message"][:2] == ["-", "FAIL"]
-    assert rows["duplicate of the first"][1:] == [
-        "-", "already answered; not answered again", "no, duplicate"
+    assert rows["duplicate of the first"][1:] == [  # the verdict it was answered with
+        "FAIL", "already answered; not answered again", "no, duplicate"
     ]  # fmt: skip
     assert "(data.nodeIds)" in result.stdout
     assert (

@@ -88,9 +88,9 @@ def test_pages_show_their_code_without_a_build(page: Path) -> None:
 
 def _registries(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Registry]]:
     """Every registry the docs show or the repository ships, with where it comes from."""
-    from dataworks_ext import _demo
+    from dataworks_ext.cli import demo_checks as _demo
 
-    yield "dataworks_ext._demo", _demo.registry
+    yield "dataworks_ext.cli.demo_checks", _demo.registry
     yield "examples/policies.py", _load(ROOT / "examples" / "policies.py", "policies_docs").registry
     for path in sorted(DOCS.glob("snippets/**/*.py")):
         if not path.name.startswith("test_"):

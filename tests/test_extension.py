@@ -18,14 +18,16 @@ from dataworks_ext import (
     CallbackError,
     CheckResult,
     ConfigurationError,
+    Disposition,
     EventMessage,
     Extension,
     FreezeNodeEvent,
     HandlerTimeoutError,
-    MemorySeenStore,
+    MemoryAnswerStore,
     MessageError,
     Registry,
     RestoreNodeEvent,
+    StoreError,
     UnpublishNodeEvent,
     Verdict,
 )
@@ -77,7 +79,7 @@ def test_fail_verdict_is_delivered_once(ext: Extension, recorder: RecordingCallb
     assert outcome.event == message.event
     assert outcome.verdict == Verdict.fail(f"node {PROTECTED} is protected")
     assert outcome.delivered and not outcome.duplicate and outcome.error is None
-    assert outcome.settled
+    assert outcome.disposition is Disposition.ACK
     assert [(d.message_id, d.extension_code) for d in recorder.deliveries] == [("m-1", "ext-code")]
 
 
@@ -174,10 +176,12 @@ def test_handle_refuses_async_checks_inside_a_running_loop(recorder: RecordingCa
 
     async def main() -> None:
         with pytest.raises(RuntimeError, match="handle_async"):
-            ext.handle(freeze_event())
+            ext.handle(freeze_event(message_id="in-loop"))
 
     asyncio.run(main())
     assert len(recorder) == 0
+    # the refusal released the claim: the message is answered when handled the right way
+    assert asyncio.run(ext.handle_async(freeze_event(message_id="in-loop"))).delivered
 
 
 def test_dry_run_decides_and_delivers_nothing() -> None:
@@ -185,7 +189,7 @@ def test_dry_run_decides_and_delivers_nothing() -> None:
     outcome = ext.handle(freeze_event(node_ids=[PROTECTED]))
     assert outcome.verdict is not None and not outcome.verdict.passed
     assert outcome.delivered is False
-    assert outcome.settled
+    assert outcome.disposition is Disposition.ACK
 
 
 # ---------------------------------------------------------------- batches
@@ -211,7 +215,8 @@ def test_batch_with_unreadable_messages_answers_the_rest(
     broken["data"]["nodeIds"] = "1,2"
     outcomes = ext.handle_batch(json.dumps([good, broken, {"no": "id"}, 7]))
     assert [o.message_id for o in outcomes] == ["ok-1", "bad-1", None, None]
-    assert [o.settled for o in outcomes] == [True, True, False, False]
+    assert [o.disposition.name for o in outcomes] == ["ACK", "ACK", "REJECT", "REJECT"]
+    assert Disposition.of(outcomes) is Disposition.REJECT
     assert all(isinstance(o.error, MessageError) for o in outcomes[1:])
     assert recorder.verdicts["bad-1"].result is CheckResult.FAIL
 
@@ -223,9 +228,10 @@ def test_batch_async(ext: Extension, recorder: RecordingCallback) -> None:
     assert len(recorder) == 20
 
 
-def test_batch_body_that_is_not_json_raises(ext: Extension) -> None:
-    with pytest.raises(MessageError):
-        ext.handle_batch(b"{not json")
+def test_batch_body_that_is_not_json_is_rejected(ext: Extension) -> None:
+    (outcome,) = ext.handle_batch(b"{not json")
+    assert isinstance(outcome.error, MessageError) and outcome.message_id is None
+    assert outcome.disposition is Disposition.REJECT
 
 
 # ---------------------------------------------------------------- unreadable messages
@@ -257,10 +263,12 @@ def test_unreadable_message_can_pass_by_policy(recorder: RecordingCallback) -> N
     assert outcome.verdict is not None and outcome.verdict.passed
 
 
-def test_unreadable_message_without_id_raises(ext: Extension, recorder: RecordingCallback) -> None:
-    with pytest.raises(MessageError) as info:
-        ext.handle(b'{"type": "x", "data": {}}')
-    assert info.value.message_id is None
+def test_unreadable_message_without_id_is_rejected(
+    ext: Extension, recorder: RecordingCallback
+) -> None:
+    outcome = ext.handle(b'{"type": "x", "data": {}}')
+    assert isinstance(outcome.error, MessageError) and outcome.error.message_id is None
+    assert outcome.disposition is Disposition.REJECT
     assert len(recorder) == 0
 
 
@@ -289,7 +297,7 @@ def test_async_handle_answers_unreadable_messages_without_blocking_the_loop() ->
     first, again, fine = asyncio.run(main())
     assert first.delivered and isinstance(first.error, MessageError)
     assert first.verdict is not None and first.verdict.result is CheckResult.FAIL
-    assert again.duplicate and not again.delivered
+    assert again.duplicate and not again.delivered and again.verdict == first.verdict
     assert fine.delivered
     assert [d.message_id for d in callback.deliveries] == ["ua-1", "ok-2"]
 
@@ -440,7 +448,7 @@ def test_timeout_verdict_can_pass_by_policy(recorder: RecordingCallback) -> None
     assert outcome.verdict is not None and outcome.verdict.passed
 
 
-def test_timeout_delivery_failure_is_raised_after_the_check_returns() -> None:
+def test_timeout_delivery_failure_is_reported_after_the_check_returns() -> None:
     callback = RecordingCallback(fail_with=CallbackError("down", code="InternalError.System"))
     reg = Registry()
 
@@ -449,8 +457,9 @@ def test_timeout_delivery_failure_is_raised_after_the_check_returns() -> None:
         time.sleep(0.2)
 
     ext = Extension("e", callback=callback, registry=reg, handler_timeout=0.02)
-    with pytest.raises(CallbackError, match="down"):
-        ext.handle(freeze_event(message_id="t-9"))
+    outcome = ext.handle(freeze_event(message_id="t-9"))
+    assert isinstance(outcome.error, CallbackError) and "down" in str(outcome.error)
+    assert outcome.disposition is Disposition.RETRY
     # not remembered: a redelivery is answered
     callback.fail_with = None
     reg._checks[FreezeNodeEvent] = ()
@@ -502,16 +511,17 @@ def test_duplicates_are_not_answered_again(ext: Extension, recorder: RecordingCa
     first = ext.handle(message.to_json())
     second = ext.handle(message.to_json())
     assert first.delivered and not first.duplicate
-    assert second.duplicate and not second.delivered and second.verdict is None
+    assert second.duplicate and not second.delivered and second.verdict == first.verdict
+    assert second.disposition is Disposition.ACK
     assert second.event == message.event
     assert len(recorder) == 1
 
 
 def test_a_failed_delivery_is_not_remembered(ext: Extension, recorder: RecordingCallback) -> None:
     recorder.fail_with = CallbackError("throttled", code="Throttling.User", status=429)
-    with pytest.raises(CallbackError) as info:
-        ext.handle(freeze_event(message_id="f-1"))
-    assert info.value.code == "Throttling.User"
+    failed = ext.handle(freeze_event(message_id="f-1"))
+    assert isinstance(failed.error, CallbackError) and failed.error.code == "Throttling.User"
+    assert failed.disposition is Disposition.RETRY and not failed.delivered
     recorder.fail_with = None
     outcome = ext.handle(freeze_event(message_id="f-1"))
     assert outcome.delivered and not outcome.duplicate
@@ -522,20 +532,20 @@ def test_a_callback_raising_anything_else_becomes_a_callback_error(
 ) -> None:
     recorder.fail_with = OSError("disk full")
     ext = Extension("e", callback=recorder, registry=Registry())
-    with pytest.raises(CallbackError) as info:
-        ext.handle(freeze_event())
-    assert info.value.code == "OSError"
-    assert isinstance(info.value.__cause__, OSError)
-    # in a batch it is reported, not raised
+    error = ext.handle(freeze_event()).error
+    assert isinstance(error, CallbackError) and error.code == "OSError"
+    assert isinstance(error.__cause__, OSError)
     (outcome,) = ext.handle_batch(batch(freeze_event()))
-    assert isinstance(outcome.error, CallbackError) and not outcome.settled
+    assert isinstance(outcome.error, CallbackError)
+    assert outcome.disposition is Disposition.RETRY
 
 
-def test_async_delivery_failure_raises(recorder: RecordingCallback) -> None:
+def test_async_delivery_failure_is_a_retry(recorder: RecordingCallback) -> None:
     recorder.fail_with = CallbackError("down")
     ext = Extension("e", callback=recorder, registry=Registry())
-    with pytest.raises(CallbackError):
-        asyncio.run(ext.handle_async(freeze_event()))
+    outcome = asyncio.run(ext.handle_async(freeze_event()))
+    assert isinstance(outcome.error, CallbackError)
+    assert outcome.disposition is Disposition.RETRY
 
 
 def test_concurrent_copies_of_one_message_are_answered_once() -> None:
@@ -555,7 +565,13 @@ def test_concurrent_copies_of_one_message_are_answered_once() -> None:
     for thread in threads:
         thread.join()
     assert len(callback) == 1
-    assert sum(o.duplicate for o in outcomes) == 7
+    assert sum(o.delivered for o in outcomes) == 1
+    others = [o for o in outcomes if not o.delivered]
+    # a copy arriving while the first is checked is told to come back; a later one is a duplicate
+    assert all(o.in_progress or o.duplicate for o in others)
+    assert all(
+        o.disposition is (Disposition.RETRY if o.in_progress else Disposition.ACK) for o in others
+    )
 
 
 def test_concurrent_async_copies_are_answered_once(recorder: RecordingCallback) -> None:
@@ -573,22 +589,23 @@ def test_concurrent_async_copies_are_answered_once(recorder: RecordingCallback) 
 
     outcomes = asyncio.run(main())
     assert len(recorder) == 1
-    assert sum(o.duplicate for o in outcomes) == 4
+    assert sum(o.in_progress for o in outcomes) == 4
+    assert Disposition.of(outcomes) is Disposition.RETRY
 
 
 def test_a_shared_store_can_be_plugged_in(recorder: RecordingCallback) -> None:
-    store = MemorySeenStore()
-    one = Extension("e", callback=recorder, registry=Registry(), seen_store=store)
-    two = Extension("e", callback=recorder, registry=Registry(), seen_store=store)
+    store = MemoryAnswerStore()
+    one = Extension("e", callback=recorder, registry=Registry(), store=store)
+    two = Extension("e", callback=recorder, registry=Registry(), store=store)
     one.handle(freeze_event(message_id="s-1"))
     assert two.handle(freeze_event(message_id="s-1")).duplicate
 
 
 def test_dry_run_of_100000_messages_stays_within_the_store_bound() -> None:
-    store = MemorySeenStore(max_size=1000)
+    store = MemoryAnswerStore(max_size=1000)
     reg = Registry()
     reg.on_freeze(lambda e: True)
-    ext = Extension("e", registry=reg, seen_store=store)
+    ext = Extension("e", registry=reg, store=store)
     template = freeze_event(message_id="ID-PLACEHOLDER").to_json()
 
     def run(start: int, stop: int) -> None:
@@ -602,7 +619,7 @@ def test_dry_run_of_100000_messages_stays_within_the_store_bound() -> None:
     gc.collect()
     growth = sys.getallocatedblocks() - blocks_after_warmup
     assert len(store) == 1000
-    assert not ext._inflight
+    assert not store._claims
     assert growth < 2_000, f"{growth} blocks more after 90,000 further messages"
 
 
@@ -651,3 +668,59 @@ def test_default_registry_is_used_unless_given() -> None:
 
     assert Extension("e").registry is dataworks_ext.default_registry
     assert "dry run" in repr(Extension("e"))
+
+
+class _BrokenStore:
+    """A store whose claim() returns nonsense."""
+
+    def claim(self, extension_code: str, message_id: str, lease: float) -> Any:
+        return None
+
+    def complete(self, claim: Any, verdict: Verdict) -> bool:
+        raise AssertionError("never called")
+
+    def release(self, claim: Any) -> bool:
+        raise AssertionError("never called")
+
+
+def test_a_store_that_answers_nonsense_is_a_store_error(recorder: RecordingCallback) -> None:
+    ext = Extension("e", callback=recorder, registry=Registry(), store=_BrokenStore())
+    outcome = ext.handle(freeze_event())
+    assert isinstance(outcome.error, StoreError) and "not a Claim" in str(outcome.error)
+    assert outcome.disposition is Disposition.RETRY and len(recorder) == 0
+    # a sync-only store under handle_async runs in a worker thread, with the same result
+    outcome = asyncio.run(ext.handle_async(freeze_event()))
+    assert isinstance(outcome.error, StoreError)
+
+
+def test_a_check_interrupted_releases_the_claim(recorder: RecordingCallback) -> None:
+    reg = Registry()
+    interrupt = [True]
+
+    @reg.on_freeze
+    def check(event: FreezeNodeEvent) -> None:
+        if interrupt.pop():
+            raise KeyboardInterrupt
+
+    ext = Extension("e", callback=recorder, registry=reg)
+    with pytest.raises(KeyboardInterrupt):
+        ext.handle(freeze_event(message_id="ki-1"))
+    interrupt.append(False)
+    assert ext.handle(freeze_event(message_id="ki-1")).delivered
+
+
+def test_lease_comes_from_the_deadlines(recorder: RecordingCallback) -> None:
+    from dataworks_ext import CallbackClient
+
+    client = CallbackClient(region_id="cn-shanghai", deadline=12)
+    assert Extension("e", client, handler_timeout=3).lease == 3 + 12 + 5
+    assert Extension("e", recorder, handler_timeout=3).lease == 3 + 30 + 5  # no deadline
+    assert Extension("e", None, handler_timeout=None).lease == 15 * 60 + 5
+    assert Extension("e", client, lease=7).lease == 7
+    ext = Extension("e", None, handler_timeout=3)
+    ext.callback = client
+    assert ext.lease == 3 + 12 + 5
+    with pytest.raises(ConfigurationError, match="lease"):
+        Extension("e", lease=0)
+    with pytest.raises(ConfigurationError, match="store"):
+        Extension("e", store=object())  # type: ignore[arg-type]

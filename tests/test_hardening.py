@@ -3,13 +3,14 @@ turns bad.  A check that stalls, or a verdict that is lost, stalls someone's pro
 operation, so every test here states an invariant over everything that happened, not a
 sample:
 
-* bad input: only :class:`MessageError` escapes; every verdict goes to an id the input
-  holds; an unreadable message whose id is readable is answered FAIL; the optional orjson
-  path reads exactly what the json path reads;
+* bad input: nothing escapes; a message without a readable id is rejected with its
+  :class:`MessageError`; every verdict goes to an id the input holds; an unreadable
+  message whose id is readable is answered FAIL; the optional orjson path reads exactly
+  what the json path reads;
 * faults at the endpoint (throttling storms, bursts of 500, refusals, answers slower than
   the deadline, connection refused then recovered, checks that stall past the deadline):
-  every message ends delivered or raises :class:`CallbackError`, and nothing is reported
-  delivered that the endpoint did not accept;
+  every message ends delivered or with a :class:`CallbackError` (RETRY), and nothing is
+  reported delivered that the endpoint did not accept;
 * load: ``DWX_HARDENING_MESSAGES`` messages (10,000 unless set) through the Flask example
   from 8 concurrent senders with 1% duplicates: every id answered exactly once;
 * secrets: with DEBUG logging on, the AccessKey secret appears in no log, repr or error.
@@ -46,6 +47,7 @@ from hypothesis import strategies as st
 
 from dataworks_ext import (
     CallbackError,
+    Disposition,
     EventMessage,
     Extension,
     FreezeNodeEvent,
@@ -283,7 +285,7 @@ def check_handled(
     for delivery in delivered:  # never a verdict for an id the input does not hold
         assert delivery.message_id in readable_ids, (delivery, raw)
         assert delivery.extension_code == EXTENSION_CODE
-    if raised is not None:  # only MessageError escapes, and only without a readable id
+    if raised is not None:  # rejected with a MessageError, and only without a readable id
         assert isinstance(raised, MessageError), raised
         assert raised.message_id is None
         assert error is not None
@@ -316,11 +318,13 @@ def check_handled(
 def handle_once(raw: Any) -> str:
     recorder = RecordingCallback()
     extension = Extension(EXTENSION_CODE, callback=recorder, registry=REGISTRY)
-    try:
-        outcome, raised = extension.handle(raw), None
-    except MessageError as exc:
-        outcome, raised = None, exc
-    return check_handled(raw, outcome, raised, recorder)
+    outcome = extension.handle(raw)
+    if outcome.message_id is None:
+        assert outcome.disposition is Disposition.REJECT
+        assert isinstance(outcome.error, Exception)
+        return check_handled(raw, None, outcome.error, recorder)
+    assert outcome.disposition is Disposition.ACK
+    return check_handled(raw, outcome, None, recorder)
 
 
 FUZZ = settings(
@@ -332,7 +336,7 @@ FUZZ = settings(
 
 @FUZZ
 @given(garbage())
-def test_garbage_through_handle_escapes_only_as_message_error(raw: Any) -> None:
+def test_garbage_through_handle_is_answered_or_rejected(raw: Any) -> None:
     event(handle_once(raw))  # --hypothesis-show-statistics shows how the cases ended
 
 
@@ -483,10 +487,7 @@ def run_all(
     """Handle every message from ``threads`` threads; each ends as an Outcome or CallbackError."""
 
     def one(message: EventMessage) -> Outcome | CallbackError:
-        try:
-            return extension.handle(message.to_json())
-        except CallbackError as exc:
-            return exc
+        return _end(extension.handle(message.to_json()))
 
     with ThreadPoolExecutor(threads) as pool:
         futures = {m.message_id: pool.submit(one, m) for m in messages}
@@ -720,10 +721,7 @@ def test_async_handling_under_faults(local: LocalDataWorks) -> None:
 
         async def one(message: EventMessage) -> Outcome | CallbackError:
             async with semaphore:
-                try:
-                    return await extension.handle_async(message.to_json())
-                except CallbackError as exc:
-                    return exc
+                return _end(await extension.handle_async(message.to_json()))
 
         ends = await asyncio.wait_for(asyncio.gather(*(one(m) for m in messages)), STALL)
         return {m.message_id: end for m, end in zip(messages, ends, strict=True)}
@@ -910,10 +908,15 @@ def test_the_secret_never_appears_in_logs_reprs_or_errors(
 
 
 def _handled(extension: Extension, raw: Any) -> Outcome | CallbackError:
-    try:
-        return extension.handle(raw.to_json() if isinstance(raw, EventMessage) else raw)
-    except CallbackError as exc:
-        return exc
+    return _end(extension.handle(raw.to_json() if isinstance(raw, EventMessage) else raw))
+
+
+def _end(outcome: Outcome) -> Outcome | CallbackError:
+    """An outcome, or the CallbackError of one that must be retried."""
+    if isinstance(outcome.error, CallbackError):
+        assert outcome.disposition is Disposition.RETRY and not outcome.delivered
+        return outcome.error
+    return outcome
 
 
 def _exceptions(item: Any) -> list[BaseException]:

@@ -19,6 +19,7 @@ import pytest
 from dataworks_ext import (
     CallbackClient,
     CallbackError,
+    Disposition,
     Extension,
     FreezeNodeEvent,
     Registry,
@@ -437,12 +438,13 @@ def test_extension_from_env_delivers_to_local_dataworks(local: LocalDataWorks) -
     assert local.verdict_for("env-2") == RecordedVerdict("env-2", "ext", "OK", None)
 
 
-def test_extension_raises_callback_error_when_dataworks_refuses(local: LocalDataWorks) -> None:
+def test_extension_reports_a_callback_error_when_dataworks_refuses(local: LocalDataWorks) -> None:
     extension = Extension("ext", callback=local.client(), registry=_protect_finance())
     local.inject("forbidden")
 
-    with pytest.raises(CallbackError) as info:
-        extension.handle(freeze_event(message_id="e2e-403"))
+    outcome = extension.handle(freeze_event(message_id="e2e-403"))
 
-    assert (info.value.code, info.value.status) == ("Forbidden.Access", 403)
+    assert isinstance(outcome.error, CallbackError)
+    assert (outcome.error.code, outcome.error.status) == ("Forbidden.Access", 403)
+    assert outcome.disposition is Disposition.RETRY and not outcome.delivered
     assert local.verdicts == []

@@ -97,8 +97,8 @@ class DemoCase:
 
     Example:
         >>> from dataworks_ext.cli.demo_checks import cases
-        >>> [case.expect for case in cases()][-1] is None   # the duplicate is not answered
-        True
+        >>> [case.expect for case in cases()][-1]  # the duplicate: the answer given before
+        'FAIL'
     """
 
     label: str
@@ -108,7 +108,8 @@ class DemoCase:
     message_id: str
     """The message id inside ``raw``."""
     expect: str | None
-    """``"OK"`` or ``"FAIL"``, or ``None`` when no answer is due (the duplicate)."""
+    """``"OK"`` or ``"FAIL"`` (for the duplicate: the verdict it was answered with), or
+    ``None`` when no answer is due."""
 
 
 def cases(today: _dt.date | None = None) -> list[DemoCase]:
@@ -146,5 +147,5 @@ def cases(today: _dt.date | None = None) -> list[DemoCase]:
             broken.message_id,
             "FAIL",
         ),
-        row("duplicate of the first", freeze_protected, None),
+        row("duplicate of the first", freeze_protected, "FAIL"),  # the answer given before
     ]

@@ -37,6 +37,15 @@ from ._common import (
     to_verdict,
 )
 from ._config import from_config, register
+from ._nodes import (
+    InstanceEvent,
+    NodeMatch,
+    NodeScope,
+    NodeTarget,
+    OwnerOnly,
+    ProtectedBaselines,
+    touched_node_ids,
+)
 from ._rules import (
     BackfillLimits,
     InWorkspace,
@@ -45,7 +54,15 @@ from ._rules import (
     OperatorDenylist,
     ProtectedNodes,
 )
-from ._types import RULE_TYPES, Rule, rule_from_config, rule_type, supported_operations
+from ._types import (
+    RULE_TYPES,
+    Rule,
+    configured_lookups,
+    lookups_for_config,
+    rule_from_config,
+    rule_type,
+    supported_operations,
+)
 from ._windows import (
     ChangeFreezeWindow,
     Clock,
@@ -72,12 +89,18 @@ __all__ = [
     "Daily",
     "InWorkspace",
     "InWorkspaces",
+    "InstanceEvent",
     "Monthly",
+    "NodeMatch",
+    "NodeScope",
+    "NodeTarget",
     "Not",
     "Occurrence",
     "Operation",
     "OperatorAllowlist",
     "OperatorDenylist",
+    "OwnerOnly",
+    "ProtectedBaselines",
     "ProtectedNodes",
     "Rule",
     "TimeRange",
@@ -87,7 +110,9 @@ __all__ = [
     "all_of",
     "any_of",
     "check_name",
+    "configured_lookups",
     "from_config",
+    "lookups_for_config",
     "not_",
     "operation_of",
     "operations_of",
@@ -98,6 +123,7 @@ __all__ = [
     "supported_operations",
     "system_clock",
     "to_verdict",
+    "touched_node_ids",
     "when",
     "window_from_dict",
 ]

@@ -342,7 +342,7 @@ class Template:
         return self.text.format_map(values)
 
 
-def id_list(ids: Iterable[int], limit: int = 20) -> str:
+def id_list(ids: Iterable[int | str], limit: int = 20) -> str:
     """``"1, 2, 3"``, or the first ``limit`` ids ``"and N more"``."""
     shown = list(ids)
     text = ", ".join(str(i) for i in shown[:limit])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
 from ..registry import Registry
@@ -20,8 +20,11 @@ from ._common import (
     sorted_operations,
     under,
 )
-from ._types import rule_from_config, supported_operations
+from ._types import lookups_for_config, rule_from_config, supported_operations
 from ._windows import Clock, time_zone
+
+if TYPE_CHECKING:
+    from ..lookups import Lookups
 
 __all__ = ["from_config", "register"]
 
@@ -76,6 +79,7 @@ def from_config(
     *,
     registry: Registry | None = None,
     clock: Clock | None = None,
+    lookups: Lookups | None = None,
 ) -> Registry:
     """Build a :class:`~dataworks_ext.Registry` from one mapping of rules.
 
@@ -90,6 +94,8 @@ def from_config(
         config: The mapping, as loaded from your JSON, YAML or TOML.
         registry: Register into this registry instead of a new one.
         clock: The clock of every change-freeze window (for tests).
+        lookups: The :class:`~dataworks_ext.lookups.Lookups` of the rules that look nodes
+            up (``owner_only``, ``protected_baselines``, ``protected_nodes`` with ``where``).
 
     Example:
         >>> from dataworks_ext.policies import from_config
@@ -119,9 +125,10 @@ def from_config(
         raise config_error("rules", f"must be a list of rules, got {describe(entries)}")
     target = Registry() if registry is None else registry
     staged = Registry()  # a mistake in rules[3] must not leave rules[0:3] registered
-    for index, entry in enumerate(entries):
-        with under(f"rules[{index}]"):
-            _register_entry(staged, entry, zone, clock)
+    with lookups_for_config(lookups):
+        for index, entry in enumerate(entries):
+            with under(f"rules[{index}]"):
+                _register_entry(staged, entry, zone, clock)
     target.include(staged)
     return target
 

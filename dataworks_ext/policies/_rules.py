@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from ..events import BackfillEvent, FreezeNodeEvent, RestoreNodeEvent, UnpublishNodeEvent
 from ..registry import CheckReturn
@@ -30,8 +30,19 @@ from ._common import (
     uid_set,
     under,
 )
-from ._types import rule_from_config, rule_type, supported_operations
+from ._nodes import (
+    DEFAULT_MAX_LOOKUPS,
+    InstanceEvent,
+    NodeMatch,
+    NodeScope,
+    touched_node_ids,
+)
+from ._types import configured_lookups, rule_from_config, rule_type, supported_operations
 from ._windows import Clock
+
+if TYPE_CHECKING:
+    from ..lookups import Lookups
+    from ..nodes import NodeInfo
 
 __all__ = [
     "BackfillLimits",
@@ -53,8 +64,21 @@ class ProtectedNodes:
     be backfilled either.  A backfill hits when its root node or one of its included nodes is
     protected; nodes it excludes run as dry-run instances and touch no data, so they do not.
 
+    With ``where``, a predicate over :class:`~dataworks_ext.nodes.NodeInfo`, it protects
+    nodes by what DataWorks says they are (priority, baseline, owner, ...): it looks them up
+    through ``lookups`` (cached), at most ``max_lookups`` of one event, and answers
+    ``over_limit`` beyond that.  With ``lookups`` it also takes the instance pre-events
+    (anything with ``task_ids``), turning instances into their nodes with ``GetInstance``.
+
     Args:
         node_ids: The protected node ids, or a predicate ``node_id -> bool``.
+        where: Instead of ``node_ids``: a predicate ``NodeInfo -> bool`` (or a
+            :class:`~dataworks_ext.policies.NodeMatch`).
+        lookups: The :class:`~dataworks_ext.lookups.Lookups` to look nodes up with; needed
+            with ``where``.
+        max_lookups: The most ids of one event it looks up (100).
+        over_limit: ``"fail"`` (default) or ``"pass"``: the answer for an event with more
+            ids than that, given before any lookup; the tip says so.
         message: The tip, a template with ``{nodes}`` (the protected ids hit, comma
             separated), ``{action}``, ``{Action}`` and ``{operation}``; default
             ``"{Action} is not allowed: protected nodes {nodes}"``.
@@ -76,6 +100,18 @@ class ProtectedNodes:
         >>> core = ProtectedNodes(lambda node_id: node_id < 1000, message="{nodes}: core nodes")
         >>> core(freeze_event(node_ids=[7, 8, 5000]).event).tip
         '7, 8: core nodes'
+
+        And ``where`` by what the nodes are:
+
+        >>> from dataworks_ext.lookups import Lookups
+        >>> from dataworks_ext.nodes import NodeInfo
+        >>> from dataworks_ext.testing import LocalDataWorks
+        >>> with LocalDataWorks() as local:
+        ...     local.add_nodes(NodeInfo(node_id=7, priority=8), NodeInfo(node_id=9, priority=1))
+        ...     urgent = ProtectedNodes(where=lambda node: (node.priority or 0) >= 7,
+        ...                             lookups=Lookups(local.client()))
+        ...     urgent(freeze_event(node_ids=[7, 9]).event).tip
+        'Freezing nodes is not allowed: protected nodes 7'
     """
 
     DEFAULT_MESSAGE: ClassVar[str] = "{Action} is not allowed: protected nodes {nodes}"
@@ -86,20 +122,46 @@ class ProtectedNodes:
     _FIELDS = ("nodes", "action", "Action", "operation")
 
     def __init__(
-        self, node_ids: Iterable[int] | Callable[[int], bool], *, message: str | None = None
+        self,
+        node_ids: Iterable[int] | Callable[[int], bool] | None = None,
+        *,
+        where: Callable[[NodeInfo], object] | None = None,
+        lookups: Lookups | None = None,
+        max_lookups: int = DEFAULT_MAX_LOOKUPS,
+        over_limit: str = "fail",
+        message: str | None = None,
     ) -> None:
-        self.node_ids: frozenset[int] | None
-        if callable(node_ids):
-            self.node_ids = None
-            self._predicate: Callable[[int], object] = node_ids
+        self.node_ids: frozenset[int] | None = None
+        self.where = where
+        self.scope: NodeScope | None = None
+        if where is not None:
+            if node_ids is not None:
+                raise config_error("where", "give node_ids or where, not both")
+            self.where = callable_check(where, "where")
+            self._predicate: Callable[[int], object] = self._node_matches
+        elif node_ids is None:
+            raise config_error(
+                "node_ids", "give the protected node ids, a predicate over ids, or where="
+            )
+        elif callable(node_ids):
+            self._predicate = node_ids
         else:
             self.node_ids = node_id_set(node_ids, "node_ids")
             self._predicate = self.node_ids.__contains__
+        if where is not None or lookups is not None:
+            self.scope = NodeScope(lookups, max_lookups=max_lookups, over_limit=over_limit)
         self.message = Template(self.DEFAULT_MESSAGE if message is None else message, self._FIELDS)
 
     def __repr__(self) -> str:
+        if self.where is not None:
+            return f"ProtectedNodes(where={_shown(self.where)}, {self.scope!r})"
         what = sorted(self.node_ids) if self.node_ids is not None else check_name(self._predicate)
         return f"ProtectedNodes({what!r})"
+
+    def _node_matches(self, node_id: int) -> object:
+        assert self.scope is not None
+        assert self.where is not None
+        return self.where(self.scope.lookups.node(node_id))
 
     def protects(self, node_id: int) -> bool:
         """Whether a node is protected.
@@ -111,7 +173,9 @@ class ProtectedNodes:
         """
         return bool(self._predicate(node_id))
 
-    def hits(self, event: FreezeNodeEvent | UnpublishNodeEvent | BackfillEvent) -> tuple[int, ...]:
+    def hits(
+        self, event: FreezeNodeEvent | UnpublishNodeEvent | BackfillEvent | InstanceEvent
+    ) -> tuple[int, ...]:
         """The protected nodes an event touches, in the event's order.
 
         Example:
@@ -124,14 +188,48 @@ class ProtectedNodes:
             ...                          exclude_node_ids=[9]).event)
             ()
         """
-        touched: Iterable[int] = event.node_ids
-        if isinstance(event, BackfillEvent) and event.exclude_node_ids:
-            dry_run = frozenset(event.exclude_node_ids)
-            touched = (n for n in event.node_ids if n not in dry_run)
-        return tuple(n for n in dict.fromkeys(touched) if self.protects(n))
+        if self.scope is None:
+            if isinstance(event, (FreezeNodeEvent, UnpublishNodeEvent, BackfillEvent)):
+                return tuple(n for n in touched_node_ids(event) if self.protects(n))
+            raise TypeError("ProtectedNodes needs lookups= to check events with instance ids")
+        if self.where is None:
+            return tuple(n for n in self.scope.node_ids(event) if self.protects(n))
+        return tuple(n.node_id for n in self.scope.nodes(event) if self.where(n))
 
-    def __call__(self, event: FreezeNodeEvent | UnpublishNodeEvent | BackfillEvent) -> Verdict:
-        hit = self.hits(event)
+    def __call__(
+        self, event: FreezeNodeEvent | UnpublishNodeEvent | BackfillEvent | InstanceEvent
+    ) -> Verdict:
+        if self.scope is not None:
+            beyond = self.scope.beyond_limit(event, check_name(self))
+            if beyond is not None:
+                return beyond
+        return self._verdict(event, self.hits(event))
+
+    async def check_async(
+        self, event: FreezeNodeEvent | UnpublishNodeEvent | BackfillEvent | InstanceEvent
+    ) -> Verdict:
+        """The same check, looking nodes up without blocking the event loop.
+
+        Example:
+            >>> import asyncio
+            >>> from dataworks_ext.policies import ProtectedNodes
+            >>> from dataworks_ext.testing import freeze_event
+            >>> asyncio.run(ProtectedNodes([7]).check_async(freeze_event(node_ids=[7]).event)).tip
+            'Freezing nodes is not allowed: protected nodes 7'
+        """
+        scope = self.scope
+        if scope is None:
+            return self(event)
+        beyond = scope.beyond_limit(event, check_name(self))
+        if beyond is not None:
+            return beyond
+        if self.where is None:
+            hit = tuple(n for n in await scope.node_ids_async(event) if self.protects(n))
+        else:
+            hit = tuple(n.node_id for n in await scope.nodes_async(event) if self.where(n))
+        return self._verdict(event, hit)
+
+    def _verdict(self, event: object, hit: tuple[int, ...]) -> Verdict:
         if not hit:
             return _PASS
         return Verdict.fail(self.message.render({**action_values(event), "nodes": id_list(hit)}))
@@ -150,11 +248,30 @@ class ProtectedNodes:
             >>> ProtectedNodes.from_dict({"node_ids": ["700005966962", 700005966963]})
             ProtectedNodes([700005966962, 700005966963])
         """
-        reader = Reader(config, "protected_nodes", ("node_ids", "message"))
+        reader = Reader(
+            config,
+            "protected_nodes",
+            ("node_ids", "where", "message", "max_lookups", "over_limit"),
+        )
+        if "where" in reader:
+            with under("where"):
+                where = NodeMatch.from_dict(reader.config["where"])
+            return cls(
+                None if "node_ids" not in reader else reader.required("node_ids"),
+                where=where,
+                lookups=configured_lookups("protected_nodes"),
+                max_lookups=reader.optional("max_lookups", DEFAULT_MAX_LOOKUPS),
+                over_limit=reader.optional("over_limit", "fail"),
+                message=reader.optional("message"),
+            )
         return cls(
             node_id_set(reader.required("node_ids"), "node_ids"),
             message=reader.optional("message"),
         )
+
+
+def _shown(predicate: object) -> str:
+    return repr(predicate) if isinstance(predicate, NodeMatch) else check_name(predicate)
 
 
 @rule_type("backfill_limits", supports="backfill")

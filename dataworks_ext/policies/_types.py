@@ -10,10 +10,12 @@ import it without a cycle.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as _dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ConfigurationError
 from ..verdicts import Verdict
@@ -26,7 +28,18 @@ from ._common import (
     operation_set,
 )
 
-__all__ = ["RULE_TYPES", "Rule", "rule_from_config", "rule_type", "supported_operations"]
+if TYPE_CHECKING:
+    from ..lookups import Lookups
+
+__all__ = [
+    "RULE_TYPES",
+    "Rule",
+    "configured_lookups",
+    "lookups_for_config",
+    "rule_from_config",
+    "rule_type",
+    "supported_operations",
+]
 
 Rule = Callable[[Any], Verdict]
 """A ready-made rule or combination: a check taking the event and returning a Verdict."""
@@ -159,11 +172,13 @@ def rule_from_config(
     *,
     timezone: str | _dt.tzinfo | None = None,
     clock: Callable[[], _dt.datetime] | None = None,
+    lookups: Lookups | None = None,
 ) -> Rule:
     """Build one rule from a mapping whose ``type`` names it (see :data:`RULE_TYPES`).
 
     ``timezone`` is the default time zone of windows that name none; ``clock`` goes to every
-    :class:`~dataworks_ext.policies.ChangeFreezeWindow`.
+    :class:`~dataworks_ext.policies.ChangeFreezeWindow`; ``lookups`` (a
+    :class:`~dataworks_ext.lookups.Lookups`) to every rule that looks nodes up.
 
     Example:
         >>> from dataworks_ext.policies import rule_from_config
@@ -188,5 +203,53 @@ def rule_from_config(
         raise config_error(
             "type", f"unknown rule type {describe(config['type'])}{hint} (known: {known})"
         )
-    rule: Rule = cls.from_dict(config, timezone=timezone, clock=clock)  # type: ignore[attr-defined]
+    with lookups_for_config(lookups):
+        rule: Rule = cls.from_dict(config, timezone=timezone, clock=clock)  # type: ignore[attr-defined]
     return rule
+
+
+_CONFIG_LOOKUPS: contextvars.ContextVar[Lookups | None] = contextvars.ContextVar(
+    "dataworks_ext_policies_lookups", default=None
+)
+
+
+@contextlib.contextmanager
+def lookups_for_config(lookups: Lookups | None) -> Iterator[None]:
+    """Give the node rules built from configuration inside the block ``lookups``
+    (:func:`~dataworks_ext.policies.from_config` does this with its ``lookups`` keyword).
+
+    Example:
+        >>> from dataworks_ext import CallbackClient, Lookups
+        >>> from dataworks_ext.policies import configured_lookups, lookups_for_config
+        >>> lookups = Lookups(CallbackClient(region_id="cn-shanghai"))
+        >>> with lookups_for_config(lookups):
+        ...     configured_lookups("owner_only") is lookups
+        True
+    """
+    if lookups is None:
+        yield
+        return
+    token = _CONFIG_LOOKUPS.set(lookups)
+    try:
+        yield
+    finally:
+        _CONFIG_LOOKUPS.reset(token)
+
+
+def configured_lookups(kind: str) -> Lookups:
+    """The lookups given to the configuration being read, for a rule of type ``kind``.
+
+    Example:
+        >>> from dataworks_ext.policies import configured_lookups
+        >>> configured_lookups("owner_only")
+        Traceback (most recent call last):
+        ...
+        dataworks_ext.errors.ConfigurationError: type: owner_only looks nodes up in DataWorks: pass lookups=Lookups(client) to from_config
+    """  # noqa: E501
+    lookups = _CONFIG_LOOKUPS.get()
+    if lookups is None:
+        raise config_error(
+            "type",
+            f"{kind} looks nodes up in DataWorks: pass lookups=Lookups(client) to from_config",
+        )
+    return lookups

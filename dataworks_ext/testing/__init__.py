@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 from ._builders import (
+    DEFAULT_BASELINE_ID,
     DEFAULT_NODE_IDS,
     DEFAULT_OPERATOR,
     DEFAULT_PROJECT_ID,
@@ -23,9 +24,12 @@ from ._builders import (
     REMOVE,
     as_envelope,
     backfill_event,
+    baseline_info,
     batch,
     freeze_event,
+    instance_info,
     message_for,
+    node_info,
     restore_event,
     unpublish_event,
     with_payload,
@@ -34,6 +38,7 @@ from ._local import LocalDataWorks, RecordedVerdict
 from ._recording import Delivery, PrintingCallback, RecordingCallback
 
 __all__ = [
+    "DEFAULT_BASELINE_ID",
     "DEFAULT_NODE_IDS",
     "DEFAULT_OPERATOR",
     "DEFAULT_PROJECT_ID",
@@ -47,9 +52,12 @@ __all__ = [
     "RecordingCallback",
     "as_envelope",
     "backfill_event",
+    "baseline_info",
     "batch",
     "freeze_event",
+    "instance_info",
     "message_for",
+    "node_info",
     "restore_event",
     "unpublish_event",
     "with_payload",

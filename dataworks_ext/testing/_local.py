@@ -20,7 +20,7 @@ import socketserver
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any
@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import attrs
 
 from ..callback import CallbackClient
+from ..nodes import BaselineInfo, InstanceInfo, NodeInfo, write_answer
 
 __all__ = ["FAULTS", "LocalDataWorks", "RecordedVerdict"]
 
@@ -52,8 +53,16 @@ FAULTS: dict[str, tuple[int, str, str]] = {
     ),
     "unsuccessful": (200, "", ""),
     "slow": (200, "", ""),
+    "not-found": (400, "Invalid.Tenant.ObjectNotExists", "The specified object does not exist."),
 }
 """The faults :meth:`LocalDataWorks.inject` knows: name -> (HTTP status, code, message)."""
+
+#: The lookup APIs served from seeded data: action -> (id parameter, what it looks up).
+_LOOKUPS: dict[str, tuple[str, str]] = {
+    "GetNode": ("NodeId", "Node"),
+    "GetBaseline": ("BaselineId", "Baseline"),
+    "GetInstance": ("InstanceId", "Instance"),
+}
 
 
 @attrs.frozen
@@ -195,10 +204,14 @@ class LocalDataWorks:
         self._port = port
         self._lock = threading.Lock()
         self._verdicts: list[RecordedVerdict] = []
-        self._faults: collections.deque[tuple[str, float]] = collections.deque()
+        self._faults: collections.deque[tuple[str, float, str | None]] = collections.deque()
         self._nonces: set[str] = set()
         self._nonce_order: collections.deque[str] = collections.deque()
         self._calls = 0
+        self._calls_by_action: collections.Counter[str] = collections.Counter()
+        self._nodes: dict[int, dict[str, Any]] = {}
+        self._baselines: dict[int, dict[str, Any]] = {}
+        self._instances: dict[int, dict[str, Any]] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
@@ -368,15 +381,18 @@ class LocalDataWorks:
         with self._lock:
             return sum(1 for v in self._verdicts if v.message_id == message_id)
 
-    def inject(self, fault: str, times: int = 1, *, delay: float = 0.0) -> None:
+    def inject(
+        self, fault: str, times: int = 1, *, delay: float = 0.0, action: str | None = None
+    ) -> None:
         """Make the next ``times`` calls fail with ``fault``; then normal answers resume.
 
         Faults: ``throttle`` (429 ``Throttling.User``), ``error`` (500
         ``InternalError.System``), ``bad-request`` (400 ``InvalidParameter``), ``forbidden``
         (403 ``Forbidden.Access``), ``unsuccessful`` (200 with ``Success`` false) and
-        ``slow`` (``Success`` true, after ``delay`` seconds).  Faults queue up in the order
-        injected, and apply before any check; a faulted call records nothing (not even a
-        ``slow`` one).
+        ``slow`` (``Success`` true, after ``delay`` seconds), and ``not-found`` (400
+        ``Invalid.Tenant.ObjectNotExists``).  Faults queue up in the order injected, and apply
+        before any check; a faulted call records nothing (not even a ``slow`` one).  With
+        ``action`` (``"GetNode"``, ...), the faults apply only to calls of that API.
 
         Example:
             >>> from dataworks_ext import CallbackError, Verdict
@@ -394,7 +410,7 @@ class LocalDataWorks:
         if isinstance(times, bool) or not isinstance(times, int) or times < 0:
             raise ValueError(f"times must be a non-negative int, not {times!r}")
         with self._lock:
-            self._faults.extend([(fault, float(delay))] * times)
+            self._faults.extend([(fault, float(delay), action)] * times)
 
     def reset(self) -> None:
         """Forget verdicts, pending faults, seen nonces and counters.
@@ -413,6 +429,7 @@ class LocalDataWorks:
             self._nonces.clear()
             self._nonce_order.clear()
             self._calls = 0
+            self._calls_by_action.clear()
 
     def client(self, **kwargs: Any) -> CallbackClient:
         """A :class:`~dataworks_ext.CallbackClient` pointed here, with this server's keys.
@@ -471,9 +488,11 @@ class LocalDataWorks:
         request_id = str(uuid.uuid4()).upper()
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length > 0 else b""
+        action = handler.headers.get("x-acs-action", "")
         with self._lock:
             self._calls += 1
-            fault = self._faults.popleft() if self._faults else None
+            self._calls_by_action[action] += 1
+            fault = self._next_fault(action)
         wait = self.delay + (fault[1] if fault is not None and fault[0] == "slow" else 0.0)
         if wait > 0 and self._stopping.wait(wait):
             handler.close_connection = True
@@ -482,7 +501,10 @@ class LocalDataWorks:
             handler.answer(*self._fault_answer(fault[0], request_id))
             return
         try:
-            verdict = self._check(handler, body)
+            if action in _LOOKUPS:
+                found = self._lookup(handler, body, action)
+            else:
+                verdict = self._check(handler, body)
         except _Reject as reject:
             handler.answer(
                 reject.status,
@@ -493,6 +515,9 @@ class LocalDataWorks:
                     "Message": reject.message,
                 },
             )
+            return
+        if action in _LOOKUPS:
+            handler.answer(200, {"RequestId": request_id, "Success": True, "Data": found})
             return
         with self._lock:
             self._verdicts.append(verdict)
@@ -526,15 +551,7 @@ class LocalDataWorks:
         action = headers.get("x-acs-action")
         if action != _ACTION:
             raise _Reject(404, "InvalidAction.NotFound", f"Specified api is not found: {action}")
-        if headers.get("x-acs-version") != _VERSION:
-            raise _Reject(400, "InvalidVersion", "Specified parameter Version is not valid.")
-        split = urlsplit(handler.path)
-        params = dict(parse_qsl(split.query, keep_blank_values=True))
-        self._verify_signature(handler, split.path or "/", params, body)
-        content_type = headers.get("Content-Type", "")
-        if body and content_type.startswith("application/x-www-form-urlencoded"):
-            for key, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
-                params.setdefault(key, value)
+        params = self._signed_params(handler, body)
         for name in ("MessageId", "ExtensionCode", "CheckResult"):
             if not params.get(name):
                 raise _Reject(400, f"Missing{name}", f"{name} is mandatory for this action.")
@@ -545,6 +562,21 @@ class LocalDataWorks:
             )
         tip = params.get("CheckResultTip")
         return RecordedVerdict(params["MessageId"], params["ExtensionCode"], result, tip or None)
+
+    def _signed_params(self, handler: _Handler, body: bytes) -> dict[str, str]:
+        """The parameters of a call (query and form body), once its version and signature
+        are checked."""
+        headers = handler.headers
+        if headers.get("x-acs-version") != _VERSION:
+            raise _Reject(400, "InvalidVersion", "Specified parameter Version is not valid.")
+        split = urlsplit(handler.path)
+        params = dict(parse_qsl(split.query, keep_blank_values=True))
+        self._verify_signature(handler, split.path or "/", params, body)
+        content_type = headers.get("Content-Type", "")
+        if body and content_type.startswith("application/x-www-form-urlencoded"):
+            for key, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
+                params.setdefault(key, value)
+        return params
 
     def _verify_signature(
         self, handler: _Handler, path: str, params: dict[str, str], body: bytes
@@ -612,3 +644,141 @@ class LocalDataWorks:
             self._nonce_order.append(nonce)
             if len(self._nonce_order) > _NONCES_KEPT:
                 self._nonces.discard(self._nonce_order.popleft())
+
+    # ------------------------------------------------------------------ node context
+    # GetNode, GetBaseline and GetInstance, answered from what the test seeds.
+
+    def add_nodes(self, *nodes: NodeInfo | Mapping[str, Any]) -> None:
+        """Seed nodes ``GetNode`` answers with (``PROD``): models, or ``Data`` objects as
+        DataWorks sends them (ids as strings, ``Repeatability`` as ``"true"``, ...).
+
+        Example:
+            >>> from dataworks_ext.nodes import NodeInfo
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.add_nodes(NodeInfo(node_id=7, priority=8), {"NodeId": "8"})
+            ...     sorted(local.nodes)
+            [7, 8]
+        """
+        self._seed(self._nodes, nodes, "NodeId")
+
+    def add_baselines(self, *baselines: BaselineInfo | Mapping[str, Any]) -> None:
+        """Seed baselines ``GetBaseline`` answers with; a baseline with a ``ProjectId``
+        answers only calls for that workspace.
+
+        Example:
+            >>> from dataworks_ext.nodes import BaselineInfo
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.add_baselines(BaselineInfo(baseline_id=1201, node_ids=(7, 8)))
+            ...     local.baselines[1201]["NodeIds"]
+            [7, 8]
+        """
+        self._seed(self._baselines, baselines, "BaselineId")
+
+    def add_instances(self, *instances: InstanceInfo | Mapping[str, Any]) -> None:
+        """Seed instances ``GetInstance`` answers with (``PROD``).
+
+        Example:
+            >>> from dataworks_ext.nodes import InstanceInfo
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.add_instances(InstanceInfo(instance_id=5, node_id=7))
+            ...     local.instances[5]["NodeId"]
+            7
+        """
+        self._seed(self._instances, instances, "InstanceId")
+
+    @property
+    def nodes(self) -> dict[int, dict[str, Any]]:
+        """The seeded nodes by id, as ``GetNode`` sends them (a copy).
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> LocalDataWorks().nodes
+            {}
+        """
+        with self._lock:
+            return dict(self._nodes)
+
+    @property
+    def baselines(self) -> dict[int, dict[str, Any]]:
+        """The seeded baselines by id, as ``GetBaseline`` sends them (a copy).
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> LocalDataWorks().baselines
+            {}
+        """
+        with self._lock:
+            return dict(self._baselines)
+
+    @property
+    def instances(self) -> dict[int, dict[str, Any]]:
+        """The seeded instances by id, as ``GetInstance`` sends them (a copy).
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> LocalDataWorks().instances
+            {}
+        """
+        with self._lock:
+            return dict(self._instances)
+
+    def calls_for(self, action: str) -> int:
+        """Calls received for one API (``"GetNode"``, ``"UpdateWorkbenchEventResult"``...),
+        faulted and rejected ones included.
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.calls_for("GetNode")
+            0
+        """
+        with self._lock:
+            return self._calls_by_action[action]
+
+    def _seed(
+        self,
+        store: dict[int, dict[str, Any]],
+        items: tuple[NodeInfo | BaselineInfo | InstanceInfo | Mapping[str, Any], ...],
+        id_key: str,
+    ) -> None:
+        for item in items:
+            wire = dict(item) if isinstance(item, Mapping) else write_answer(item)
+            with self._lock:
+                store[int(wire[id_key])] = wire
+
+    def _next_fault(self, action: str) -> tuple[str, float, str | None] | None:
+        """The first queued fault for ``action`` (taken off the queue); under the lock."""
+        for index, fault in enumerate(self._faults):
+            if fault[2] is None or fault[2] == action:
+                del self._faults[index]
+                return fault
+        return None
+
+    def _lookup(self, handler: _Handler, body: bytes, action: str) -> dict[str, Any]:
+        """The ``Data`` of a lookup answer, or a :class:`_Reject` as DataWorks would answer."""
+        params = self._signed_params(handler, body)
+        id_name, what = _LOOKUPS[action]
+        scope = "ProjectId" if action == "GetBaseline" else "ProjectEnv"
+        for name in (id_name, scope):
+            if not params.get(name):
+                raise _Reject(400, f"Missing{name}", f"{name} is mandatory for this action.")
+        if scope == "ProjectEnv" and params[scope] not in ("PROD", "DEV"):
+            raise _Reject(400, "InvalidParameter", "ProjectEnv must be PROD or DEV.")
+        key = params[id_name]
+        store = {"GetNode": self._nodes, "GetBaseline": self._baselines}.get(
+            action, self._instances
+        )
+        with self._lock:
+            found = store.get(int(key)) if key.isdigit() else None
+        if found is not None and scope == "ProjectId":
+            seeded = found.get("ProjectId")
+            if seeded is not None and str(seeded) != params[scope]:
+                found = None
+        if found is None or params.get("ProjectEnv") == "DEV":  # only production is seeded
+            raise _Reject(
+                400, f"Invalid.Tenant.{what}NotExists", f"The {what.lower()} does not exist."
+            )
+        return found

@@ -38,17 +38,22 @@ from ..events import (
     kind_for_class,
 )
 from ..messages import EnvelopeKind, EventMessage
+from ..nodes import BaselineInfo, InstanceInfo, NodeInfo, write_answer
 
 __all__ = [
     "backfill_events",
+    "baseline_infos",
     "batches",
     "biz_periods",
     "events",
     "extension_events",
     "freeze_events",
+    "instance_infos",
     "json_values",
     "messages",
+    "node_answers",
     "node_ids",
+    "node_infos",
     "raw_batches",
     "restore_events",
     "unknown_events",
@@ -356,3 +361,113 @@ def raw_batches(
     return batches(min_size, max_size, envelope).map(
         lambda ms: json.dumps([m.to_dict() for m in ms], ensure_ascii=False).encode()
     )
+
+
+# ---------------------------------------------------------------------- node context
+
+_priorities = st.sampled_from([1, 3, 5, 7, 8])
+_uids = st.from_regex(r"\A[0-9]{16}\Z")
+_millis = st.integers(min_value=0, max_value=4_102_444_800_000)
+
+
+def node_infos() -> st.SearchStrategy[NodeInfo]:
+    """Nodes as ``GetNode`` describes them, any field but the id possibly unknown.
+
+    Example:
+        >>> from dataworks_ext.nodes import NodeInfo
+        >>> from dataworks_ext.testing.strategies import node_infos
+        >>> isinstance(node_infos().example(), NodeInfo)
+        True
+    """
+    maybe = st.none
+    return st.builds(
+        NodeInfo,
+        node_id=_ids,
+        node_name=maybe() | _text,
+        owner_id=maybe() | _uids,
+        priority=maybe() | _priorities,
+        baseline_id=maybe() | _ids,
+        project_id=maybe() | _ids,
+        business_id=maybe() | _ids,
+        related_flow_id=maybe() | _ids,
+        scheduler_type=maybe() | st.sampled_from(["NORMAL", "MANUAL", "PAUSE", "SKIP"]),
+        program_type=maybe() | st.sampled_from(["ODPS_SQL", "DI", "SHELL", "VIRTUAL"]),
+        cron_express=maybe() | st.just("00 00 00 * * ?"),
+        res_group_name=maybe() | _text,
+        repeatability=maybe() | st.booleans(),
+        repeat_mode=maybe() | st.sampled_from([0, 1, 2]),
+        deploy_date=maybe() | _millis,
+    )
+
+
+def baseline_infos(max_nodes: int = 20) -> st.SearchStrategy[BaselineInfo]:
+    """Baselines as ``GetBaseline`` describes them, guarding up to ``max_nodes`` nodes.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import baseline_infos
+        >>> len(baseline_infos(max_nodes=3).example().node_ids) <= 3
+        True
+    """
+    maybe = st.none
+    return st.builds(
+        BaselineInfo,
+        baseline_id=_ids,
+        baseline_name=maybe() | _text,
+        baseline_type=maybe() | st.sampled_from(["DAILY", "HOURLY"]),
+        owner=maybe() | _uids,
+        priority=maybe() | _priorities,
+        project_id=maybe() | _ids,
+        enabled=maybe() | st.booleans(),
+        node_ids=st.lists(_ids, max_size=max_nodes, unique=True).map(tuple),
+    )
+
+
+def instance_infos() -> st.SearchStrategy[InstanceInfo]:
+    """Instances as ``GetInstance`` describes them.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import instance_infos
+        >>> instance_infos().example().node_id > 0
+        True
+    """
+    maybe = st.none
+    return st.builds(
+        InstanceInfo,
+        instance_id=_ids,
+        node_id=_ids,
+        node_name=maybe() | _text,
+        owner=maybe() | _uids,
+        priority=maybe() | _priorities,
+        baseline_id=maybe() | _ids,
+        status=maybe() | st.sampled_from(["NOT_RUN", "RUNNING", "FAILURE", "SUCCESS"]),
+        dag_type=maybe() | st.sampled_from(["DAILY", "MANUAL", "SUPPLY_DATA"]),
+        repeatability=maybe() | st.booleans(),
+        bizdate=maybe() | _millis,
+    )
+
+
+def node_answers() -> st.SearchStrategy[dict[str, Any]]:
+    """``Data`` objects of ``GetNode`` answers with DataWorks' quirks: ids as numbers or
+    decimal strings, ``Repeatability`` as ``"true"``/``"false"`` or a boolean, ``null``
+    fields, and fields this SDK does not model.
+
+    Example:
+        >>> from dataworks_ext.nodes import NodeInfo
+        >>> from dataworks_ext.testing.strategies import node_answers
+        >>> NodeInfo.from_wire(node_answers().example()).node_id > 0
+        True
+    """
+
+    def quirky(node: NodeInfo, draw_id: bool, words: bool, noise: dict[str, Any]) -> dict[str, Any]:
+        wire = write_answer(node)
+        for key in ("NodeId", "BaselineId", "ProjectId"):
+            if draw_id and key in wire:
+                wire[key] = str(wire[key])
+        if not words and "Repeatability" in wire:
+            wire["Repeatability"] = wire["Repeatability"] == "true"
+        return {**noise, **wire}
+
+    noise = st.dictionaries(
+        st.from_regex(r"\AX[A-Za-z]{1,10}\Z"), st.none() | st.integers() | _text, max_size=3
+    )
+    return st.builds(quirky, node_infos(), st.booleans(), st.booleans(), noise)

@@ -1,12 +1,15 @@
 """Function Compute handlers for a DataWorks extension.
 
 * ``handler`` serves an **EventBridge trigger**: the event is the CloudEvent JSON (or a batch,
-  a JSON array).  Verdicts go to DataWorks through ``UpdateWorkbenchEventResult``; when one
-  cannot be delivered the invocation fails, so the trigger's retry policy delivers it again.
+  a JSON array).  Verdicts go to DataWorks through ``UpdateWorkbenchEventResult``.  On
+  RETRY (a delivery failed, the answer store is down, another instance is answering) the
+  invocation fails, so the trigger's retry policy invokes again; ACK and REJECT return.
 * ``extension_handler`` serves **DataWorks invoking the function directly** with its extension
   envelope (``messageId``, ``eventType``, ``messageBody``).  It returns the verdict as the
   response, ``{"checkResult": "OK" | "FAIL", "checkResultTip": ..., "messageId": ...}``, and
-  also delivers it through ``UpdateWorkbenchEventResult``.
+  also delivers it through ``UpdateWorkbenchEventResult``.  Asked again, it returns the
+  verdict it gave (the answer store keeps it); with no verdict to give (REJECT, or RETRY
+  before one was decided) the invocation fails.
 * ``initializer`` (configure it as the function's initializer) builds the extension once per
   instance, so the first invocation does not pay for it.
 
@@ -14,7 +17,8 @@ The callback signs with the temporary credentials Function Compute hands the fun
 (``context.credentials``, from the function's RAM role); the client is rebuilt only when
 they rotate.  Settings come from the environment: ``DATAWORKS_EXTENSION_CODE`` (required),
 ``DATAWORKS_REGION_ID`` (defaults to the function's region), ``DATAWORKS_ENDPOINT``,
-``DATAWORKS_DRY_RUN``.
+``DATAWORKS_DRY_RUN``, and ``DATAWORKS_REDIS_URL`` so that every instance shares one answer
+store.
 """
 
 from __future__ import annotations
@@ -23,17 +27,11 @@ import json
 import logging
 import os
 import threading
-from typing import Any, Protocol
+from typing import Protocol
 
 from policies import registry
 
-from dataworks_ext import (
-    CallbackClient,
-    CallbackError,
-    Extension,
-    MessageError,
-    Outcome,
-)
+from dataworks_ext import CallbackClient, Disposition, Extension, Verdict
 
 __all__ = ["extension_handler", "handler", "initializer"]
 
@@ -57,34 +55,21 @@ class Context(Protocol):
     request_id: str
 
 
-class _Forget:
-    """A seen-message store that remembers nothing: the direct envelope's response must
-    carry the verdict every time DataWorks asks, even when it asks again."""
-
-    def seen(self, message_id: str) -> bool:
-        return False
-
-    def remember(self, message_id: str) -> None:
-        return None
-
-
 class _Instance:
     """What one Function Compute instance keeps between invocations."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.triggered: Extension | None = None  # EventBridge trigger: answers once
-        self.direct: Extension | None = None  # direct invocation: answers every time
+        self.extension: Extension | None = None
         self.credentials: tuple[str, str, str] | None = None
 
-    def extensions(self, context: Context) -> tuple[Extension, Extension]:
+    def extension_for(self, context: Context) -> Extension:
         creds = context.credentials
         key = (creds.access_key_id, creds.access_key_secret, creds.security_token or "")
         with self.lock:
-            if self.triggered is None or self.direct is None:
+            if self.extension is None:
                 # The extension code from the environment; the callback is set just below.
-                self.triggered = Extension.from_env(registry, callback=None)
-                self.direct = Extension.from_env(registry, callback=None, seen_store=_Forget())
+                self.extension = Extension.from_env(registry, callback=None)
             if key != self.credentials:
                 callback = None
                 if os.environ.get("DATAWORKS_DRY_RUN", "").strip().lower() not in _TRUTHY:
@@ -93,9 +78,9 @@ class _Instance:
                         region_id=os.environ.get("DATAWORKS_REGION_ID") or None,
                         endpoint=os.environ.get("DATAWORKS_ENDPOINT") or None,
                     )
-                self.triggered.callback = self.direct.callback = callback
+                self.extension.callback = callback
                 self.credentials = key
-            return self.triggered, self.direct
+            return self.extension
 
 
 _instance = _Instance()
@@ -103,49 +88,35 @@ _instance = _Instance()
 
 def initializer(context: Context) -> None:
     """Function Compute initializer: build the extension and its client before traffic."""
-    _instance.extensions(context)
+    _instance.extension_for(context)
 
 
 def handler(event: bytes | str, context: Context) -> str:
-    """EventBridge trigger: answer every message in ``event``; fail to get a redelivery."""
-    extension, _ = _instance.extensions(context)
-    try:
-        outcomes = extension.handle_batch(event)
-    except MessageError as exc:  # unreadable, and no id to answer: a retry cannot help
-        logger.error("request %s: unreadable event: %s", context.request_id, exc)
-        return json.dumps({"error": str(exc)})
-    for outcome in outcomes:
-        if outcome.message_id is None:
-            logger.error("request %s: unreadable message: %s", context.request_id, outcome.error)
-    for outcome in outcomes:
-        if isinstance(outcome.error, CallbackError):
-            raise outcome.error  # the trigger retries; answered messages are not sent again
-    return json.dumps({"results": [_describe(o) for o in outcomes]})
-
-
-def extension_handler(event: bytes | str, context: Context) -> str:
-    """Direct invocation by DataWorks: return the verdict as the function's response."""
-    _, extension = _instance.extensions(context)
-    outcome = extension.handle_batch(event)[0]  # MessageError (a ValueError) if unreadable
-    if outcome.message_id is None:
-        raise ValueError(f"unreadable extension request: {outcome.error}")
-    if isinstance(outcome.error, CallbackError):  # the response still answers DataWorks
-        logger.error("request %s: %s", context.request_id, outcome.error)
-    verdict = outcome.verdict
+    """EventBridge trigger: answer every message in ``event``; fail to be invoked again."""
+    outcomes = _instance.extension_for(context).handle_batch(event)
+    disposition = Disposition.of(outcomes)
+    if disposition is Disposition.RETRY:
+        raise RuntimeError(f"request {context.request_id}: retry later ({len(outcomes)} messages)")
+    if disposition is Disposition.REJECT:  # nobody can answer it: a retry cannot help
+        logger.error("request %s: an unreadable message was dropped", context.request_id)
     return json.dumps(
-        {
-            "messageId": outcome.message_id,
-            "checkResult": "OK" if verdict is None else verdict.result.value,
-            "checkResultTip": None if verdict is None else verdict.tip,
-        },
+        {"disposition": disposition.value, "outcomes": [o.to_dict() for o in outcomes]},
         ensure_ascii=False,
     )
 
 
-def _describe(outcome: Outcome) -> dict[str, Any]:
-    return {
-        "messageId": outcome.message_id,
-        "checkResult": None if outcome.verdict is None else outcome.verdict.result.value,
-        "delivered": outcome.delivered,
-        "duplicate": outcome.duplicate,
-    }
+def extension_handler(event: bytes | str, context: Context) -> str:
+    """Direct invocation by DataWorks: return the verdict as the function's response."""
+    outcome = _instance.extension_for(context).handle(event)
+    if outcome.verdict is None and outcome.disposition is not Disposition.ACK:
+        # REJECT, or RETRY with nothing decided yet: fail, so that DataWorks asks again
+        raise ValueError(f"request {context.request_id}: no verdict ({outcome.to_dict()})")
+    verdict = outcome.verdict or Verdict.ok()  # nothing to answer: let the operation pass
+    return json.dumps(
+        {
+            "messageId": outcome.message_id,
+            "checkResult": verdict.result.value,
+            "checkResultTip": verdict.tip,
+        },
+        ensure_ascii=False,
+    )

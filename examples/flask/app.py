@@ -1,15 +1,14 @@
 """A Flask host for a DataWorks extension: the target of an EventBridge HTTP rule.
 
 ``POST /dataworks/events`` takes one CloudEvent or an EventBridge batch (a JSON array), hands
-it to :meth:`Extension.handle_batch`, and maps the outcomes to a status EventBridge acts on:
+it to :meth:`Extension.handle_batch`, and answers :func:`dataworks_ext.http_reply` of the
+outcomes: 200 (ACK), 503 with ``Retry-After`` (RETRY: EventBridge delivers the request
+again) or 400 (REJECT: a message nobody can answer).  Besides: 401 when the shared-secret
+header is missing or wrong (``DATAWORKS_WEBHOOK_SECRET``), 413 for a body larger than
+``DATAWORKS_MAX_BODY_BYTES``.
 
-=====  ==================================================================================
-200    every verdict in the request was delivered (or nothing needed answering)
-400    a message is unreadable and so is its id: nobody can be answered, retrying won't help
-401    the shared-secret header is missing or wrong (when ``DATAWORKS_WEBHOOK_SECRET`` is set)
-413    the body is larger than ``DATAWORKS_MAX_BODY_BYTES``
-503    a verdict could not be delivered: EventBridge delivers the request again
-=====  ==================================================================================
+Several replicas or gunicorn workers share one answer store when ``DATAWORKS_REDIS_URL`` is
+set (``redis://host:port/db``), so a message pushed to two of them is answered once.
 
 ``GET /healthz`` answers 200 for load-balancer and Kubernetes probes.
 
@@ -22,13 +21,12 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-from typing import Any
 
 from flask import Flask, Response, jsonify, request
 from policies import registry
 from werkzeug.exceptions import HTTPException
 
-from dataworks_ext import CallbackError, DataWorksExtError, Extension, MessageError, Outcome
+from dataworks_ext import Extension, http_reply
 
 __all__ = ["EVENTS_PATH", "SECRET_HEADER", "create_app"]
 
@@ -38,7 +36,6 @@ SECRET_HEADER = "X-DataWorks-Webhook-Secret"
 """The header that carries the shared secret (an EventBridge HTTP target header parameter)."""
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 """Body limit when ``DATAWORKS_MAX_BODY_BYTES`` is unset: room for a batch of massive backfills."""
-RETRY_AFTER_SECONDS = "5"
 
 logger = logging.getLogger("dataworks_ext.examples.flask")
 
@@ -53,7 +50,8 @@ def create_app(
 
     Args:
         extension: What answers DataWorks; ``Extension.from_env(registry)`` when omitted
-            (``DATAWORKS_EXTENSION_CODE``, ``DATAWORKS_REGION_ID``, credentials ...).
+            (``DATAWORKS_EXTENSION_CODE``, ``DATAWORKS_REGION_ID``, credentials,
+            ``DATAWORKS_REDIS_URL`` ...).
         secret: The shared secret EventBridge sends in :data:`SECRET_HEADER`; read from
             ``DATAWORKS_WEBHOOK_SECRET`` when omitted; no check when neither is set.
         max_body_bytes: The largest body accepted; ``DATAWORKS_MAX_BODY_BYTES`` or 4 MiB.
@@ -77,46 +75,15 @@ def create_app(
         return jsonify(status="ok")
 
     @app.post(EVENTS_PATH)
-    def events() -> tuple[Response, int] | tuple[Response, int, dict[str, str]]:
+    def events() -> Response | tuple[Response, int]:
         if expected_bytes is not None:
             given = request.headers.get(SECRET_HEADER, "").encode()
             if not hmac.compare_digest(given, expected_bytes):
                 return jsonify(error="missing or wrong shared secret"), 401
-        body = request.get_data(cache=False)  # 413 past MAX_CONTENT_LENGTH
-        try:
-            outcomes = ext.handle_batch(body)
-        except MessageError as exc:  # the body as a whole is not JSON
-            logger.warning("rejected an unreadable request body: %s", exc)
-            return jsonify(error=str(exc)), 400
-        results = [_describe(outcome) for outcome in outcomes]
-        if any(isinstance(o.error, CallbackError) for o in outcomes):
-            return jsonify(results=results), 503, {"Retry-After": RETRY_AFTER_SECONDS}
-        if any(o.message_id is None for o in outcomes):
-            return jsonify(results=results), 400
-        return jsonify(results=results), 200
+        reply = http_reply(ext.handle_batch(request.get_data(cache=False)))  # 413 past the limit
+        return Response(reply.body, reply.status, reply.headers)
 
     return app
-
-
-def _describe(outcome: Outcome) -> dict[str, Any]:
-    """One outcome as JSON, for the response body and whoever reads EventBridge's logs."""
-    verdict = outcome.verdict
-    return {
-        "messageId": outcome.message_id,
-        "checkResult": None if verdict is None else verdict.result.value,
-        "delivered": outcome.delivered,
-        "duplicate": outcome.duplicate,
-        "error": _error_text(outcome.error),
-    }
-
-
-def _error_text(error: BaseException | None) -> str | None:
-    """The SDK's own errors in full; a check's exception by class only (details go to the log)."""
-    if error is None:
-        return None
-    if isinstance(error, DataWorksExtError):
-        return f"{type(error).__name__}: {error}"
-    return type(error).__name__
 
 
 if __name__ == "__main__":  # local runs only; use a production WSGI server in production

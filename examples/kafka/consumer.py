@@ -1,11 +1,13 @@
 """A Kafka consumer host for a DataWorks extension: reads what an EventBridge Kafka target writes.
 
 Each record value is a CloudEvent (or an EventBridge batch).  :func:`run` hands it to
-:meth:`Extension.handle_batch` and commits the record's offset only once every verdict in it
-was delivered, so a crash or a DataWorks outage never loses a verdict: the record is read
-again (at least once; the extension's seen-message store drops repeats within a process).
-While the callback fails, the partitions are paused and the record is retried with
-exponential backoff.  SIGTERM or SIGINT (or ``stop``) ends the loop cleanly.
+:meth:`Extension.handle_batch` and maps :meth:`Disposition.of` of the outcomes: ACK commits
+the record's offset; REJECT (nobody can answer it) logs and commits; RETRY (a delivery
+failed, the answer store is down, or another consumer is answering it right now) pauses the
+partitions and reads the record again with exponential backoff.  So a crash or a DataWorks
+outage never loses a verdict (at least once; the answer store drops repeats, across the
+consumer group when ``DATAWORKS_REDIS_URL`` is set).  SIGTERM or SIGINT (or ``stop``) ends
+the loop cleanly.
 
 Run it as a service (policies.py beside consumer.py, or on ``PYTHONPATH``)::
 
@@ -35,7 +37,7 @@ from confluent_kafka import (
 )
 from policies import registry
 
-from dataworks_ext import CallbackError, Extension, MessageError
+from dataworks_ext import Disposition, Extension
 
 __all__ = ["config_from_env", "main", "run"]
 
@@ -113,21 +115,10 @@ def run(
 def _answer(extension: Extension, message: Message) -> bool:
     """Handle one record; ``True`` when it may be committed, ``False`` to retry it."""
     value = message.value()
-    where = "{} [{}] @ {}".format(*_where(message))
-    if not value:
-        logger.warning("skipping empty record %s", where)
-        return True
-    try:
-        outcomes = extension.handle_batch(value)
-    except MessageError as exc:  # unreadable, and no id to answer: retrying cannot help
-        logger.error("skipping unreadable record %s: %s", where, exc)
-        return True
-    if any(isinstance(outcome.error, CallbackError) for outcome in outcomes):
-        return False
-    for outcome in outcomes:
-        if outcome.message_id is None:
-            logger.error("skipping an unreadable message in record %s: %s", where, outcome.error)
-    return True
+    disposition = Disposition.of(extension.handle_batch(value)) if value else Disposition.REJECT
+    if disposition is Disposition.REJECT:  # nobody can answer it: retrying cannot help
+        logger.error("skipping unreadable record {} [{}] @ {}".format(*_where(message)))
+    return disposition is not Disposition.RETRY
 
 
 def _where(message: Message) -> tuple[str, int, int]:

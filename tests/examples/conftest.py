@@ -20,7 +20,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 
@@ -45,21 +44,6 @@ def load_example(folder: str, filename: str) -> ModuleType:
             sys.path.remove(path)
         if not had_policies:
             sys.modules.pop("policies", None)
-
-
-def wait_until(condition: Callable[[], Any], what: str, timeout: float = 20.0) -> Any:
-    """Poll ``condition`` until it is truthy; fail naming ``what`` if it never is.
-
-    The timeout only keeps a broken run from hanging; no assertion depends on timing.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g}s waiting for {what}")
-        time.sleep(0.01)
 
 
 def free_port() -> int:
@@ -94,12 +78,6 @@ def kafka_consumer() -> ModuleType:
 def fc_index() -> ModuleType:
     """examples/fc/index.py, fresh for each test: a new Function Compute instance."""
     return load_example("fc", "index.py")
-
-
-@pytest.fixture(name="wait_until")
-def _wait_until() -> Callable[..., Any]:
-    """``wait_until(condition, what, timeout=20)``: poll until true, else fail."""
-    return wait_until
 
 
 @pytest.fixture(name="example_env")

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from dataworks_ext import CallbackError, Extension
+from dataworks_ext import Extension
 from dataworks_ext.testing import (
     LocalDataWorks,
     backfill_event,
@@ -80,13 +80,9 @@ def test_eventbridge_trigger_answers_a_cloudevent(
     assert recorded is not None
     assert recorded.extension_code == EXTENSION_CODE
     assert recorded.result == expected(fc_index, message).result.value == "FAIL"
-    assert response["results"] == [
-        {
-            "messageId": message.message_id,
-            "checkResult": "FAIL",
-            "delivered": True,
-            "duplicate": False,
-        }
+    assert response["disposition"] == "ACK"
+    assert [(o["message_id"], o["result"], o["delivered"]) for o in response["outcomes"]] == [
+        (message.message_id, "FAIL", True)
     ]
 
 
@@ -103,7 +99,7 @@ def test_eventbridge_trigger_answers_a_batch_once(
         recorded = local_dataworks.verdict_for(message.message_id)
         assert recorded.result == expected(fc_index, message).result.value
         assert local_dataworks.count_for(message.message_id) == 1
-    assert [r["duplicate"] for r in again["results"]] == [True, True, True]
+    assert [r["duplicate"] for r in again["outcomes"]] == [True, True, True]
 
 
 def test_eventbridge_trigger_fails_the_invocation_when_a_verdict_is_not_delivered(
@@ -112,9 +108,8 @@ def test_eventbridge_trigger_fails_the_invocation_when_a_verdict_is_not_delivere
     message = freeze_event(node_ids=[PROTECTED])
     local_dataworks.inject("error", times=1_000)
 
-    with pytest.raises(CallbackError) as caught:
+    with pytest.raises(RuntimeError, match="retry later"):
         fc_index.handler(message.to_json(), fc_context(local_dataworks))
-    assert caught.value.message_id == message.message_id
     assert local_dataworks.verdict_for(message.message_id) is None
 
     local_dataworks.reset()
@@ -125,9 +120,12 @@ def test_eventbridge_trigger_fails_the_invocation_when_a_verdict_is_not_delivere
 def test_eventbridge_trigger_logs_and_drops_an_unreadable_event(
     fc_index: ModuleType, local_dataworks: LocalDataWorks
 ) -> None:
-    assert "error" in json.loads(fc_index.handler(b"{not json", fc_context(local_dataworks)))
+    broken = json.loads(fc_index.handler(b"{not json", fc_context(local_dataworks)))
+    assert broken["disposition"] == "REJECT"
+    assert broken["outcomes"][0]["error"].startswith("MessageDecodeError")
     response = json.loads(fc_index.handler(b'[{"foo": 1}]', fc_context(local_dataworks)))
-    assert response["results"][0]["messageId"] is None
+    assert response["disposition"] == "REJECT"
+    assert response["outcomes"][0]["message_id"] is None
     assert local_dataworks.calls == 0
 
 
@@ -139,17 +137,17 @@ def test_the_callback_signs_with_the_context_credentials(
     fc_index.initializer(stale)
 
     first = freeze_event()
-    with pytest.raises(CallbackError):
+    with pytest.raises(RuntimeError, match="retry later"):
         fc_index.handler(first.to_json(), stale)
     assert local_dataworks.verdict_for(first.message_id) is None
 
     rotated = fc_context(local_dataworks)
     fc_index.handler(first.to_json(), rotated)
-    client = fc_index._instance.triggered.callback
+    client = fc_index._instance.extension.callback
     second = freeze_event()
     fc_index.handler(second.to_json(), fc_context(local_dataworks))
 
-    assert fc_index._instance.triggered.callback is client  # same credentials, same client
+    assert fc_index._instance.extension.callback is client  # same credentials, same client
     assert local_dataworks.count_for(first.message_id) == 1
     assert local_dataworks.count_for(second.message_id) == 1
 
@@ -171,8 +169,9 @@ def test_direct_invocation_returns_the_verdict_and_delivers_it(
         "checkResultTip": decided.tip,
     }
     assert response["checkResult"] == "FAIL"
-    assert again == response  # DataWorks asking again gets the same answer
+    assert again == response  # DataWorks asking again gets the same answer, from the store
     assert local_dataworks.verdict_for(message.message_id).result == "FAIL"
+    assert local_dataworks.count_for(message.message_id) == 1  # delivered once
 
 
 def test_direct_invocation_answers_even_when_the_callback_fails(

@@ -6,6 +6,7 @@ import http.client
 import json
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any
 
@@ -120,14 +121,19 @@ def test_single_event_is_answered_once_even_when_redelivered(
     again = server.post(message.to_json())
 
     assert first[0] == 200 and again[0] == 200
-    assert first[2]["results"][0] == {
-        "messageId": message.message_id,
-        "checkResult": "FAIL",
+    assert first[2]["outcomes"][0] == {
+        "message_id": message.message_id,
+        "event_code": "freeze-node",
+        "result": "FAIL",
+        "tip": f"Node {PROTECTED} is protected",
         "delivered": True,
         "duplicate": False,
+        "in_progress": False,
+        "disposition": "ACK",
         "error": None,
     }
-    assert again[2]["results"][0]["duplicate"] is True
+    assert again[2]["outcomes"][0]["duplicate"] is True
+    assert again[2]["outcomes"][0]["result"] == "FAIL"  # the answer given before
     assert local_dataworks.count_for(message.message_id) == 1
     assert local_dataworks.verdict_for(message.message_id).tip == f"Node {PROTECTED} is protected"
 
@@ -142,7 +148,7 @@ def test_batch_answers_every_message(
     status, _, body = server.post(batch(*messages))
 
     assert status == 200
-    assert [r["messageId"] for r in body["results"]] == [m.message_id for m in messages]
+    assert [r["message_id"] for r in body["outcomes"]] == [m.message_id for m in messages]
     assert [local_dataworks.verdict_for(m.message_id).result for m in messages] == [
         "FAIL",
         "OK",
@@ -165,6 +171,7 @@ def test_unreadable_message_without_an_id_is_400(
     status, _, payload = server.post(body)
 
     assert status == 400, payload
+    assert payload["disposition"] == "REJECT"
     assert local_dataworks.calls == 0
 
 
@@ -195,8 +202,8 @@ def test_undelivered_verdict_is_503_and_redelivery_answers_it(
 
     assert status == 503
     assert "Retry-After" in headers
-    assert body["results"][0]["delivered"] is False
-    assert body["results"][0]["error"].startswith("CallbackError")
+    assert body["outcomes"][0]["delivered"] is False
+    assert body["outcomes"][0]["error"].startswith("CallbackError")
     assert local_dataworks.verdict_for(message.message_id) is None
 
     status, _, _ = server.post(message.to_json())  # EventBridge delivers it again
@@ -218,7 +225,7 @@ def test_batch_with_one_undelivered_verdict_is_503(
     again, _, _ = server.post(batch(*messages))
 
     assert status == 503
-    assert [r["delivered"] for r in body["results"]] == [False, True, True]
+    assert [r["delivered"] for r in body["outcomes"]] == [False, True, True]
     assert again == 200
     assert all(local_dataworks.count_for(m.message_id) == 1 for m in messages)
 
@@ -265,3 +272,25 @@ def test_health_check(flask_app: ModuleType, serve: Any, local_dataworks: Any) -
     assert server.request("GET", "/healthz")[:1] == (200,)
     assert server.request("GET", "/healthz")[2] == {"status": "ok"}
     assert server.request("GET", "/dataworks/events")[0] == 405
+
+
+def test_replicas_configured_with_a_redis_url_answer_a_message_once(
+    flask_app: ModuleType,
+    serve: Any,
+    local_dataworks: Any,
+    env_for: None,
+    valkey_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATAWORKS_REDIS_URL", valkey_server.url)
+    replicas = [serve(flask_app.create_app()) for _ in range(2)]
+    message = freeze_event(node_ids=[PROTECTED])
+
+    with ThreadPoolExecutor(2) as pool:
+        first = list(pool.map(lambda replica: replica.post(message.to_json()), replicas))
+    again = [replica.post(message.to_json()) for replica in replicas]
+
+    assert sorted(status for status, _, _ in first) in ([200, 200], [200, 503])
+    assert [status for status, _, _ in again] == [200, 200]
+    assert all(body["outcomes"][0]["duplicate"] for _, _, body in again)
+    assert local_dataworks.count_for(message.message_id) == 1

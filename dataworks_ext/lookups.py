@@ -1,0 +1,851 @@
+"""Node context for checks: what DataWorks knows about the nodes an event names.
+
+An Operation Center event carries node ids and little else.  :class:`Lookups` asks DataWorks
+the rest (``GetNode``, ``GetBaseline``, ``GetInstance``) through the same
+:class:`~dataworks_ext.CallbackClient` that delivers verdicts: the same credentials, retry
+policy and deadlines.  Lookups are made on first use only and cached across messages (with a
+TTL and a size bound); a batch is looked up concurrently, but bounded; every call of the
+process first takes a token from one shared :class:`TokenBucket`, so lookups stay within
+DataWorks' OpenAPI rate limits; a throttled call is waited out and retried by the client.
+
+Example:
+    >>> from dataworks_ext.lookups import Lookups
+    >>> from dataworks_ext.nodes import NodeInfo
+    >>> from dataworks_ext.testing import LocalDataWorks
+    >>> with LocalDataWorks() as local:
+    ...     local.add_nodes(NodeInfo(node_id=700005966962, owner_id="1107550004253538",
+    ...                              priority=8))
+    ...     lookups = Lookups(local.client())
+    ...     lookups.node(700005966962).priority, lookups.node(700005966962).owner_id
+    ...     local.calls_for("GetNode")
+    (8, '1107550004253538')
+    1
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import threading
+import time
+from collections.abc import Callable, Generator, Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+from .errors import CallbackError, ConfigurationError, NodeLookupError, TooManyLookupsError
+from .nodes import BaselineInfo, InstanceInfo, NodeInfo
+
+if TYPE_CHECKING:
+    from .callback import CallbackClient
+
+__all__ = [
+    "EDITION_RATE_LIMITS",
+    "LookupStats",
+    "Lookups",
+    "RateLimit",
+    "TokenBucket",
+    "process_bucket",
+    "set_rate_limit",
+]
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 100
+"""The most ids :meth:`Lookups.nodes` and :meth:`Lookups.instances` look up at once unless
+told otherwise."""
+
+
+# ---------------------------------------------------------------------------- rate limits
+
+
+@attrs.frozen
+class RateLimit:
+    """How fast lookups may call DataWorks: a rate, a burst, and an optional daily cap.
+
+    Args:
+        per_second: Calls a second, sustained.
+        burst: Calls that may go at once after a quiet spell (at least 1).
+        per_day: Calls a (UTC) day, or ``None`` for no cap.  Past it, a lookup fails at once
+            with :class:`~dataworks_ext.NodeLookupError` (code ``DailyLimitReached``).
+
+    Example:
+        >>> from dataworks_ext.lookups import RateLimit
+        >>> RateLimit.for_edition("basic")
+        RateLimit(per_second=5.0, burst=5, per_day=100)
+        >>> RateLimit(per_second=0)
+        Traceback (most recent call last):
+        ...
+        dataworks_ext.errors.ConfigurationError: per_second must be a positive number, got 0
+    """
+
+    per_second: float = attrs.field(converter=float)
+    burst: int = 1
+    per_day: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not self.per_second > 0:
+            raise ConfigurationError(
+                f"per_second must be a positive number, got {self.per_second:g}"
+            )
+        for name, value in (("burst", self.burst), ("per_day", self.per_day)):
+            if value is None and name == "per_day":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigurationError(f"{name} must be a whole number of at least 1")
+
+    @classmethod
+    def for_edition(cls, edition: str) -> RateLimit:
+        """The limit for a DataWorks edition: ``basic``, ``standard``, ``professional`` or
+        ``enterprise`` (see :data:`EDITION_RATE_LIMITS`).
+
+        Example:
+            >>> from dataworks_ext.lookups import RateLimit
+            >>> RateLimit.for_edition("Enterprise").per_second
+            50.0
+        """
+        limit = EDITION_RATE_LIMITS.get(str(edition).strip().lower())
+        if limit is None:
+            raise ConfigurationError(
+                f"unknown DataWorks edition {edition!r}; "
+                f"choose from {', '.join(EDITION_RATE_LIMITS)}"
+            )
+        return limit
+
+
+EDITION_RATE_LIMITS: Mapping[str, RateLimit] = {
+    "basic": RateLimit(per_second=5, burst=5, per_day=100),
+    "standard": RateLimit(per_second=5, burst=5, per_day=1_000),
+    "professional": RateLimit(per_second=10, burst=10, per_day=10_000),
+    "enterprise": RateLimit(per_second=50, burst=50),
+}
+"""Read-call limits of DataWorks' OpenAPI per edition (per account and region).
+
+Enterprise allows about 50 read calls a second and no daily cap; Basic about 5 calls a
+second and 100 a day; Standard and Professional cap calls at 1,000 and 10,000 a day.
+DataWorks does not publish a per-second figure for Standard and Professional: the ones here
+are cautious choices.  The limits are per account: other tools of the same account share
+them, so leave room.
+"""
+
+
+class TokenBucket:
+    """A token bucket shared by threads and tasks: each DataWorks call takes one token.
+
+    A caller *reserves* a token and waits (``time.sleep`` or ``asyncio.sleep``) until it is
+    due: no polling, and callers are served in the order they asked.  :func:`process_bucket`
+    is the one bucket every :class:`Lookups` of the process uses unless given another.
+
+    Example:
+        >>> from dataworks_ext.lookups import RateLimit, TokenBucket
+        >>> bucket = TokenBucket(RateLimit(per_second=10, burst=2))
+        >>> [round(bucket.reserve(), 2) for _ in range(4)]
+        [0.0, 0.0, 0.1, 0.2]
+    """
+
+    def __init__(self, limit: RateLimit, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._day = -1
+        self._today = 0
+        self.configure(limit)
+
+    def __repr__(self) -> str:
+        return f"TokenBucket({self.limit!r})"
+
+    def configure(self, limit: RateLimit) -> None:
+        """Use a new limit from now on (the bucket starts full).
+
+        Example:
+            >>> from dataworks_ext.lookups import RateLimit, TokenBucket
+            >>> bucket = TokenBucket(RateLimit(per_second=1))
+            >>> bucket.configure(RateLimit.for_edition("enterprise"))
+            >>> bucket.limit.burst
+            50
+        """
+        if not isinstance(limit, RateLimit):
+            raise ConfigurationError(f"expected a RateLimit, got {type(limit).__name__}")
+        with self._lock:
+            self.limit = limit
+            self._tokens = float(limit.burst)
+            self._stamp = self._clock()
+
+    def reserve(self) -> float | None:
+        """Take a token: the seconds to wait until it is due, or ``None`` when the daily cap
+        is reached (nothing is taken then).
+
+        Example:
+            >>> from dataworks_ext.lookups import RateLimit, TokenBucket
+            >>> bucket = TokenBucket(RateLimit(per_second=1, per_day=1))
+            >>> bucket.reserve(), bucket.reserve()
+            (0.0, None)
+        """
+        with self._lock:
+            limit = self.limit
+            if limit.per_day is not None:
+                day = int(time.time() // 86_400)
+                if day != self._day:
+                    self._day, self._today = day, 0
+                if self._today >= limit.per_day:
+                    return None
+                self._today += 1
+            now = self._clock()
+            tokens = min(float(limit.burst), self._tokens + (now - self._stamp) * limit.per_second)
+            self._stamp = now
+            self._tokens = tokens - 1.0
+            return 0.0 if self._tokens >= 0.0 else -self._tokens / limit.per_second
+
+
+_PROCESS_BUCKET = TokenBucket(EDITION_RATE_LIMITS["enterprise"])
+
+
+def process_bucket() -> TokenBucket:
+    """The token bucket every :class:`Lookups` of the process shares by default.
+
+    Example:
+        >>> from dataworks_ext.lookups import process_bucket
+        >>> process_bucket() is process_bucket()
+        True
+    """
+    return _PROCESS_BUCKET
+
+
+def set_rate_limit(limit: RateLimit | str) -> None:
+    """Set the process's lookup rate: a :class:`RateLimit` or an edition name.
+
+    The default is the Enterprise edition's (50 calls a second); set it once at start-up.
+
+    Example:
+        >>> from dataworks_ext.lookups import process_bucket, set_rate_limit
+        >>> set_rate_limit("basic")
+        >>> process_bucket().limit.per_day
+        100
+        >>> set_rate_limit("enterprise")
+    """
+    _PROCESS_BUCKET.configure(
+        limit if isinstance(limit, RateLimit) else RateLimit.for_edition(limit)
+    )
+
+
+# ---------------------------------------------------------------------------- the cache
+
+_MISS: Any = object()
+
+
+class _Cache:
+    """A dict with a TTL per entry and a size bound (the oldest entries go first)."""
+
+    __slots__ = ("_data", "_lock", "hits", "max_entries", "misses", "ttl")
+
+    def __init__(self, ttl: float, max_entries: int) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._data: collections.OrderedDict[Hashable, tuple[float, Any]] = collections.OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get_many(self, keys: Iterable[Hashable]) -> list[Any]:
+        now = time.monotonic()
+        found = []
+        with self._lock:
+            data = self._data
+            for key in keys:
+                entry = data.get(key)
+                if entry is not None and entry[0] > now:
+                    found.append(entry[1])
+                    self.hits += 1
+                else:
+                    if entry is not None:
+                        del data[key]
+                    found.append(_MISS)
+                    self.misses += 1
+        return found
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._data[key] = (time.monotonic() + self.ttl, value)
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_entries:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+# ---------------------------------------------------------------------------- the lookups
+
+#: kind -> (the SDK method, its request model, the model of the answer's Data, the API name)
+_APIS: Mapping[str, tuple[str, str, type[Any], str]] = {
+    "node": ("get_node", "GetNodeRequest", NodeInfo, "GetNode"),
+    "baseline": ("get_baseline", "GetBaselineRequest", BaselineInfo, "GetBaseline"),
+    "instance": ("get_instance", "GetInstanceRequest", InstanceInfo, "GetInstance"),
+}
+_NOT_FOUND_MARKS = ("notexist", "notfound", "not_exist", "not_found")
+_NOT_LOOKUP_CODES = ("InvalidAccessKeyId", "InvalidAction", "InvalidApi")
+
+
+@attrs.frozen
+class LookupStats:
+    """How a :class:`Lookups` has fared: cache hits and misses, and calls made.
+
+    Example:
+        >>> from dataworks_ext.lookups import LookupStats
+        >>> LookupStats(hits=9, misses=1, calls=1).hit_ratio
+        0.9
+    """
+
+    hits: int
+    """Lookups answered from the cache."""
+    misses: int
+    """Lookups not in the cache (or expired)."""
+    calls: int
+    """Lookups that called DataWorks (retries of one lookup count once)."""
+
+    @property
+    def hit_ratio(self) -> float:
+        """``hits / (hits + misses)``, 0.0 before any lookup."""
+        total = self.hits + self.misses
+        return self.hits / total if total else 0.0
+
+
+class Lookups:
+    """Look up nodes, baselines and instances in DataWorks, cached, bounded and rate-limited.
+
+    Build one per process from the client the :class:`~dataworks_ext.Extension` delivers
+    through, and let your checks close over it.  Every method has an ``_async`` twin for
+    ``async def`` checks.
+
+    * **On first use only, cached across messages**: an answer is kept ``ttl`` seconds (300),
+      at most ``max_entries`` answers (10,000; the oldest go first).  Concurrent lookups of
+      the same id share one call.  Failures are not cached.
+    * **Concurrent but bounded**: :meth:`nodes` looks up the ids it lacks at most
+      ``max_concurrency`` at a time (8), and refuses more than ``limit`` ids (100) at once
+      with :class:`~dataworks_ext.TooManyLookupsError` before any call.
+    * **Within the rate limits**: each call first takes a token from the process's shared
+      :class:`TokenBucket` (:func:`set_rate_limit`; Enterprise's 50 a second by default).
+      A throttled answer (429, ``Throttling.*``) is retried after a backoff by the client's
+      retry policy, within its deadline.
+    * **Typed failures**: a lookup that fails for good raises
+      :class:`~dataworks_ext.NodeLookupError` naming the id; raised in a check, the
+      Extension's ``error_result`` answers.
+
+    Args:
+        client: The :class:`~dataworks_ext.CallbackClient` whose SDK client, credentials,
+            retry policy and deadline the calls use.
+        ttl: Seconds an answer is kept.
+        max_entries: The most answers kept.
+        max_concurrency: The most calls in flight for one batch (sync: for the whole
+            object).
+        project_env: ``PROD`` (the default: extension events are about production nodes)
+            or ``DEV``.
+        bucket: The token bucket to take from; :func:`process_bucket` unless given.
+
+    Example:
+        >>> from dataworks_ext.lookups import Lookups
+        >>> from dataworks_ext.nodes import NodeInfo
+        >>> from dataworks_ext.testing import LocalDataWorks
+        >>> with LocalDataWorks() as local:
+        ...     local.add_nodes(*(NodeInfo(node_id=i, priority=i % 9) for i in range(1, 6)))
+        ...     lookups = Lookups(local.client(), ttl=60)
+        ...     [n.priority for n in lookups.nodes([1, 2, 3, 4, 5]).values()]
+        ...     _ = lookups.nodes([1, 2])
+        ...     lookups.stats
+        [1, 2, 3, 4, 5]
+        LookupStats(hits=2, misses=5, calls=5)
+    """
+
+    def __init__(
+        self,
+        client: CallbackClient,
+        *,
+        ttl: float = 300.0,
+        max_entries: int = 10_000,
+        max_concurrency: int = 8,
+        project_env: str = "PROD",
+        bucket: TokenBucket | None = None,
+    ) -> None:
+        if not callable(getattr(client, "_call", None)):
+            raise ConfigurationError(
+                f"client must be a CallbackClient, got {type(client).__name__}"
+            )
+        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl > 0:
+            raise ConfigurationError(f"ttl must be a positive number of seconds, got {ttl!r}")
+        for name, value in (("max_entries", max_entries), ("max_concurrency", max_concurrency)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigurationError(f"{name} must be a whole number of at least 1")
+        if project_env not in ("PROD", "DEV"):
+            raise ConfigurationError(f"project_env must be PROD or DEV, got {project_env!r}")
+        self.client = client
+        self.max_concurrency = max_concurrency
+        self.project_env = project_env
+        self.bucket = _PROCESS_BUCKET if bucket is None else bucket
+        self._cache = _Cache(float(ttl), max_entries)
+        self._lock = threading.Lock()
+        self._inflight: dict[Hashable, concurrent.futures.Future[Any]] = {}
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._calls = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"Lookups({self.client!r}, ttl={self._cache.ttl:g}, "
+            f"max_entries={self._cache.max_entries}, cached={len(self._cache)})"
+        )
+
+    @property
+    def stats(self) -> LookupStats:
+        """Cache hits and misses, and calls made, since this object was built.
+
+        Example:
+            >>> from dataworks_ext import CallbackClient
+            >>> from dataworks_ext.lookups import Lookups
+            >>> Lookups(CallbackClient(region_id="cn-shanghai")).stats
+            LookupStats(hits=0, misses=0, calls=0)
+        """
+        return LookupStats(self._cache.hits, self._cache.misses, self._calls)
+
+    def clear(self) -> None:
+        """Forget every cached answer.
+
+        Example:
+            >>> from dataworks_ext import CallbackClient
+            >>> from dataworks_ext.lookups import Lookups
+            >>> Lookups(CallbackClient(region_id="cn-shanghai")).clear()
+        """
+        self._cache.clear()
+
+    # ------------------------------------------------------------------ sync
+
+    def node(self, node_id: int) -> NodeInfo:
+        """The node ``node_id`` (``GetNode``).
+
+        Raises:
+            dataworks_ext.NodeLookupError: It could not be looked up (``not_found`` when
+                DataWorks has no such node).
+
+        Example:
+            >>> from dataworks_ext import NodeLookupError
+            >>> from dataworks_ext.lookups import Lookups
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     try:
+            ...         Lookups(local.client()).node(404)
+            ...     except NodeLookupError as exc:
+            ...         print(exc.kind, exc.object_id, exc.not_found)
+            node 404 True
+        """
+        found: NodeInfo = self._get("node", node_id)
+        return found
+
+    def nodes(
+        self, node_ids: Iterable[int], *, limit: int | None = DEFAULT_LIMIT
+    ) -> dict[int, NodeInfo]:
+        """The nodes ``node_ids``, by id in the order given (repeats once).
+
+        Cached ones are answered at once; the rest are looked up concurrently, at most
+        ``max_concurrency`` at a time.  More than ``limit`` distinct ids raise
+        :class:`~dataworks_ext.TooManyLookupsError` before any call (``None``: no limit).
+
+        Example:
+            >>> from dataworks_ext import CallbackClient, TooManyLookupsError
+            >>> from dataworks_ext.lookups import Lookups
+            >>> try:
+            ...     Lookups(CallbackClient(region_id="cn-shanghai")).nodes(range(20_000))
+            ... except TooManyLookupsError as exc:
+            ...     print(exc)
+            20000 nodes to look up at once; the limit is 100
+        """
+        return self._get_many("node", node_ids, limit)
+
+    def baseline(self, baseline_id: int, project_id: int) -> BaselineInfo:
+        """The baseline ``baseline_id`` of workspace ``project_id`` (``GetBaseline``).
+
+        Example:
+            >>> from dataworks_ext.lookups import Lookups
+            >>> from dataworks_ext.nodes import BaselineInfo
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.add_baselines(BaselineInfo(baseline_id=1201, project_id=23393,
+            ...                                      node_ids=(7, 8)))
+            ...     Lookups(local.client()).baseline(1201, 23393).node_ids
+            (7, 8)
+        """
+        found: BaselineInfo = self._get("baseline", (baseline_id, project_id))
+        return found
+
+    def instance(self, instance_id: int) -> InstanceInfo:
+        """The instance ``instance_id`` (``GetInstance``).
+
+        Example:
+            >>> from dataworks_ext.lookups import Lookups
+            >>> from dataworks_ext.nodes import InstanceInfo
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.add_instances(InstanceInfo(instance_id=5, node_id=7))
+            ...     Lookups(local.client()).instance(5).node_id
+            7
+        """
+        found: InstanceInfo = self._get("instance", instance_id)
+        return found
+
+    def instances(
+        self, instance_ids: Iterable[int], *, limit: int | None = DEFAULT_LIMIT
+    ) -> dict[int, InstanceInfo]:
+        """The instances ``instance_ids``, as :meth:`nodes` does for nodes.
+
+        Example:
+            >>> from dataworks_ext.lookups import Lookups
+            >>> from dataworks_ext.nodes import InstanceInfo
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.add_instances(InstanceInfo(instance_id=5, node_id=7),
+            ...                         InstanceInfo(instance_id=6, node_id=8))
+            ...     {i: x.node_id for i, x in Lookups(local.client()).instances([5, 6]).items()}
+            {5: 7, 6: 8}
+        """
+        return self._get_many("instance", instance_ids, limit)
+
+    # ------------------------------------------------------------------ async
+
+    async def node_async(self, node_id: int) -> NodeInfo:
+        """:meth:`node`, without blocking the event loop.
+
+        Example:
+            >>> import asyncio
+            >>> from dataworks_ext.lookups import Lookups
+            >>> from dataworks_ext.nodes import NodeInfo
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.add_nodes(NodeInfo(node_id=7, owner_id="42"))
+            ...     asyncio.run(Lookups(local.client()).node_async(7)).owner_id
+            '42'
+        """
+        found: NodeInfo = await self._get_async("node", node_id)
+        return found
+
+    async def nodes_async(
+        self, node_ids: Iterable[int], *, limit: int | None = DEFAULT_LIMIT
+    ) -> dict[int, NodeInfo]:
+        """:meth:`nodes`, without blocking the event loop (at most ``max_concurrency`` calls
+        of this batch in flight).
+
+        Example:
+            >>> import asyncio
+            >>> from dataworks_ext.lookups import Lookups
+            >>> from dataworks_ext.nodes import NodeInfo
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.add_nodes(NodeInfo(node_id=7), NodeInfo(node_id=8))
+            ...     sorted(asyncio.run(Lookups(local.client()).nodes_async([8, 7, 8])))
+            [7, 8]
+        """
+        return await self._get_many_async("node", node_ids, limit)
+
+    async def baseline_async(self, baseline_id: int, project_id: int) -> BaselineInfo:
+        """:meth:`baseline`, without blocking the event loop.
+
+        Example:
+            >>> import asyncio
+            >>> from dataworks_ext.lookups import Lookups
+            >>> from dataworks_ext.nodes import BaselineInfo
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.add_baselines(BaselineInfo(baseline_id=3, baseline_name="finance"))
+            ...     asyncio.run(Lookups(local.client()).baseline_async(3, 23393)).baseline_name
+            'finance'
+        """
+        found: BaselineInfo = await self._get_async("baseline", (baseline_id, project_id))
+        return found
+
+    async def instance_async(self, instance_id: int) -> InstanceInfo:
+        """:meth:`instance`, without blocking the event loop.
+
+        Example:
+            >>> import asyncio
+            >>> from dataworks_ext.lookups import Lookups
+            >>> from dataworks_ext.nodes import InstanceInfo
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.add_instances(InstanceInfo(instance_id=5, node_id=7))
+            ...     asyncio.run(Lookups(local.client()).instance_async(5)).node_id
+            7
+        """
+        found: InstanceInfo = await self._get_async("instance", instance_id)
+        return found
+
+    async def instances_async(
+        self, instance_ids: Iterable[int], *, limit: int | None = DEFAULT_LIMIT
+    ) -> dict[int, InstanceInfo]:
+        """:meth:`instances`, without blocking the event loop.
+
+        Example:
+            >>> import asyncio
+            >>> from dataworks_ext.lookups import Lookups
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     asyncio.run(Lookups(local.client()).instances_async([]))
+            {}
+        """
+        return await self._get_many_async("instance", instance_ids, limit)
+
+    # ------------------------------------------------------------------ the one body
+
+    def _claim(self, key: Hashable) -> tuple[concurrent.futures.Future[Any], bool]:
+        """The in-flight future of ``key``, and whether the caller must make the call."""
+        with self._lock:
+            future = self._inflight.get(key)
+            if future is not None:
+                return future, False
+            future = self._inflight[key] = concurrent.futures.Future()
+            return future, True
+
+    def _steps(self, kind: str, key: Hashable) -> Generator[float | _Call, Any, Any]:
+        """One lookup, written once for both paths and doing no I/O itself.
+
+        Yields a float (wait that long, send back ``None``) or a :class:`_Call` (make it, send
+        back the answer's body or throw in the :class:`CallbackError`).  Returns the model.
+        """
+        delay = self._reserve(kind, key)
+        if delay:
+            yield delay
+        method, request, _, _ = _APIS[kind]
+        try:
+            body = yield _Call(method, request, self._fields(kind, key), _name(kind, key))
+        except CallbackError as exc:
+            raise _failed(kind, key, exc) from None
+        return _read(kind, key, body)
+
+    def _get(self, kind: str, key: Hashable) -> Any:
+        (found,) = self._cache.get_many([(kind, key)])
+        return self._fetch(kind, key) if found is _MISS else found
+
+    def _fetch(self, kind: str, key: Hashable) -> Any:
+        future, mine = self._claim((kind, key))
+        if not mine:
+            return future.result()
+        with _Flight(self, kind, key, future) as flight:
+            steps = self._steps(kind, key)
+            step: Any = next(steps)
+            while True:
+                try:
+                    if isinstance(step, _Call):
+                        try:
+                            body = self.client._call(*step.args, what=step.what)
+                        except CallbackError as exc:
+                            step = steps.throw(exc)
+                            continue
+                        step = steps.send(body)
+                    else:
+                        time.sleep(step)
+                        step = steps.send(None)
+                except StopIteration as done:
+                    flight.value = done.value
+                    return done.value
+
+    async def _get_async(self, kind: str, key: Hashable) -> Any:
+        (found,) = self._cache.get_many([(kind, key)])
+        return await self._fetch_async(kind, key) if found is _MISS else found
+
+    async def _fetch_async(self, kind: str, key: Hashable) -> Any:
+        import asyncio
+
+        future, mine = self._claim((kind, key))
+        if not mine:
+            return await asyncio.wrap_future(future)
+        with _Flight(self, kind, key, future) as flight:
+            steps = self._steps(kind, key)
+            step: Any = next(steps)
+            while True:
+                try:
+                    if isinstance(step, _Call):
+                        try:
+                            body = await self.client._call_async(*step.args, what=step.what)
+                        except CallbackError as exc:
+                            step = steps.throw(exc)
+                            continue
+                        step = steps.send(body)
+                    else:
+                        await asyncio.sleep(step)
+                        step = steps.send(None)
+                except StopIteration as done:
+                    flight.value = done.value
+                    return done.value
+
+    def _split(
+        self, kind: str, ids: Iterable[int], limit: int | None
+    ) -> tuple[list[int], list[Any], list[int]]:
+        """(the distinct ids, what the cache has for each, the ids it lacks)."""
+        unique = list(dict.fromkeys(ids))
+        if limit is not None and len(unique) > limit:
+            raise TooManyLookupsError(kind, len(unique), limit)
+        found = self._cache.get_many([(kind, i) for i in unique])
+        return unique, found, [i for i, value in zip(unique, found, strict=True) if value is _MISS]
+
+    @staticmethod
+    def _merge(unique: list[int], found: list[Any], fetched: Mapping[int, Any]) -> dict[int, Any]:
+        pairs = zip(unique, found, strict=True)
+        return {i: fetched[i] if value is _MISS else value for i, value in pairs}
+
+    def _get_many(self, kind: str, ids: Iterable[int], limit: int | None) -> dict[int, Any]:
+        unique, found, missing = self._split(kind, ids, limit)
+        if len(missing) <= 1:
+            fetched = {i: self._fetch(kind, i) for i in missing}
+        else:
+            pool = self._executor()
+            futures = [pool.submit(self._fetch, kind, i) for i in missing]
+            fetched = {i: f.result() for i, f in zip(missing, futures, strict=True)}
+        return self._merge(unique, found, fetched)
+
+    async def _get_many_async(
+        self, kind: str, ids: Iterable[int], limit: int | None
+    ) -> dict[int, Any]:
+        import asyncio
+
+        unique, found, missing = self._split(kind, ids, limit)
+        gate = asyncio.Semaphore(self.max_concurrency)
+
+        async def one(item: int) -> Any:
+            async with gate:
+                return await self._fetch_async(kind, item)
+
+        values = await asyncio.gather(*(one(i) for i in missing))
+        return self._merge(unique, found, dict(zip(missing, values, strict=True)))
+
+    def _executor(self) -> concurrent.futures.ThreadPoolExecutor:
+        pool = self._pool
+        if pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = concurrent.futures.ThreadPoolExecutor(
+                        self.max_concurrency, thread_name_prefix="dataworks-lookup"
+                    )
+                pool = self._pool
+        return pool
+
+    def _reserve(self, kind: str, key: Hashable) -> float:
+        delay = self.bucket.reserve()
+        if delay is None:
+            raise NodeLookupError(
+                f"the daily limit of {self.bucket.limit.per_day} calls is reached",
+                kind=kind,
+                object_id=_object_id(key),
+                api=_APIS[kind][3],
+                code="DailyLimitReached",
+                attempts=0,
+            )
+        with self._lock:
+            self._calls += 1
+        return delay
+
+    def _fields(self, kind: str, key: Any) -> dict[str, Any]:
+        if kind == "baseline":
+            return {"baseline_id": key[0], "project_id": key[1]}
+        return {f"{kind}_id": key, "project_env": self.project_env}
+
+
+class _Call:
+    """A call for the driver of :meth:`Lookups._steps` to make through the client."""
+
+    __slots__ = ("args", "what")
+
+    def __init__(self, method: str, request: str, fields: dict[str, Any], what: str) -> None:
+        self.args = (method, request, fields)
+        self.what = what
+
+
+class _Flight:
+    """The lookup of one key in flight: on leaving, its answer is cached and handed to those
+    waiting for it, or its error is."""
+
+    __slots__ = ("future", "key", "kind", "lookups", "value")
+
+    def __init__(
+        self, lookups: Lookups, kind: str, key: Hashable, future: concurrent.futures.Future[Any]
+    ) -> None:
+        self.lookups = lookups
+        self.kind = kind
+        self.key = key
+        self.future = future
+        self.value: Any = None
+
+    def __enter__(self) -> _Flight:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        lookups, key = self.lookups, (self.kind, self.key)
+        if exc is None:
+            lookups._cache.put(key, self.value)  # cached before the in-flight entry goes
+        with lookups._lock:
+            lookups._inflight.pop(key, None)
+        if exc is None:
+            self.future.set_result(self.value)
+        elif isinstance(exc, Exception):
+            self.future.set_exception(exc)
+        else:  # cancelled, interrupted: those waiting get a lookup error, not the signal
+            self.future.set_exception(_cancelled(self.kind, self.key))
+
+
+def _object_id(key: Any) -> int:
+    return int(key[0] if isinstance(key, tuple) else key)
+
+
+def _name(kind: str, key: Any) -> str:
+    return f"{kind} {_object_id(key)}"
+
+
+def _failed(kind: str, key: Any, exc: CallbackError) -> NodeLookupError:
+    code = exc.code or ""
+    folded = code.lower().replace(".", "")
+    not_found = any(mark in folded for mark in _NOT_FOUND_MARKS) and not code.startswith(
+        _NOT_LOOKUP_CODES
+    )
+    return NodeLookupError(
+        f"DataWorks has no such {kind}" if not_found else exc.reason,
+        kind=kind,
+        object_id=_object_id(key),
+        api=_APIS[kind][3],
+        code=exc.code,
+        status=exc.status,
+        request_id=exc.request_id,
+        attempts=exc.attempts,
+        not_found=not_found,
+    )
+
+
+def _cancelled(kind: str, key: Any) -> NodeLookupError:
+    return NodeLookupError(
+        "the lookup was cancelled", kind=kind, object_id=_object_id(key), api=_APIS[kind][3]
+    )
+
+
+def _read(kind: str, key: Any, body: Any) -> Any:
+    """The model of an answer's ``Data``; no ``Data`` means DataWorks has no such object."""
+    from .errors import FieldError
+
+    _, _, model, api = _APIS[kind]
+    data = getattr(body, "data", None)
+    request_id = getattr(body, "request_id", None)
+    if data is None:
+        raise NodeLookupError(
+            f"DataWorks has no such {kind}",
+            kind=kind,
+            object_id=_object_id(key),
+            api=api,
+            request_id=request_id,
+            not_found=True,
+        )
+    try:
+        return model.from_wire(data.to_map() if hasattr(data, "to_map") else data)
+    except FieldError as exc:
+        raise NodeLookupError(
+            f"DataWorks answered with {exc}",
+            kind=kind,
+            object_id=_object_id(key),
+            api=api,
+            code="InvalidResponse",
+            request_id=request_id,
+        ) from None
