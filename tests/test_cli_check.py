@@ -102,7 +102,7 @@ def test_check_json_reports_every_message_and_a_summary(rules: Path) -> None:
     assert by_id["f-1"]["differences"] == ["expected OK, got FAIL"]
     assert by_id["f-1"]["decided_by"] == ["protected"]
     assert by_id["b-7"] | {"source": None} == {
-        "source": None, "message_id": "b-7", "event_code": "backfill-data", "verdict": "OK",
+        "source": None, "message_id": "b-7", "event_code": "backfill-data", "result": "OK",
         "tip": None, "decided_by": ["max-days"], "duplicate": False, "error": None,
         "expected": {"result": "OK"}, "as_expected": True, "differences": [],
     }  # fmt: skip

@@ -172,15 +172,16 @@ _EVENT_WORDS = {
 }
 
 
-_STORE_PARAMETERS = frozenset({"seen_store", "store"})
-"""Extension keywords that name where answers are remembered (left out by ``check``, which
+_STORE_PARAMETERS = frozenset({"store", "lease"})
+"""Extension keywords about where answers are remembered (left out by ``check``, which
 judges each captured message on its own and must not touch a shared store)."""
 
 
 def _extension_settings(app: Extension | Registry, *, keep_store: bool = True) -> dict[str, Any]:
-    """The keywords that rebuild the app's Extension with another callback: every parameter of
+    """The keywords that build another Extension like the app's: every parameter of
     :class:`Extension` but the extension code and the callback, read from the attribute of
-    the same name (its registry, policies and store); a Registry gives only itself."""
+    the same name (its registry and policies; its store unless ``keep_store`` is false); a
+    Registry gives only itself."""
     import inspect
 
     from ..extension import Extension
@@ -209,17 +210,23 @@ def _extension_code(app: Extension | Registry, extension_code: str | None) -> st
 def _extension_for(
     app: Extension | Registry, callback: Any, extension_code: str | None
 ) -> Extension:
-    """The app's Extension as configured (checks, policies, store), delivering to
-    ``callback``; for a Registry, a plain Extension of its checks."""
+    """The Extension a command runs: the app's own, as configured (checks, policies, store),
+    with only its callback replaced (and its extension code, when one is given); for a
+    Registry, a plain Extension of its checks."""
     from ..extension import Extension
 
-    return Extension(_extension_code(app, extension_code), callback, **_extension_settings(app))
+    if isinstance(app, Extension):
+        app.callback = callback
+        if extension_code:
+            app.extension_code = extension_code
+        return app
+    return Extension(_extension_code(app, extension_code), callback, app)
 
 
 def _describe_settings(extension: Extension) -> str:
     """The policies and store of an Extension, in one line."""
     timeout = extension.handler_timeout
-    store = getattr(extension, "store", None) or getattr(extension, "seen_store", None)
+    store = extension.store
     return (
         f"handler_timeout {'none' if timeout is None else f'{timeout:g}s'}, "
         f"unreadable {extension.unreadable_result.value}, "

@@ -174,7 +174,7 @@ class _Checked:
             "source": self.captured.source,
             "message_id": outcome.message_id,
             "event_code": getattr(outcome.event, "event_code", None),
-            "verdict": None if verdict is None else verdict.result.value,
+            "result": None if verdict is None else verdict.result.value,
             "tip": None if verdict is None else verdict.tip,
             "decided_by": self.decided,
             "duplicate": outcome.duplicate,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CallbackError, ConfigurationError
+from ..outcomes import Disposition
 from ._app import _extension_for, load_app
 from ._delivery import _delivered_text, _target
 from ._exit_codes import ExitCode
@@ -163,8 +164,8 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
             if len(outcomes) > 1:
                 ui.print(("\n" if index else "") + ui.style.bold(f"[{index}]"))
             ui.print(_outcome_text(outcome, extension, delivered[index], ui))
-    if any(isinstance(outcome.error, CallbackError) for outcome in outcomes):
-        return ExitCode.UNDELIVERED
+    if Disposition.of(outcomes) is Disposition.RETRY:
+        return ExitCode.UNDELIVERED  # not delivered now: a host would have it sent again
     if args.expect:
         got = [o.verdict.result.value if o.verdict is not None else "no verdict" for o in outcomes]
         if any(result != args.expect for result in got):
