@@ -74,14 +74,9 @@ from .registry import (
     on_restore,
     on_unpublish,
 )
-from .stores import (
-    AnswerStore,
-    AsyncAnswerStore,
-    Claim,
-    ClaimState,
-    MemoryAnswerStore,
-    RedisAnswerStore,
-)
+from .stores._base import AnswerStore, AsyncAnswerStore, Claim, ClaimState
+from .stores._memory import MemoryAnswerStore
+from .stores._redis import RedisAnswerStore
 from .verdicts import MAX_TIP_LENGTH, CheckResult, Verdict, combine
 
 __all__ = [
