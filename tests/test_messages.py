@@ -132,8 +132,8 @@ def test_unknown_event_is_not_an_error_and_needs_no_answer() -> None:
 
 
 def test_unknown_type_without_event_code_uses_the_type() -> None:
-    message = parse_message({"id": "m-1", "type": "dataworks:FileChange:CommitFile", "data": {}})
-    assert message.event == UnknownEvent(event_code="dataworks:FileChange:CommitFile", payload={})
+    message = parse_message({"id": "m-1", "type": "dataworks:Other:Thing", "data": {}})
+    assert message.event == UnknownEvent(event_code="dataworks:Other:Thing", payload={})
 
 
 def test_event_code_wins_over_the_envelope_type() -> None:
@@ -259,12 +259,18 @@ def test_parse_message_refuses_a_batch_with_a_pointer_to_parse_messages() -> Non
 
 def test_event_table_maps_both_ways() -> None:
     for kind in EVENT_KINDS:
-        assert kind.cls.event_code == kind.event_code
         assert kind_for_code(kind.event_code) is kind
         assert kind_for_type(kind.eventbridge_type) is kind
-        assert kind.cls.extension_point is kind.extension_point
-    assert kind_for_code("instance-status-changes") is None
+        if kind.has_model:
+            assert kind.cls.event_code == kind.event_code
+            assert kind.cls.extension_point is kind.extension_point
+        # an extension point is answered through an API; a regular event through none
+        assert (kind.api is None) is (not kind.is_extension_point)
+    assert kind_for_code("instance-status-changes").cls is UnknownEvent  # type: ignore[union-attr]
+    assert kind_for_code("no-such-code") is None
     assert kind_for_type("dataworks:Other:Thing") is None
+    codes = [kind.event_code for kind in EVENT_KINDS]
+    assert len(codes) == len(set(codes))
 
 
 # ---------------------------------------------------------------- bad input
