@@ -178,6 +178,9 @@ class EventMessage:
     def to_json(self) -> bytes:
         """The message as UTF-8 JSON bytes, as EventBridge would post it.
 
+        For text (a ``str``, to write to a file opened in text mode or print), use
+        :meth:`to_text`.
+
         Example:
             >>> from dataworks_ext import parse_message
             >>> from dataworks_ext.testing import restore_event
@@ -185,7 +188,21 @@ class EventMessage:
             >>> parse_message(message.to_json()) == message
             True
         """
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+        return self.to_text().encode()
+
+    def to_text(self, *, indent: int | None = None) -> str:
+        """The message as JSON text (a ``str``), compact unless ``indent`` is given.
+
+        Example:
+            >>> from dataworks_ext import parse_message
+            >>> from dataworks_ext.testing import freeze_event
+            >>> message = freeze_event()
+            >>> text = message.to_text(indent=2)
+            >>> parse_message(text) == message and text.startswith("{")
+            True
+        """
+        separators = (",", ":") if indent is None else (",", ": ")
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=separators, indent=indent)
 
 
 def decode(raw: RawMessage | list[Any]) -> Any:

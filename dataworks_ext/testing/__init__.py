@@ -15,6 +15,8 @@ Example:
 from __future__ import annotations
 
 from ._builders import (
+    DEFAULT_FILE_CREATE_TIME,
+    DEFAULT_INSTANCE_IDS,
     DEFAULT_NODE_IDS,
     DEFAULT_OPERATOR,
     DEFAULT_PROJECT_ID,
@@ -24,9 +26,21 @@ from ._builders import (
     as_envelope,
     backfill_event,
     batch,
+    commit_file_event,
+    commit_table_event,
+    delete_file_event,
+    deploy_file_event,
+    deploy_table_event,
+    extension_point_event,
     freeze_event,
     message_for,
+    pre_freeze_instance_event,
+    pre_kill_instance_event,
+    pre_rerun_instance_event,
+    pre_set_instance_success_event,
+    pre_unfreeze_instance_event,
     restore_event,
+    run_file_event,
     unpublish_event,
     with_payload,
 )
@@ -34,6 +48,8 @@ from ._local import LocalDataWorks, RecordedVerdict
 from ._recording import Delivery, PrintingCallback, RecordingCallback
 
 __all__ = [
+    "DEFAULT_FILE_CREATE_TIME",
+    "DEFAULT_INSTANCE_IDS",
     "DEFAULT_NODE_IDS",
     "DEFAULT_OPERATOR",
     "DEFAULT_PROJECT_ID",
@@ -48,9 +64,21 @@ __all__ = [
     "as_envelope",
     "backfill_event",
     "batch",
+    "commit_file_event",
+    "commit_table_event",
+    "delete_file_event",
+    "deploy_file_event",
+    "deploy_table_event",
+    "extension_point_event",
     "freeze_event",
     "message_for",
+    "pre_freeze_instance_event",
+    "pre_kill_instance_event",
+    "pre_rerun_instance_event",
+    "pre_set_instance_success_event",
+    "pre_unfreeze_instance_event",
     "restore_event",
+    "run_file_event",
     "unpublish_event",
     "with_payload",
 ]

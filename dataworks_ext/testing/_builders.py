@@ -13,16 +13,35 @@ from ..events import (
     BackfillEvent,
     BackfillOrder,
     BizPeriod,
-    ExtensionEvent,
+    ChangeType,
+    CommitFileEvent,
+    CommitTableEvent,
+    DeleteFileEvent,
+    DeployFileEvent,
+    DeployTableEvent,
+    ExtensionPointEvent,
+    FileEvent,
     FreezeNodeEvent,
+    InstancePreEvent,
+    ModelledEvent,
+    Module,
     NodeEvent,
+    PreFreezeInstanceEvent,
+    PreKillInstanceEvent,
+    PreRerunInstanceEvent,
+    PreSetInstanceSuccessEvent,
+    PreUnfreezeInstanceEvent,
     RestoreNodeEvent,
+    RunFileEvent,
+    TableEvent,
     UnpublishNodeEvent,
-    kind_for_class,
+    kind_for_event,
 )
 from ..messages import EnvelopeKind, EventMessage
 
 __all__ = [
+    "DEFAULT_FILE_CREATE_TIME",
+    "DEFAULT_INSTANCE_IDS",
     "DEFAULT_NODE_IDS",
     "DEFAULT_OPERATOR",
     "DEFAULT_PROJECT_ID",
@@ -32,9 +51,21 @@ __all__ = [
     "as_envelope",
     "backfill_event",
     "batch",
+    "commit_file_event",
+    "commit_table_event",
+    "delete_file_event",
+    "deploy_file_event",
+    "deploy_table_event",
+    "extension_point_event",
     "freeze_event",
     "message_for",
+    "pre_freeze_instance_event",
+    "pre_kill_instance_event",
+    "pre_rerun_instance_event",
+    "pre_set_instance_success_event",
+    "pre_unfreeze_instance_event",
     "restore_event",
+    "run_file_event",
     "unpublish_event",
     "with_payload",
 ]
@@ -59,7 +90,7 @@ def _new_id() -> str:
 
 
 def message_for(
-    event: ExtensionEvent,
+    event: ModelledEvent | ExtensionPointEvent,
     *,
     message_id: str | None = None,
     envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
@@ -81,7 +112,8 @@ def message_for(
                          'extensionBizId': 'b-1', 'blockBusiness': True,
                          'eventCode': 'freeze-node'}}
     """
-    kind = kind_for_class(type(event))
+    kind = kind_for_event(event)
+    module = kind.module if kind is not None else Module.OPERATION_CENTER
     message_id = message_id or _new_id()
     envelope = EnvelopeKind(envelope)
     if envelope is EnvelopeKind.FUNCTION_COMPUTE:
@@ -90,23 +122,26 @@ def message_for(
             event=event,
             envelope=envelope,
             extension_biz_id=event.extension_biz_id,
-            event_type=kind.event_code,
+            event_type=event.event_code,
             attributes={
-                "eventCategoryType": "operation-center",
+                "eventCategoryType": module.value,
                 "blockBusiness": event.block_business,
             },
         )
     when = time or _dt.datetime.now(_dt.timezone.utc)
     stamp = when.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    account = event.operator if event.operator.isdigit() else DEFAULT_OPERATOR
+    operator = event.operator or ""
+    account = operator if operator.isdigit() else DEFAULT_OPERATOR
+    project = event.project_id if event.project_id is not None else DEFAULT_PROJECT_ID
+    event_type = kind.eventbridge_type if kind is not None else event.event_code
     return EventMessage(
         message_id=message_id,
         event=event,
         envelope=envelope,
         extension_biz_id=event.extension_biz_id,
-        event_type=kind.eventbridge_type,
+        event_type=event_type,
         source="acs.dataworks",
-        subject=f"acs.dataworks:{region}:{account}:{event.project_id}",
+        subject=f"acs.dataworks:{region}:{account}:{project}",
         time=stamp,
         region=region,
         account=account,
@@ -121,6 +156,16 @@ def message_for(
     )
 
 
+_REWRAPPABLE = (
+    NodeEvent,
+    BackfillEvent,
+    FileEvent,
+    TableEvent,
+    InstancePreEvent,
+    ExtensionPointEvent,
+)
+
+
 def as_envelope(message: EventMessage, envelope: EnvelopeLike) -> EventMessage:
     """The same event and id in another envelope.
 
@@ -129,8 +174,12 @@ def as_envelope(message: EventMessage, envelope: EnvelopeLike) -> EventMessage:
         >>> as_envelope(freeze_event(), "function-compute").envelope.value
         'function-compute'
     """
-    if isinstance(message.event, (NodeEvent, BackfillEvent)):
-        return message_for(message.event, message_id=message.message_id, envelope=envelope)
+    event = message.event
+    if isinstance(
+        event,
+        (NodeEvent, BackfillEvent, FileEvent, TableEvent, InstancePreEvent, ExtensionPointEvent),
+    ):
+        return message_for(event, message_id=message.message_id, envelope=envelope)
     raise TypeError("only extension-point events can be re-wrapped")
 
 
@@ -317,6 +366,369 @@ def backfill_event(
         order=BackfillOrder(order),
         extra=dict(extra or {}),
     )
+    return message_for(event, message_id=message_id, envelope=envelope)
+
+
+DEFAULT_FILE_CREATE_TIME = _dt.datetime(2024, 3, 18, 10, 42, 7)
+"""A realistic ``fileCreateTime`` (naive: DataWorks sends it without a zone)."""
+
+_FILE_DEFAULTS: dict[type[FileEvent], dict[str, Any]] = {
+    CommitFileEvent: {"file_version": 3, "change_type": ChangeType.UPDATE},
+    DeployFileEvent: {"file_version": 3, "change_type": ChangeType.UPDATE},
+    RunFileEvent: {},
+    DeleteFileEvent: {},
+}
+
+
+def _file_event(cls: type[FileEvent], fields: dict[str, Any]) -> EventMessage:
+    message_id, envelope = fields.pop("message_id"), fields.pop("envelope")
+    fields = {**_FILE_DEFAULTS[cls], **{k: v for k, v in fields.items() if v is not _UNSET}}
+    if fields.get("extension_biz_id") is None:
+        fields["extension_biz_id"] = _new_id()
+    fields["extra"] = dict(fields.get("extra") or {})
+    return message_for(cls(**fields), message_id=message_id, envelope=envelope)  # type: ignore[arg-type]
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "(the event's default)"
+
+
+_UNSET: Any = _Unset()
+
+
+def commit_file_event(
+    *,
+    file_name: str = "ods_orders_d",
+    file_id: int = 501234,
+    file_version: int | None = _UNSET,
+    file_type: int | None = 10,
+    file_owner: str | None = DEFAULT_OPERATOR,
+    file_create_time: _dt.datetime | None = DEFAULT_FILE_CREATE_TIME,
+    change_type: ChangeType | None = _UNSET,
+    data_source_name: str | None = "odps_first",
+    resource_type: str | None = None,
+    node_id: int | None = DEFAULT_NODE_IDS[0],
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message announcing that a DataStudio file is about to be committed.
+
+    Defaults: an ODPS SQL file (``fileType`` 10) at version 3, an update.
+
+    Example:
+        >>> from dataworks_ext.testing import commit_file_event
+        >>> message = commit_file_event(file_name="dwd_orders_di")
+        >>> message.event.file_name, message.event_type
+        ('dwd_orders_di', 'dataworks:FileChange:CommitFile')
+    """
+    return _file_event(CommitFileEvent, locals())
+
+
+def deploy_file_event(
+    *,
+    file_name: str = "ods_orders_d",
+    file_id: int = 501234,
+    file_version: int | None = _UNSET,
+    file_type: int | None = 10,
+    file_owner: str | None = DEFAULT_OPERATOR,
+    file_create_time: _dt.datetime | None = DEFAULT_FILE_CREATE_TIME,
+    change_type: ChangeType | None = _UNSET,
+    data_source_name: str | None = "odps_first",
+    resource_type: str | None = None,
+    node_id: int | None = DEFAULT_NODE_IDS[0],
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message announcing that a DataStudio file is about to be deployed to production.
+
+    Example:
+        >>> from dataworks_ext.testing import deploy_file_event
+        >>> deploy_file_event(envelope="function-compute").to_dict()["eventType"]
+        'deploy-file'
+    """
+    return _file_event(DeployFileEvent, locals())
+
+
+def run_file_event(
+    *,
+    file_name: str = "ods_orders_d",
+    file_id: int = 501234,
+    file_version: int | None = _UNSET,
+    file_type: int | None = 10,
+    file_owner: str | None = DEFAULT_OPERATOR,
+    file_create_time: _dt.datetime | None = DEFAULT_FILE_CREATE_TIME,
+    change_type: ChangeType | None = _UNSET,
+    data_source_name: str | None = "odps_first",
+    resource_type: str | None = None,
+    node_id: int | None = DEFAULT_NODE_IDS[0],
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message announcing that a file's code is about to run in DataStudio.
+
+    Example:
+        >>> from dataworks_ext.testing import run_file_event
+        >>> run_file_event().event.file_version is None
+        True
+    """
+    return _file_event(RunFileEvent, locals())
+
+
+def delete_file_event(
+    *,
+    file_name: str = "ods_orders_d",
+    file_id: int = 501234,
+    file_version: int | None = _UNSET,
+    file_type: int | None = 10,
+    file_owner: str | None = DEFAULT_OPERATOR,
+    file_create_time: _dt.datetime | None = DEFAULT_FILE_CREATE_TIME,
+    change_type: ChangeType | None = _UNSET,
+    data_source_name: str | None = "odps_first",
+    resource_type: str | None = None,
+    node_id: int | None = DEFAULT_NODE_IDS[0],
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message announcing that a DataStudio file is about to be deleted.
+
+    Example:
+        >>> from dataworks_ext.testing import delete_file_event
+        >>> delete_file_event().event_code
+        'delete-file'
+    """
+    return _file_event(DeleteFileEvent, locals())
+
+
+def _table_event(cls: type[TableEvent], fields: dict[str, Any]) -> EventMessage:
+    message_id, envelope = fields.pop("message_id"), fields.pop("envelope")
+    if fields.get("extension_biz_id") is None:
+        fields["extension_biz_id"] = _new_id()
+    fields["extra"] = dict(fields.get("extra") or {})
+    return message_for(cls(**fields), message_id=message_id, envelope=envelope)  # type: ignore[arg-type]
+
+
+def commit_table_event(
+    *,
+    table_name: str = "ods_orders_d",
+    table_type: str | None = "ODPS",
+    max_compute_project: str | None = "sales_dw_dev",
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message announcing that a table is about to be committed to development.
+
+    Example:
+        >>> from dataworks_ext.testing import commit_table_event
+        >>> commit_table_event(table_name="dim_shop").event.table_name
+        'dim_shop'
+    """
+    return _table_event(CommitTableEvent, locals())
+
+
+def deploy_table_event(
+    *,
+    table_name: str = "ods_orders_d",
+    table_type: str | None = "ODPS",
+    max_compute_project: str | None = "sales_dw",
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message announcing that a table is about to be deployed to production.
+
+    Example:
+        >>> from dataworks_ext.testing import deploy_table_event
+        >>> deploy_table_event().event_type
+        'dataworks:TableChange:DeployTable'
+    """
+    return _table_event(DeployTableEvent, locals())
+
+
+DEFAULT_INSTANCE_IDS = (1000087654321, 1000087654322)
+"""Two realistic instance ids."""
+
+
+def _instance_event(cls: type[InstancePreEvent], fields: dict[str, Any]) -> EventMessage:
+    message_id, envelope = fields.pop("message_id"), fields.pop("envelope")
+    if fields.get("extension_biz_id") is None:
+        fields["extension_biz_id"] = _new_id()
+    fields["task_ids"] = tuple(fields["task_ids"])
+    fields["extra"] = dict(fields.get("extra") or {})
+    return message_for(cls(**fields), message_id=message_id, envelope=envelope)  # type: ignore[arg-type]
+
+
+def pre_freeze_instance_event(
+    *,
+    task_ids: Iterable[int] = DEFAULT_INSTANCE_IDS,
+    extension_biz_name: str | None = "freeze_instance_check",
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message announcing that instances are about to be frozen.
+
+    Example:
+        >>> from dataworks_ext.testing import pre_freeze_instance_event
+        >>> pre_freeze_instance_event(task_ids=[7]).event.task_ids
+        (7,)
+    """
+    return _instance_event(PreFreezeInstanceEvent, locals())
+
+
+def pre_unfreeze_instance_event(
+    *,
+    task_ids: Iterable[int] = DEFAULT_INSTANCE_IDS,
+    extension_biz_name: str | None = "unfreeze_instance_check",
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message announcing that instances are about to be unfrozen.
+
+    Example:
+        >>> from dataworks_ext.testing import pre_unfreeze_instance_event
+        >>> pre_unfreeze_instance_event().event_code
+        'pre-unfreeze-instance'
+    """
+    return _instance_event(PreUnfreezeInstanceEvent, locals())
+
+
+def pre_rerun_instance_event(
+    *,
+    task_ids: Iterable[int] = DEFAULT_INSTANCE_IDS,
+    extension_biz_name: str | None = "rerun_instance_check",
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message announcing that instances are about to be rerun.
+
+    Example:
+        >>> from dataworks_ext.testing import pre_rerun_instance_event
+        >>> pre_rerun_instance_event().event_type
+        'dataworks:InstanceChange:PreRerunInstance'
+    """
+    return _instance_event(PreRerunInstanceEvent, locals())
+
+
+def pre_set_instance_success_event(
+    *,
+    task_ids: Iterable[int] = DEFAULT_INSTANCE_IDS,
+    extension_biz_name: str | None = "set_instance_success_check",
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message announcing that instances are about to be set to succeeded.
+
+    Example:
+        >>> from dataworks_ext.testing import pre_set_instance_success_event
+        >>> pre_set_instance_success_event().event_code
+        'pre-set-instance-success'
+    """
+    return _instance_event(PreSetInstanceSuccessEvent, locals())
+
+
+def pre_kill_instance_event(
+    *,
+    task_ids: Iterable[int] = DEFAULT_INSTANCE_IDS,
+    extension_biz_name: str | None = "kill_instance_check",
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message announcing that running instances are about to be killed.
+
+    Example:
+        >>> from dataworks_ext.testing import pre_kill_instance_event
+        >>> pre_kill_instance_event(envelope="function-compute").to_dict()["eventType"]
+        'pre-kill-instance'
+    """
+    return _instance_event(PreKillInstanceEvent, locals())
+
+
+def extension_point_event(
+    event_code: str,
+    payload: Mapping[str, Any] | None = None,
+    *,
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int | None = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message of an extension point without a model of its own: an ExtensionPointEvent.
+
+    ``payload`` holds the event's own fields; the common ones (``eventCode``, ``operator``,
+    ``projectId``, ``tenantId``, ``extensionBizId``) are filled in unless it has them.
+
+    Example:
+        >>> from dataworks_ext.testing import extension_point_event
+        >>> message = extension_point_event("start-diJob", {"extensionBizName": "ods_sync"})
+        >>> message.event.payload["extensionBizName"], message.event_type
+        ('ods_sync', 'dataworks:NodeChange:StartDiJob')
+    """
+    common: dict[str, Any] = {
+        "eventCode": event_code,
+        "operator": operator,
+        "tenantId": tenant_id,
+        "extensionBizId": _new_id() if extension_biz_id is None else extension_biz_id,
+        "blockBusiness": True,
+    }
+    if project_id is not None:
+        common["projectId"] = project_id
+    event = ExtensionPointEvent.from_payload(event_code, {**common, **(payload or {})})
     return message_for(event, message_id=message_id, envelope=envelope)
 
 
