@@ -552,48 +552,74 @@ def _decorators() -> dict[type[Any], str]:
 
 
 class EventKindsDirective(_RstDirective):
-    """The event table, :data:`dataworks_ext.EVENT_KINDS`, with each event's decorator."""
+    """The event table, :data:`dataworks_ext.EVENT_KINDS`, with each event's decorator.
 
-    option_spec: ClassVar[dict[str, Any]] = {"point": directives.unchanged}
+    ``:point:`` keeps the rows of one extension point (several, comma-separated); ``:regular:``
+    lists the regular events instead.  Every row says which API answers it, and whether the
+    DataWorks pages document that pairing or the SDK infers it.
+    """
+
+    option_spec: ClassVar[dict[str, Any]] = {
+        "point": directives.unchanged,
+        "regular": directives.flag,
+    }
 
     def run(self) -> list[nodes.Node]:
         import dataworks_ext
         from dataworks_ext import events
 
         self.note_module(events)
-        point = self.options.get("point")
+        points = [p.strip() for p in self.options.get("point", "").split(",") if p.strip()]
+        regular = "regular" in self.options
         decorators = _decorators()
         rows = []
         for kind in dataworks_ext.EVENT_KINDS:
-            if point and point not in (kind.extension_point.name.lower(), kind.extension_point):
+            point = kind.extension_point
+            if regular != (point is None):
                 continue
-            decorator = decorators.get(kind.cls)
+            if points and (point is None or not {point.name.lower(), point.value} & set(points)):
+                continue
+            rows.append(self._row(kind, decorators, with_point=not points and not regular))
+        if not rows:
+            raise self.error(f"no event kinds for extension point {points!r}")
+        if regular:
+            header = ["Event", "eventCode and EventBridge type", "Module"]
+            return self.parse_rst(_list_table(header, rows, "30 50 20"))
+        header = ["Event", "Class and decorator", "eventCode and EventBridge type", "Answered by"]
+        widths = "22 26 30 22"
+        if not points:
+            header.insert(0, "Extension point")
+            widths = "16 18 22 26 18"
+        return self.parse_rst(_list_table(header, rows, widths))
+
+    @staticmethod
+    def _row(kind: Any, decorators: dict[type[Any], str], *, with_point: bool) -> list[str]:
+        codes = f"``{kind.event_code}``\n\n``{kind.eventbridge_type}``"
+        if kind.extension_point is None:
+            return [kind.title, codes, kind.module.value]
+        if kind.has_model:
             check = f":class:`~dataworks_ext.{kind.cls.__name__}`"
+            decorator = decorators.get(kind.cls)
             if decorator:
                 check += f"\n\n:func:`@{decorator} <dataworks_ext.{decorator}>`"
-            row = [
-                kind.title,
-                check,
-                f"``{kind.event_code}``\n\n``{kind.eventbridge_type}``",
-            ]
-            if not point:
-                row.insert(0, _point_title(kind.extension_point))
-            rows.append(row)
-        if not rows:
-            raise self.error(f"no event kinds for extension point {point!r}")
-        header = ["Event", "Class and decorator", "eventCode and EventBridge type"]
-        widths = "25 30 45"
-        if not point:
-            header.insert(0, "Extension point")
-            widths = "20 20 25 35"
-        return self.parse_rst(_list_table(header, rows, widths))
+        else:
+            check = (
+                ":class:`~dataworks_ext.ExtensionPointEvent`"
+                f'\n\n``@registry.on("{kind.event_code}")``'
+            )
+        pairing = "documented" if kind.api_documented else "inferred"
+        answer = f"``{kind.api.value}`` ({pairing})"
+        row = [kind.title, check, codes, answer]
+        if with_point:
+            row.insert(0, _point_title(kind.extension_point))
+        return row
 
 
 def _point_title(point: enum.Enum) -> str:
     """The extension point's name in the console, from the enum member's docstring."""
     doc = " ".join(attribute_doc("dataworks_ext.events", point.name, "ExtensionPoint"))
     title = doc.split(" (")[0].rstrip(".")
-    return title.removeprefix("Operation Center - ") or point.value
+    return title or point.value
 
 
 # --------------------------------------------------------------------------- dwx-example-message
@@ -606,9 +632,18 @@ _EXAMPLE_BIZ_ID = "bd1f0bf8-8a4d-4d6c-9d0b-0f6c1f1e2a11"
 def example_message(event_code: str, envelope: str) -> Any:
     """A realistic :class:`dataworks_ext.EventMessage`, made by the testing builders."""
     from dataworks_ext import testing
+    from dataworks_ext.events import kind_for_code
 
+    kind = kind_for_code(event_code)
+    if kind is not None and kind.is_extension_point and not kind.has_model:
+        message = testing.extension_point_event(
+            event_code, message_id=_EXAMPLE_MESSAGE_ID, extension_biz_id=_EXAMPLE_BIZ_ID
+        )
+        return testing.message_for(
+            message.event, message_id=_EXAMPLE_MESSAGE_ID, envelope=envelope, time=_EXAMPLE_TIME
+        )
     for name in testing.__all__:
-        if not name.endswith("_event"):
+        if not name.endswith("_event") or name == "extension_point_event":
             continue
         builder = getattr(testing, name)
         kwargs: dict[str, Any] = {"message_id": _EXAMPLE_MESSAGE_ID}
