@@ -86,6 +86,12 @@ NEW_SNIPPET = textwrap.dedent(
     @reg.on("commit-file")
     def wrong_by_code(event: FreezeNodeEvent) -> Verdict:  # decorator on line 24
         return Verdict.ok()
+
+    from dataworks_ext.testing import commit_file_event, pre_kill_instance_event
+
+    message: EventMessage = commit_file_event(file_name="ods_orders_d", file_version=None)
+    pre_kill_instance_event(task_ids=[1, 2])
+    commit_file_event(file_nme="typo")  # line 32
     """
 )
 
@@ -102,4 +108,5 @@ def test_mypy_checks_the_new_decorators_and_on(tmp_path: Path) -> None:
     assert status == 1, stdout + stderr
     assert any(line.startswith("checks.py:20:") for line in errors), errors
     assert any(line.startswith("checks.py:24:") for line in errors), errors
-    assert len(errors) == 2, errors
+    assert any(line.startswith("checks.py:32:") for line in errors), errors
+    assert len(errors) == 3, errors

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as _dt
+import inspect
 import itertools
 import json
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from ..events import (
     BackfillEvent,
@@ -371,330 +372,287 @@ def backfill_event(
 
 DEFAULT_FILE_CREATE_TIME = _dt.datetime(2024, 3, 18, 10, 42, 7)
 """A realistic ``fileCreateTime`` (naive: DataWorks sends it without a zone)."""
+DEFAULT_INSTANCE_IDS = (1000087654321, 1000087654322)
+"""Two realistic instance ids."""
 
-_FILE_DEFAULTS: dict[type[FileEvent], dict[str, Any]] = {
-    CommitFileEvent: {"file_version": 3, "change_type": ChangeType.UPDATE},
-    DeployFileEvent: {"file_version": 3, "change_type": ChangeType.UPDATE},
-    RunFileEvent: {},
-    DeleteFileEvent: {},
+_COMMON_DEFAULTS: dict[str, Any] = {
+    "operator": DEFAULT_OPERATOR,
+    "project_id": DEFAULT_PROJECT_ID,
+    "tenant_id": DEFAULT_TENANT_ID,
+    "extension_biz_id": None,
+    "extra": None,
+    "message_id": None,
+    "envelope": EnvelopeKind.CLOUDEVENT,
+}
+_FILE_DEFAULTS: dict[str, Any] = {
+    "file_name": "ods_orders_d",
+    "file_id": 501234,
+    "file_version": None,
+    "file_type": 10,
+    "file_owner": DEFAULT_OPERATOR,
+    "file_create_time": DEFAULT_FILE_CREATE_TIME,
+    "change_type": None,
+    "data_source_name": "odps_first",
+    "resource_type": None,
+    "node_id": DEFAULT_NODE_IDS[0],
+    **_COMMON_DEFAULTS,
+}
+#: Commits and deployments carry a version and a change type; runs and deletions do not.
+_VERSIONED = {"file_version": 3, "change_type": ChangeType.UPDATE}
+_TABLE_DEFAULTS: dict[str, Any] = {
+    "table_name": "ods_orders_d",
+    "table_type": "ODPS",
+    "max_compute_project": "sales_dw",
+    **_COMMON_DEFAULTS,
+}
+_INSTANCE_DEFAULTS: dict[str, Any] = {
+    "task_ids": DEFAULT_INSTANCE_IDS,
+    "extension_biz_name": "instance_check",
+    **_COMMON_DEFAULTS,
 }
 
 
-def _file_event(cls: type[FileEvent], fields: dict[str, Any]) -> EventMessage:
-    message_id, envelope = fields.pop("message_id"), fields.pop("envelope")
-    fields = {**_FILE_DEFAULTS[cls], **{k: v for k, v in fields.items() if v is not _UNSET}}
-    if fields.get("extension_biz_id") is None:
-        fields["extension_biz_id"] = _new_id()
-    fields["extra"] = dict(fields.get("extra") or {})
-    return message_for(cls(**fields), message_id=message_id, envelope=envelope)  # type: ignore[arg-type]
+class _FileEventBuilder(Protocol):
+    def __call__(
+        self,
+        *,
+        file_name: str = ...,
+        file_id: int = ...,
+        file_version: int | None = ...,
+        file_type: int | None = ...,
+        file_owner: str | None = ...,
+        file_create_time: _dt.datetime | None = ...,
+        change_type: ChangeType | None = ...,
+        data_source_name: str | None = ...,
+        resource_type: str | None = ...,
+        node_id: int | None = ...,
+        operator: str = ...,
+        project_id: int = ...,
+        tenant_id: int = ...,
+        extension_biz_id: str | None = ...,
+        extra: Mapping[str, Any] | None = ...,
+        message_id: str | None = ...,
+        envelope: EnvelopeLike = ...,
+    ) -> EventMessage: ...
 
 
-class _Unset:
-    def __repr__(self) -> str:
-        return "(the event's default)"
+class _TableEventBuilder(Protocol):
+    def __call__(
+        self,
+        *,
+        table_name: str = ...,
+        table_type: str | None = ...,
+        max_compute_project: str | None = ...,
+        operator: str = ...,
+        project_id: int = ...,
+        tenant_id: int = ...,
+        extension_biz_id: str | None = ...,
+        extra: Mapping[str, Any] | None = ...,
+        message_id: str | None = ...,
+        envelope: EnvelopeLike = ...,
+    ) -> EventMessage: ...
 
 
-_UNSET: Any = _Unset()
+class _InstanceEventBuilder(Protocol):
+    def __call__(
+        self,
+        *,
+        task_ids: Iterable[int] = ...,
+        extension_biz_name: str | None = ...,
+        operator: str = ...,
+        project_id: int = ...,
+        tenant_id: int = ...,
+        extension_biz_id: str | None = ...,
+        extra: Mapping[str, Any] | None = ...,
+        message_id: str | None = ...,
+        envelope: EnvelopeLike = ...,
+    ) -> EventMessage: ...
 
 
-def commit_file_event(
-    *,
-    file_name: str = "ods_orders_d",
-    file_id: int = 501234,
-    file_version: int | None = _UNSET,
-    file_type: int | None = 10,
-    file_owner: str | None = DEFAULT_OPERATOR,
-    file_create_time: _dt.datetime | None = DEFAULT_FILE_CREATE_TIME,
-    change_type: ChangeType | None = _UNSET,
-    data_source_name: str | None = "odps_first",
-    resource_type: str | None = None,
-    node_id: int | None = DEFAULT_NODE_IDS[0],
-    operator: str = DEFAULT_OPERATOR,
-    project_id: int = DEFAULT_PROJECT_ID,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    extension_biz_id: str | None = None,
-    extra: Mapping[str, Any] | None = None,
-    message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
-) -> EventMessage:
+def _builder(name: str, cls: type[Any], defaults: Mapping[str, Any], doc: str) -> Any:
+    """A keyword-only builder of ``cls`` messages; every field defaults to ``defaults``."""
+    kinds = inspect.Parameter.KEYWORD_ONLY
+
+    def build(**fields: Any) -> EventMessage:
+        unknown = fields.keys() - defaults.keys()
+        if unknown:
+            raise TypeError(
+                f"{name}() got unexpected keyword arguments: {', '.join(sorted(unknown))}"
+            )
+        values = {**defaults, **fields}
+        message_id, envelope = values.pop("message_id"), values.pop("envelope")
+        if values["extension_biz_id"] is None:
+            values["extension_biz_id"] = _new_id()
+        values["extra"] = dict(values["extra"] or {})
+        if "task_ids" in values:
+            values["task_ids"] = tuple(values["task_ids"])
+        return message_for(cls(**values), message_id=message_id, envelope=envelope)
+
+    build.__name__ = build.__qualname__ = name
+    build.__doc__ = doc
+    build.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(key, kinds, default=value) for key, value in defaults.items()],
+        return_annotation=EventMessage,
+    )
+    return build
+
+
+commit_file_event: _FileEventBuilder = _builder(
+    "commit_file_event",
+    CommitFileEvent,
+    {**_FILE_DEFAULTS, **_VERSIONED},
     """A message announcing that a DataStudio file is about to be committed.
 
-    Defaults: an ODPS SQL file (``fileType`` 10) at version 3, an update.
+    Every field of :class:`~dataworks_ext.CommitFileEvent` is a keyword; the defaults are an
+    ODPS SQL file (``fileType`` 10) at version 3, an update.
 
     Example:
         >>> from dataworks_ext.testing import commit_file_event
         >>> message = commit_file_event(file_name="dwd_orders_di")
         >>> message.event.file_name, message.event_type
         ('dwd_orders_di', 'dataworks:FileChange:CommitFile')
-    """
-    return _file_event(CommitFileEvent, locals())
-
-
-def deploy_file_event(
-    *,
-    file_name: str = "ods_orders_d",
-    file_id: int = 501234,
-    file_version: int | None = _UNSET,
-    file_type: int | None = 10,
-    file_owner: str | None = DEFAULT_OPERATOR,
-    file_create_time: _dt.datetime | None = DEFAULT_FILE_CREATE_TIME,
-    change_type: ChangeType | None = _UNSET,
-    data_source_name: str | None = "odps_first",
-    resource_type: str | None = None,
-    node_id: int | None = DEFAULT_NODE_IDS[0],
-    operator: str = DEFAULT_OPERATOR,
-    project_id: int = DEFAULT_PROJECT_ID,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    extension_biz_id: str | None = None,
-    extra: Mapping[str, Any] | None = None,
-    message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
-) -> EventMessage:
+    """,
+)
+deploy_file_event: _FileEventBuilder = _builder(
+    "deploy_file_event",
+    DeployFileEvent,
+    {**_FILE_DEFAULTS, **_VERSIONED},
     """A message announcing that a DataStudio file is about to be deployed to production.
+
+    Takes the keywords of :func:`commit_file_event`.
 
     Example:
         >>> from dataworks_ext.testing import deploy_file_event
         >>> deploy_file_event(envelope="function-compute").to_dict()["eventType"]
         'deploy-file'
-    """
-    return _file_event(DeployFileEvent, locals())
-
-
-def run_file_event(
-    *,
-    file_name: str = "ods_orders_d",
-    file_id: int = 501234,
-    file_version: int | None = _UNSET,
-    file_type: int | None = 10,
-    file_owner: str | None = DEFAULT_OPERATOR,
-    file_create_time: _dt.datetime | None = DEFAULT_FILE_CREATE_TIME,
-    change_type: ChangeType | None = _UNSET,
-    data_source_name: str | None = "odps_first",
-    resource_type: str | None = None,
-    node_id: int | None = DEFAULT_NODE_IDS[0],
-    operator: str = DEFAULT_OPERATOR,
-    project_id: int = DEFAULT_PROJECT_ID,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    extension_biz_id: str | None = None,
-    extra: Mapping[str, Any] | None = None,
-    message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
-) -> EventMessage:
+    """,
+)
+run_file_event: _FileEventBuilder = _builder(
+    "run_file_event",
+    RunFileEvent,
+    _FILE_DEFAULTS,
     """A message announcing that a file's code is about to run in DataStudio.
+
+    Takes the keywords of :func:`commit_file_event`; no version or change type by default.
 
     Example:
         >>> from dataworks_ext.testing import run_file_event
         >>> run_file_event().event.file_version is None
         True
-    """
-    return _file_event(RunFileEvent, locals())
-
-
-def delete_file_event(
-    *,
-    file_name: str = "ods_orders_d",
-    file_id: int = 501234,
-    file_version: int | None = _UNSET,
-    file_type: int | None = 10,
-    file_owner: str | None = DEFAULT_OPERATOR,
-    file_create_time: _dt.datetime | None = DEFAULT_FILE_CREATE_TIME,
-    change_type: ChangeType | None = _UNSET,
-    data_source_name: str | None = "odps_first",
-    resource_type: str | None = None,
-    node_id: int | None = DEFAULT_NODE_IDS[0],
-    operator: str = DEFAULT_OPERATOR,
-    project_id: int = DEFAULT_PROJECT_ID,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    extension_biz_id: str | None = None,
-    extra: Mapping[str, Any] | None = None,
-    message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
-) -> EventMessage:
+    """,
+)
+delete_file_event: _FileEventBuilder = _builder(
+    "delete_file_event",
+    DeleteFileEvent,
+    _FILE_DEFAULTS,
     """A message announcing that a DataStudio file is about to be deleted.
+
+    Takes the keywords of :func:`commit_file_event`; no version or change type by default.
 
     Example:
         >>> from dataworks_ext.testing import delete_file_event
         >>> delete_file_event().event_code
         'delete-file'
-    """
-    return _file_event(DeleteFileEvent, locals())
-
-
-def _table_event(cls: type[TableEvent], fields: dict[str, Any]) -> EventMessage:
-    message_id, envelope = fields.pop("message_id"), fields.pop("envelope")
-    if fields.get("extension_biz_id") is None:
-        fields["extension_biz_id"] = _new_id()
-    fields["extra"] = dict(fields.get("extra") or {})
-    return message_for(cls(**fields), message_id=message_id, envelope=envelope)  # type: ignore[arg-type]
-
-
-def commit_table_event(
-    *,
-    table_name: str = "ods_orders_d",
-    table_type: str | None = "ODPS",
-    max_compute_project: str | None = "sales_dw_dev",
-    operator: str = DEFAULT_OPERATOR,
-    project_id: int = DEFAULT_PROJECT_ID,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    extension_biz_id: str | None = None,
-    extra: Mapping[str, Any] | None = None,
-    message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
-) -> EventMessage:
+    """,
+)
+commit_table_event: _TableEventBuilder = _builder(
+    "commit_table_event",
+    CommitTableEvent,
+    {**_TABLE_DEFAULTS, "max_compute_project": "sales_dw_dev"},
     """A message announcing that a table is about to be committed to development.
+
+    Every field of :class:`~dataworks_ext.CommitTableEvent` is a keyword.
 
     Example:
         >>> from dataworks_ext.testing import commit_table_event
         >>> commit_table_event(table_name="dim_shop").event.table_name
         'dim_shop'
-    """
-    return _table_event(CommitTableEvent, locals())
-
-
-def deploy_table_event(
-    *,
-    table_name: str = "ods_orders_d",
-    table_type: str | None = "ODPS",
-    max_compute_project: str | None = "sales_dw",
-    operator: str = DEFAULT_OPERATOR,
-    project_id: int = DEFAULT_PROJECT_ID,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    extension_biz_id: str | None = None,
-    extra: Mapping[str, Any] | None = None,
-    message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
-) -> EventMessage:
+    """,
+)
+deploy_table_event: _TableEventBuilder = _builder(
+    "deploy_table_event",
+    DeployTableEvent,
+    _TABLE_DEFAULTS,
     """A message announcing that a table is about to be deployed to production.
+
+    Takes the keywords of :func:`commit_table_event`.
 
     Example:
         >>> from dataworks_ext.testing import deploy_table_event
         >>> deploy_table_event().event_type
         'dataworks:TableChange:DeployTable'
-    """
-    return _table_event(DeployTableEvent, locals())
-
-
-DEFAULT_INSTANCE_IDS = (1000087654321, 1000087654322)
-"""Two realistic instance ids."""
-
-
-def _instance_event(cls: type[InstancePreEvent], fields: dict[str, Any]) -> EventMessage:
-    message_id, envelope = fields.pop("message_id"), fields.pop("envelope")
-    if fields.get("extension_biz_id") is None:
-        fields["extension_biz_id"] = _new_id()
-    fields["task_ids"] = tuple(fields["task_ids"])
-    fields["extra"] = dict(fields.get("extra") or {})
-    return message_for(cls(**fields), message_id=message_id, envelope=envelope)  # type: ignore[arg-type]
-
-
-def pre_freeze_instance_event(
-    *,
-    task_ids: Iterable[int] = DEFAULT_INSTANCE_IDS,
-    extension_biz_name: str | None = "freeze_instance_check",
-    operator: str = DEFAULT_OPERATOR,
-    project_id: int = DEFAULT_PROJECT_ID,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    extension_biz_id: str | None = None,
-    extra: Mapping[str, Any] | None = None,
-    message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
-) -> EventMessage:
+    """,
+)
+pre_freeze_instance_event: _InstanceEventBuilder = _builder(
+    "pre_freeze_instance_event",
+    PreFreezeInstanceEvent,
+    _INSTANCE_DEFAULTS,
     """A message announcing that instances are about to be frozen.
+
+    Every field of :class:`~dataworks_ext.PreFreezeInstanceEvent` is a keyword.
 
     Example:
         >>> from dataworks_ext.testing import pre_freeze_instance_event
         >>> pre_freeze_instance_event(task_ids=[7]).event.task_ids
         (7,)
-    """
-    return _instance_event(PreFreezeInstanceEvent, locals())
-
-
-def pre_unfreeze_instance_event(
-    *,
-    task_ids: Iterable[int] = DEFAULT_INSTANCE_IDS,
-    extension_biz_name: str | None = "unfreeze_instance_check",
-    operator: str = DEFAULT_OPERATOR,
-    project_id: int = DEFAULT_PROJECT_ID,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    extension_biz_id: str | None = None,
-    extra: Mapping[str, Any] | None = None,
-    message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
-) -> EventMessage:
+    """,
+)
+pre_unfreeze_instance_event: _InstanceEventBuilder = _builder(
+    "pre_unfreeze_instance_event",
+    PreUnfreezeInstanceEvent,
+    _INSTANCE_DEFAULTS,
     """A message announcing that instances are about to be unfrozen.
+
+    Takes the keywords of :func:`pre_freeze_instance_event`.
 
     Example:
         >>> from dataworks_ext.testing import pre_unfreeze_instance_event
         >>> pre_unfreeze_instance_event().event_code
         'pre-unfreeze-instance'
-    """
-    return _instance_event(PreUnfreezeInstanceEvent, locals())
-
-
-def pre_rerun_instance_event(
-    *,
-    task_ids: Iterable[int] = DEFAULT_INSTANCE_IDS,
-    extension_biz_name: str | None = "rerun_instance_check",
-    operator: str = DEFAULT_OPERATOR,
-    project_id: int = DEFAULT_PROJECT_ID,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    extension_biz_id: str | None = None,
-    extra: Mapping[str, Any] | None = None,
-    message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
-) -> EventMessage:
+    """,
+)
+pre_rerun_instance_event: _InstanceEventBuilder = _builder(
+    "pre_rerun_instance_event",
+    PreRerunInstanceEvent,
+    _INSTANCE_DEFAULTS,
     """A message announcing that instances are about to be rerun.
+
+    Takes the keywords of :func:`pre_freeze_instance_event`.
 
     Example:
         >>> from dataworks_ext.testing import pre_rerun_instance_event
         >>> pre_rerun_instance_event().event_type
         'dataworks:InstanceChange:PreRerunInstance'
-    """
-    return _instance_event(PreRerunInstanceEvent, locals())
-
-
-def pre_set_instance_success_event(
-    *,
-    task_ids: Iterable[int] = DEFAULT_INSTANCE_IDS,
-    extension_biz_name: str | None = "set_instance_success_check",
-    operator: str = DEFAULT_OPERATOR,
-    project_id: int = DEFAULT_PROJECT_ID,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    extension_biz_id: str | None = None,
-    extra: Mapping[str, Any] | None = None,
-    message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
-) -> EventMessage:
+    """,
+)
+pre_set_instance_success_event: _InstanceEventBuilder = _builder(
+    "pre_set_instance_success_event",
+    PreSetInstanceSuccessEvent,
+    _INSTANCE_DEFAULTS,
     """A message announcing that instances are about to be set to succeeded.
+
+    Takes the keywords of :func:`pre_freeze_instance_event`.
 
     Example:
         >>> from dataworks_ext.testing import pre_set_instance_success_event
         >>> pre_set_instance_success_event().event_code
         'pre-set-instance-success'
-    """
-    return _instance_event(PreSetInstanceSuccessEvent, locals())
-
-
-def pre_kill_instance_event(
-    *,
-    task_ids: Iterable[int] = DEFAULT_INSTANCE_IDS,
-    extension_biz_name: str | None = "kill_instance_check",
-    operator: str = DEFAULT_OPERATOR,
-    project_id: int = DEFAULT_PROJECT_ID,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    extension_biz_id: str | None = None,
-    extra: Mapping[str, Any] | None = None,
-    message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
-) -> EventMessage:
+    """,
+)
+pre_kill_instance_event: _InstanceEventBuilder = _builder(
+    "pre_kill_instance_event",
+    PreKillInstanceEvent,
+    _INSTANCE_DEFAULTS,
     """A message announcing that running instances are about to be killed.
+
+    Takes the keywords of :func:`pre_freeze_instance_event`.
 
     Example:
         >>> from dataworks_ext.testing import pre_kill_instance_event
         >>> pre_kill_instance_event(envelope="function-compute").to_dict()["eventType"]
         'pre-kill-instance'
-    """
-    return _instance_event(PreKillInstanceEvent, locals())
+    """,
+)
 
 
 def extension_point_event(
