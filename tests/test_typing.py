@@ -42,9 +42,10 @@ SNIPPET = textwrap.dedent(
 )
 
 
-def test_mypy_rejects_mismatched_checks(tmp_path: Path) -> None:
+def _mypy(tmp_path: Path, snippet: str) -> tuple[list[str], list[str]]:
+    """(lines, error lines) of ``mypy --strict`` on the snippet saved as checks.py."""
     source = tmp_path / "checks.py"
-    source.write_text(SNIPPET)
+    source.write_text(snippet)
     cache = Path(__file__).parent.parent / ".mypy_cache"
     stdout, stderr, status = mypy_api.run(
         ["--strict", "--cache-dir", str(cache), "--no-error-summary", str(source)]
@@ -53,6 +54,11 @@ def test_mypy_rejects_mismatched_checks(tmp_path: Path) -> None:
     lines = [line.rsplit("/", 1)[-1] if ":" in line else line for line in stdout.splitlines()]
     errors = [line for line in lines if line.startswith("checks.py:") and ": error:" in line]
     assert status == 1, stdout + stderr
+    return lines, errors
+
+
+def test_mypy_rejects_mismatched_checks(tmp_path: Path) -> None:
+    lines, errors = _mypy(tmp_path, SNIPPET)
     assert any(line.startswith("checks.py:22:") for line in errors), errors
     assert any(line.startswith("checks.py:26:") for line in errors), errors
     assert len(errors) == 2, errors
@@ -97,15 +103,7 @@ NEW_SNIPPET = textwrap.dedent(
 
 
 def test_mypy_checks_the_new_decorators_and_on(tmp_path: Path) -> None:
-    source = tmp_path / "checks.py"
-    source.write_text(NEW_SNIPPET)
-    cache = Path(__file__).parent.parent / ".mypy_cache"
-    stdout, stderr, status = mypy_api.run(
-        ["--strict", "--cache-dir", str(cache), "--no-error-summary", str(source)]
-    )
-    lines = [line.rsplit("/", 1)[-1] if ":" in line else line for line in stdout.splitlines()]
-    errors = [line for line in lines if line.startswith("checks.py:") and ": error:" in line]
-    assert status == 1, stdout + stderr
+    _, errors = _mypy(tmp_path, NEW_SNIPPET)
     assert any(line.startswith("checks.py:20:") for line in errors), errors
     assert any(line.startswith("checks.py:24:") for line in errors), errors
     assert any(line.startswith("checks.py:32:") for line in errors), errors
