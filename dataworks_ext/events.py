@@ -1167,6 +1167,7 @@ _BY_TYPE = {kind.eventbridge_type: kind for kind in EVENT_KINDS}
 _BY_TYPE_FOLDED = {kind.eventbridge_type.lower(): kind for kind in EVENT_KINDS}
 _BY_CLASS = {kind.cls: kind for kind in EVENT_KINDS if kind.has_model}
 MODELLED_CLASSES: tuple[type[Any], ...] = tuple(_BY_CLASS)
+"""The model classes of their own, in table order (what the registry and converter serve)."""
 
 
 def kind_for_code(event_code: str) -> EventKind | None:
