@@ -583,20 +583,21 @@ class EventKindsDirective(_RstDirective):
         if not rows:
             raise self.error(f"no event kinds for extension point {points!r}")
         if regular:
-            header = ["Event", "eventCode and EventBridge type", "Module"]
-            return self.parse_rst(_list_table(header, rows, "30 50 20"))
-        header = ["Event", "Class and decorator", "eventCode and EventBridge type", "Answered by"]
-        widths = "22 26 30 22"
-        if not points:
-            header.insert(0, "Extension point")
-            widths = "16 18 22 26 18"
-        return self.parse_rst(_list_table(header, rows, widths))
+            header = ["Event, eventCode and EventBridge type", "Module"]
+            return self.parse_rst(_list_table(header, rows, "70 30"))
+        # Three columns, like the field tables: the event (and its codes), how to check it,
+        # and the API that answers it.
+        header = ["Event, eventCode and EventBridge type", "Class and decorator", "Answered by"]
+        return self.parse_rst(_list_table(header, rows, "44 32 24"))
 
     @staticmethod
     def _row(kind: Any, decorators: dict[type[Any], str], *, with_point: bool) -> list[str]:
-        codes = f"``{kind.event_code}``\n\n``{kind.eventbridge_type}``"
+        title = kind.title
+        if with_point and kind.extension_point is not None:
+            title = f"{_point_title(kind.extension_point)}: {title}"
+        event = f"{title}\n\n``{kind.event_code}``\n\n``{kind.eventbridge_type}``"
         if kind.extension_point is None:
-            return [kind.title, codes, kind.module.value]
+            return [event, kind.module.value]
         if kind.has_model:
             check = f":class:`~dataworks_ext.{kind.cls.__name__}`"
             decorator = decorators.get(kind.cls)
@@ -608,11 +609,7 @@ class EventKindsDirective(_RstDirective):
                 f'\n\n``@registry.on("{kind.event_code}")``'
             )
         pairing = "documented" if kind.api_documented else "inferred"
-        answer = f"``{kind.api.value}`` ({pairing})"
-        row = [kind.title, check, codes, answer]
-        if with_point:
-            row.insert(0, _point_title(kind.extension_point))
-        return row
+        return [event, check, f"``{kind.api.value}`` ({pairing})"]
 
 
 def _point_title(point: enum.Enum) -> str:
