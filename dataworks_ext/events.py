@@ -707,12 +707,14 @@ class ExtensionPointEvent:
     Register a check for one with :meth:`Registry.on <dataworks_ext.Registry.on>`.
 
     Example:
-        >>> from dataworks_ext import ExtensionPointEvent
-        >>> event = ExtensionPointEvent.from_payload(
-        ...     "start-diJob", {"operator": "1107550004253538", "projectId": "23393",
-        ...                     "extensionBizId": "b1", "extensionBizName": "ods_sync"})
-        >>> event.project_id, event.payload["extensionBizName"]
-        (23393, 'ods_sync')
+        >>> from dataworks_ext import parse_message
+        >>> message = parse_message(
+        ...     {"id": "m-1", "type": "dataworks:NodeChange:StartDiJob",
+        ...      "data": {"operator": "1107550004253538", "projectId": "23393",
+        ...               "extensionBizId": "b1", "extensionBizName": "ods_sync"}})
+        >>> event = message.event
+        >>> event.event_code, event.project_id, event.payload["extensionBizName"]
+        ('start-diJob', 23393, 'ods_sync')
     """
 
     event_code: str = _field("The ``eventCode`` of the payload, else the envelope's event type.")
@@ -732,21 +734,6 @@ class ExtensionPointEvent:
     payload: Mapping[str, Any] = _field(
         "The payload exactly as received.", wire="*", factory=dict, hash=False, repr=False
     )
-
-    @classmethod
-    def from_payload(cls, event_code: str, payload: Mapping[str, Any]) -> ExtensionPointEvent:
-        """Read the common fields of a payload (ids as numbers or decimal strings).
-
-        Raises :class:`ValueError` naming the field when a common field holds a wrong value.
-
-        Example:
-            >>> from dataworks_ext import ExtensionPointEvent
-            >>> ExtensionPointEvent.from_payload("delete-project", {"tenantId": 7}).tenant_id
-            7
-        """
-        from ._convert import structure_common
-
-        return structure_common(event_code, payload)
 
 
 @_documented

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
+from .._convert import structure_common
 from ..events import (
     BackfillEvent,
     BackfillOrder,
@@ -686,7 +687,7 @@ def extension_point_event(
     }
     if project_id is not None:
         common["projectId"] = project_id
-    event = ExtensionPointEvent.from_payload(event_code, {**common, **(payload or {})})
+    event = structure_common(event_code, {**common, **(payload or {})})
     return message_for(event, message_id=message_id, envelope=envelope)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .._convert import WIRE_NAMES
+from .._convert import WIRE_NAMES, structure_common
 from ..events import (
     EVENT_KINDS,
     BackfillEvent,
@@ -501,7 +501,7 @@ def extension_point_events(
         payload["projectId"] = draw(_ids | _ids.map(str))
     payload["tenantId"] = draw(_ids)
     payload["blockBusiness"] = draw(st.booleans())
-    return ExtensionPointEvent.from_payload(code, payload)
+    return structure_common(code, payload)
 
 
 def unknown_events() -> st.SearchStrategy[UnknownEvent]:
