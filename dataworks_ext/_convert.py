@@ -19,10 +19,12 @@ import attrs
 
 from .errors import _quote
 from .events import (
-    EVENT_KINDS,
+    MODELLED_CLASSES,
     BackfillOrder,
     BizPeriod,
-    ExtensionEvent,
+    ChangeType,
+    ExtensionPointEvent,
+    ModelledEvent,
     wire_name,
 )
 
@@ -103,6 +105,35 @@ def _date(value: Any, _: Any = None) -> _dt.date:
     raise FieldProblem(f"expected a date YYYY-MM-DD, got {_quote(value)}")
 
 
+def _optional_int(value: Any, _: Any = None) -> int | None:
+    return None if value is None else _int(value)
+
+
+_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def _naive_datetime(value: Any, _: Any = None) -> _dt.datetime | None:
+    if value is None:
+        return None
+    if type(value) is str and len(value) == 19 and value[10] in " T":
+        try:
+            return _dt.datetime.strptime(value[:10] + " " + value[11:], _DATETIME_FORMAT)
+        except ValueError:
+            pass
+    raise FieldProblem(f"expected a time yyyy-MM-dd HH:mm:ss (no zone), got {_quote(value)}")
+
+
+def _change_type(value: Any, _: Any = None) -> ChangeType | None:
+    if value is None:
+        return None
+    if type(value) is str or type(value) is int:
+        try:
+            return ChangeType(str(value).strip())
+        except ValueError:
+            pass
+    raise FieldProblem(f"expected '0' (create), '1' (update) or '2' (delete), got {_quote(value)}")
+
+
 def _order(value: Any, _: Any = None) -> BackfillOrder:
     if type(value) is str:
         try:
@@ -141,7 +172,7 @@ def _periods(value: Any, _: Any = None) -> tuple[BizPeriod, ...]:
     return tuple(periods)
 
 
-_MODELS: tuple[type[Any], ...] = (BizPeriod, *(kind.cls for kind in EVENT_KINDS))
+_MODELS: tuple[type[Any], ...] = (BizPeriod, *MODELLED_CLASSES)
 
 #: Attribute name -> wire name, over every model (the generated names agree across models).
 WIRE_NAMES: dict[str, str] = {
@@ -190,11 +221,16 @@ def _build_converter() -> Any:
         (str | None, _optional_str),
         (tuple[BizPeriod, ...], _periods),
         (Mapping[str, Any], _mapping),
+        (int | None, _optional_int),
+        (_dt.datetime | None, _naive_datetime),
+        (ChangeType | None, _change_type),
     )
     for generic, hook in generics:
         conv.register_structure_hook_func(_is(generic), hook)
     conv.register_unstructure_hook(_dt.date, _dt.date.isoformat)
     conv.register_unstructure_hook(BackfillOrder, lambda order: order.value)
+    conv.register_unstructure_hook(ChangeType, lambda change: change.value)
+    conv.register_unstructure_hook(_dt.datetime, lambda when: when.strftime(_DATETIME_FORMAT))
     conv.register_unstructure_hook_func(_is(tuple[int, ...]), list)
     conv.register_unstructure_hook_func(
         _is(tuple[BizPeriod, ...]),
@@ -370,21 +406,57 @@ def structure_event(payload: Mapping[str, Any], cls: type[T]) -> T:
     return _structure(cls, payload)
 
 
-def unstructure_event(event: ExtensionEvent | BizPeriod) -> dict[str, Any]:
+def structure_common(event_code: str, payload: Mapping[str, Any]) -> ExtensionPointEvent:
+    """An :class:`ExtensionPointEvent`: the common fields read with the same hooks as models.
+
+    Raises :class:`FieldProblem` naming a common field that holds a wrong value.
+    """
+    get = payload.get
+    values: dict[str, Any] = {}
+    for name, wire, hook in _COMMON:
+        value = get(wire)
+        if value is None:
+            continue
+        try:
+            values[name] = hook(value)
+        except FieldProblem as problem:
+            raise FieldProblem(problem.reason, wire) from None
+    return ExtensionPointEvent(event_code=event_code, payload=payload, **values)
+
+
+_COMMON: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
+    ("operator", "operator", _str),
+    ("project_id", "projectId", _int),
+    ("tenant_id", "tenantId", _int),
+    ("extension_biz_id", "extensionBizId", _str),
+    ("block_business", "blockBusiness", _bool),
+)
+
+
+def unstructure_event(event: ModelledEvent | ExtensionPointEvent | BizPeriod) -> dict[str, Any]:
     """The documented camelCase wire form of an event, unknown fields included.
 
-    ``eventCode`` is always written; an ``extensionBizId`` of ``None`` is left out.
+    ``eventCode`` is always written; optional fields that are ``None`` are left out.  An
+    :class:`ExtensionPointEvent` is written as its payload.
     """
     cls = type(event)
+    if cls is ExtensionPointEvent:
+        return dict(event.payload)  # type: ignore[union-attr]
     wire = _unstructure_fn(cls)(event)
     if cls is not BizPeriod:
         wire["eventCode"] = event.event_code  # type: ignore[union-attr]
-        if wire.get("extensionBizId") is None:
-            wire.pop("extensionBizId", None)
+        if None in wire.values():
+            wire = {key: value for key, value in wire.items() if value is not None}
         extra = event.extra  # type: ignore[union-attr]
         if extra:
             wire = {**extra, **wire}
     return wire
 
 
-__all__ = ["WIRE_NAMES", "FieldProblem", "structure_event", "unstructure_event"]  # and `converter`
+__all__ = [
+    "WIRE_NAMES",
+    "FieldProblem",
+    "structure_common",
+    "structure_event",
+    "unstructure_event",
+]  # and `converter`

@@ -51,14 +51,9 @@ from .events import UnknownEvent
 from .messages import EventMessage, RawMessage, decode, parse_message
 from .outcomes import Outcome
 from .registry import Check, Registry, default_registry
-from .stores import (
-    AnswerStore,
-    AsyncAnswerStore,
-    Claim,
-    ClaimState,
-    MemoryAnswerStore,
-    RedisAnswerStore,
-)
+from .stores._base import AnswerStore, AsyncAnswerStore, Claim, ClaimState
+from .stores._memory import MemoryAnswerStore
+from .stores._redis import RedisAnswerStore
 from .verdicts import CheckResult, Verdict, combine
 
 __all__ = ["Extension", "Outcome"]

@@ -20,9 +20,17 @@ from typing import Any, cast
 
 import attrs
 
-from ._convert import FieldProblem, structure_event, unstructure_event
+from ._convert import FieldProblem, structure_common, structure_event, unstructure_event
 from .errors import EnvelopeError, FieldError, MessageDecodeError, MessageError, _quote
-from .events import _BY_CODE, Event, UnknownEvent, kind_for_type
+from .events import (
+    _BY_CODE,
+    Event,
+    EventKind,
+    ExtensionPointEvent,
+    UnknownEvent,
+    kind_for_event,
+    kind_for_type,
+)
 
 __all__ = [
     "EnvelopeKind",
@@ -112,6 +120,20 @@ class EventMessage:
         return self.event.event_code
 
     @property
+    def kind(self) -> EventKind | None:
+        """The event's row of :data:`~dataworks_ext.EVENT_KINDS` (its module, API, ...).
+
+        ``None`` for a code the table does not list (an extension point newer than the SDK,
+        or a regular event).
+
+        Example:
+            >>> from dataworks_ext.testing import commit_file_event
+            >>> commit_file_event().kind.api.value
+            'UpdateIDEEventResult'
+        """
+        return kind_for_event(self.event)
+
+    @property
     def needs_answer(self) -> bool:
         """Whether DataWorks waits for a verdict: an extension-point event with a check id."""
         return not isinstance(self.event, UnknownEvent) and self.extension_biz_id is not None
@@ -128,7 +150,7 @@ class EventMessage:
         """
         data = (
             dict(self.event.payload)
-            if isinstance(self.event, UnknownEvent)
+            if isinstance(self.event, (UnknownEvent, ExtensionPointEvent))
             else unstructure_event(self.event)
         )
         if self.envelope is EnvelopeKind.FUNCTION_COMPUTE:
@@ -156,6 +178,9 @@ class EventMessage:
     def to_json(self) -> bytes:
         """The message as UTF-8 JSON bytes, as EventBridge would post it.
 
+        For text (a ``str``, to write to a file opened in text mode or print), use
+        :meth:`to_text`.
+
         Example:
             >>> from dataworks_ext import parse_message
             >>> from dataworks_ext.testing import restore_event
@@ -163,7 +188,21 @@ class EventMessage:
             >>> parse_message(message.to_json()) == message
             True
         """
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+        return self.to_text().encode()
+
+    def to_text(self, *, indent: int | None = None) -> str:
+        """The message as JSON text (a ``str``), compact unless ``indent`` is given.
+
+        Example:
+            >>> from dataworks_ext import parse_message
+            >>> from dataworks_ext.testing import freeze_event
+            >>> message = freeze_event()
+            >>> text = message.to_text(indent=2)
+            >>> parse_message(text) == message and text.startswith("{")
+            True
+        """
+        separators = (",", ":") if indent is None else (",", ": ")
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=separators, indent=indent)
 
 
 def decode(raw: RawMessage | list[Any]) -> Any:
@@ -385,9 +424,9 @@ def _parse_function_compute(envelope: Mapping[str, Any]) -> EventMessage:
         _optional_str(envelope, "eventType", message_id)
     if type(payload) is not dict:
         payload = _read_payload(payload, "messageBody", message_id)
-    event = _event(payload, None, event_type, "messageBody", message_id)
     if biz_id is not None and type(biz_id) is not str:
         _optional_str(envelope, "extensionBizId", message_id)
+    event = _event(payload, None, event_type, "messageBody", message_id, biz_id is not None)
     return EventMessage(
         message_id=message_id,
         event=event,
@@ -405,6 +444,7 @@ def _event(
     fc_event_type: str | None,
     where: str,
     message_id: str,
+    envelope_check_id: bool = False,
 ) -> Event:
     code = payload.get("eventCode")
     kind = None
@@ -427,11 +467,28 @@ def _event(
     elif fc_event_type:
         kind = _BY_CODE.get(fc_event_type)
     if kind is None:
-        return UnknownEvent(
-            event_code=code or cloudevent_type or fc_event_type or "", payload=payload
-        )
+        name = code or cloudevent_type or fc_event_type or ""
+        if envelope_check_id or payload.get("extensionBizId") is not None:
+            # An extension point the SDK does not know yet: DataWorks waits for an answer.
+            return _generic(payload, name, where, message_id)
+        return UnknownEvent(event_code=name, payload=payload)
+    cls = kind.cls
+    if cls is UnknownEvent:
+        return UnknownEvent(event_code=code or kind.event_code, payload=payload)
+    if cls is ExtensionPointEvent:
+        return _generic(payload, kind.event_code, where, message_id)
     try:
-        return structure_event(payload, kind.cls)
+        return structure_event(payload, cls)  # type: ignore[no-any-return]
+    except FieldProblem as problem:
+        field = f"{where}.{problem.path}" if problem.path else where
+        raise FieldError(problem.reason, field=field, message_id=message_id) from None
+
+
+def _generic(
+    payload: Mapping[str, Any], event_code: str, where: str, message_id: str
+) -> ExtensionPointEvent:
+    try:
+        return structure_common(event_code, payload)
     except FieldProblem as problem:
         field = f"{where}.{problem.path}" if problem.path else where
         raise FieldError(problem.reason, field=field, message_id=message_id) from None
@@ -442,7 +499,9 @@ def parse_message(raw: RawMessage) -> EventMessage:
 
     ``raw`` is JSON bytes or text, or an already-decoded mapping.  The event kind comes from
     ``eventCode`` in the payload, else from the CloudEvent ``type``, else from the Function
-    Compute ``eventType``.  Events this SDK does not model parse as :class:`UnknownEvent`.
+    Compute ``eventType``.  Extension-point events without a model of their own (and any
+    message carrying an ``extensionBizId`` whose code the SDK does not know) parse as
+    :class:`ExtensionPointEvent`; regular events as :class:`UnknownEvent`.
 
     Raises:
         MessageError: the message cannot be read.  Its ``message_id`` is set whenever the id

@@ -1,25 +1,40 @@
-"""The check registry and the ``@on_freeze`` / ``@on_restore`` / ``@on_unpublish`` /
-``@on_backfill`` decorators.
+"""The check registry and its decorators, one per extension-point event.
 
 A *check* is a function (or any callable) that takes the typed event, and optionally the
 :class:`EventMessage` as a second positional argument, and returns a :class:`Verdict`,
 ``True``/``None`` (pass) or ``False`` (fail with a generic tip).  It may be ``async def``.
+Register it with the event's decorator (``@on_freeze``, ``@on_commit_file``, ...), or with
+``@registry.on("event-code")`` for any extension-point event by its code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 import attrs
 
 from .events import (
-    EVENT_KINDS,
+    MODELLED_CLASSES,
     BackfillEvent,
-    ExtensionEvent,
+    CommitFileEvent,
+    CommitTableEvent,
+    DeleteFileEvent,
+    DeployFileEvent,
+    DeployTableEvent,
+    Event,
+    ExtensionPointEvent,
     FreezeNodeEvent,
+    ModelledEvent,
+    PreFreezeInstanceEvent,
+    PreKillInstanceEvent,
+    PreRerunInstanceEvent,
+    PreSetInstanceSuccessEvent,
+    PreUnfreezeInstanceEvent,
     RestoreNodeEvent,
+    RunFileEvent,
     UnpublishNodeEvent,
+    kind_for_code,
 )
 from .messages import EventMessage
 from .verdicts import Verdict
@@ -30,8 +45,19 @@ __all__ = [
     "Registry",
     "default_registry",
     "on_backfill",
+    "on_commit_file",
+    "on_commit_table",
+    "on_delete_file",
+    "on_deploy_file",
+    "on_deploy_table",
     "on_freeze",
+    "on_pre_freeze_instance",
+    "on_pre_kill_instance",
+    "on_pre_rerun_instance",
+    "on_pre_set_instance_success",
+    "on_pre_unfreeze_instance",
     "on_restore",
+    "on_run_file",
     "on_unpublish",
 ]
 
@@ -56,39 +82,141 @@ BackfillCheckT = TypeVar(
     "BackfillCheckT",
     bound=Callable[[BackfillEvent], _Ret] | Callable[[BackfillEvent, EventMessage], _Ret],
 )
+CommitFileCheckT = TypeVar(
+    "CommitFileCheckT",
+    bound=Callable[[CommitFileEvent], _Ret] | Callable[[CommitFileEvent, EventMessage], _Ret],
+)
+DeployFileCheckT = TypeVar(
+    "DeployFileCheckT",
+    bound=Callable[[DeployFileEvent], _Ret] | Callable[[DeployFileEvent, EventMessage], _Ret],
+)
+RunFileCheckT = TypeVar(
+    "RunFileCheckT",
+    bound=Callable[[RunFileEvent], _Ret] | Callable[[RunFileEvent, EventMessage], _Ret],
+)
+DeleteFileCheckT = TypeVar(
+    "DeleteFileCheckT",
+    bound=Callable[[DeleteFileEvent], _Ret] | Callable[[DeleteFileEvent, EventMessage], _Ret],
+)
+CommitTableCheckT = TypeVar(
+    "CommitTableCheckT",
+    bound=Callable[[CommitTableEvent], _Ret] | Callable[[CommitTableEvent, EventMessage], _Ret],
+)
+DeployTableCheckT = TypeVar(
+    "DeployTableCheckT",
+    bound=Callable[[DeployTableEvent], _Ret] | Callable[[DeployTableEvent, EventMessage], _Ret],
+)
+PreFreezeInstanceCheckT = TypeVar(
+    "PreFreezeInstanceCheckT",
+    bound=Callable[[PreFreezeInstanceEvent], _Ret]
+    | Callable[[PreFreezeInstanceEvent, EventMessage], _Ret],
+)
+PreUnfreezeInstanceCheckT = TypeVar(
+    "PreUnfreezeInstanceCheckT",
+    bound=Callable[[PreUnfreezeInstanceEvent], _Ret]
+    | Callable[[PreUnfreezeInstanceEvent, EventMessage], _Ret],
+)
+PreRerunInstanceCheckT = TypeVar(
+    "PreRerunInstanceCheckT",
+    bound=Callable[[PreRerunInstanceEvent], _Ret]
+    | Callable[[PreRerunInstanceEvent, EventMessage], _Ret],
+)
+PreSetInstanceSuccessCheckT = TypeVar(
+    "PreSetInstanceSuccessCheckT",
+    bound=Callable[[PreSetInstanceSuccessEvent], _Ret]
+    | Callable[[PreSetInstanceSuccessEvent, EventMessage], _Ret],
+)
+PreKillInstanceCheckT = TypeVar(
+    "PreKillInstanceCheckT",
+    bound=Callable[[PreKillInstanceEvent], _Ret]
+    | Callable[[PreKillInstanceEvent, EventMessage], _Ret],
+)
+GenericCheckT = TypeVar(
+    "GenericCheckT",
+    bound=Callable[[ExtensionPointEvent], _Ret]
+    | Callable[[ExtensionPointEvent, EventMessage], _Ret],
+)
 
 _CO_VARARGS = 0x04
 _CO_COROUTINE = 0x80
 _CO_ITERABLE_COROUTINE = 0x100
 
 
-def _describe(fn: Callable[..., Any]) -> tuple[bool, bool]:
-    """(wants_message, is_async) of a check, read from its code object where it has one."""
+def _shape(fn: Callable[..., Any]) -> tuple[int, int, bool, int, bool] | None:
+    """(positional, required positional, *args, required keyword-only, async) of a callable.
+
+    Read from its code object where it has one; ``None`` when nothing can be read.
+    """
     target: Any = fn
     bound = 0
-    if hasattr(target, "__func__") and hasattr(target.__func__, "__code__"):  # bound method
-        # (a bound method forwards ``__code__`` to its function, ``self`` included)
-        code, bound = target.__func__.__code__, 1
-    else:
-        code = getattr(target, "__code__", None)
+    code = getattr(target, "__code__", None)
+    defaults = getattr(target, "__defaults__", None)
+    kwdefaults = getattr(target, "__kwdefaults__", None)
+    if hasattr(target, "__func__") and hasattr(target, "__self__"):  # bound method
+        func = target.__func__
+        code, bound = getattr(func, "__code__", None), 1
+        defaults, kwdefaults = (
+            getattr(func, "__defaults__", None),
+            getattr(func, "__kwdefaults__", None),
+        )
     if code is None and not isinstance(target, type):
         call = getattr(type(target), "__call__", None)  # noqa: B004 - the class's __call__
         code, bound = getattr(call, "__code__", None), 1
+        defaults, kwdefaults = (
+            getattr(call, "__defaults__", None),
+            getattr(call, "__kwdefaults__", None),
+        )
     if code is not None:
         positional = code.co_argcount - bound
-        wants_message = positional >= 2 or bool(code.co_flags & _CO_VARARGS)
+        required = positional - len(defaults or ())
+        kw_required = code.co_kwonlyargcount - len(kwdefaults or {})
         is_async = bool(code.co_flags & (_CO_COROUTINE | _CO_ITERABLE_COROUTINE))
-        return wants_message, is_async
+        return positional, required, bool(code.co_flags & _CO_VARARGS), kw_required, is_async
     import inspect  # rare: partials, builtins, C callables
 
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
-        return False, inspect.iscoroutinefunction(fn)
+        return None
+    empty = inspect.Parameter.empty
     kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    positional = sum(1 for p in params if p.kind in kinds)
-    varargs = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
-    return positional >= 2 or varargs, inspect.iscoroutinefunction(fn)
+    positional = [p for p in params if p.kind in kinds]
+    return (
+        len(positional),
+        sum(1 for p in positional if p.default is empty),
+        any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params),
+        sum(1 for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY and p.default is empty),
+        inspect.iscoroutinefunction(fn),
+    )
+
+
+def _describe(fn: Callable[..., Any], event_type: type[Any]) -> tuple[bool, bool]:
+    """(wants_message, is_async) of a check; a signature DataWorks' events cannot call is refused.
+
+    A check is called ``check(event)`` or ``check(event, message)``: it needs one positional
+    parameter at least (or ``*args``), and no more than two without a default.
+    """
+    shape = _shape(fn)
+    if shape is None:
+        import inspect
+
+        return False, inspect.iscoroutinefunction(fn)
+    positional, required, varargs, kw_required, is_async = shape
+    problem = None
+    if positional == 0 and not varargs:
+        problem = "takes no parameter"
+    elif required > 2:
+        problem = f"needs {required} positional arguments"
+    elif kw_required:
+        problem = f"needs {kw_required} keyword-only argument{'s' if kw_required > 1 else ''}"
+    if problem is not None:
+        event = event_type.__name__
+        raise TypeError(
+            f"check {_name_of(fn)!r} {problem}; a check is called with the event, and "
+            f"optionally the message: def check(event: {event}) -> Verdict, or "
+            f"def check(event: {event}, message: EventMessage) -> Verdict"
+        )
+    return positional >= 2 or varargs, is_async
 
 
 def _name_of(fn: Callable[..., Any]) -> str:
@@ -120,20 +248,29 @@ class Check:
     """The callable as registered."""
     name: str
     """The check's name, used in tips and logs."""
-    event_type: type[ExtensionEvent]
-    """The event class it checks."""
+    event_type: type[Any]
+    """The event class it checks (:class:`ExtensionPointEvent` for a check by code)."""
     wants_message: bool
     """Whether it takes the :class:`EventMessage` as a second positional argument."""
     is_async: bool
     """Whether it is a coroutine function (results that are awaitable are awaited anyway)."""
+    event_code: str | None = None
+    """The event code it checks, for a check of an :class:`ExtensionPointEvent`."""
+
+
+_NO_CHECKS: tuple[Check, ...] = ()
 
 
 class Registry:
     """A set of checks, each registered for one event.
 
     Register with the decorators, bare or with options; several checks on one event all run
-    and FAIL wins.  The module-level :func:`on_freeze` and friends register into
-    :data:`default_registry`, which :class:`Extension` uses unless given another.
+    and FAIL wins over WARN over OK.  The module-level :func:`on_freeze` and friends register
+    into :data:`default_registry`, which :class:`Extension` uses unless given another.
+
+    Find the checks of a message with :meth:`checks_for_message` (any event, by class or, for
+    an :class:`ExtensionPointEvent`, by code).  :attr:`version` grows with every change, so a
+    plan cached per event kind can tell when to rebuild.
 
     Example:
         >>> from dataworks_ext import BackfillEvent, FreezeNodeEvent, Registry, Verdict
@@ -146,37 +283,86 @@ class Registry:
         >>> @reg.on_backfill(name="max-range")
         ... def max_range(event: BackfillEvent) -> bool:
         ...     return event.total_days <= 31
-        >>> len(reg)
-        2
+        >>> len(reg), reg.version
+        (2, 2)
     """
 
     def __init__(self) -> None:
-        self._checks: dict[type[ExtensionEvent], tuple[Check, ...]] = {
-            kind.cls: () for kind in EVENT_KINDS
-        }
+        self._checks: dict[type[Any], tuple[Check, ...]] = dict.fromkeys(MODELLED_CLASSES, ())
+        self._by_code: dict[str, tuple[Check, ...]] = {}
+        self.version = 0
+        """How many times checks were added (by :meth:`add`, the decorators or :meth:`include`)."""
 
     def __len__(self) -> int:
-        return sum(len(checks) for checks in self._checks.values())
+        return sum(len(checks) for checks in self._checks.values()) + sum(
+            len(checks) for checks in self._by_code.values()
+        )
 
     def __repr__(self) -> str:
-        counts = ", ".join(
-            f"{cls.__name__}={len(checks)}" for cls, checks in self._checks.items() if checks
-        )
-        return f"Registry({counts})"
+        counts = [f"{cls.__name__}={len(checks)}" for cls, checks in self._checks.items() if checks]
+        counts += [f"{code!r}={len(checks)}" for code, checks in self._by_code.items() if checks]
+        return f"Registry({', '.join(counts)})"
 
     def checks_for(self, event_type: type[Any]) -> tuple[Check, ...]:
         """The checks registered for an event class, in registration order.
+
+        For checks registered by code for an :class:`ExtensionPointEvent`, use
+        :meth:`checks_for_code` or :meth:`checks_for_message`.
 
         Example:
             >>> from dataworks_ext import Registry, RestoreNodeEvent
             >>> Registry().checks_for(RestoreNodeEvent)
             ()
         """
-        return self._checks.get(event_type, ())
+        return self._checks.get(event_type, _NO_CHECKS)
+
+    def checks_for_code(self, event_code: str) -> tuple[Check, ...]:
+        """The checks registered for an event code, whether its event has a class or not.
+
+        Example:
+            >>> from dataworks_ext import Registry
+            >>> reg = Registry()
+            >>> _ = reg.on("start-diJob")(lambda event: True)
+            >>> len(reg.checks_for_code("start-diJob")), reg.checks_for_code("commit-file")
+            (1, ())
+        """
+        kind = kind_for_code(event_code)
+        if kind is not None and kind.has_model:
+            return self._checks[kind.cls]
+        return self._by_code.get(event_code, _NO_CHECKS)
+
+    def checks_for_event(self, event: Event) -> tuple[Check, ...]:
+        """The checks that answer an event: by its class, or by code for the generic event.
+
+        Regular events (:class:`UnknownEvent`) have none.
+
+        Example:
+            >>> from dataworks_ext import ExtensionPointEvent, Registry
+            >>> reg = Registry()
+            >>> _ = reg.on("delete-project", name="keep-prod")(lambda event: False)
+            >>> event = ExtensionPointEvent(event_code="delete-project")
+            >>> [c.name for c in reg.checks_for_event(event)]
+            ['keep-prod']
+        """
+        cls = type(event)
+        if cls is ExtensionPointEvent:
+            return self._by_code.get(event.event_code, _NO_CHECKS)
+        return self._checks.get(cls, _NO_CHECKS)
+
+    def checks_for_message(self, message: EventMessage) -> tuple[Check, ...]:
+        """The checks that answer a message (see :meth:`checks_for_event`).
+
+        Example:
+            >>> from dataworks_ext import Registry
+            >>> from dataworks_ext.testing import commit_file_event
+            >>> Registry().checks_for_message(commit_file_event())
+            ()
+        """
+        return self.checks_for_event(message.event)
 
     def add(
         self,
-        event_type: type[ExtensionEvent],
+        event_type: type[ModelledEvent],
         fn: Callable[..., Any],
         *,
         name: str | None = None,
@@ -190,16 +376,55 @@ class Registry:
             'allow'
         """
         if event_type not in self._checks:
-            known = ", ".join(kind.cls.__name__ for kind in EVENT_KINDS)
-            raise TypeError(f"checks can be registered for {known}; got {event_type!r}")
+            known = ", ".join(cls.__name__ for cls in MODELLED_CLASSES)
+            raise TypeError(
+                f"checks can be registered for {known}, or by event code with "
+                f"Registry.on('event-code'); got {event_type!r}"
+            )
+        check = self._check(event_type, fn, name, None)
+        self._checks[event_type] = (*self._checks[event_type], check)
+        self.version += 1
+        return check
+
+    def add_for_code(
+        self, event_code: str, fn: Callable[..., Any], *, name: str | None = None
+    ) -> Check:
+        """Register ``fn`` for an extension-point event by its code; returns the :class:`Check`.
+
+        A code whose event has a class registers for that class; any other code (listed in
+        :data:`~dataworks_ext.EVENT_KINDS` or not) for :class:`ExtensionPointEvent` messages
+        of that code.  A regular event's code is refused: DataWorks waits for no answer.
+
+        Example:
+            >>> from dataworks_ext import Registry
+            >>> reg = Registry()
+            >>> reg.add_for_code("upload-data-to-table", lambda event: True).event_code
+            'upload-data-to-table'
+        """
+        if not isinstance(event_code, str) or not event_code.strip():
+            raise ValueError(f"an event code must be a non-empty string, got {event_code!r}")
+        kind = kind_for_code(event_code)
+        if kind is not None and kind.has_model:
+            return self.add(kind.cls, fn, name=name)
+        if kind is not None and not kind.is_extension_point:
+            raise ValueError(
+                f"{event_code!r} is a regular event: DataWorks does not wait for an answer, "
+                "so no check can be registered for it"
+            )
+        check = self._check(ExtensionPointEvent, fn, name, event_code)
+        self._by_code[event_code] = (*self._by_code.get(event_code, ()), check)
+        self.version += 1
+        return check
+
+    def _check(
+        self, event_type: type[Any], fn: Callable[..., Any], name: str | None, code: str | None
+    ) -> Check:
         if not callable(fn):
             raise TypeError(f"a check must be callable, got {type(fn).__name__}")
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise ValueError("a check's name must be a non-empty string")
-        wants_message, is_async = _describe(fn)
-        check = Check(fn, name or _name_of(fn), event_type, wants_message, is_async)
-        self._checks[event_type] = (*self._checks[event_type], check)
-        return check
+        wants_message, is_async = _describe(fn, event_type)
+        return Check(fn, name or _name_of(fn), event_type, wants_message, is_async, code)
 
     def include(self, other: Registry) -> None:
         """Add every check of another registry to this one (after this one's own).
@@ -214,9 +439,12 @@ class Registry:
         """
         for event_type, checks in other._checks.items():
             self._checks[event_type] = (*self._checks[event_type], *checks)
+        for code, checks in other._by_code.items():
+            self._by_code[code] = (*self._by_code.get(code, ()), *checks)
+        self.version += 1
 
     def _decorate(
-        self, event_type: type[ExtensionEvent], fn: Any, name: str | None
+        self, event_type: type[ModelledEvent], fn: Any, name: str | None
     ) -> Callable[[Any], Any] | Any:
         if fn is None:
 
@@ -304,6 +532,307 @@ class Registry:
         """
         return self._decorate(BackfillEvent, fn, name)
 
+    @overload
+    def on_commit_file(self, fn: CommitFileCheckT, /) -> CommitFileCheckT: ...
+    @overload
+    def on_commit_file(
+        self, fn: None = None, /, *, name: str | None = None
+    ) -> Callable[[CommitFileCheckT], CommitFileCheckT]: ...
+    def on_commit_file(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+        """Register a check for :class:`CommitFileEvent` (someone commits a file in DataStudio).
+
+        Example:
+            >>> from dataworks_ext import CommitFileEvent, Registry, Verdict
+            >>> reg = Registry()
+            >>> @reg.on_commit_file
+            ... def owner_commits(event: CommitFileEvent) -> Verdict:
+            ...     if event.file_owner and event.file_owner != event.operator:
+            ...         return Verdict.warn(f"{event.file_name} belongs to {event.file_owner}")
+            ...     return Verdict.ok()
+        """
+        return self._decorate(CommitFileEvent, fn, name)
+
+    @overload
+    def on_deploy_file(self, fn: DeployFileCheckT, /) -> DeployFileCheckT: ...
+    @overload
+    def on_deploy_file(
+        self, fn: None = None, /, *, name: str | None = None
+    ) -> Callable[[DeployFileCheckT], DeployFileCheckT]: ...
+    def on_deploy_file(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+        """Register a check for :class:`DeployFileEvent` (someone deploys a file to production).
+
+        Example:
+            >>> import datetime
+            >>> from dataworks_ext import DeployFileEvent, Registry, Verdict
+            >>> HOLIDAYS = {datetime.date(2024, 10, 1)}
+            >>> reg = Registry()
+            >>> @reg.on_deploy_file(name="no-holiday-deploys")
+            ... def no_holiday_deploys(event: DeployFileEvent) -> Verdict:
+            ...     if datetime.date.today() in HOLIDAYS:
+            ...         return Verdict.fail("no deployments on public holidays")
+            ...     return Verdict.ok()
+        """
+        return self._decorate(DeployFileEvent, fn, name)
+
+    @overload
+    def on_run_file(self, fn: RunFileCheckT, /) -> RunFileCheckT: ...
+    @overload
+    def on_run_file(
+        self, fn: None = None, /, *, name: str | None = None
+    ) -> Callable[[RunFileCheckT], RunFileCheckT]: ...
+    def on_run_file(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+        """Register a check for :class:`RunFileEvent` (someone runs a file's code in DataStudio).
+
+        Example:
+            >>> from dataworks_ext import Registry, RunFileEvent
+            >>> reg = Registry()
+            >>> @reg.on_run_file
+            ... def runs_are_fine(event: RunFileEvent) -> bool:
+            ...     return True
+        """
+        return self._decorate(RunFileEvent, fn, name)
+
+    @overload
+    def on_delete_file(self, fn: DeleteFileCheckT, /) -> DeleteFileCheckT: ...
+    @overload
+    def on_delete_file(
+        self, fn: None = None, /, *, name: str | None = None
+    ) -> Callable[[DeleteFileCheckT], DeleteFileCheckT]: ...
+    def on_delete_file(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+        """Register a check for :class:`DeleteFileEvent` (someone deletes a file in DataStudio).
+
+        Example:
+            >>> from dataworks_ext import DeleteFileEvent, Registry, Verdict
+            >>> reg = Registry()
+            >>> @reg.on_delete_file
+            ... def keep_shared_files(event: DeleteFileEvent) -> Verdict:
+            ...     if event.file_name.startswith("shared_"):
+            ...         return Verdict.fail("shared files are deleted by the platform team")
+            ...     return Verdict.ok()
+        """
+        return self._decorate(DeleteFileEvent, fn, name)
+
+    @overload
+    def on_commit_table(self, fn: CommitTableCheckT, /) -> CommitTableCheckT: ...
+    @overload
+    def on_commit_table(
+        self, fn: None = None, /, *, name: str | None = None
+    ) -> Callable[[CommitTableCheckT], CommitTableCheckT]: ...
+    def on_commit_table(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+        """Register a check for :class:`CommitTableEvent` (someone commits a table to development).
+
+        Example:
+            >>> from dataworks_ext import CommitTableEvent, Registry
+            >>> reg = Registry()
+            >>> @reg.on_commit_table
+            ... def layered_names(event: CommitTableEvent) -> bool:
+            ...     return event.table_name.startswith(("ods_", "dwd_", "dws_", "ads_"))
+        """
+        return self._decorate(CommitTableEvent, fn, name)
+
+    @overload
+    def on_deploy_table(self, fn: DeployTableCheckT, /) -> DeployTableCheckT: ...
+    @overload
+    def on_deploy_table(
+        self, fn: None = None, /, *, name: str | None = None
+    ) -> Callable[[DeployTableCheckT], DeployTableCheckT]: ...
+    def on_deploy_table(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+        """Register a check for :class:`DeployTableEvent` (someone deploys a table to production).
+
+        Example:
+            >>> from dataworks_ext import DeployTableEvent, Registry
+            >>> reg = Registry()
+            >>> @reg.on_deploy_table
+            ... def tables_deploy(event: DeployTableEvent) -> None:
+            ...     return None
+        """
+        return self._decorate(DeployTableEvent, fn, name)
+
+    @overload
+    def on_pre_freeze_instance(self, fn: PreFreezeInstanceCheckT, /) -> PreFreezeInstanceCheckT: ...
+    @overload
+    def on_pre_freeze_instance(
+        self, fn: None = None, /, *, name: str | None = None
+    ) -> Callable[[PreFreezeInstanceCheckT], PreFreezeInstanceCheckT]: ...
+    def on_pre_freeze_instance(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+        """Register a check for :class:`PreFreezeInstanceEvent` (someone freezes instances).
+
+        Example:
+            >>> from dataworks_ext import PreFreezeInstanceEvent, Registry
+            >>> reg = Registry()
+            >>> @reg.on_pre_freeze_instance
+            ... def few_at_a_time(event: PreFreezeInstanceEvent) -> bool:
+            ...     return len(event.task_ids) <= 100
+        """
+        return self._decorate(PreFreezeInstanceEvent, fn, name)
+
+    @overload
+    def on_pre_unfreeze_instance(
+        self, fn: PreUnfreezeInstanceCheckT, /
+    ) -> PreUnfreezeInstanceCheckT: ...
+    @overload
+    def on_pre_unfreeze_instance(
+        self, fn: None = None, /, *, name: str | None = None
+    ) -> Callable[[PreUnfreezeInstanceCheckT], PreUnfreezeInstanceCheckT]: ...
+    def on_pre_unfreeze_instance(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+        """Register a check for :class:`PreUnfreezeInstanceEvent` (someone unfreezes instances).
+
+        Example:
+            >>> from dataworks_ext import PreUnfreezeInstanceEvent, Registry
+            >>> reg = Registry()
+            >>> @reg.on_pre_unfreeze_instance
+            ... def allow(event: PreUnfreezeInstanceEvent) -> bool:
+            ...     return True
+        """
+        return self._decorate(PreUnfreezeInstanceEvent, fn, name)
+
+    @overload
+    def on_pre_rerun_instance(self, fn: PreRerunInstanceCheckT, /) -> PreRerunInstanceCheckT: ...
+    @overload
+    def on_pre_rerun_instance(
+        self, fn: None = None, /, *, name: str | None = None
+    ) -> Callable[[PreRerunInstanceCheckT], PreRerunInstanceCheckT]: ...
+    def on_pre_rerun_instance(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+        """Register a check for :class:`PreRerunInstanceEvent` (someone reruns instances).
+
+        Example:
+            >>> from dataworks_ext import PreRerunInstanceEvent, Registry, Verdict
+            >>> reg = Registry()
+            >>> @reg.on_pre_rerun_instance
+            ... def big_reruns_warn(event: PreRerunInstanceEvent) -> Verdict:
+            ...     if len(event.task_ids) > 50:
+            ...         return Verdict.warn(f"{len(event.task_ids)} instances will rerun")
+            ...     return Verdict.ok()
+        """
+        return self._decorate(PreRerunInstanceEvent, fn, name)
+
+    @overload
+    def on_pre_set_instance_success(
+        self, fn: PreSetInstanceSuccessCheckT, /
+    ) -> PreSetInstanceSuccessCheckT: ...
+    @overload
+    def on_pre_set_instance_success(
+        self, fn: None = None, /, *, name: str | None = None
+    ) -> Callable[[PreSetInstanceSuccessCheckT], PreSetInstanceSuccessCheckT]: ...
+    def on_pre_set_instance_success(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+        """Register a check for :class:`PreSetInstanceSuccessEvent` (set instances to succeeded).
+
+        Example:
+            >>> from dataworks_ext import PreSetInstanceSuccessEvent, Registry
+            >>> reg = Registry()
+            >>> @reg.on_pre_set_instance_success
+            ... def allow(event: PreSetInstanceSuccessEvent) -> bool:
+            ...     return True
+        """
+        return self._decorate(PreSetInstanceSuccessEvent, fn, name)
+
+    @overload
+    def on_pre_kill_instance(self, fn: PreKillInstanceCheckT, /) -> PreKillInstanceCheckT: ...
+    @overload
+    def on_pre_kill_instance(
+        self, fn: None = None, /, *, name: str | None = None
+    ) -> Callable[[PreKillInstanceCheckT], PreKillInstanceCheckT]: ...
+    def on_pre_kill_instance(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+        """Register a check for :class:`PreKillInstanceEvent` (someone kills running instances).
+
+        Example:
+            >>> from dataworks_ext import PreKillInstanceEvent, Registry
+            >>> reg = Registry()
+            >>> @reg.on_pre_kill_instance(name="kill-ok")
+            ... def kill_ok(event: PreKillInstanceEvent) -> bool:
+            ...     return True
+        """
+        return self._decorate(PreKillInstanceEvent, fn, name)
+
+    @overload
+    def on(  # type: ignore[overload-overlap]
+        self, event_code: Literal["freeze-node"], /, *, name: str | None = None
+    ) -> Callable[[FreezeCheckT], FreezeCheckT]: ...
+    @overload
+    def on(  # type: ignore[overload-overlap]
+        self, event_code: Literal["unfreeze-node"], /, *, name: str | None = None
+    ) -> Callable[[RestoreCheckT], RestoreCheckT]: ...
+    @overload
+    def on(  # type: ignore[overload-overlap]
+        self, event_code: Literal["undeploy-node"], /, *, name: str | None = None
+    ) -> Callable[[UnpublishCheckT], UnpublishCheckT]: ...
+    @overload
+    def on(  # type: ignore[overload-overlap]
+        self, event_code: Literal["backfill-data"], /, *, name: str | None = None
+    ) -> Callable[[BackfillCheckT], BackfillCheckT]: ...
+    @overload
+    def on(  # type: ignore[overload-overlap]
+        self, event_code: Literal["commit-file"], /, *, name: str | None = None
+    ) -> Callable[[CommitFileCheckT], CommitFileCheckT]: ...
+    @overload
+    def on(  # type: ignore[overload-overlap]
+        self, event_code: Literal["deploy-file"], /, *, name: str | None = None
+    ) -> Callable[[DeployFileCheckT], DeployFileCheckT]: ...
+    @overload
+    def on(  # type: ignore[overload-overlap]
+        self, event_code: Literal["run-file"], /, *, name: str | None = None
+    ) -> Callable[[RunFileCheckT], RunFileCheckT]: ...
+    @overload
+    def on(  # type: ignore[overload-overlap]
+        self, event_code: Literal["delete-file"], /, *, name: str | None = None
+    ) -> Callable[[DeleteFileCheckT], DeleteFileCheckT]: ...
+    @overload
+    def on(  # type: ignore[overload-overlap]
+        self, event_code: Literal["commit-table"], /, *, name: str | None = None
+    ) -> Callable[[CommitTableCheckT], CommitTableCheckT]: ...
+    @overload
+    def on(  # type: ignore[overload-overlap]
+        self, event_code: Literal["deploy-table"], /, *, name: str | None = None
+    ) -> Callable[[DeployTableCheckT], DeployTableCheckT]: ...
+    @overload
+    def on(  # type: ignore[overload-overlap]
+        self, event_code: Literal["pre-freeze-instance"], /, *, name: str | None = None
+    ) -> Callable[[PreFreezeInstanceCheckT], PreFreezeInstanceCheckT]: ...
+    @overload
+    def on(  # type: ignore[overload-overlap]
+        self, event_code: Literal["pre-unfreeze-instance"], /, *, name: str | None = None
+    ) -> Callable[[PreUnfreezeInstanceCheckT], PreUnfreezeInstanceCheckT]: ...
+    @overload
+    def on(  # type: ignore[overload-overlap]
+        self, event_code: Literal["pre-rerun-instance"], /, *, name: str | None = None
+    ) -> Callable[[PreRerunInstanceCheckT], PreRerunInstanceCheckT]: ...
+    @overload
+    def on(  # type: ignore[overload-overlap]
+        self, event_code: Literal["pre-set-instance-success"], /, *, name: str | None = None
+    ) -> Callable[[PreSetInstanceSuccessCheckT], PreSetInstanceSuccessCheckT]: ...
+    @overload
+    def on(  # type: ignore[overload-overlap]
+        self, event_code: Literal["pre-kill-instance"], /, *, name: str | None = None
+    ) -> Callable[[PreKillInstanceCheckT], PreKillInstanceCheckT]: ...
+    @overload
+    def on(
+        self, event_code: str, /, *, name: str | None = None
+    ) -> Callable[[GenericCheckT], GenericCheckT]: ...
+    def on(self, event_code: str, /, *, name: str | None = None) -> Any:
+        """Register a check for an extension-point event by its code (a decorator).
+
+        The check gets the event's class when the code has one (``on("commit-file")`` is
+        ``on_commit_file``), else an :class:`ExtensionPointEvent`: Data Integration, Data
+        Quality, Security Center and tenant-level events, and codes newer than the SDK.
+
+        Example:
+            >>> from dataworks_ext import ExtensionPointEvent, Registry, Verdict
+            >>> reg = Registry()
+            >>> @reg.on("download-resources", name="no-bulk-downloads")
+            ... def no_bulk_downloads(event: ExtensionPointEvent) -> Verdict:
+            ...     if event.payload.get("rowCount", 0) > 100_000:
+            ...         return Verdict.fail("downloads are limited to 100,000 rows")
+            ...     return Verdict.ok()
+            >>> reg.checks_for_code("download-resources")[0].name
+            'no-bulk-downloads'
+        """
+
+        def decorator(fn: Any) -> Any:
+            self.add_for_code(event_code, fn, name=name)
+            return fn
+
+        return decorator
+
 
 default_registry = Registry()
 """The registry the module-level decorators write to and :class:`Extension` reads by default."""
@@ -316,3 +845,25 @@ on_unpublish = default_registry.on_unpublish
 """Register an unpublish check in :data:`default_registry` (see :meth:`Registry.on_unpublish`)."""
 on_backfill = default_registry.on_backfill
 """Register a backfill check in :data:`default_registry` (see :meth:`Registry.on_backfill`)."""
+on_commit_file = default_registry.on_commit_file
+"""Register a check in :data:`default_registry` (:meth:`Registry.on_commit_file`)."""
+on_deploy_file = default_registry.on_deploy_file
+"""Register a check in :data:`default_registry` (:meth:`Registry.on_deploy_file`)."""
+on_run_file = default_registry.on_run_file
+"""Register a check in :data:`default_registry` (:meth:`Registry.on_run_file`)."""
+on_delete_file = default_registry.on_delete_file
+"""Register a check in :data:`default_registry` (:meth:`Registry.on_delete_file`)."""
+on_commit_table = default_registry.on_commit_table
+"""Register a check in :data:`default_registry` (:meth:`Registry.on_commit_table`)."""
+on_deploy_table = default_registry.on_deploy_table
+"""Register a check in :data:`default_registry` (:meth:`Registry.on_deploy_table`)."""
+on_pre_freeze_instance = default_registry.on_pre_freeze_instance
+"""Register a check in :data:`default_registry` (:meth:`Registry.on_pre_freeze_instance`)."""
+on_pre_unfreeze_instance = default_registry.on_pre_unfreeze_instance
+"""A decorator: :meth:`Registry.on_pre_unfreeze_instance` on :data:`default_registry`."""
+on_pre_rerun_instance = default_registry.on_pre_rerun_instance
+"""Register a check in :data:`default_registry` (:meth:`Registry.on_pre_rerun_instance`)."""
+on_pre_set_instance_success = default_registry.on_pre_set_instance_success
+"""A decorator: :meth:`Registry.on_pre_set_instance_success` on :data:`default_registry`."""
+on_pre_kill_instance = default_registry.on_pre_kill_instance
+"""Register a check in :data:`default_registry` (:meth:`Registry.on_pre_kill_instance`)."""

@@ -21,7 +21,11 @@ _TIP_SEPARATOR = "; "
 
 
 class CheckResult(str, enum.Enum):
-    """The result word ``UpdateWorkbenchEventResult`` takes as ``CheckResult``.
+    """The result word the callback APIs take as ``CheckResult``: OK, WARN or FAIL.
+
+    ``UpdateIDEEventResult`` (DataStudio) and ``CallbackExtension`` take all three;
+    ``UpdateWorkbenchEventResult`` (Operation Center) documents only OK and FAIL (see
+    :attr:`dataworks_ext.EventKind.supports_warn`).
 
     Example:
         >>> from dataworks_ext import CheckResult
@@ -31,6 +35,8 @@ class CheckResult(str, enum.Enum):
 
     OK = "OK"
     """The operation may proceed."""
+    WARN = "WARN"
+    """The operation may proceed, with a warning the tip explains."""
     FAIL = "FAIL"
     """The operation is blocked; the tip tells the user why."""
 
@@ -46,11 +52,17 @@ def _bounded(tip: str | None) -> str | None:
     return tip
 
 
+def _reason(tip: str, what: str) -> str:
+    if not isinstance(tip, str) or not tip.strip():
+        raise ValueError(f"Verdict.{what}() needs a reason: a non-empty tip for the user")
+    return tip
+
+
 @attrs.frozen
 class Verdict:
-    """The answer to one event: OK or FAIL, with an optional tip shown to the user.
+    """The answer to one event: OK, WARN or FAIL, with an optional tip shown to the user.
 
-    Build one with :meth:`ok` or :meth:`fail`.  A tip is stripped, and cut to
+    Build one with :meth:`ok`, :meth:`warn` or :meth:`fail`.  A tip is stripped, and cut to
     :data:`MAX_TIP_LENGTH` characters with an ellipsis.
 
     Example:
@@ -62,7 +74,7 @@ class Verdict:
     """
 
     result: CheckResult
-    """OK or FAIL."""
+    """OK, WARN or FAIL."""
     tip: str | None = attrs.field(default=None, converter=_bounded)
     """The text DataWorks shows to the user, or ``None``."""
 
@@ -78,6 +90,18 @@ class Verdict:
         return cls(CheckResult.OK, tip)
 
     @classmethod
+    def warn(cls, tip: str) -> Verdict:
+        """Let the operation proceed with a warning; ``tip`` says what and must not be empty.
+
+        Example:
+            >>> from dataworks_ext import Verdict
+            >>> verdict = Verdict.warn("the code reads a whole partitioned table")
+            >>> verdict.result.value, verdict.passed
+            ('WARN', True)
+        """
+        return cls(CheckResult.WARN, _reason(tip, "warn"))
+
+    @classmethod
     def fail(cls, tip: str) -> Verdict:
         """Block the operation; ``tip`` tells the user why and must not be empty.
 
@@ -86,22 +110,20 @@ class Verdict:
             >>> Verdict.fail("backfills are limited to 31 days").passed
             False
         """
-        if not isinstance(tip, str) or not tip.strip():
-            raise ValueError("Verdict.fail() needs a reason: a non-empty tip for the user")
-        return cls(CheckResult.FAIL, tip)
+        return cls(CheckResult.FAIL, _reason(tip, "fail"))
 
     @property
     def passed(self) -> bool:
-        """``True`` for OK."""
-        return self.result is CheckResult.OK
+        """``True`` for OK and WARN: the operation may proceed."""
+        return self.result is not CheckResult.FAIL
 
 
 def combine(verdicts: Iterable[Verdict]) -> Verdict:
-    """Join the verdicts of several checks into one: FAIL wins.
+    """Join the verdicts of several checks into one: FAIL over WARN over OK.
 
-    The tips of the failing checks are joined with ``"; "`` (those of passing checks only when
-    all passed), repeats dropped, and the whole kept within :data:`MAX_TIP_LENGTH`.  No
-    verdicts at all combine to OK.
+    The tips of the verdicts with the winning result are joined with ``"; "`` (the failing
+    checks' when one failed, else the warnings', else the passing checks'), repeats dropped,
+    and the whole kept within :data:`MAX_TIP_LENGTH`.  No verdicts at all combine to OK.
 
     Example:
         >>> from dataworks_ext import Verdict, combine
@@ -110,10 +132,12 @@ def combine(verdicts: Iterable[Verdict]) -> Verdict:
         Verdict(result=<CheckResult.FAIL: 'FAIL'>, tip='too many days; node 7 is protected')
     """
     verdicts = list(verdicts)
-    failed = [v for v in verdicts if v.result is CheckResult.FAIL]
-    chosen = failed or verdicts
-    tips = list(dict.fromkeys(v.tip for v in chosen if v.tip))
-    return Verdict(
-        CheckResult.FAIL if failed else CheckResult.OK,
-        _TIP_SEPARATOR.join(tips) if tips else None,
-    )
+    result = CheckResult.OK
+    for verdict in verdicts:
+        if _RANK[verdict.result] > _RANK[result]:
+            result = verdict.result
+    tips = list(dict.fromkeys(v.tip for v in verdicts if v.result is result and v.tip))
+    return Verdict(result, _TIP_SEPARATOR.join(tips) if tips else None)
+
+
+_RANK = {CheckResult.OK: 0, CheckResult.WARN: 1, CheckResult.FAIL: 2}

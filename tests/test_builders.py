@@ -22,6 +22,8 @@ from dataworks_ext import (
     parse_message,
     parse_messages,
 )
+from dataworks_ext import testing as _testing
+from dataworks_ext.events import EVENT_KINDS, kind_for_code
 from dataworks_ext.testing import (
     DEFAULT_NODE_IDS,
     DEFAULT_OPERATOR,
@@ -188,3 +190,87 @@ def test_an_extension_fails_a_message_built_broken(
     verdict = recording_callback.verdicts["m-1"]
     assert not verdict.passed
     assert verdict.tip is not None and "data.projectId" in verdict.tip
+
+
+# ---------------------------------------------------------------- every extension point
+
+NEW_BUILDERS = [
+    "commit_file_event",
+    "deploy_file_event",
+    "run_file_event",
+    "delete_file_event",
+    "commit_table_event",
+    "deploy_table_event",
+    "pre_freeze_instance_event",
+    "pre_unfreeze_instance_event",
+    "pre_rerun_instance_event",
+    "pre_set_instance_success_event",
+    "pre_kill_instance_event",
+]
+
+
+@pytest.mark.parametrize("envelope", list(EnvelopeKind))
+@pytest.mark.parametrize("name", NEW_BUILDERS)
+def test_new_builders_make_realistic_messages_in_both_envelopes(
+    name: str, envelope: EnvelopeKind
+) -> None:
+    message = getattr(_testing, name)(envelope=envelope, message_id="m-1")
+    kind = message.kind
+    assert kind is not None and kind.has_model and type(message.event) is kind.cls
+    assert message.needs_answer
+    assert message.event.operator == DEFAULT_OPERATOR
+    assert message.event.project_id == DEFAULT_PROJECT_ID
+    assert message.event.tenant_id == DEFAULT_TENANT_ID
+    wire = message.to_dict()
+    if envelope is EnvelopeKind.FUNCTION_COMPUTE:
+        assert wire["eventType"] == kind.event_code
+        assert wire["eventCategoryType"] == kind.module.value
+    else:
+        assert wire["type"] == kind.eventbridge_type
+    assert parse_message(message.to_json()) == message
+    assert parse_message(message.to_text()) == message
+    assert as_envelope(message, "function-compute").event == message.event
+
+
+def test_file_builders_fill_what_commits_and_deployments_carry() -> None:
+    commit = _testing.commit_file_event().event
+    run = _testing.run_file_event().event
+    assert commit.file_version == 3 and commit.change_type is not None
+    assert run.file_version is None and run.change_type is None
+    assert commit.file_create_time == _testing.DEFAULT_FILE_CREATE_TIME
+    assert commit.file_create_time.tzinfo is None
+    wire = _testing.commit_file_event().to_dict()["data"]
+    assert wire["fileCreateTime"] == "2024-03-18 10:42:07"
+    assert _testing.deploy_file_event(file_version=9).event.file_version == 9
+
+
+def test_extension_point_event_builder_fills_the_common_fields() -> None:
+    message = _testing.extension_point_event("start-diJob", {"extensionBizName": "ods_sync"})
+    event = message.event
+    assert event.event_code == "start-diJob" and event.project_id == DEFAULT_PROJECT_ID
+    assert event.payload["extensionBizName"] == "ods_sync"
+    kind = kind_for_code("start-diJob")
+    assert kind is not None and message.event_type == kind.eventbridge_type
+    newer = _testing.extension_point_event("archive-project", envelope="function-compute")
+    assert parse_message(newer.to_json()) == newer and newer.needs_answer
+
+
+def test_batch_carries_every_extension_point() -> None:
+    messages = [getattr(_testing, name)() for name in NEW_BUILDERS]
+    messages += [
+        _testing.extension_point_event(kind.event_code)
+        for kind in EVENT_KINDS
+        if kind.is_extension_point and not kind.has_model
+    ]
+    raw = batch(*messages)
+    assert isinstance(raw, bytes)
+    assert parse_messages(raw) == messages
+    assert parse_messages(raw.decode()) == messages
+
+
+def test_to_text_writes_to_a_text_file(tmp_path: Any) -> None:
+    message = _testing.commit_file_event()
+    path = tmp_path / "message.json"
+    path.write_text(message.to_text(indent=2), encoding="utf-8")
+    assert parse_message(path.read_text(encoding="utf-8")) == message
+    assert message.to_text().encode() == message.to_json()

@@ -595,6 +595,7 @@ def test_serve_delivers_to_an_embedded_local_dataworks(project: Path) -> None:
                 "extension_code": "local-extension",
                 "result": "FAIL",
                 "tip": "60 days is over 31",
+                "api": "UpdateWorkbenchEventResult",
             }
         ]
     finally:

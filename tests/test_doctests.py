@@ -20,6 +20,7 @@ import sys
 import types
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -138,7 +139,7 @@ EXTENSION_POINT_PAGES = sorted(
 
 @pytest.mark.parametrize("page", EXTENSION_POINT_PAGES)
 def test_extension_point_examples_register_checks(page: str) -> None:
-    from dataworks_ext import Extension
+    from dataworks_ext import EVENT_KINDS, Extension
     from dataworks_ext.testing import (
         RecordingCallback,
         backfill_event,
@@ -158,6 +159,25 @@ def test_extension_point_examples_register_checks(page: str) -> None:
         for build in (freeze_event, restore_event, unpublish_event, backfill_event):
             extension.handle(build())
         assert len(recorder) == 4
+        # Every check the page registers runs on a message of its event.
+        assert len(registry) > 0  # type: ignore[arg-type]
+        for kind in EVENT_KINDS:
+            checks = registry.checks_for_code(kind.event_code)  # type: ignore[attr-defined]
+            if not checks or not kind.is_extension_point:
+                continue
+            outcome = extension.handle(_message_of(kind.event_code))
+            assert outcome.verdict is not None and outcome.error is None, (page, kind.event_code)
+
+
+def _message_of(event_code: str) -> Any:
+    from dataworks_ext import testing
+
+    for name in testing.__all__:
+        if name.endswith("_event") and name != "extension_point_event":
+            message = getattr(testing, name)()
+            if message.event_code == event_code:
+                return message
+    return testing.extension_point_event(event_code, {"rowCount": 5000})
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:

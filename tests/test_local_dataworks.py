@@ -448,3 +448,214 @@ def test_extension_reports_a_callback_error_when_dataworks_refuses(local: LocalD
     assert (outcome.error.code, outcome.error.status) == ("Forbidden.Access", 403)
     assert outcome.disposition is Disposition.RETRY and not outcome.delivered
     assert local.verdicts == []
+
+
+# ---------------------------------------------------------------------------- the other APIs
+#
+# The official SDK's own client methods, making real signed calls.
+
+
+def _sdk(local: LocalDataWorks, secret: str | None = None) -> Any:
+    from alibabacloud_dataworks_public20200518.client import Client
+    from alibabacloud_tea_openapi.models import Config
+
+    return Client(
+        Config(
+            access_key_id=local.access_key_id,
+            access_key_secret=secret or local.access_key_secret,
+            region_id=local.region_id,
+            endpoint=f"127.0.0.1:{local.port}",
+            protocol="http",
+            read_timeout=5000,
+            connect_timeout=5000,
+        )
+    )
+
+
+def _models() -> Any:
+    from alibabacloud_dataworks_public20200518 import models
+
+    return models
+
+
+@pytest.mark.parametrize("result", ["OK", "WARN", "FAIL"])
+def test_update_ide_event_result_takes_ok_warn_and_fail(local: LocalDataWorks, result: str) -> None:
+    response = _sdk(local).update_ideevent_result(
+        _models().UpdateIDEEventResultRequest(
+            message_id="ide-1", extension_code="ext", check_result=result,
+            check_result_tip="文件包含 MAX_PT (line 3)",
+        )
+    )  # fmt: skip
+    assert response.status_code == 200 and response.body.request_id
+    assert local.verdicts == [
+        RecordedVerdict("ide-1", "ext", result, "文件包含 MAX_PT (line 3)", "UpdateIDEEventResult")
+    ]
+
+
+@pytest.mark.parametrize("result", ["OK", "WARN", "FAIL"])
+def test_callback_extension_takes_the_reason_in_check_message(
+    local: LocalDataWorks, result: str
+) -> None:
+    response = _sdk(local).callback_extension(
+        _models().CallbackExtensionRequest(
+            message_id="cb-1", extension_code="ext", check_result=result,
+            check_message="downloads are limited to 100,000 rows",
+        )
+    )  # fmt: skip
+    assert response.body.success in (True, "true")
+    assert local.verdict_for("cb-1") == RecordedVerdict(
+        "cb-1", "ext", result, "downloads are limited to 100,000 rows", "CallbackExtension"
+    )
+
+
+def test_workbench_still_refuses_warn(local: LocalDataWorks) -> None:
+    from alibabacloud_tea_openapi.exceptions import ClientException
+
+    with pytest.raises(ClientException) as caught:
+        _sdk(local).update_workbench_event_result(
+            _models().UpdateWorkbenchEventResultRequest(
+                message_id="wb-1", extension_code="ext", check_result="WARN"
+            )
+        )
+    assert caught.value.code == "InvalidParameter"
+    assert local.verdicts == []
+
+
+@pytest.mark.parametrize("api", ["ide", "callback"])
+def test_new_apis_check_their_parameters_and_signature(local: LocalDataWorks, api: str) -> None:
+    from alibabacloud_tea_openapi.exceptions import ClientException
+
+    models = _models()
+
+    def call(client: Any, **fields: Any) -> Any:
+        if api == "ide":
+            return client.update_ideevent_result(models.UpdateIDEEventResultRequest(**fields))
+        return client.callback_extension(models.CallbackExtensionRequest(**fields))
+
+    good = {"message_id": "p-1", "extension_code": "ext", "check_result": "OK"}
+    for missing, code in (
+        ("message_id", "MissingMessageId"),
+        ("check_result", "MissingCheckResult"),
+    ):
+        with pytest.raises(ClientException) as caught:
+            call(_sdk(local), **{k: v for k, v in good.items() if k != missing})
+        assert caught.value.code == code
+    with pytest.raises(ClientException) as caught:
+        call(_sdk(local), **{**good, "check_result": "MAYBE"})
+    assert caught.value.code == "InvalidParameter"
+    with pytest.raises(ClientException) as caught:
+        call(_sdk(local, secret="wrong-secret"), **good)
+    assert caught.value.code == "SignatureDoesNotMatch"
+    assert local.verdicts == []
+
+
+@pytest.mark.parametrize("api", ["ide", "callback", "detail"])
+def test_faults_apply_to_every_api(local: LocalDataWorks, api: str) -> None:
+    from alibabacloud_tea_openapi.exceptions import ClientException
+
+    models = _models()
+    local.seed_event_detail("f-1", {"CommittedFile": {"FileName": "x"}})
+    local.inject("throttle")
+    client = _sdk(local)
+
+    def call() -> Any:
+        if api == "ide":
+            return client.update_ideevent_result(
+                models.UpdateIDEEventResultRequest(
+                    message_id="f-1", extension_code="ext", check_result="OK"
+                )
+            )
+        if api == "callback":
+            return client.callback_extension(
+                models.CallbackExtensionRequest(
+                    message_id="f-1", extension_code="ext", check_result="OK"
+                )
+            )
+        return client.get_ideevent_detail(
+            models.GetIDEEventDetailRequest(message_id="f-1", project_id=23393)
+        )
+
+    with pytest.raises(ClientException) as caught:
+        call()
+    assert caught.value.code == "Throttling.User" and local.verdicts == []
+    call()  # the fault is spent: the next call is answered
+    assert local.calls == 2
+    assert len(local.verdicts) == (0 if api == "detail" else 1)
+
+
+COMMITTED = {
+    "CommittedFile": {
+        "ChangeType": "UPDATE",
+        "Comment": "partition pruning for the nightly load",
+        "Committor": "1107550004253538",
+        "Content": "INSERT OVERWRITE TABLE ods_orders_d PARTITION (ds='${bizdate}')\n"
+        "SELECT * FROM src_orders WHERE ds = MAX_PT('src_orders');",
+        "FileId": 501234,
+        "FileName": "ods_orders_d",
+        "FileType": 10,
+        "NodeId": 700005966962,
+        "UseType": "NORMAL",
+        "FilePropertyContent": {
+            "BusinessId": 300001,
+            "CurrentVersion": 3,
+            "DataSourceName": "odps_first",
+            "FolderId": "2de7c6f6-2b1b-4f0b-a1f4-5b6a0e1d2c3b",
+            "Owner": "1107550004253538",
+            "ParentFileId": 0,
+        },
+        "NodeConfiguration": {
+            "AutoRerunIntervalMillis": 120000,
+            "AutoRerunTimes": 3,
+            "CronExpress": "00 30 02 * * ?",
+            "CycleType": "DAY",
+            "DependentNodeIdList": "",
+            "DependentType": "NONE",
+            "ParaValue": "bizdate=$bizdate",
+            "RerunMode": "ALL_ALLOWED",
+            "ResourceGroupId": 8001,
+            "SchedulerType": "NORMAL",
+            "InputList": [{"Input": "sales_dw_root", "ParseType": "MANUAL"}],
+            "OutputList": [{"Output": "sales_dw.ods_orders_d", "RefTableName": "ods_orders_d"}],
+        },
+    }
+}
+
+
+def test_get_ide_event_detail_answers_the_seeded_detail_in_the_sdk_model(
+    local: LocalDataWorks,
+) -> None:
+    local.seed_event_detail("d-1", COMMITTED, project_id=23393)
+    models = _models()
+    response = _sdk(local).get_ideevent_detail(
+        models.GetIDEEventDetailRequest(message_id="d-1", project_id=23393)
+    )
+    committed = response.body.event_detail.committed_file
+    # The SDK's own model reads every field: the wire names are the official ones.
+    assert committed.content.endswith("MAX_PT('src_orders');")
+    assert committed.comment == "partition pruning for the nightly load"
+    assert committed.file_property_content.current_version == 3
+    configuration = committed.node_configuration
+    assert configuration.cron_express == "00 30 02 * * ?"
+    assert configuration.resource_group_id == 8001
+    assert configuration.input_list[0].input == "sales_dw_root"
+    assert configuration.output_list[0].ref_table_name == "ods_orders_d"
+    assert response.body.request_id
+    assert local.verdicts == []
+
+
+def test_get_ide_event_detail_of_an_unknown_message_or_workspace_is_not_found(
+    local: LocalDataWorks,
+) -> None:
+    from alibabacloud_tea_openapi.exceptions import ClientException
+
+    models = _models()
+    local.seed_event_detail("d-1", COMMITTED, project_id=23393)
+    for message_id, project_id in (("d-2", 23393), ("d-1", 99999)):
+        with pytest.raises(ClientException) as caught:
+            _sdk(local).get_ideevent_detail(
+                models.GetIDEEventDetailRequest(message_id=message_id, project_id=project_id)
+            )
+        assert caught.value.code == "Invalid.MessageId.NotFound"
+        assert caught.value.status_code == 404
+    local.reset()
+    assert local.event_detail("d-1") is None

@@ -15,19 +15,31 @@ from dataworks_ext import (
     BackfillEvent,
     BackfillOrder,
     BizPeriod,
+    ChangeType,
+    CommitFileEvent,
+    DeployTableEvent,
     EnvelopeError,
     EnvelopeKind,
+    ExtensionPointEvent,
     FieldError,
     FreezeNodeEvent,
     MessageDecodeError,
     MessageError,
+    PreRerunInstanceEvent,
     RestoreNodeEvent,
     UnknownEvent,
     UnpublishNodeEvent,
     parse_message,
     parse_messages,
 )
-from dataworks_ext.events import EVENT_KINDS, kind_for_code, kind_for_type
+from dataworks_ext.events import (
+    EVENT_KINDS,
+    CallbackApi,
+    Module,
+    kind_for_code,
+    kind_for_event,
+    kind_for_type,
+)
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -132,8 +144,8 @@ def test_unknown_event_is_not_an_error_and_needs_no_answer() -> None:
 
 
 def test_unknown_type_without_event_code_uses_the_type() -> None:
-    message = parse_message({"id": "m-1", "type": "dataworks:FileChange:CommitFile", "data": {}})
-    assert message.event == UnknownEvent(event_code="dataworks:FileChange:CommitFile", payload={})
+    message = parse_message({"id": "m-1", "type": "dataworks:Other:Thing", "data": {}})
+    assert message.event == UnknownEvent(event_code="dataworks:Other:Thing", payload={})
 
 
 def test_event_code_wins_over_the_envelope_type() -> None:
@@ -259,12 +271,18 @@ def test_parse_message_refuses_a_batch_with_a_pointer_to_parse_messages() -> Non
 
 def test_event_table_maps_both_ways() -> None:
     for kind in EVENT_KINDS:
-        assert kind.cls.event_code == kind.event_code
         assert kind_for_code(kind.event_code) is kind
         assert kind_for_type(kind.eventbridge_type) is kind
-        assert kind.cls.extension_point is kind.extension_point
-    assert kind_for_code("instance-status-changes") is None
+        if kind.has_model:
+            assert kind.cls.event_code == kind.event_code
+            assert kind.cls.extension_point is kind.extension_point
+        # an extension point is answered through an API; a regular event through none
+        assert (kind.api is None) is (not kind.is_extension_point)
+    assert kind_for_code("instance-status-changes").cls is UnknownEvent  # type: ignore[union-attr]
+    assert kind_for_code("no-such-code") is None
     assert kind_for_type("dataworks:Other:Thing") is None
+    codes = [kind.event_code for kind in EVENT_KINDS]
+    assert len(codes) == len(set(codes))
 
 
 # ---------------------------------------------------------------- bad input
@@ -497,3 +515,270 @@ def test_import_does_not_load_the_official_sdk_asyncio_or_hypothesis() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "[]"
+
+
+# ---------------------------------------------------------------- every extension point on the page
+
+ACCOUNT = "1107550004253538"
+COMMON = {"operator": ACCOUNT, "projectId": 23393, "tenantId": 28378142127872}
+FILE = {
+    "fileName": "ods_orders_d",
+    "fileId": 501234,
+    "fileType": 10,
+    "fileOwner": ACCOUNT,
+    "fileCreateTime": "2024-03-18 10:42:07",
+    "dataSourceName": "odps_first",
+    "resourceType": None,
+    "nodeId": 700005966962,
+    "blockBusiness": True,
+}
+INSTANCES = {"extensionBizName": "instance_check", "taskIds": [1000087654321, 1000087654322]}
+
+#: One documented-shape body per extension-point code outside the freeze/unpublish/backfill
+#: points (besides the common fields): the page's shape with realistic values.
+PAGE_BODIES: dict[str, dict[str, Any]] = {
+    "commit-file": {**FILE, "eventCode": "commit-file", "fileVersion": 3, "changeType": "1"},
+    "deploy-file": {**FILE, "eventCode": "deploy-file", "fileVersion": 3, "changeType": "0"},
+    "run-file": {**FILE, "eventCode": "run-file"},
+    "delete-file": {**FILE, "eventCode": "delete-file"},
+    "commit-table": {
+        "tableName": "ods_orders_d",
+        "tableType": "ODPS",
+        "maxComputeProject": "sales_dw_dev",
+    },
+    "deploy-table": {
+        "tableName": "ods_orders_d",
+        "tableType": "ODPS",
+        "maxComputeProject": "sales_dw",
+    },
+    **{
+        code: {**INSTANCES, "eventCode": code}
+        for code in (
+            "pre-freeze-instance",
+            "pre-unfreeze-instance",
+            "pre-rerun-instance",
+            "pre-set-instance-success",
+            "pre-kill-instance",
+        )
+    },
+    "start-diJob": {
+        "eventCode": "start-diJob",
+        "extensionBizName": "mysql_orders_to_odps",
+        "tableMapping": [{"sourceTable": "orders", "targetTable": "ods_orders_d"}],
+    },
+    "batch-start-diJob": {
+        "eventCode": "batch-start-diJob",
+        "extensionBizName": "nightly_sync",
+        "jobIds": [80012, 80013],
+    },
+    **{
+        code: {"eventCode": code, "ruleIds": [40321], "blockBusiness": True}
+        for code in (
+            "batch-create-data-quality-rules",
+            "batch-update-data-quality-rules",
+            "batch-delete-data-quality-rules",
+            "update-data-quality-rule",
+        )
+    },
+    **{
+        code: {"eventCode": code, "taskId": 2201, "blockBusiness": True}
+        for code in (
+            "create-data-quality-evaluation-task",
+            "update-data-quality-evaluation-task",
+            "clone-data-quality-evaluation-task",
+            "batch-delete-data-quality-evaluation-tasks",
+            "create-data-quality-evaluation-task-notification",
+            "update-data-quality-evaluation-task-notification",
+            "delete-data-quality-evaluation-task-notification",
+        )
+    },
+    "approval-change-before-create": {
+        "eventCode": "approval-change-before-create",
+        "approvalType": "TABLE_PERMISSION",
+    },
+    "delete-project": {"eventCode": "delete-project", "projectName": "sales_dw"},
+    "download-resources": {"eventCode": "download-resources", "sql": "SELECT * FROM ods_orders_d"},
+    "download-resources-execute": {"eventCode": "download-resources-execute", "rowCount": 5000},
+    "upload-data-to-table": {"eventCode": "upload-data-to-table", "tableName": "dim_shop"},
+}
+
+
+def _page_message(code: str, envelope: str) -> dict[str, Any]:
+    kind = kind_for_code(code)
+    assert kind is not None
+    body = {**COMMON, "extensionBizId": "c6f4b3a2-1d0e-4f9a-8b7c-6d5e4f3a2b1c", **PAGE_BODIES[code]}
+    body = {k: v for k, v in body.items() if v is not None}
+    if envelope == "function-compute":
+        return {
+            "messageId": f"fc-{code}",
+            "eventType": code,
+            "eventCategoryType": "x",
+            "extensionBizId": body["extensionBizId"],
+            "messageBody": body,
+        }
+    return {
+        "id": f"ce-{code}",
+        "source": "acs.dataworks",
+        "specversion": "1.0",
+        "type": kind.eventbridge_type,
+        "subject": "",
+        "data": body,
+        "aliyunpublishtime": "2020-11-19T21:04:42.179PRC",
+    }
+
+
+def test_the_page_table_lists_every_extension_point_code() -> None:
+    page_codes = set(PAGE_BODIES) | {
+        "freeze-node",
+        "unfreeze-node",
+        "undeploy-node",
+        "backfill-data",
+    }
+    table_codes = {kind.event_code for kind in EVENT_KINDS if kind.is_extension_point}
+    assert table_codes == page_codes
+
+
+@pytest.mark.parametrize("envelope", ["cloudevent", "function-compute"])
+@pytest.mark.parametrize("code", sorted(PAGE_BODIES))
+def test_every_page_example_parses_into_its_event(code: str, envelope: str) -> None:
+    message = parse_message(json.dumps(_page_message(code, envelope)))
+    kind = kind_for_code(code)
+    assert kind is not None
+    assert type(message.event) is kind.cls
+    assert message.event_code == code
+    assert message.kind is kind
+    assert message.needs_answer
+    assert message.extension_biz_id == "c6f4b3a2-1d0e-4f9a-8b7c-6d5e4f3a2b1c"
+    assert message.event.project_id == 23393  # type: ignore[union-attr]
+    assert message.event.tenant_id == 28378142127872  # type: ignore[union-attr]
+    assert parse_message(message.to_json()) == message
+
+
+def test_answering_apis_follow_the_module() -> None:
+    for kind in EVENT_KINDS:
+        if not kind.is_extension_point:
+            assert kind.api is None and not kind.supports_warn
+        elif kind.module is Module.OPERATION_CENTER:
+            assert kind.api is CallbackApi.UPDATE_WORKBENCH_EVENT_RESULT
+            assert not kind.supports_warn and kind.api_documented
+        elif kind.module is Module.DATASTUDIO:
+            assert kind.api is CallbackApi.UPDATE_IDE_EVENT_RESULT
+            assert kind.supports_warn and kind.api_documented
+        else:
+            assert kind.api is CallbackApi.CALLBACK_EXTENSION
+            assert kind.supports_warn and not kind.api_documented and kind.note
+    assert CallbackApi.CALLBACK_EXTENSION.tip_parameter == "CheckMessage"
+    assert CallbackApi.UPDATE_IDE_EVENT_RESULT.tip_parameter == "CheckResultTip"
+
+
+def test_commit_file_sample_reads_every_field() -> None:
+    message = parse_message(sample_bytes("commit_file_cloudevent.json"))
+    event = message.event
+    assert event == CommitFileEvent(
+        file_name="ods_orders_d",
+        file_id=501234,
+        file_version=3,
+        file_type=10,
+        file_owner=ACCOUNT,
+        file_create_time=dt.datetime(2024, 3, 18, 10, 42, 7),
+        change_type=ChangeType.UPDATE,
+        data_source_name="odps_first",
+        node_id=700005966962,
+        operator=ACCOUNT,
+        project_id=23393,
+        tenant_id=28378142127872,
+        extension_biz_id="c6f4b3a2-1d0e-4f9a-8b7c-6d5e4f3a2b1c",
+    )
+    assert event.file_create_time is not None and event.file_create_time.tzinfo is None
+    wire = message.to_dict()["data"]
+    assert wire["fileCreateTime"] == "2024-03-18 10:42:07" and wire["changeType"] == "1"
+    assert message.attributes["aliyunpublishtime"] == "2024-03-18T10:45:12.331PRC"
+
+
+def test_table_event_without_event_code_takes_the_kind_from_the_type() -> None:
+    message = parse_message(sample_bytes("deploy_table_cloudevent.json"))
+    assert message.event == DeployTableEvent(
+        table_name="dwd_orders_di",
+        table_type="ODPS",
+        max_compute_project="sales_dw",
+        operator=ACCOUNT,
+        project_id=23393,
+        tenant_id=28378142127872,
+        extension_biz_id="0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e",
+    )
+    assert message.needs_answer
+
+
+def test_instance_pre_event_in_the_function_compute_envelope() -> None:
+    message = parse_message(sample("pre_rerun_instance_function_compute.json"))
+    assert isinstance(message.event, PreRerunInstanceEvent)
+    assert message.event.task_ids == (1000087654321, 1000087654322)
+    assert message.event.extension_biz_name == "rerun_instance_check"
+    assert message.attributes["eventCategoryType"] == "operation-center"
+
+
+def test_generic_extension_point_event_keeps_its_payload() -> None:
+    message = parse_message(sample_bytes("start_dijob_cloudevent.json"))
+    event = message.event
+    assert isinstance(event, ExtensionPointEvent)
+    assert (event.event_code, event.operator, event.project_id) == ("start-diJob", ACCOUNT, 23393)
+    assert event.payload["tableMapping"][0]["targetTable"] == "ods_orders_d"
+    assert message.needs_answer
+    assert kind_for_event(event).api is CallbackApi.CALLBACK_EXTENSION  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("envelope", ["cloudevent", "function-compute"])
+def test_unknown_code_with_a_check_id_is_a_generic_extension_point_event(envelope: str) -> None:
+    raw = _page_message("delete-project", envelope)
+    body = raw["data" if envelope == "cloudevent" else "messageBody"]
+    body["eventCode"] = "archive-project"
+    if envelope == "cloudevent":
+        raw["type"] = "dataworks:ProjectChange:ArchiveProject"
+    else:
+        raw["eventType"] = "archive-project"
+        del body["extensionBizId"]  # the envelope's check id is enough
+    message = parse_message(raw)
+    assert isinstance(message.event, ExtensionPointEvent)
+    assert message.event_code == "archive-project"
+    assert message.kind is None
+    assert message.needs_answer
+
+
+def test_regular_events_stay_unknown_and_need_no_answer() -> None:
+    for kind in EVENT_KINDS:
+        if kind.is_extension_point:
+            continue
+        message = parse_message(
+            {"id": "m-1", "type": kind.eventbridge_type, "data": {"projectId": 23393}}
+        )
+        assert message.event == UnknownEvent(
+            event_code=kind.event_code, payload={"projectId": 23393}
+        )
+        assert not message.needs_answer
+
+
+@pytest.mark.parametrize(
+    ("code", "field", "value", "reason"),
+    [
+        ("commit-file", "fileCreateTime", "2024-03-18T10:42:07+08:00", "no zone"),
+        ("commit-file", "fileCreateTime", "18/03/2024", "yyyy-MM-dd HH:mm:ss"),
+        ("commit-file", "changeType", "3", "'0' (create)"),
+        ("commit-file", "fileId", "5o1", "decimal string"),
+        ("deploy-table", "tableName", None, "required but missing"),
+        ("pre-kill-instance", "taskIds", "1,2", "JSON array"),
+        ("pre-kill-instance", "taskIds", [1, "x"], "decimal string"),
+        ("start-diJob", "projectId", "abc", "decimal string"),
+        ("delete-project", "blockBusiness", "maybe", "true or false"),
+    ],
+)
+def test_bad_fields_of_new_events_are_named(code: str, field: str, value: Any, reason: str) -> None:
+    raw = _page_message(code, "cloudevent")
+    if value is None:
+        del raw["data"][field]
+    else:
+        raw["data"][field] = value
+    with pytest.raises(FieldError) as caught:
+        parse_message(raw)
+    assert caught.value.field is not None and caught.value.field.startswith(f"data.{field}")
+    assert reason in caught.value.reason
+    assert caught.value.message_id == f"ce-{code}"

@@ -183,3 +183,22 @@ def test_only_message_error_escapes_from_mutated_messages(raw: Any) -> None:
     assert isinstance(message, EventMessage)
     # what parsed must serialise and parse back to the same message
     assert parse_message(message.to_json()) == message
+
+
+@ROUND_TRIP
+@given(dws.modelled_events())
+def test_every_modelled_event_round_trips_through_its_wire_form(event: Any) -> None:
+    wire = json.loads(json.dumps(unstructure_event(event)))
+    assert wire["eventCode"] == event.event_code
+    assert None not in wire.values() or event.extra
+    assert structure_event(wire, type(event)) == event
+
+
+@ROUND_TRIP
+@given(dws.messages(dws.datastudio_events() | dws.instance_events() | dws.extension_point_events()))
+def test_new_extension_point_messages_round_trip_in_both_envelopes(message: EventMessage) -> None:
+    parsed = parse_message(message.to_json())
+    assert parsed == message
+    assert parse_message(message.to_text()) == message
+    assert type(parsed.event) is type(message.event)
+    assert parsed.needs_answer == (message.extension_biz_id is not None)

@@ -71,3 +71,31 @@ def test_combined_verdict_fails_exactly_when_one_fails_and_stays_bounded(
     combined = combine(items)
     assert combined.passed == all(v.passed for v in items)
     assert combined.tip is None or len(combined.tip) <= MAX_TIP_LENGTH
+
+
+def test_warn_passes_with_a_reason() -> None:
+    verdict = Verdict.warn("the code reads a whole partitioned table")
+    assert verdict.result is CheckResult.WARN and verdict.passed
+    assert CheckResult("WARN") is CheckResult.WARN
+    with pytest.raises(ValueError, match=r"Verdict\.warn\(\) needs a reason"):
+        Verdict.warn("  ")
+
+
+def test_fail_over_warn_over_ok() -> None:
+    assert combine([Verdict.ok("a"), Verdict.warn("w1"), Verdict.warn("w2")]) == Verdict.warn(
+        "w1; w2"
+    )
+    assert combine([Verdict.warn("w"), Verdict.fail("f"), Verdict.ok()]) == Verdict.fail("f")
+    assert combine([Verdict.ok("a"), Verdict.ok()]) == Verdict.ok("a")
+
+
+_RANK = {CheckResult.OK: 0, CheckResult.WARN: 1, CheckResult.FAIL: 2}
+
+
+@given(st.lists(verdicts, max_size=8))
+def test_combined_result_is_the_worst_and_keeps_only_its_tips(items: list[Verdict]) -> None:
+    combined = combine(items)
+    worst = max((v.result for v in items), key=_RANK.__getitem__, default=CheckResult.OK)
+    assert combined.result is worst
+    worst_tips = [v.tip for v in items if v.result is worst and v.tip]
+    assert (combined.tip is None) == (not worst_tips)

@@ -157,8 +157,11 @@ def _describe_checks(registry: Registry) -> str:
 
     names: dict[str, list[str]] = {}
     for kind in EVENT_KINDS:
-        for check in registry.checks_for(kind.cls):
-            names.setdefault(check.name, []).append(_EVENT_WORDS[kind.event_code])
+        if not kind.is_extension_point:
+            continue
+        for check in registry.checks_for_code(kind.event_code):
+            word = _EVENT_WORDS.get(kind.event_code, kind.event_code)
+            names.setdefault(check.name, []).append(word)
     if not names:
         return "no checks"
     return ", ".join(f"{name} ({', '.join(words)})" for name, words in names.items())

@@ -3,28 +3,49 @@
 from __future__ import annotations
 
 import datetime as _dt
+import inspect
 import itertools
 import json
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
+from .._convert import structure_common
 from ..events import (
     BackfillEvent,
     BackfillOrder,
     BizPeriod,
-    ExtensionEvent,
+    ChangeType,
+    CommitFileEvent,
+    CommitTableEvent,
+    DeleteFileEvent,
+    DeployFileEvent,
+    DeployTableEvent,
+    ExtensionPointEvent,
+    FileEvent,
     FreezeNodeEvent,
+    InstancePreEvent,
+    ModelledEvent,
+    Module,
     NodeEvent,
+    PreFreezeInstanceEvent,
+    PreKillInstanceEvent,
+    PreRerunInstanceEvent,
+    PreSetInstanceSuccessEvent,
+    PreUnfreezeInstanceEvent,
     RestoreNodeEvent,
+    RunFileEvent,
+    TableEvent,
     UnpublishNodeEvent,
-    kind_for_class,
+    kind_for_event,
 )
 from ..messages import EnvelopeKind, EventMessage
 from ..nodes import BaselineInfo, InstanceInfo, NodeInfo
 
 __all__ = [
     "DEFAULT_BASELINE_ID",
+    "DEFAULT_FILE_CREATE_TIME",
+    "DEFAULT_INSTANCE_IDS",
     "DEFAULT_NODE_IDS",
     "DEFAULT_OPERATOR",
     "DEFAULT_PROJECT_ID",
@@ -35,11 +56,23 @@ __all__ = [
     "backfill_event",
     "baseline_info",
     "batch",
+    "commit_file_event",
+    "commit_table_event",
+    "delete_file_event",
+    "deploy_file_event",
+    "deploy_table_event",
+    "extension_point_event",
     "freeze_event",
     "instance_info",
     "message_for",
     "node_info",
+    "pre_freeze_instance_event",
+    "pre_kill_instance_event",
+    "pre_rerun_instance_event",
+    "pre_set_instance_success_event",
+    "pre_unfreeze_instance_event",
     "restore_event",
+    "run_file_event",
     "unpublish_event",
     "with_payload",
 ]
@@ -64,7 +97,7 @@ def _new_id() -> str:
 
 
 def message_for(
-    event: ExtensionEvent,
+    event: ModelledEvent | ExtensionPointEvent,
     *,
     message_id: str | None = None,
     envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
@@ -86,7 +119,8 @@ def message_for(
                          'extensionBizId': 'b-1', 'blockBusiness': True,
                          'eventCode': 'freeze-node'}}
     """
-    kind = kind_for_class(type(event))
+    kind = kind_for_event(event)
+    module = kind.module if kind is not None else Module.OPERATION_CENTER
     message_id = message_id or _new_id()
     envelope = EnvelopeKind(envelope)
     if envelope is EnvelopeKind.FUNCTION_COMPUTE:
@@ -95,23 +129,26 @@ def message_for(
             event=event,
             envelope=envelope,
             extension_biz_id=event.extension_biz_id,
-            event_type=kind.event_code,
+            event_type=event.event_code,
             attributes={
-                "eventCategoryType": "operation-center",
+                "eventCategoryType": module.value,
                 "blockBusiness": event.block_business,
             },
         )
     when = time or _dt.datetime.now(_dt.timezone.utc)
     stamp = when.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    account = event.operator if event.operator.isdigit() else DEFAULT_OPERATOR
+    operator = event.operator or ""
+    account = operator if operator.isdigit() else DEFAULT_OPERATOR
+    project = event.project_id if event.project_id is not None else DEFAULT_PROJECT_ID
+    event_type = kind.eventbridge_type if kind is not None else event.event_code
     return EventMessage(
         message_id=message_id,
         event=event,
         envelope=envelope,
         extension_biz_id=event.extension_biz_id,
-        event_type=kind.eventbridge_type,
+        event_type=event_type,
         source="acs.dataworks",
-        subject=f"acs.dataworks:{region}:{account}:{event.project_id}",
+        subject=f"acs.dataworks:{region}:{account}:{project}",
         time=stamp,
         region=region,
         account=account,
@@ -126,6 +163,16 @@ def message_for(
     )
 
 
+_REWRAPPABLE = (
+    NodeEvent,
+    BackfillEvent,
+    FileEvent,
+    TableEvent,
+    InstancePreEvent,
+    ExtensionPointEvent,
+)
+
+
 def as_envelope(message: EventMessage, envelope: EnvelopeLike) -> EventMessage:
     """The same event and id in another envelope.
 
@@ -134,8 +181,12 @@ def as_envelope(message: EventMessage, envelope: EnvelopeLike) -> EventMessage:
         >>> as_envelope(freeze_event(), "function-compute").envelope.value
         'function-compute'
     """
-    if isinstance(message.event, (NodeEvent, BackfillEvent)):
-        return message_for(message.event, message_id=message.message_id, envelope=envelope)
+    event = message.event
+    if isinstance(
+        event,
+        (NodeEvent, BackfillEvent, FileEvent, TableEvent, InstancePreEvent, ExtensionPointEvent),
+    ):
+        return message_for(event, message_id=message.message_id, envelope=envelope)
     raise TypeError("only extension-point events can be re-wrapped")
 
 
@@ -322,6 +373,326 @@ def backfill_event(
         order=BackfillOrder(order),
         extra=dict(extra or {}),
     )
+    return message_for(event, message_id=message_id, envelope=envelope)
+
+
+DEFAULT_FILE_CREATE_TIME = _dt.datetime(2024, 3, 18, 10, 42, 7)
+"""A realistic ``fileCreateTime`` (naive: DataWorks sends it without a zone)."""
+DEFAULT_INSTANCE_IDS = (1000087654321, 1000087654322)
+"""Two realistic instance ids."""
+
+_COMMON_DEFAULTS: dict[str, Any] = {
+    "operator": DEFAULT_OPERATOR,
+    "project_id": DEFAULT_PROJECT_ID,
+    "tenant_id": DEFAULT_TENANT_ID,
+    "extension_biz_id": None,
+    "extra": None,
+    "message_id": None,
+    "envelope": EnvelopeKind.CLOUDEVENT,
+}
+_FILE_DEFAULTS: dict[str, Any] = {
+    "file_name": "ods_orders_d",
+    "file_id": 501234,
+    "file_version": None,
+    "file_type": 10,
+    "file_owner": DEFAULT_OPERATOR,
+    "file_create_time": DEFAULT_FILE_CREATE_TIME,
+    "change_type": None,
+    "data_source_name": "odps_first",
+    "resource_type": None,
+    "node_id": DEFAULT_NODE_IDS[0],
+    **_COMMON_DEFAULTS,
+}
+#: Commits and deployments carry a version and a change type; runs and deletions do not.
+_VERSIONED = {"file_version": 3, "change_type": ChangeType.UPDATE}
+_TABLE_DEFAULTS: dict[str, Any] = {
+    "table_name": "ods_orders_d",
+    "table_type": "ODPS",
+    "max_compute_project": "sales_dw",
+    **_COMMON_DEFAULTS,
+}
+_INSTANCE_DEFAULTS: dict[str, Any] = {
+    "task_ids": DEFAULT_INSTANCE_IDS,
+    "extension_biz_name": "instance_check",
+    **_COMMON_DEFAULTS,
+}
+
+
+class _FileEventBuilder(Protocol):
+    def __call__(
+        self,
+        *,
+        file_name: str = ...,
+        file_id: int = ...,
+        file_version: int | None = ...,
+        file_type: int | None = ...,
+        file_owner: str | None = ...,
+        file_create_time: _dt.datetime | None = ...,
+        change_type: ChangeType | None = ...,
+        data_source_name: str | None = ...,
+        resource_type: str | None = ...,
+        node_id: int | None = ...,
+        operator: str = ...,
+        project_id: int = ...,
+        tenant_id: int = ...,
+        extension_biz_id: str | None = ...,
+        extra: Mapping[str, Any] | None = ...,
+        message_id: str | None = ...,
+        envelope: EnvelopeLike = ...,
+    ) -> EventMessage: ...
+
+
+class _TableEventBuilder(Protocol):
+    def __call__(
+        self,
+        *,
+        table_name: str = ...,
+        table_type: str | None = ...,
+        max_compute_project: str | None = ...,
+        operator: str = ...,
+        project_id: int = ...,
+        tenant_id: int = ...,
+        extension_biz_id: str | None = ...,
+        extra: Mapping[str, Any] | None = ...,
+        message_id: str | None = ...,
+        envelope: EnvelopeLike = ...,
+    ) -> EventMessage: ...
+
+
+class _InstanceEventBuilder(Protocol):
+    def __call__(
+        self,
+        *,
+        task_ids: Iterable[int] = ...,
+        extension_biz_name: str | None = ...,
+        operator: str = ...,
+        project_id: int = ...,
+        tenant_id: int = ...,
+        extension_biz_id: str | None = ...,
+        extra: Mapping[str, Any] | None = ...,
+        message_id: str | None = ...,
+        envelope: EnvelopeLike = ...,
+    ) -> EventMessage: ...
+
+
+def _builder(name: str, cls: type[Any], defaults: Mapping[str, Any], doc: str) -> Any:
+    """A keyword-only builder of ``cls`` messages; every field defaults to ``defaults``."""
+    kinds = inspect.Parameter.KEYWORD_ONLY
+
+    def build(**fields: Any) -> EventMessage:
+        unknown = fields.keys() - defaults.keys()
+        if unknown:
+            raise TypeError(
+                f"{name}() got unexpected keyword arguments: {', '.join(sorted(unknown))}"
+            )
+        values = {**defaults, **fields}
+        message_id, envelope = values.pop("message_id"), values.pop("envelope")
+        if values["extension_biz_id"] is None:
+            values["extension_biz_id"] = _new_id()
+        values["extra"] = dict(values["extra"] or {})
+        if "task_ids" in values:
+            values["task_ids"] = tuple(values["task_ids"])
+        return message_for(cls(**values), message_id=message_id, envelope=envelope)
+
+    build.__name__ = build.__qualname__ = name
+    build.__doc__ = doc
+    build.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(key, kinds, default=value) for key, value in defaults.items()],
+        return_annotation=EventMessage,
+    )
+    return build
+
+
+commit_file_event: _FileEventBuilder = _builder(
+    "commit_file_event",
+    CommitFileEvent,
+    {**_FILE_DEFAULTS, **_VERSIONED},
+    """A message announcing that a DataStudio file is about to be committed.
+
+    Every field of :class:`~dataworks_ext.CommitFileEvent` is a keyword; the defaults are an
+    ODPS SQL file (``fileType`` 10) at version 3, an update.
+
+    Example:
+        >>> from dataworks_ext.testing import commit_file_event
+        >>> message = commit_file_event(file_name="dwd_orders_di")
+        >>> message.event.file_name, message.event_type
+        ('dwd_orders_di', 'dataworks:FileChange:CommitFile')
+    """,
+)
+deploy_file_event: _FileEventBuilder = _builder(
+    "deploy_file_event",
+    DeployFileEvent,
+    {**_FILE_DEFAULTS, **_VERSIONED},
+    """A message announcing that a DataStudio file is about to be deployed to production.
+
+    Takes the keywords of :func:`commit_file_event`.
+
+    Example:
+        >>> from dataworks_ext.testing import deploy_file_event
+        >>> deploy_file_event(envelope="function-compute").to_dict()["eventType"]
+        'deploy-file'
+    """,
+)
+run_file_event: _FileEventBuilder = _builder(
+    "run_file_event",
+    RunFileEvent,
+    _FILE_DEFAULTS,
+    """A message announcing that a file's code is about to run in DataStudio.
+
+    Takes the keywords of :func:`commit_file_event`; no version or change type by default.
+
+    Example:
+        >>> from dataworks_ext.testing import run_file_event
+        >>> run_file_event().event.file_version is None
+        True
+    """,
+)
+delete_file_event: _FileEventBuilder = _builder(
+    "delete_file_event",
+    DeleteFileEvent,
+    _FILE_DEFAULTS,
+    """A message announcing that a DataStudio file is about to be deleted.
+
+    Takes the keywords of :func:`commit_file_event`; no version or change type by default.
+
+    Example:
+        >>> from dataworks_ext.testing import delete_file_event
+        >>> delete_file_event().event_code
+        'delete-file'
+    """,
+)
+commit_table_event: _TableEventBuilder = _builder(
+    "commit_table_event",
+    CommitTableEvent,
+    {**_TABLE_DEFAULTS, "max_compute_project": "sales_dw_dev"},
+    """A message announcing that a table is about to be committed to development.
+
+    Every field of :class:`~dataworks_ext.CommitTableEvent` is a keyword.
+
+    Example:
+        >>> from dataworks_ext.testing import commit_table_event
+        >>> commit_table_event(table_name="dim_shop").event.table_name
+        'dim_shop'
+    """,
+)
+deploy_table_event: _TableEventBuilder = _builder(
+    "deploy_table_event",
+    DeployTableEvent,
+    _TABLE_DEFAULTS,
+    """A message announcing that a table is about to be deployed to production.
+
+    Takes the keywords of :func:`commit_table_event`.
+
+    Example:
+        >>> from dataworks_ext.testing import deploy_table_event
+        >>> deploy_table_event().event_type
+        'dataworks:TableChange:DeployTable'
+    """,
+)
+pre_freeze_instance_event: _InstanceEventBuilder = _builder(
+    "pre_freeze_instance_event",
+    PreFreezeInstanceEvent,
+    _INSTANCE_DEFAULTS,
+    """A message announcing that instances are about to be frozen.
+
+    Every field of :class:`~dataworks_ext.PreFreezeInstanceEvent` is a keyword.
+
+    Example:
+        >>> from dataworks_ext.testing import pre_freeze_instance_event
+        >>> pre_freeze_instance_event(task_ids=[7]).event.task_ids
+        (7,)
+    """,
+)
+pre_unfreeze_instance_event: _InstanceEventBuilder = _builder(
+    "pre_unfreeze_instance_event",
+    PreUnfreezeInstanceEvent,
+    _INSTANCE_DEFAULTS,
+    """A message announcing that instances are about to be unfrozen.
+
+    Takes the keywords of :func:`pre_freeze_instance_event`.
+
+    Example:
+        >>> from dataworks_ext.testing import pre_unfreeze_instance_event
+        >>> pre_unfreeze_instance_event().event_code
+        'pre-unfreeze-instance'
+    """,
+)
+pre_rerun_instance_event: _InstanceEventBuilder = _builder(
+    "pre_rerun_instance_event",
+    PreRerunInstanceEvent,
+    _INSTANCE_DEFAULTS,
+    """A message announcing that instances are about to be rerun.
+
+    Takes the keywords of :func:`pre_freeze_instance_event`.
+
+    Example:
+        >>> from dataworks_ext.testing import pre_rerun_instance_event
+        >>> pre_rerun_instance_event().event_type
+        'dataworks:InstanceChange:PreRerunInstance'
+    """,
+)
+pre_set_instance_success_event: _InstanceEventBuilder = _builder(
+    "pre_set_instance_success_event",
+    PreSetInstanceSuccessEvent,
+    _INSTANCE_DEFAULTS,
+    """A message announcing that instances are about to be set to succeeded.
+
+    Takes the keywords of :func:`pre_freeze_instance_event`.
+
+    Example:
+        >>> from dataworks_ext.testing import pre_set_instance_success_event
+        >>> pre_set_instance_success_event().event_code
+        'pre-set-instance-success'
+    """,
+)
+pre_kill_instance_event: _InstanceEventBuilder = _builder(
+    "pre_kill_instance_event",
+    PreKillInstanceEvent,
+    _INSTANCE_DEFAULTS,
+    """A message announcing that running instances are about to be killed.
+
+    Takes the keywords of :func:`pre_freeze_instance_event`.
+
+    Example:
+        >>> from dataworks_ext.testing import pre_kill_instance_event
+        >>> pre_kill_instance_event(envelope="function-compute").to_dict()["eventType"]
+        'pre-kill-instance'
+    """,
+)
+
+
+def extension_point_event(
+    event_code: str,
+    payload: Mapping[str, Any] | None = None,
+    *,
+    operator: str = DEFAULT_OPERATOR,
+    project_id: int | None = DEFAULT_PROJECT_ID,
+    tenant_id: int = DEFAULT_TENANT_ID,
+    extension_biz_id: str | None = None,
+    message_id: str | None = None,
+    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+) -> EventMessage:
+    """A message of an extension point without a model of its own: an ExtensionPointEvent.
+
+    ``payload`` holds the event's own fields; the common ones (``eventCode``, ``operator``,
+    ``projectId``, ``tenantId``, ``extensionBizId``) are filled in unless it has them.
+
+    Example:
+        >>> from dataworks_ext.testing import extension_point_event
+        >>> message = extension_point_event("start-diJob", {"extensionBizName": "ods_sync"})
+        >>> message.event.payload["extensionBizName"], message.event_type
+        ('ods_sync', 'dataworks:NodeChange:StartDiJob')
+    """
+    common: dict[str, Any] = {
+        "eventCode": event_code,
+        "operator": operator,
+        "tenantId": tenant_id,
+        "extensionBizId": _new_id() if extension_biz_id is None else extension_biz_id,
+        "blockBusiness": True,
+    }
+    if project_id is not None:
+        common["projectId"] = project_id
+    event = structure_common(event_code, {**common, **(payload or {})})
     return message_for(event, message_id=message_id, envelope=envelope)
 
 

@@ -1,4 +1,8 @@
-"""A local DataWorks endpoint: answers ``UpdateWorkbenchEventResult`` over real HTTP.
+"""A local DataWorks endpoint: answers the extension APIs over real HTTP.
+
+``UpdateWorkbenchEventResult`` (Operation Center), ``UpdateIDEEventResult`` (DataStudio),
+``CallbackExtension`` (any extension point) and ``GetIDEEventDetail`` (what a DataStudio event
+committed or deployed, as seeded by the test).
 
 :class:`LocalDataWorks` runs a small HTTP/1.1 server on 127.0.0.1 that checks what DataWorks
 checks for the official SDK (the ``x-acs-action`` and ``x-acs-version`` headers, the
@@ -35,7 +39,10 @@ __all__ = ["FAULTS", "LocalDataWorks", "RecordedVerdict"]
 
 logger = logging.getLogger("dataworks_ext.testing.local")
 
-_ACTION = "UpdateWorkbenchEventResult"
+_WORKBENCH = "UpdateWorkbenchEventResult"
+_IDE = "UpdateIDEEventResult"
+_CALLBACK_EXTENSION = "CallbackExtension"
+_IDE_EVENT_DETAIL = "GetIDEEventDetail"
 _VERSION = "2020-05-18"
 _ALGORITHM = "ACS3-HMAC-SHA256"
 _CONTENT_TYPE = "application/json;charset=utf-8"
@@ -57,6 +64,7 @@ FAULTS: dict[str, tuple[int, str, str]] = {
 }
 """The faults :meth:`LocalDataWorks.inject` knows: name -> (HTTP status, code, message)."""
 
+
 #: The lookup APIs served from seeded data: action -> (id parameter, what it looks up).
 _LOOKUPS: dict[str, tuple[str, str]] = {
     "GetNode": ("NodeId", "Node"),
@@ -71,8 +79,9 @@ class RecordedVerdict:
 
     Example:
         >>> from dataworks_ext.testing import RecordedVerdict
-        >>> RecordedVerdict("m-1", "ext", "FAIL", "node 7 is protected").result
-        'FAIL'
+        >>> verdict = RecordedVerdict("m-1", "ext", "FAIL", "node 7 is protected")
+        >>> verdict.result, verdict.api
+        ('FAIL', 'UpdateWorkbenchEventResult')
     """
 
     message_id: str
@@ -80,9 +89,12 @@ class RecordedVerdict:
     extension_code: str
     """``ExtensionCode``."""
     result: str
-    """``CheckResult``: ``OK`` or ``FAIL``."""
+    """``CheckResult``: ``OK`` or ``FAIL``, or ``WARN`` (not through UpdateWorkbenchEventResult)."""
     tip: str | None = None
-    """``CheckResultTip``, or ``None`` when not sent."""
+    """``CheckResultTip`` (``CheckMessage`` of ``CallbackExtension``), or ``None`` if not sent."""
+    api: str = _WORKBENCH
+    """The API the verdict came through: ``UpdateWorkbenchEventResult``,
+    ``UpdateIDEEventResult`` or ``CallbackExtension``."""
 
 
 class _Reject(Exception):
@@ -148,7 +160,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 class LocalDataWorks:
-    """A local stand-in for DataWorks' ``UpdateWorkbenchEventResult``, over real HTTP.
+    """A local stand-in for DataWorks' extension APIs, over real HTTP.
 
     A threaded HTTP/1.1 server on ``host`` (127.0.0.1, an ephemeral port unless ``port`` is
     given) that answers the official SDK the way DataWorks does: it checks the
@@ -156,9 +168,14 @@ class LocalDataWorks:
     AccessKey pair (``InvalidAccessKeyId.NotFound``, HTTP 404, for an unknown key id;
     ``SignatureDoesNotMatch``, HTTP 400, for a wrong secret), a fresh signature nonce and the
     parameters (``MessageId``, ``ExtensionCode``, ``CheckResult`` in OK/FAIL), answers
-    ``{"RequestId": ..., "Success": true}``, and records each verdict it accepts.  Faults
-    are injected with :meth:`inject`.  Use it as a (sync or async) context manager, or
-    :meth:`start` and :meth:`stop`; the pytest fixture ``local_dataworks`` gives a running one.
+    ``{"RequestId": ..., "Success": true}``, and records each verdict it accepts.  It serves
+    ``UpdateIDEEventResult`` and ``CallbackExtension`` the same way (``CheckResult`` in
+    OK/WARN/FAIL; the tip in ``CheckResultTip``, or ``CheckMessage`` for
+    ``CallbackExtension``), recording the API in :attr:`RecordedVerdict.api`, and
+    ``GetIDEEventDetail`` from the details a test seeds with :meth:`seed_event_detail`.  Faults
+    are injected with :meth:`inject`, on every API alike.  Use it as a (sync or async)
+    context manager, or :meth:`start` and :meth:`stop`; the pytest fixture
+    ``local_dataworks`` gives a running one.
 
     Args:
         access_key_id: The only AccessKey id accepted.
@@ -179,7 +196,9 @@ class LocalDataWorks:
         ...     local.inject("throttle")
         ...     local.client(backoff_base=0.001).deliver("m-1", "ext", Verdict.ok())
         ...     local.calls, local.verdicts
-        (2, [RecordedVerdict(message_id='m-1', extension_code='ext', result='OK', tip=None)])
+        ... # doctest: +NORMALIZE_WHITESPACE
+        (2, [RecordedVerdict(message_id='m-1', extension_code='ext', result='OK', tip=None,
+                             api='UpdateWorkbenchEventResult')])
     """
 
     def __init__(
@@ -204,14 +223,15 @@ class LocalDataWorks:
         self._port = port
         self._lock = threading.Lock()
         self._verdicts: list[RecordedVerdict] = []
-        self._faults: collections.deque[tuple[str, float, str | None]] = collections.deque()
-        self._nonces: set[str] = set()
-        self._nonce_order: collections.deque[str] = collections.deque()
-        self._calls = 0
+        self._event_details: dict[str, tuple[int | None, dict[str, Any]]] = {}
         self._calls_by_action: collections.Counter[str] = collections.Counter()
         self._nodes: dict[int, dict[str, Any]] = {}
         self._baselines: dict[int, dict[str, Any]] = {}
         self._instances: dict[int, dict[str, Any]] = {}
+        self._faults: collections.deque[tuple[str, float, str | None]] = collections.deque()
+        self._nonces: set[str] = set()
+        self._nonce_order: collections.deque[str] = collections.deque()
+        self._calls = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
@@ -413,7 +433,7 @@ class LocalDataWorks:
             self._faults.extend([(fault, float(delay), action)] * times)
 
     def reset(self) -> None:
-        """Forget verdicts, pending faults, seen nonces and counters.
+        """Forget verdicts, seeded event details, pending faults, seen nonces and counters.
 
         Example:
             >>> from dataworks_ext.testing import LocalDataWorks
@@ -425,11 +445,12 @@ class LocalDataWorks:
         """
         with self._lock:
             self._verdicts.clear()
+            self._event_details.clear()
+            self._calls_by_action.clear()
             self._faults.clear()
             self._nonces.clear()
             self._nonce_order.clear()
             self._calls = 0
-            self._calls_by_action.clear()
 
     def client(self, **kwargs: Any) -> CallbackClient:
         """A :class:`~dataworks_ext.CallbackClient` pointed here, with this server's keys.
@@ -501,10 +522,7 @@ class LocalDataWorks:
             handler.answer(*self._fault_answer(fault[0], request_id))
             return
         try:
-            if action in _LOOKUPS:
-                found = self._lookup(handler, body, action)
-            else:
-                verdict = self._check(handler, body)
+            verdict, answer = self._check(handler, body)
         except _Reject as reject:
             handler.answer(
                 reject.status,
@@ -516,17 +534,15 @@ class LocalDataWorks:
                 },
             )
             return
-        if action in _LOOKUPS:
-            handler.answer(200, {"RequestId": request_id, "Success": True, "Data": found})
-            return
-        with self._lock:
-            self._verdicts.append(verdict)
-        if self.on_verdict is not None:
-            try:
-                self.on_verdict(verdict)
-            except Exception:
-                logger.exception("on_verdict raised on the verdict for %s", verdict.message_id)
-        handler.answer(200, {"RequestId": request_id, "Success": True})
+        if verdict is not None:
+            with self._lock:
+                self._verdicts.append(verdict)
+            if self.on_verdict is not None:
+                try:
+                    self.on_verdict(verdict)
+                except Exception:
+                    logger.exception("on_verdict raised on the verdict for %s", verdict.message_id)
+        handler.answer(200, {"RequestId": request_id, **answer})
 
     def _fault_answer(self, fault: str, request_id: str) -> tuple[int, dict[str, Any]]:
         status, code, message = FAULTS[fault]
@@ -546,22 +562,16 @@ class LocalDataWorks:
             "Message": message,
         }
 
-    def _check(self, handler: _Handler, body: bytes) -> RecordedVerdict:
+    def _check(
+        self, handler: _Handler, body: bytes
+    ) -> tuple[RecordedVerdict | None, dict[str, Any]]:
+        """Authenticate the call and run its action: (verdict to record, answer fields)."""
         headers = handler.headers
         action = headers.get("x-acs-action")
-        if action != _ACTION:
+        serve = _ACTIONS.get(action or "")
+        if serve is None:
             raise _Reject(404, "InvalidAction.NotFound", f"Specified api is not found: {action}")
-        params = self._signed_params(handler, body)
-        for name in ("MessageId", "ExtensionCode", "CheckResult"):
-            if not params.get(name):
-                raise _Reject(400, f"Missing{name}", f"{name} is mandatory for this action.")
-        result = params["CheckResult"]
-        if result not in ("OK", "FAIL"):
-            raise _Reject(
-                400, "InvalidParameter", f"CheckResult must be OK or FAIL, not {result!r}."
-            )
-        tip = params.get("CheckResultTip")
-        return RecordedVerdict(params["MessageId"], params["ExtensionCode"], result, tip or None)
+        return serve(self, self._signed_params(handler, body))
 
     def _signed_params(self, handler: _Handler, body: bytes) -> dict[str, str]:
         """The parameters of a call (query and form body), once its version and signature
@@ -577,6 +587,83 @@ class LocalDataWorks:
             for key, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
                 params.setdefault(key, value)
         return params
+
+    # ------------------------------------------------------------------ the lookups
+
+    def _get_node(self, params: dict[str, str]) -> tuple[None, dict[str, Any]]:
+        return None, {"Success": True, "Data": self._lookup(params, "GetNode")}
+
+    def _get_baseline(self, params: dict[str, str]) -> tuple[None, dict[str, Any]]:
+        return None, {"Success": True, "Data": self._lookup(params, "GetBaseline")}
+
+    def _get_instance(self, params: dict[str, str]) -> tuple[None, dict[str, Any]]:
+        return None, {"Success": True, "Data": self._lookup(params, "GetInstance")}
+
+    # ------------------------------------------------------------------ the actions
+
+    def _workbench_event_result(
+        self, params: dict[str, str]
+    ) -> tuple[RecordedVerdict, dict[str, Any]]:
+        verdict = _verdict(params, _WORKBENCH, ("OK", "FAIL"), "CheckResultTip")
+        return verdict, {"Success": True}
+
+    def _ide_event_result(self, params: dict[str, str]) -> tuple[RecordedVerdict, dict[str, Any]]:
+        # The documented answer of UpdateIDEEventResult carries the RequestId alone.
+        return _verdict(params, _IDE, ("OK", "WARN", "FAIL"), "CheckResultTip"), {}
+
+    def _callback_extension(self, params: dict[str, str]) -> tuple[RecordedVerdict, dict[str, Any]]:
+        verdict = _verdict(params, _CALLBACK_EXTENSION, ("OK", "WARN", "FAIL"), "CheckMessage")
+        return verdict, {"Success": True}
+
+    def _ide_event_detail(self, params: dict[str, str]) -> tuple[None, dict[str, Any]]:
+        for name in ("MessageId", "ProjectId"):
+            if not params.get(name):
+                raise _Reject(400, f"Missing{name}", f"{name} is mandatory for this action.")
+        with self._lock:
+            seeded = self._event_details.get(params["MessageId"])
+        if seeded is None or (seeded[0] is not None and str(seeded[0]) != params["ProjectId"]):
+            raise _Reject(
+                404,
+                "Invalid.MessageId.NotFound",
+                f"No event detail for message {params['MessageId']} in this workspace.",
+            )
+        return None, {"EventDetail": seeded[1]}
+
+    def seed_event_detail(
+        self, message_id: str, event_detail: Mapping[str, Any], *, project_id: int | None = None
+    ) -> None:
+        """Make ``GetIDEEventDetail(message_id)`` answer ``event_detail`` (its wire shape).
+
+        ``event_detail`` is the ``EventDetail`` object of the official API: ``CommittedFile``
+        (``Content``, ``Comment``, ``Committor``, ``ChangeType``, ``FileType``, ``NodeId``,
+        ``NodeConfiguration``, ...), ``DeletedFile``, ``FileExecutionCommand`` or
+        ``TableModel``.  With ``project_id``, only that workspace's ``ProjectId`` finds it;
+        an id never seeded answers HTTP 404 ``Invalid.MessageId.NotFound`` (the code is this
+        stand-in's choice).
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.seed_event_detail(
+            ...         "m-1", {"CommittedFile": {"FileName": "ods_orders_d",
+            ...                                   "Content": "SELECT 1;"}})
+            ...     local.event_detail("m-1")["CommittedFile"]["Content"]
+            'SELECT 1;'
+        """
+        with self._lock:
+            self._event_details[message_id] = (project_id, dict(event_detail))
+
+    def event_detail(self, message_id: str) -> dict[str, Any] | None:
+        """The ``EventDetail`` seeded for ``message_id``, or ``None``.
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> LocalDataWorks().event_detail("m-1") is None
+            True
+        """
+        with self._lock:
+            seeded = self._event_details.get(message_id)
+        return None if seeded is None else seeded[1]
 
     def _verify_signature(
         self, handler: _Handler, path: str, params: dict[str, str], body: bytes
@@ -757,9 +844,8 @@ class LocalDataWorks:
                 return fault
         return None
 
-    def _lookup(self, handler: _Handler, body: bytes, action: str) -> dict[str, Any]:
+    def _lookup(self, params: dict[str, str], action: str) -> dict[str, Any]:
         """The ``Data`` of a lookup answer, or a :class:`_Reject` as DataWorks would answer."""
-        params = self._signed_params(handler, body)
         id_name, what = _LOOKUPS[action]
         scope = "ProjectId" if action == "GetBaseline" else "ProjectEnv"
         for name in (id_name, scope):
@@ -782,3 +868,31 @@ class LocalDataWorks:
                 400, f"Invalid.Tenant.{what}NotExists", f"The {what.lower()} does not exist."
             )
         return found
+
+
+def _verdict(
+    params: dict[str, str], api: str, results: tuple[str, ...], tip_parameter: str
+) -> RecordedVerdict:
+    for name in ("MessageId", "ExtensionCode", "CheckResult"):
+        if not params.get(name):
+            raise _Reject(400, f"Missing{name}", f"{name} is mandatory for this action.")
+    result = params["CheckResult"]
+    if result not in results:
+        allowed = ", ".join(results[:-1]) + " or " + results[-1]
+        raise _Reject(400, "InvalidParameter", f"CheckResult must be {allowed}, not {result!r}.")
+    tip = params.get(tip_parameter)
+    return RecordedVerdict(params["MessageId"], params["ExtensionCode"], result, tip or None, api)
+
+
+_Action = Callable[[LocalDataWorks, dict[str, str]], tuple[RecordedVerdict | None, dict[str, Any]]]
+
+#: The actions served: ``x-acs-action`` -> the method answering it.
+_ACTIONS: dict[str, _Action] = {
+    _WORKBENCH: LocalDataWorks._workbench_event_result,
+    _IDE: LocalDataWorks._ide_event_result,
+    _CALLBACK_EXTENSION: LocalDataWorks._callback_extension,
+    _IDE_EVENT_DETAIL: LocalDataWorks._ide_event_detail,
+    "GetNode": LocalDataWorks._get_node,
+    "GetBaseline": LocalDataWorks._get_baseline,
+    "GetInstance": LocalDataWorks._get_instance,
+}

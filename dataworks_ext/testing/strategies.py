@@ -22,20 +22,39 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .._convert import WIRE_NAMES
+from .._convert import WIRE_NAMES, structure_common
 from ..events import (
     EVENT_KINDS,
     BackfillEvent,
     BackfillOrder,
     BizPeriod,
+    ChangeType,
+    CommitFileEvent,
+    CommitTableEvent,
+    DataStudioEvent,
+    DeleteFileEvent,
+    DeployFileEvent,
+    DeployTableEvent,
     Event,
     ExtensionEvent,
+    ExtensionPointEvent,
+    FileEvent,
     FreezeNodeEvent,
+    InstanceOperationEvent,
+    InstancePreEvent,
+    ModelledEvent,
     NodeEvent,
+    PreFreezeInstanceEvent,
+    PreKillInstanceEvent,
+    PreRerunInstanceEvent,
+    PreSetInstanceSuccessEvent,
+    PreUnfreezeInstanceEvent,
     RestoreNodeEvent,
+    RunFileEvent,
+    TableEvent,
     UnknownEvent,
     UnpublishNodeEvent,
-    kind_for_class,
+    kind_for_event,
 )
 from ..messages import EnvelopeKind, EventMessage
 from ..nodes import BaselineInfo, InstanceInfo, NodeInfo, write_answer
@@ -45,22 +64,39 @@ __all__ = [
     "baseline_infos",
     "batches",
     "biz_periods",
+    "commit_file_events",
+    "commit_table_events",
+    "datastudio_events",
+    "delete_file_events",
+    "deploy_file_events",
+    "deploy_table_events",
     "events",
     "extension_events",
+    "extension_point_events",
     "freeze_events",
+    "instance_events",
     "instance_infos",
     "json_values",
     "messages",
+    "modelled_events",
     "node_answers",
     "node_ids",
     "node_infos",
+    "pre_freeze_instance_events",
+    "pre_kill_instance_events",
+    "pre_rerun_instance_events",
+    "pre_set_instance_success_events",
+    "pre_unfreeze_instance_events",
     "raw_batches",
     "restore_events",
+    "run_file_events",
     "unknown_events",
     "unpublish_events",
 ]
 
 _KNOWN_CODES = frozenset(k.event_code for k in EVENT_KINDS)
+_GENERIC_CODES = tuple(k.event_code for k in EVENT_KINDS if k.cls is ExtensionPointEvent)
+_REGULAR_CODES = tuple(k.event_code for k in EVENT_KINDS if not k.is_extension_point)
 _KNOWN_TYPES = frozenset(k.eventbridge_type.lower() for k in EVENT_KINDS)
 _RESERVED_PAYLOAD_KEYS = frozenset(WIRE_NAMES.values()) | {"eventCode"}
 _CE_RESERVED = frozenset(
@@ -220,24 +256,281 @@ def extension_events() -> st.SearchStrategy[ExtensionEvent]:
     return st.one_of(freeze_events(), restore_events(), unpublish_events(), backfill_events())
 
 
-def unknown_events() -> st.SearchStrategy[UnknownEvent]:
-    """Events this SDK does not model (regular events, other extension points).
+def _file_events(cls: type[FileEvent]) -> st.SearchStrategy[Any]:
+    return st.builds(
+        cls,
+        file_name=_text,
+        file_id=_ids,
+        operator=st.from_regex(r"\A[0-9]{16}\Z") | _text,
+        project_id=_ids,
+        tenant_id=_ids,
+        extension_biz_id=st.none() | st.uuids().map(str),
+        file_version=st.none() | st.integers(min_value=1, max_value=10_000),
+        file_type=st.none() | st.integers(min_value=1, max_value=2_000),
+        file_owner=st.none() | st.from_regex(r"\A[0-9]{16}\Z"),
+        file_create_time=st.none()
+        | st.datetimes(
+            min_value=_dt.datetime(2000, 1, 1), max_value=_dt.datetime(2099, 12, 31)
+        ).map(lambda t: t.replace(microsecond=0)),
+        change_type=st.none() | st.sampled_from(ChangeType),
+        data_source_name=st.none() | st.sampled_from(["odps_first", "mysql_orders", "holo_dw"]),
+        resource_type=st.none() | st.sampled_from(["1", "2", "3"]),
+        node_id=st.none() | _ids,
+        block_business=st.booleans(),
+        extra=_extra(_RESERVED_PAYLOAD_KEYS),
+    )
 
-    The payload carries the event code as ``eventCode``.
+
+def commit_file_events() -> st.SearchStrategy[CommitFileEvent]:
+    """Any valid :class:`~dataworks_ext.CommitFileEvent`.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import commit_file_events
+        >>> commit_file_events().example().event_code
+        'commit-file'
+    """
+    return _file_events(CommitFileEvent)
+
+
+def deploy_file_events() -> st.SearchStrategy[DeployFileEvent]:
+    """Any valid :class:`~dataworks_ext.DeployFileEvent`.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import deploy_file_events
+        >>> deploy_file_events().example().event_code
+        'deploy-file'
+    """
+    return _file_events(DeployFileEvent)
+
+
+def run_file_events() -> st.SearchStrategy[RunFileEvent]:
+    """Any valid :class:`~dataworks_ext.RunFileEvent`.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import run_file_events
+        >>> run_file_events().example().event_code
+        'run-file'
+    """
+    return _file_events(RunFileEvent)
+
+
+def delete_file_events() -> st.SearchStrategy[DeleteFileEvent]:
+    """Any valid :class:`~dataworks_ext.DeleteFileEvent`.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import delete_file_events
+        >>> delete_file_events().example().event_code
+        'delete-file'
+    """
+    return _file_events(DeleteFileEvent)
+
+
+def _table_events(cls: type[TableEvent]) -> st.SearchStrategy[Any]:
+    return st.builds(
+        cls,
+        table_name=_text,
+        operator=st.from_regex(r"\A[0-9]{16}\Z") | _text,
+        project_id=_ids,
+        tenant_id=_ids,
+        extension_biz_id=st.none() | st.uuids().map(str),
+        table_type=st.none() | st.just("ODPS"),
+        max_compute_project=st.none() | _text,
+        block_business=st.booleans(),
+        extra=_extra(_RESERVED_PAYLOAD_KEYS),
+    )
+
+
+def commit_table_events() -> st.SearchStrategy[CommitTableEvent]:
+    """Any valid :class:`~dataworks_ext.CommitTableEvent`.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import commit_table_events
+        >>> commit_table_events().example().event_code
+        'commit-table'
+    """
+    return _table_events(CommitTableEvent)
+
+
+def deploy_table_events() -> st.SearchStrategy[DeployTableEvent]:
+    """Any valid :class:`~dataworks_ext.DeployTableEvent`.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import deploy_table_events
+        >>> deploy_table_events().example().event_code
+        'deploy-table'
+    """
+    return _table_events(DeployTableEvent)
+
+
+def datastudio_events() -> st.SearchStrategy[DataStudioEvent]:
+    """Any DataStudio file or table event.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import datastudio_events
+        >>> datastudio_events().example().event_code.endswith(("-file", "-table"))
+        True
+    """
+    return st.one_of(
+        commit_file_events(),
+        deploy_file_events(),
+        run_file_events(),
+        delete_file_events(),
+        commit_table_events(),
+        deploy_table_events(),
+    )
+
+
+def _instance_events(cls: type[InstancePreEvent]) -> st.SearchStrategy[Any]:
+    return st.builds(
+        cls,
+        operator=st.from_regex(r"\A[0-9]{16}\Z") | _text,
+        project_id=_ids,
+        tenant_id=_ids,
+        task_ids=node_ids(),
+        extension_biz_id=st.none() | st.uuids().map(str),
+        extension_biz_name=st.none() | _text,
+        block_business=st.booleans(),
+        extra=_extra(_RESERVED_PAYLOAD_KEYS),
+    )
+
+
+def pre_freeze_instance_events() -> st.SearchStrategy[PreFreezeInstanceEvent]:
+    """Any valid :class:`~dataworks_ext.PreFreezeInstanceEvent`.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import pre_freeze_instance_events
+        >>> pre_freeze_instance_events().example().event_code
+        'pre-freeze-instance'
+    """
+    return _instance_events(PreFreezeInstanceEvent)
+
+
+def pre_unfreeze_instance_events() -> st.SearchStrategy[PreUnfreezeInstanceEvent]:
+    """Any valid :class:`~dataworks_ext.PreUnfreezeInstanceEvent`.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import pre_unfreeze_instance_events
+        >>> pre_unfreeze_instance_events().example().event_code
+        'pre-unfreeze-instance'
+    """
+    return _instance_events(PreUnfreezeInstanceEvent)
+
+
+def pre_rerun_instance_events() -> st.SearchStrategy[PreRerunInstanceEvent]:
+    """Any valid :class:`~dataworks_ext.PreRerunInstanceEvent`.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import pre_rerun_instance_events
+        >>> pre_rerun_instance_events().example().event_code
+        'pre-rerun-instance'
+    """
+    return _instance_events(PreRerunInstanceEvent)
+
+
+def pre_set_instance_success_events() -> st.SearchStrategy[PreSetInstanceSuccessEvent]:
+    """Any valid :class:`~dataworks_ext.PreSetInstanceSuccessEvent`.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import pre_set_instance_success_events
+        >>> pre_set_instance_success_events().example().event_code
+        'pre-set-instance-success'
+    """
+    return _instance_events(PreSetInstanceSuccessEvent)
+
+
+def pre_kill_instance_events() -> st.SearchStrategy[PreKillInstanceEvent]:
+    """Any valid :class:`~dataworks_ext.PreKillInstanceEvent`.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import pre_kill_instance_events
+        >>> pre_kill_instance_events().example().event_code
+        'pre-kill-instance'
+    """
+    return _instance_events(PreKillInstanceEvent)
+
+
+def instance_events() -> st.SearchStrategy[InstanceOperationEvent]:
+    """Any Operation Center instance pre-event.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import instance_events
+        >>> instance_events().example().event_code.startswith("pre-")
+        True
+    """
+    return st.one_of(
+        pre_freeze_instance_events(),
+        pre_unfreeze_instance_events(),
+        pre_rerun_instance_events(),
+        pre_set_instance_success_events(),
+        pre_kill_instance_events(),
+    )
+
+
+def modelled_events() -> st.SearchStrategy[ModelledEvent]:
+    """Any extension-point event with a model class of its own.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import modelled_events
+        >>> from dataworks_ext.events import kind_for_event
+        >>> kind_for_event(modelled_events().example()).has_model
+        True
+    """
+    return st.one_of(extension_events(), datastudio_events(), instance_events())
+
+
+_new_codes = st.from_regex(r"\A[a-z]{3,10}(-[a-z]{2,10}){1,3}\Z").filter(
+    lambda code: code not in _KNOWN_CODES
+)
+
+
+@st.composite
+def extension_point_events(
+    draw: st.DrawFn, codes: st.SearchStrategy[str] | None = None
+) -> ExtensionPointEvent:
+    """An :class:`~dataworks_ext.ExtensionPointEvent`: a generic code, or one newer than the SDK.
+
+    The payload carries ``eventCode``, the common fields and a few event-specific ones.
+
+    Example:
+        >>> from dataworks_ext.testing.strategies import extension_point_events
+        >>> event = extension_point_events().example()
+        >>> event.payload["eventCode"] == event.event_code
+        True
+    """
+    code = draw(codes if codes is not None else st.sampled_from(_GENERIC_CODES) | _new_codes)
+    payload: dict[str, Any] = draw(_extra(_RESERVED_PAYLOAD_KEYS))
+    payload["eventCode"] = code
+    payload["extensionBizId"] = draw(st.uuids().map(str))
+    payload["operator"] = draw(st.from_regex(r"\A[0-9]{16}\Z"))
+    if draw(st.booleans()):
+        payload["projectId"] = draw(_ids | _ids.map(str))
+    payload["tenantId"] = draw(_ids)
+    payload["blockBusiness"] = draw(st.booleans())
+    return structure_common(code, payload)
+
+
+def unknown_events() -> st.SearchStrategy[UnknownEvent]:
+    """Regular events: no extension-point check id, nothing to answer.
+
+    The payload carries the event code as ``eventCode`` and no ``extensionBizId``.
 
     Example:
         >>> from dataworks_ext.testing.strategies import unknown_events
         >>> unknown_events().example().event_code not in {"freeze-node", "backfill-data"}
         True
     """
-    codes = st.sampled_from(
-        ["instance-status-changes", "commit-file", "deploy-file", "run-smoke-test"]
-    ) | _text.filter(lambda c: bool(c) and c not in _KNOWN_CODES)
+    codes = st.sampled_from(["run-smoke-test", *_REGULAR_CODES]) | _text.filter(
+        lambda c: bool(c) and c not in _KNOWN_CODES
+    )
 
     @st.composite
     def build(draw: st.DrawFn) -> UnknownEvent:
         code = draw(codes)
-        payload = draw(st.dictionaries(_text, json_values(4), max_size=4))
+        payload = draw(
+            st.dictionaries(
+                _text.filter(lambda k: k != "extensionBizId"), json_values(4), max_size=4
+            )
+        )
         payload["eventCode"] = code
         return UnknownEvent(event_code=code, payload=payload)
 
@@ -252,7 +545,7 @@ def events() -> st.SearchStrategy[Event]:
         >>> isinstance(events().example().event_code, str)
         True
     """
-    return st.one_of(extension_events(), unknown_events())
+    return st.one_of(modelled_events(), extension_point_events(), unknown_events())
 
 
 _any_events = events
@@ -282,13 +575,12 @@ def messages(
     kind = EnvelopeKind(envelope) if envelope is not None else draw(st.sampled_from(EnvelopeKind))
     message_id = draw(st.uuids().map(str) | _text.filter(lambda t: bool(t.strip())))
     known = not isinstance(event, UnknownEvent)
+    row = kind_for_event(event)
     event_type: str | None
     if kind is EnvelopeKind.FUNCTION_COMPUTE:
-        if known:
-            event_type = kind_for_class(type(event)).event_code
-        else:
-            event_type = draw(st.none() | st.just(event.event_code))
-        envelope_biz = draw(st.none() | st.uuids().map(str))
+        event_type = event.event_code if known else draw(st.none() | st.just(event.event_code))
+        # A check id in the envelope makes any event an extension-point event.
+        envelope_biz = draw(st.none() | st.uuids().map(str)) if known else None
         attributes = draw(_extra(_FC_RESERVED).map(_without_none))
         return EventMessage(
             message_id=message_id,
@@ -298,8 +590,10 @@ def messages(
             event_type=event_type,
             attributes=attributes,
         )
-    if known:
-        event_type = kind_for_class(type(event)).eventbridge_type
+    if row is not None and known:
+        event_type = row.eventbridge_type
+    elif known:
+        event_type = draw(st.none() | st.just(event.event_code))
     else:
         event_type = draw(st.none() | _text.filter(lambda t: t.lower() not in _KNOWN_TYPES))
     attributes = draw(_extra(_CE_RESERVED).map(_without_none))

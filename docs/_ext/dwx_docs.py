@@ -556,48 +556,71 @@ def _decorators() -> dict[type[Any], str]:
 
 
 class EventKindsDirective(_RstDirective):
-    """The event table, :data:`dataworks_ext.EVENT_KINDS`, with each event's decorator."""
+    """The event table, :data:`dataworks_ext.EVENT_KINDS`, with each event's decorator.
 
-    option_spec: ClassVar[dict[str, Any]] = {"point": directives.unchanged}
+    ``:point:`` keeps the rows of one extension point (several, comma-separated); ``:regular:``
+    lists the regular events instead.  Every row says which API answers it, and whether the
+    DataWorks pages document that pairing or the SDK infers it.
+    """
+
+    option_spec: ClassVar[dict[str, Any]] = {
+        "point": directives.unchanged,
+        "regular": directives.flag,
+    }
 
     def run(self) -> list[nodes.Node]:
         import dataworks_ext
         from dataworks_ext import events
 
         self.note_module(events)
-        point = self.options.get("point")
+        points = [p.strip() for p in self.options.get("point", "").split(",") if p.strip()]
+        regular = "regular" in self.options
         decorators = _decorators()
         rows = []
         for kind in dataworks_ext.EVENT_KINDS:
-            if point and point not in (kind.extension_point.name.lower(), kind.extension_point):
+            point = kind.extension_point
+            if regular != (point is None):
                 continue
-            decorator = decorators.get(kind.cls)
+            if points and (point is None or not {point.name.lower(), point.value} & set(points)):
+                continue
+            rows.append(self._row(kind, decorators, with_point=not points and not regular))
+        if not rows:
+            raise self.error(f"no event kinds for extension point {points!r}")
+        if regular:
+            header = ["Event, eventCode and EventBridge type", "Module"]
+            return self.parse_rst(_list_table(header, rows, "70 30"))
+        # Three columns, like the field tables: the event (and its codes), how to check it,
+        # and the API that answers it.
+        header = ["Event, eventCode and EventBridge type", "Class and decorator", "Answered by"]
+        return self.parse_rst(_list_table(header, rows, "44 32 24"))
+
+    @staticmethod
+    def _row(kind: Any, decorators: dict[type[Any], str], *, with_point: bool) -> list[str]:
+        title = kind.title
+        if with_point and kind.extension_point is not None:
+            title = f"{_point_title(kind.extension_point)}: {title}"
+        event = f"{title}\n\n``{kind.event_code}``\n\n``{kind.eventbridge_type}``"
+        if kind.extension_point is None:
+            return [event, kind.module.value]
+        if kind.has_model:
             check = f":class:`~dataworks_ext.{kind.cls.__name__}`"
+            decorator = decorators.get(kind.cls)
             if decorator:
                 check += f"\n\n:func:`@{decorator} <dataworks_ext.{decorator}>`"
-            row = [
-                kind.title,
-                check,
-                f"``{kind.event_code}``\n\n``{kind.eventbridge_type}``",
-            ]
-            if not point:
-                row.insert(0, _point_title(kind.extension_point))
-            rows.append(row)
-        if not rows:
-            raise self.error(f"no event kinds for extension point {point!r}")
-        header = ["Event", "Class and decorator", "eventCode and EventBridge type"]
-        widths = "25 30 45"
-        if not point:
-            header.insert(0, "Extension point")
-            widths = "20 20 25 35"
-        return self.parse_rst(_list_table(header, rows, widths))
+        else:
+            check = (
+                ":class:`~dataworks_ext.ExtensionPointEvent`"
+                f'\n\n``@registry.on("{kind.event_code}")``'
+            )
+        pairing = "documented" if kind.api_documented else "inferred"
+        return [event, check, f"``{kind.api.value}`` ({pairing})"]
 
 
 def _point_title(point: enum.Enum) -> str:
     """The extension point's name in the console, from the enum member's docstring."""
     doc = " ".join(attribute_doc("dataworks_ext.events", point.name, "ExtensionPoint"))
     title = doc.split(" (")[0].rstrip(".")
-    return title.removeprefix("Operation Center - ") or point.value
+    return title or point.value
 
 
 # --------------------------------------------------------------------------- dwx-example-message

@@ -44,9 +44,18 @@ _EXAMPLE_BIZ_ID = "bd1f0bf8-8a4d-4d6c-9d0b-0f6c1f1e2a11"
 def example_message(event_code: str, envelope: str) -> Any:
     """A realistic :class:`dataworks_ext.EventMessage`, made by the testing builders."""
     from dataworks_ext import testing
+    from dataworks_ext.events import kind_for_code
 
+    kind = kind_for_code(event_code)
+    if kind is not None and kind.is_extension_point and not kind.has_model:
+        message = testing.extension_point_event(
+            event_code, message_id=_EXAMPLE_MESSAGE_ID, extension_biz_id=_EXAMPLE_BIZ_ID
+        )
+        return testing.message_for(
+            message.event, message_id=_EXAMPLE_MESSAGE_ID, envelope=envelope, time=_EXAMPLE_TIME
+        )
     for name in testing.__all__:
-        if not name.endswith("_event"):
+        if not name.endswith("_event") or name == "extension_point_event":
             continue
         builder = getattr(testing, name)
         kwargs: dict[str, Any] = {"message_id": _EXAMPLE_MESSAGE_ID}
