@@ -180,3 +180,44 @@ def test_thousands_of_messages_with_progress_only_on_a_terminal(tmp_path: Path) 
     assert json.loads(out)["summary"]["messages"] == 2000
     assert b"checking  2000/2000" in shown
     assert shown.endswith(b"\r")  # the line is erased at the end
+
+
+def _check_one_line(tmp_path: Path, source: str, line: dict[str, object]) -> dict[str, object]:
+    (tmp_path / "codechecks.py").write_text(
+        "from dataworks_ext import Registry, Verdict\n" + source
+    )
+    (tmp_path / "m.jsonl").write_text(json.dumps(line) + "\n")
+    result = run("check", "m.jsonl", "--app", "codechecks", "--format", "json", cwd=tmp_path)
+    data: dict[str, object] = json.loads(result.stdout)["messages"][0]
+    return data
+
+
+def test_an_async_check_of_a_datastudio_event_is_named(tmp_path: Path) -> None:
+    from dataworks_ext.testing import commit_file_event
+
+    checked = _check_one_line(
+        tmp_path,
+        "registry = Registry()\n"
+        "@registry.on_commit_file(name='naming')\n"
+        "async def naming(event, message):\n    return Verdict.warn('odd name')\n",
+        {**commit_file_event(message_id="c-1").to_dict(), "expect": {"result": "WARN"}},
+    )
+    assert (checked["result"], checked["decided_by"]) == ("WARN", ["naming"])
+    assert checked["as_expected"] is True
+
+
+@pytest.mark.xfail(
+    reason="Extension plans checks by event class, so checks registered by code for the "
+    "generic ExtensionPointEvent do not run yet (Extension._plan uses Registry.checks_for)"
+)
+def test_a_check_registered_by_code_is_named(tmp_path: Path) -> None:
+    from dataworks_ext.testing import extension_point_event
+
+    checked = _check_one_line(
+        tmp_path,
+        "registry = Registry()\n"
+        "@registry.on('start-diJob', name='no-sync-on-friday')\n"
+        "def no_sync(event):\n    return Verdict.fail('no syncs today')\n",
+        extension_point_event("start-diJob", message_id="s-1").to_dict(),
+    )
+    assert (checked["result"], checked["decided_by"]) == ("FAIL", ["no-sync-on-friday"])

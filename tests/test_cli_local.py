@@ -65,7 +65,8 @@ def test_local_prints_the_verdict_trigger_delivers_and_stops_on_ctrl_c(tmp_path:
         assert result.returncode == 0, result.stderr
         assert f"yes, to {endpoint}" in result.stdout
         line = proc.stdout.readline()  # printed before DataWorks' answer went back
-        assert " FAIL  m-local  (local-extension)  node 700005966962 is protected" in line
+        assert " FAIL  m-local  (local-extension, UpdateWorkbenchEventResult)  " in line
+        assert line.rstrip().endswith("  node 700005966962 is protected")
     finally:
         code, out, err = interrupt(proc)
     assert code == 0, err

@@ -77,9 +77,11 @@ def _recording_registry(registry: Registry, trail: Trail) -> Registry:
             return value.result.value
         return f"returned {type(value).__name__}"
 
+    codes = [kind.event_code for kind in EVENT_KINDS if kind.is_extension_point]
+    codes += [code for code in getattr(registry, "_by_code", {}) if code not in codes]
     copy = Registry()
-    for kind in EVENT_KINDS:
-        for check in registry.checks_for(kind.cls):
+    for code in codes:
+        for check in registry.checks_for_code(code):
             fn, name, wants = check.fn, check.name, check.wants_message
             if check.is_async:
 
@@ -94,7 +96,7 @@ def _recording_registry(registry: Registry, trail: Trail) -> Registry:
                     trail.append((name, result_of(value)))
                     return value
 
-                copy.add(kind.cls, recorded_async, name=name)
+                copy.add_for_code(code, recorded_async, name=name)
             else:
 
                 def recorded(
@@ -108,7 +110,7 @@ def _recording_registry(registry: Registry, trail: Trail) -> Registry:
                     trail.append((name, result_of(value)))
                     return value
 
-                copy.add(kind.cls, recorded, name=name)
+                copy.add_for_code(code, recorded, name=name)
     return copy
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigurationError
 from ._exit_codes import ExitCode
 from ._options import _add_common
-from ._terminal import Cell, _Formatter, _table, _Ui
+from ._terminal import _Formatter, _Ui
 
 if TYPE_CHECKING:
     from ..messages import EventMessage
@@ -73,19 +73,28 @@ Builder = Callable[..., "EventMessage"]
 
 
 def sample_builders() -> dict[str, tuple[str, Builder]]:
-    """Every message builder of :mod:`dataworks_ext.testing` that needs no argument, by the
-    event code of what it builds: ``{event code: (builder name, builder)}``.
+    """Every extension-point event :mod:`dataworks_ext.testing` can build, by event code:
+    ``{event code: (builder, build)}``, where ``build(message_id=, envelope=)`` builds one.
+
+    A public ``*_event`` builder that needs no argument gives the event it builds; one whose
+    only required argument is the event code (a generic builder) gives every other extension
+    point of the event table it builds a message for.
 
     Example:
         >>> from dataworks_ext.cli.samples import sample_builders
         >>> sample_builders()["freeze-node"][0]
         'freeze_event'
+        >>> sample_builders()["start-diJob"][0]
+        "extension_point_event('start-diJob')"
     """
+    import functools
     import inspect
 
     from .. import testing
+    from ..events import EVENT_KINDS, UnknownEvent
 
     found: dict[str, tuple[str, Builder]] = {}
+    generic: list[tuple[str, Builder]] = []
     for name in testing.__all__:
         builder = getattr(testing, name)
         if not name.endswith("_event") or not callable(builder):
@@ -96,12 +105,26 @@ def sample_builders() -> dict[str, tuple[str, Builder]]:
             continue
         if not {"message_id", "envelope"} <= set(parameters):
             continue
-        if any(
-            p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        required = [
+            p.name
             for p in parameters.values()
-        ):
-            continue  # needs arguments (an event code, ...): not a sample of its own
-        found.setdefault(builder().event_code, (name, builder))
+            if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+        if not required:
+            found.setdefault(builder().event_code, (name, builder))
+        elif required == ["event_code"]:
+            generic.append((name, builder))
+    for name, builder in generic:
+        for kind in EVENT_KINDS:
+            if kind.event_code in found or kind.cls is UnknownEvent:  # regular events
+                continue
+            try:
+                message = builder(kind.event_code)
+            except (TypeError, ValueError, LookupError):
+                continue
+            if type(message.event) is kind.cls and message.event_code == kind.event_code:
+                shown = f"{name}({kind.event_code!r})"
+                found[kind.event_code] = (shown, functools.partial(builder, kind.event_code))
     return found
 
 
@@ -143,12 +166,10 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     envelopes = _envelopes(args.envelope)
     codes = _chosen(args.events, builders)
     if args.list:
-        rows: list[list[Cell]] = [
-            [(code, ui.style.bold), (builders[code][0], None), (", ".join(envelopes), None)]
-            for code in codes
-        ]
-        for line in _table(["event", "builder", "envelopes"], rows, ui.style, width=ui.width):
-            ui.print(line)
+        width = max(len(code) for code in codes)
+        for code in codes:  # not a table: a builder's name is never wrapped
+            ui.print(f"{ui.style.bold(code.ljust(width))}  {builders[code][0]}")
+        ui.print(ui.style.dim(f"each in {' and '.join(envelopes)}"))
         return ExitCode.OK
     messages = [
         (code, envelope, builders[code][1](envelope=envelope).to_dict())

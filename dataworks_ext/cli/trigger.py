@@ -190,7 +190,7 @@ def _outcome_text(outcome: Outcome, extension: Extension, delivered: str, ui: _U
     if isinstance(event, BackfillEvent):
         pairs.append(("dates", _periods_text(event), None))
     if event is not None:
-        names = [check.name for check in extension.registry.checks_for(type(event))]
+        names = [check.name for check in extension.registry.checks_for_event(event)]
         pairs.append(("checks", ", ".join(names) or "none for this event", None))
     pairs.append(("verdict", "-" if verdict is None else verdict.result.value, style.verdict))
     if verdict is not None and verdict.tip:
