@@ -12,7 +12,7 @@ from ._options import _add_common
 from ._terminal import _Formatter, _Ui
 
 if TYPE_CHECKING:
-    from ..testing import RecordedVerdict
+    from ..testing._local import RecordedVerdict
 
 DEFAULT_PORT = 8089
 """The port ``local`` listens on unless ``--port`` says otherwise."""
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     import signal
     import time
 
-    from ..testing import LocalDataWorks
+    from ..testing._local import LocalDataWorks
     from ._render import _jsonable
 
     lock = threading.Lock()
