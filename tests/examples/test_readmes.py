@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _docs_text import ROOT, blocks, section
@@ -54,19 +57,26 @@ class Local:
             stderr=subprocess.PIPE,
             text=True,
         )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        while "Ctrl+C" not in (line := self.lines.get(timeout=30)):
+            assert line, "local ended before it was ready"
+
+    def _read(self) -> None:
         assert self.proc.stdout is not None
-        while "Ctrl+C" not in (line := self.proc.stdout.readline()):
-            assert line, self.proc.stderr.read() if self.proc.stderr else "local ended"
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put("")
 
     def verdict_line(self) -> str:
-        assert self.proc.stdout is not None
-        return self.proc.stdout.readline()
+        """The next line local prints (a verdict), waiting at most a minute."""
+        return self.lines.get(timeout=60)
 
-    def stop(self) -> str:
+    def stop(self) -> None:
         self.proc.send_signal(signal.SIGINT)
-        out, err = self.proc.communicate(timeout=30)
-        assert self.proc.returncode == 0, err
-        return out
+        code = self.proc.wait(timeout=30)  # its output is the reading thread's
+        assert self.proc.stderr is not None
+        assert code == 0, self.proc.stderr.read()
 
 
 def _exports(step: str) -> tuple[list[str], dict[str, str], list[str]]:
@@ -203,3 +213,46 @@ def test_every_example_lists_its_requirements_and_the_extra_has_them() -> None:
         assert 'pip install "dataworks-ext' not in readme, folder.name  # not on an index yet
         assert "pip install dataworks-ext" not in readme, folder.name
         assert "dataworks_ext-*.whl" in readme, folder.name
+
+
+def test_the_kafka_example_runs_as_its_readme_says(kafka_broker: Any) -> None:
+    broker_step, local_step, run_step = steps("kafka")
+    assert "--listener-url tcp://127.0.0.1:9092" in broker_step  # the fixture's broker, as here
+    head, consumer, producer = run_step.partition("python consumer.py &\n")
+    assert consumer, run_step
+    pip, exports, commands = _exports(head)
+    assert (pip, commands) == (["pip install -r requirements.txt"], [])
+    _requirements_installed("kafka")
+    topic = kafka_broker.create_topic()
+    exports.update(KAFKA_BOOTSTRAP_SERVERS=kafka_broker.bootstrap, KAFKA_TOPIC=topic)
+    produce = shlex.split(producer)
+    assert produce[:2] == ["python", "-c"]
+    code = produce[2].replace("127.0.0.1:9092", kafka_broker.bootstrap)
+    code = code.replace("'dataworks-events'", repr(topic))
+    local = Local(local_step)
+    env = _env(exports, local.port)
+    consumer_process = subprocess.Popen(
+        [sys.executable, "consumer.py"],
+        cwd=EXAMPLES / "kafka",
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        produced = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=EXAMPLES / "kafka",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert produced.returncode == 0, produced.stderr
+        lines = [local.verdict_line(), local.verdict_line()]
+    finally:
+        consumer_process.send_signal(signal.SIGTERM)  # the README's kill $!
+        _, err = consumer_process.communicate(timeout=60)
+        local.stop()
+    assert consumer_process.returncode == 0, err
+    assert all("  FAIL  " in line for line in lines), lines
