@@ -21,7 +21,7 @@ from ._terminal import Cell, _Formatter, _table, _Ui
 
 if TYPE_CHECKING:
     from ..extension import Extension, Outcome
-    from ..registry import Registry
+    from ..registry import Check, Registry
 
 Trail = list[tuple[str, str]]
 """What each check of one message answered: ``(check name, OK | WARN | FAIL | raised X)``."""
@@ -77,41 +77,46 @@ def _recording_registry(registry: Registry, trail: Trail) -> Registry:
             return value.result.value
         return f"returned {type(value).__name__}"
 
+    def noted(name: str, value: Any) -> Any:
+        trail.append((name, result_of(value)))
+        return value
+
+    def raised(name: str, exc: Exception) -> None:
+        trail.append((name, f"raised {type(exc).__name__}"))
+
     codes = [kind.event_code for kind in EVENT_KINDS if kind.is_extension_point]
     codes += [code for code in getattr(registry, "_by_code", {}) if code not in codes]
     copy = Registry()
     for code in codes:
         for check in registry.checks_for_code(code):
-            fn, name, wants = check.fn, check.name, check.wants_message
-            if check.is_async:
+            call, name = _caller(check), check.name
 
-                async def recorded_async(
-                    event: Any, message: Any, fn: Any = fn, name: str = name, wants: bool = wants
-                ) -> Any:
-                    try:
-                        value = await (fn(event, message) if wants else fn(event))
-                    except Exception as exc:
-                        trail.append((name, f"raised {type(exc).__name__}"))
-                        raise
-                    trail.append((name, result_of(value)))
-                    return value
+            async def recorded_async(
+                event: Any, message: Any, call: Any = call, name: str = name
+            ) -> Any:
+                try:
+                    return noted(name, await call(event, message))
+                except Exception as exc:
+                    raised(name, exc)
+                    raise
 
-                copy.add_for_code(code, recorded_async, name=name)
-            else:
+            def recorded(event: Any, message: Any, call: Any = call, name: str = name) -> Any:
+                try:
+                    return noted(name, call(event, message))
+                except Exception as exc:
+                    raised(name, exc)
+                    raise
 
-                def recorded(
-                    event: Any, message: Any, fn: Any = fn, name: str = name, wants: bool = wants
-                ) -> Any:
-                    try:
-                        value = fn(event, message) if wants else fn(event)
-                    except Exception as exc:
-                        trail.append((name, f"raised {type(exc).__name__}"))
-                        raise
-                    trail.append((name, result_of(value)))
-                    return value
-
-                copy.add_for_code(code, recorded, name=name)
+            copy.add_for_code(code, recorded_async if check.is_async else recorded, name=name)
     return copy
+
+
+def _caller(check: Check) -> Callable[[Any, Any], Any]:
+    """``call(event, message)`` for a check, whether it takes the message or not."""
+    fn = check.fn
+    if check.wants_message:
+        return lambda event, message: fn(event, message)
+    return lambda event, message: fn(event)
 
 
 def decided_by(outcome: Outcome, trail: Trail) -> list[str]:
@@ -170,17 +175,12 @@ class _Checked:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        outcome, verdict = self.outcome, self.outcome.verdict
-        error = outcome.error
+        error = self.outcome.error
         return {
             "source": self.captured.source,
-            "message_id": outcome.message_id,
-            "event_code": getattr(outcome.event, "event_code", None),
-            "result": None if verdict is None else verdict.result.value,
-            "tip": None if verdict is None else verdict.tip,
-            "decided_by": self.decided,
-            "duplicate": outcome.duplicate,
+            **self.outcome.to_dict(),
             "error": None if error is None else _error_dict(error),
+            "decided_by": self.decided,
             "expected": self.expected,
             "as_expected": None if self.differences is None else not self.differences,
             "differences": self.differences or [],
