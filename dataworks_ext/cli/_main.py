@@ -1,7 +1,8 @@
 """``main``: the ``dataworks-ext`` command's parser, logging and error handling.
 
-Each command lives in its own module (:mod:`.demo`, :mod:`.trigger`, :mod:`.parse`,
-:mod:`.serve`) with its ``add_parser`` and its ``run``; this module puts them together.
+Each command lives in its own module (:mod:`.demo`, :mod:`.trigger`, :mod:`.check`,
+:mod:`.parse`, :mod:`.samples`, :mod:`.serve`, :mod:`.local`) with its ``add_parser`` and its
+``run``; this module puts them together.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Try DataWorks Operation Center extension checks locally, "
         "without a DataWorks account.",
         epilog=(
-            "exit codes: 0 success; 1 unreadable message, unexpected verdict or failed demo; "
+            "exit codes: 0 success; 1 unreadable message, unexpected verdict (trigger --expect, "
+            "check) or failed demo; "
             "2 usage error; 3 a verdict could not be delivered"
         ),
         formatter_class=_Formatter,
