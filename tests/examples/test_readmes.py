@@ -88,11 +88,11 @@ def _exports(step: str) -> tuple[list[str], dict[str, str], list[str]]:
         if not words:
             continue
         if words[0] == "pip":
-            pip.append(line)
+            pip.append(line.strip())
         elif words[0] == "export":
             exports.update(word.split("=", 1) for word in words[1:])  # type: ignore[misc]
         else:
-            commands.append(line)
+            commands.append(line.strip())
     return pip, exports, commands
 
 
@@ -125,36 +125,72 @@ def test_the_flask_example_runs_as_its_readme_says() -> None:
         text=True,
     )
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=5):
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                assert app.poll() is None, app.communicate()[1]
-                assert time.monotonic() < deadline, "the app did not start"
-                time.sleep(0.1)
-        words = shlex.split(curl_step.replace("\\\n", " "))
-        target = next(w for w in words if w.startswith("http://127.0.0.1:8080/"))
-        body = words[words.index("-d") + 1]
-        request = urllib.request.Request(
-            target.replace("127.0.0.1:8080", f"127.0.0.1:{port}"),
-            data=body.encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            assert response.status == 200
-            reply = json.loads(response.read())
-        message_id = json.loads(body)["id"]
-        assert reply["outcomes"][0]["message_id"] == message_id
-        line = local.verdict_line()
-        assert f"FAIL  {message_id}  (local-extension, UpdateWorkbenchEventResult)" in line
+        _post_the_readme_request(app, port, curl_step, local)
     finally:
         app.send_signal(signal.SIGINT)
         app.communicate(timeout=30)
         local.stop()
+
+
+def _post_the_readme_request(
+    app: subprocess.Popen[str], port: int, curl: str, local: Local
+) -> None:
+    """Wait for the app's health check, post the README's request, and see the verdict."""
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5):
+                break
+        except (urllib.error.URLError, ConnectionError):
+            assert app.poll() is None, app.communicate()[1]
+            assert time.monotonic() < deadline, "the app did not start"
+            time.sleep(0.1)
+    words = shlex.split(curl.replace("\\\n", " "))
+    target = next(w for w in words if w.startswith("http://127.0.0.1:8080/"))
+    body = words[words.index("-d") + 1]
+    request = urllib.request.Request(
+        target.replace("127.0.0.1:8080", f"127.0.0.1:{port}"),
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200
+        reply = json.loads(response.read())
+    message_id = json.loads(body)["id"]
+    assert reply["outcomes"][0]["message_id"] == message_id
+    line = local.verdict_line()
+    assert f"FAIL  {message_id}  (local-extension, UpdateWorkbenchEventResult)" in line
+
+
+def test_the_flask_deploy_step_serves_under_gunicorn() -> None:
+    readme = (EXAMPLES / "flask_app" / "README.md").read_text(encoding="utf-8")
+    deploy = next(b.text for b in blocks(readme) if "gunicorn " in b.text)
+    pip, _, commands = _exports(deploy)
+    assert pip == ["pip install dataworks_ext-*.whl -r requirements.txt"]
+    (command,) = commands
+    local_step, app_step, curl_step = steps("flask_app")
+    _, exports, _ = _exports(app_step)
+    local = Local(local_step)
+    port = free_port()
+    words = shlex.split(command)
+    assert words[0] == "gunicorn"
+    app = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", *words[1:], "--bind", f"127.0.0.1:{port}"],
+        cwd=EXAMPLES / "flask_app",
+        env=_env(exports, local.port),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _post_the_readme_request(app, port, curl_step, local)
+    finally:
+        app.send_signal(signal.SIGTERM)
+        app.communicate(timeout=60)
+        local.stop()
+    assert app.returncode == 0
 
 
 def test_the_flask_folder_cannot_stand_in_for_flask() -> None:
