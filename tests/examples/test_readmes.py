@@ -114,22 +114,33 @@ def test_the_flask_example_runs_as_its_readme_says() -> None:
     assert pip == ["pip install -r requirements.txt"]
     assert commands == ["python app.py"]
     _requirements_installed("flask_app")
-    local = Local(local_step)
     port = free_port()
+    _serve_and_post(
+        [sys.executable, "app.py"], exports, port, curl_step, local_step, PORT=str(port)
+    )
+
+
+def _serve_and_post(
+    command: list[str], exports: dict[str, str], port: int, curl: str, local_step: str, **extra: str
+) -> int:
+    """Run the Flask app with ``command`` from its folder, post the README's request, and
+    stop it with SIGTERM; returns its exit code."""
+    local = Local(local_step)
     app = subprocess.Popen(
-        [sys.executable, "app.py"],
+        command,
         cwd=EXAMPLES / "flask_app",
-        env=_env(exports, local.port, PORT=str(port)),
+        env=_env(exports, local.port, **extra),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        _post_the_readme_request(app, port, curl_step, local)
+        _post_the_readme_request(app, port, curl, local)
     finally:
-        app.send_signal(signal.SIGINT)
-        app.communicate(timeout=30)
+        app.send_signal(signal.SIGTERM)
+        app.communicate(timeout=60)
         local.stop()
+    return app.returncode
 
 
 def _post_the_readme_request(
@@ -172,25 +183,11 @@ def test_the_flask_deploy_step_serves_under_gunicorn() -> None:
     (command,) = commands
     local_step, app_step, curl_step = steps("flask_app")
     _, exports, _ = _exports(app_step)
-    local = Local(local_step)
     port = free_port()
     words = shlex.split(command)
     assert words[0] == "gunicorn"
-    app = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", *words[1:], "--bind", f"127.0.0.1:{port}"],
-        cwd=EXAMPLES / "flask_app",
-        env=_env(exports, local.port),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _post_the_readme_request(app, port, curl_step, local)
-    finally:
-        app.send_signal(signal.SIGTERM)
-        app.communicate(timeout=60)
-        local.stop()
-    assert app.returncode == 0
+    gunicorn = [sys.executable, "-m", "gunicorn", *words[1:], "--bind", f"127.0.0.1:{port}"]
+    assert _serve_and_post(gunicorn, exports, port, curl_step, local_step) == 0
 
 
 def test_the_flask_folder_cannot_stand_in_for_flask() -> None:
