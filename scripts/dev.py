@@ -37,7 +37,7 @@ SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
 PYTEST_NO_TESTS = 5
 EXAMPLES_TYPED = (
     "examples/policies.py",
-    "examples/flask/app.py",
+    "examples/flask_app/app.py",
     "examples/kafka/consumer.py",
     "examples/fc/index.py",
 )

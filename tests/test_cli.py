@@ -26,6 +26,7 @@ from dataworks_ext.testing import (
     backfill_event,
     batch,
     freeze_event,
+    restore_event,
     unpublish_event,
     with_payload,
 )
@@ -92,7 +93,10 @@ def project(tmp_path: Path) -> Path:
 # ---------------------------------------------------------------------------- general
 
 
-@pytest.mark.parametrize("command", [[], ["demo"], ["trigger"], ["parse"], ["serve"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["demo"], ["trigger"], ["check"], ["parse"], ["samples"], ["serve"], ["local"]],
+)
 def test_every_command_has_help(command: list[str]) -> None:
     result = run(*command, "--help")
     assert result.returncode == 0, result.stderr
@@ -240,14 +244,14 @@ def test_trigger_json_agrees_with_the_library(
     assert data["message_id"] == "m-7"
     assert data["event_code"] == "backfill-data"
     assert data["extension_code"] == "team-ext"
-    assert (data["delivered"], data["duplicate"], data["settled"]) == (False, False, True)
+    assert (data["delivered"], data["duplicate"], data["disposition"]) == (False, False, "ACK")
 
     # The same event through the library, with the plugin's fixtures, decides the same.
     monkeypatch.syspath_prepend(str(project))
     registry = load_app("mychecks:registry")
     make_extension(registry).handle(backfill_event(days=40, message_id="m-7"))
     expected = recording_callback.verdicts["m-7"]
-    assert (data["verdict"], data["tip"]) == (expected.result.value, expected.tip)
+    assert (data["result"], data["tip"]) == (expected.result.value, expected.tip)
 
 
 def test_trigger_uses_the_apps_extension_code_and_policies(project: Path) -> None:
@@ -267,7 +271,7 @@ def test_trigger_uses_the_apps_extension_code_and_policies(project: Path) -> Non
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["extension_code"] == "team-ext"
-    assert data["verdict"] == "OK"  # error_result="OK" was carried over
+    assert data["result"] == "OK"  # error_result="OK" was carried over
     assert data["error"]["type"] == "RuntimeError"
     assert "RuntimeError: the CMDB is down" in result.stderr  # the check's traceback is logged
 
@@ -373,6 +377,54 @@ def test_dry_run_and_endpoint_exclude_each_other(project: Path) -> None:
     assert "not allowed with argument" in result.stderr
 
 
+def test_trigger_file_sends_a_captured_message(project: Path) -> None:
+    captured = project / "captured.json"
+    captured.write_bytes(freeze_event(node_ids=[700005966962], message_id="cap-1").to_json())
+    result = run(
+        "trigger", "--file", str(captured), "--app", "mychecks:registry", "--expect", "FAIL",
+        cwd=project, script=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(None, 1) for line in result.stdout.splitlines())
+    assert lines["message"] == "cap-1"
+    assert lines["verdict"] == "FAIL"
+    assert lines["delivered"].startswith("yes, to LocalDataWorks at http://127.0.0.1:")
+    assert lines["delivered"].endswith("(recorded FAIL)")
+
+
+def test_trigger_file_reads_a_batch_from_stdin(project: Path) -> None:
+    body = batch(
+        freeze_event(node_ids=[1], message_id="b-1"),
+        backfill_event(days=90, message_id="b-2"),
+    )
+    result = run(
+        "trigger", "--file", "-", "--app", "mychecks", "--dry-run", "--json", "--expect", "OK",
+        cwd=project, stdin=body,
+    )  # fmt: skip
+    assert result.returncode == ExitCode.FAILED
+    data = json.loads(result.stdout)
+    assert [(d["message_id"], d["result"]) for d in data] == [("b-1", "OK"), ("b-2", "FAIL")]
+    assert "expected OK, got OK, FAIL" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--file", "x.json", "--node-id", "1"], "--node-id build an event"),
+        (["freeze", "--file", "x.json"], "--file sends a captured message: drop 'freeze'"),
+        ([], "name the event to build (freeze, ...) or give --file"),
+        (["--file", "missing.json"], "cannot read missing.json"),
+    ],
+)
+def test_trigger_file_refuses_what_does_not_apply(
+    project: Path, args: list[str], message: str
+) -> None:
+    (project / "x.json").write_bytes(freeze_event().to_json())
+    result = run("trigger", *args, "--app", "mychecks", "--dry-run", cwd=project)
+    assert result.returncode == ExitCode.USAGE
+    assert message in result.stderr
+
+
 # ---------------------------------------------------------------------------- parse
 
 
@@ -468,9 +520,9 @@ class Served:
             return exc.code, json.loads(exc.read())
 
 
-def serve(project: Path, *extra: str) -> Served:
+def serve(project: Path, *extra: str, app: str = "mychecks:registry") -> Served:
     proc = subprocess.Popen(
-        [str(SCRIPT), "serve", "--app", "mychecks:registry", "--port", "0", *extra],
+        [str(SCRIPT), "serve", "--app", app, "--port", "0", *extra],
         cwd=project,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -505,20 +557,21 @@ def test_serve_answers_posted_events_and_stops_cleanly(project: Path) -> None:
         )
         assert status == 200
         (outcome,) = body["outcomes"]
-        assert (outcome["message_id"], outcome["verdict"]) == ("m-1", "FAIL")
+        assert (outcome["message_id"], outcome["result"]) == ("m-1", "FAIL")
         assert outcome["tip"] == "node 700005966962 is protected"
 
         status, body = served.post(batch(freeze_event(message_id="m-1"), backfill_event()))
-        assert status == 200
+        assert (status, body["disposition"]) == (200, "ACK")
         assert [o["duplicate"] for o in body["outcomes"]] == [True, False]
+        assert body["outcomes"][0]["result"] == "FAIL"  # what it was answered with
 
         status, body = served.post(b'{"hello": "world"}')
         assert status == 400
         assert body["outcomes"][0]["error"]["type"] == "EnvelopeError"
 
         status, body = served.post(b"{not json")
-        assert status == 400
-        assert body["error"]["type"] == "MessageDecodeError"
+        assert (status, body["disposition"]) == (400, "REJECT")
+        assert body["outcomes"][0]["error"]["type"] == "MessageDecodeError"
     finally:
         code, out, err = stop(served)
     assert code == 0, err
@@ -551,20 +604,110 @@ def test_serve_delivers_to_an_embedded_local_dataworks(project: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
-def test_serve_answers_500_when_a_verdict_cannot_be_delivered(
+def test_serve_answers_503_retry_when_a_verdict_cannot_be_delivered(
     project: Path, local_dataworks: Any, local_dataworks_env: dict[str, str]
 ) -> None:
     served = serve(project, "--endpoint", local_dataworks.endpoint)
     try:
         local_dataworks.inject("bad-request")
         status, body = served.post(freeze_event(message_id="m-1").to_json())
-        assert status == 500  # EventBridge would deliver it again
+        assert (status, body["disposition"]) == (503, "RETRY")  # EventBridge sends it again
         assert body["outcomes"][0]["error"]["code"] == "InvalidParameter"
         status, body = served.post(freeze_event(message_id="m-1").to_json())
         assert status == 200
         assert local_dataworks.verdict_for("m-1") is not None
     finally:
         stop(served)
+
+
+TEAM_EXTENSION = """
+import time
+
+@registry.on_restore(name="slow")
+def slow(event):
+    time.sleep(3)
+
+extension = Extension("team-ext", registry=registry, unhandled_result="FAIL",
+                      handler_timeout=0.3)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+def test_serve_keeps_the_extensions_own_settings(project: Path) -> None:
+    (project / "teamext.py").write_text(CHECKS + TEAM_EXTENSION)
+    served = serve(project, app="teamext:extension")
+    assert served.proc.stdout is not None
+    banner = [served.proc.stdout.readline() for _ in range(2)][1].rstrip()
+    try:
+        status, body = served.post(unpublish_event(message_id="u-1").to_json())
+        assert status == 200
+        (outcome,) = body["outcomes"]
+        assert outcome["result"] == "FAIL"  # unhandled_result="FAIL", not the default OK
+        assert outcome["tip"] == "This extension has no check for undeploy-node events"
+        assert outcome["extension_code"] == "team-ext"
+        assert outcome["delivered_to"].startswith("LocalDataWorks at http://127.0.0.1:")
+        status, body = served.post(restore_event(message_id="r-1").to_json())
+        (outcome,) = body["outcomes"]
+        assert outcome["result"] == "FAIL"  # handler_timeout=0.3, not the default 30 s
+        assert outcome["tip"] == "The extension's checks did not finish within 0.3s"
+    finally:
+        code, _, err = stop(served)
+    assert code == 0, err
+    assert banner.startswith("  your Extension as configured (handler_timeout 0.3s, ")
+    assert "unhandled FAIL" in banner and banner.endswith("only its callback is replaced")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+@pytest.mark.parametrize("where", ["--dry-run", "--endpoint"])
+def test_serve_says_why_it_lists_no_verdicts(
+    project: Path, where: str, local_dataworks: Any, local_dataworks_env: dict[str, str]
+) -> None:
+    extra = [where] if where == "--dry-run" else [where, local_dataworks.endpoint]
+    served = serve(project, *extra)
+    try:
+        status, body = served.get("verdicts")
+        posted_status, posted = served.post(freeze_event().to_json())
+    finally:
+        stop(served)
+    assert (status, posted_status) == (404, 200)
+    assert body["error"].startswith("verdicts are listed only with the embedded LocalDataWorks")
+    if where == "--dry-run":
+        assert "here they go to nowhere (dry run)" in body["error"]
+        assert posted["outcomes"][0]["delivered_to"] is None
+    else:
+        assert f"here they go to {local_dataworks.endpoint}" in body["error"]
+        assert posted["outcomes"][0]["delivered_to"] == local_dataworks.endpoint
+
+
+def test_a_command_runs_the_apps_extension_with_only_its_callback_replaced() -> None:
+    from dataworks_ext.cli._app import _extension_for
+    from dataworks_ext.testing import RecordingCallback
+
+    ext = Extension("team-ext", registry=Registry(), handler_timeout=7, unhandled_result="FAIL")
+    store = ext.store
+    recorder = RecordingCallback()
+    served = _extension_for(ext, recorder, None)
+    assert served is ext and served.callback is recorder and served.store is store
+    assert _extension_for(ext, None, "other-code").extension_code == "other-code"
+
+
+def test_check_builds_its_extensions_with_every_setting_but_the_store() -> None:
+    import inspect
+
+    from dataworks_ext.cli._app import _STORE_PARAMETERS, _extension_settings
+
+    ext = Extension("team-ext", registry=Registry(), handler_timeout=7, unhandled_result="FAIL")
+    settings = _extension_settings(ext, keep_store=False)
+    for name in inspect.signature(Extension).parameters:
+        if name in ("extension_code", "callback") or name in _STORE_PARAMETERS:
+            assert name not in settings
+            continue
+        assert hasattr(ext, name), f"Extension keeps {name!r} under another name: carry it over"
+        assert settings[name] == getattr(ext, name), name
+    rebuilt = Extension("team-ext", None, **settings)
+    assert (rebuilt.handler_timeout, rebuilt.unhandled_result.value) == (7.0, "FAIL")
+    assert rebuilt.store is not ext.store
+    assert _extension_settings(Registry()).keys() == {"registry"}
 
 
 def test_serve_explains_a_port_in_use(project: Path) -> None:
@@ -670,7 +813,9 @@ def test_the_docs_page_describes_every_command_and_option() -> None:
     page = DOCS_PAGE.read_text(encoding="utf-8")
     parser = _parser()
     (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    assert set(commands.choices) == {"demo", "trigger", "parse", "serve"}
+    assert set(commands.choices) == {
+        "demo", "trigger", "check", "parse", "samples", "serve", "local"
+    }  # fmt: skip
     for name, command in commands.choices.items():
         assert f"## `dataworks-ext {name}`" in page
         for action in command._actions:

@@ -776,13 +776,13 @@ def local_dataworks_process() -> Iterator[tuple[dict[str, str], Callable[[str], 
 
 
 def load_flask_example() -> ModuleType:
-    """``examples/flask/app.py`` as its README runs it (``examples/`` on the path)."""
-    added = [str(EXAMPLES), str(EXAMPLES / "flask")]
+    """``examples/flask_app/app.py`` as its README runs it (``examples/`` on the path)."""
+    added = [str(EXAMPLES), str(EXAMPLES / "flask_app")]
     had_policies = "policies" in sys.modules
     sys.path[:0] = added
     try:
         spec = importlib.util.spec_from_file_location(
-            "_dwx_hardening_flask_app", EXAMPLES / "flask" / "app.py"
+            "_dwx_hardening_flask_app", EXAMPLES / "flask_app" / "app.py"
         )
         assert spec is not None
         assert spec.loader is not None

@@ -659,3 +659,28 @@ def test_get_ide_event_detail_of_an_unknown_message_or_workspace_is_not_found(
         assert caught.value.status_code == 404
     local.reset()
     assert local.event_detail("d-1") is None
+
+
+def test_on_verdict_sees_each_accepted_verdict_before_the_answer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from dataworks_ext import Verdict
+
+    seen: list[RecordedVerdict] = []
+
+    def watch(verdict: RecordedVerdict) -> None:
+        seen.append(verdict)
+        if verdict.message_id == "m-2":
+            raise RuntimeError("a broken observer")
+
+    with LocalDataWorks(on_verdict=watch) as local:
+        client = local.client(max_attempts=1)
+        client.deliver("m-1", "ext", Verdict.fail("frozen on Fridays"))
+        assert [v.message_id for v in seen] == ["m-1"]  # before deliver() returned
+        local.inject("error")
+        with pytest.raises(CallbackError):
+            client.deliver("m-x", "ext", Verdict.ok())  # a faulted call records nothing
+        client.deliver("m-2", "ext", Verdict.ok())  # the observer raises: still accepted
+        assert [v.message_id for v in local.verdicts] == ["m-1", "m-2"]
+    assert [v.message_id for v in seen] == ["m-1", "m-2"]
+    assert "on_verdict raised on the verdict for m-2" in caplog.text

@@ -175,26 +175,65 @@ _EVENT_WORDS = {
 }
 
 
+_STORE_PARAMETERS = frozenset({"store", "lease"})
+"""Extension keywords about where answers are remembered (left out by ``check``, which
+judges each captured message on its own and must not touch a shared store)."""
+
+
+def _extension_settings(app: Extension | Registry, *, keep_store: bool = True) -> dict[str, Any]:
+    """The keywords that build another Extension like the app's: every parameter of
+    :class:`Extension` but the extension code and the callback, read from the attribute of
+    the same name (its registry and policies; its store unless ``keep_store`` is false); a
+    Registry gives only itself."""
+    import inspect
+
+    from ..extension import Extension
+
+    if not isinstance(app, Extension):
+        return {"registry": app}
+    settings: dict[str, Any] = {}
+    for name in inspect.signature(Extension).parameters:
+        if name in ("extension_code", "callback") or (not keep_store and name in _STORE_PARAMETERS):
+            continue
+        if hasattr(app, name):
+            settings[name] = getattr(app, name)
+    return settings
+
+
+def _extension_code(app: Extension | Registry, extension_code: str | None) -> str:
+    from ..extension import Extension
+
+    if extension_code:
+        return extension_code
+    if isinstance(app, Extension):
+        return app.extension_code
+    return os.environ.get("DATAWORKS_EXTENSION_CODE", "").strip() or DEFAULT_EXTENSION_CODE
+
+
 def _extension_for(
     app: Extension | Registry, callback: Any, extension_code: str | None
 ) -> Extension:
-    """An Extension with the app's checks and policies, delivering to ``callback``."""
+    """The Extension a command runs: the app's own, as configured (checks, policies, store),
+    with only its callback replaced (and its extension code, when one is given); for a
+    Registry, a plain Extension of its checks."""
     from ..extension import Extension
 
     if isinstance(app, Extension):
-        return Extension(
-            extension_code or app.extension_code,
-            callback,
-            app.registry,
-            handler_timeout=app.handler_timeout,
-            unreadable_result=app.unreadable_result,
-            error_result=app.error_result,
-            timeout_result=app.timeout_result,
-            unhandled_result=app.unhandled_result,
-        )
-    code = (
-        extension_code
-        or os.environ.get("DATAWORKS_EXTENSION_CODE", "").strip()
-        or DEFAULT_EXTENSION_CODE
+        app.callback = callback
+        if extension_code:
+            app.extension_code = extension_code
+        return app
+    return Extension(_extension_code(app, extension_code), callback, app)
+
+
+def _describe_settings(extension: Extension) -> str:
+    """The policies and store of an Extension, in one line."""
+    timeout = extension.handler_timeout
+    store = extension.store
+    return (
+        f"handler_timeout {'none' if timeout is None else f'{timeout:g}s'}, "
+        f"unreadable {extension.unreadable_result.value}, "
+        f"error {extension.error_result.value}, "
+        f"timeout {extension.timeout_result.value}, "
+        f"unhandled {extension.unhandled_result.value}; store {type(store).__name__}"
     )
-    return Extension(code, callback, app)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ..errors import CallbackError
+from ..errors import CallbackError, StoreError
 
 if TYPE_CHECKING:
     from ..extension import Outcome
@@ -45,6 +45,10 @@ def _delivered_text(outcome: Outcome, target: _Target) -> str:
         return "no: unreadable, and so is its id"
     if outcome.duplicate:
         return "no: already answered"
+    if outcome.in_progress:
+        return "no: being answered elsewhere right now"
+    if isinstance(outcome.error, StoreError):
+        return f"no: {outcome.error}"
     if outcome.verdict is None:
         return "no: nothing to answer"
     if isinstance(outcome.error, CallbackError):

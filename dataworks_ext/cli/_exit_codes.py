@@ -19,9 +19,10 @@ class ExitCode(enum.IntEnum):
     OK = 0
     """Everything went as asked."""
     FAILED = 1
-    """A message is unreadable, a verdict is not the one ``--expect`` named, or the demo's
-    own verification failed."""
+    """A message is unreadable, a verdict is not the one ``--expect`` named or the one
+    expected of a captured message (``check``), or the demo's own verification failed."""
     USAGE = 2
     """Bad arguments, an ``--app`` that cannot be loaded, a file that cannot be read."""
     UNDELIVERED = 3
-    """A verdict could not be delivered (:class:`~dataworks_ext.CallbackError`)."""
+    """A verdict could not be delivered now: the outcome is RETRY (a
+    :class:`~dataworks_ext.CallbackError`, an answer store that is down)."""

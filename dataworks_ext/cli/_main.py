@@ -1,7 +1,8 @@
 """``main``: the ``dataworks-ext`` command's parser, logging and error handling.
 
-Each command lives in its own module (:mod:`.demo`, :mod:`.trigger`, :mod:`.parse`,
-:mod:`.serve`) with its ``add_parser`` and its ``run``; this module puts them together.
+Each command lives in its own module (:mod:`.demo`, :mod:`.trigger`, :mod:`.check`,
+:mod:`.parse`, :mod:`.samples`, :mod:`.serve`, :mod:`.local`) with its ``add_parser`` and its
+``run``; this module puts them together.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 
 from .._version import __version__
 from ..errors import ConfigurationError, DataWorksExtError
-from . import demo, parse, serve, trigger
+from . import check, demo, local, parse, samples, serve, trigger
 from ._exit_codes import ExitCode
 from ._terminal import _Formatter, _Ui
 
@@ -27,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Try DataWorks Operation Center extension checks locally, "
         "without a DataWorks account.",
         epilog=(
-            "exit codes: 0 success; 1 unreadable message, unexpected verdict or failed demo; "
+            "exit codes: 0 success; 1 unreadable message, unexpected verdict (trigger --expect, "
+            "check) or failed demo; "
             "2 usage error; 3 a verdict could not be delivered"
         ),
         formatter_class=_Formatter,
@@ -42,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log what the SDK does")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    for command in (demo, trigger, parse, serve):
+    for command in (demo, trigger, check, parse, samples, serve, local):
         command.add_parser(commands)
     return parser
 
@@ -55,8 +57,8 @@ def _configure_logging(verbosity: int, command: str) -> AbstractContextManager[N
         level = logging.DEBUG
     elif verbosity == 1:
         level = logging.INFO
-    elif command == "demo":
-        level = logging.ERROR  # the demo's table shows every verdict and tip
+    elif command in ("demo", "check"):
+        level = logging.ERROR  # their tables show every verdict and tip
     else:
         level = logging.WARNING
     handler = logging.StreamHandler(sys.stderr)

@@ -22,19 +22,18 @@ def _nodes_text(event: Event | None, limit: int = 3) -> str:
     return shown
 
 
-def _outcome_dict(outcome: Outcome) -> dict[str, Any]:
-    """An Outcome as JSON-ready data (``trigger --json`` and ``serve`` answers)."""
-    verdict = outcome.verdict
+def _outcome_dict(
+    outcome: Outcome, extension_code: str, delivered_to: str | None
+) -> dict[str, Any]:
+    """An Outcome as JSON-ready data (``trigger --json`` and ``serve`` answers):
+    :meth:`Outcome.to_dict` with the error in detail, the extension code it was answered with
+    and where it was delivered (``None``: it was not)."""
     error = outcome.error
     return {
-        "message_id": outcome.message_id,
-        "event_code": getattr(outcome.event, "event_code", None),
-        "verdict": None if verdict is None else verdict.result.value,
-        "tip": None if verdict is None else verdict.tip,
-        "delivered": outcome.delivered,
-        "duplicate": outcome.duplicate,
-        "settled": outcome.settled,
+        **outcome.to_dict(),
         "error": None if error is None else _error_dict(error),
+        "extension_code": extension_code,
+        "delivered_to": delivered_to if outcome.delivered else None,
     }
 
 

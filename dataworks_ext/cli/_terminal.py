@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
+from types import TracebackType
 from typing import TextIO
 
 
@@ -76,8 +78,71 @@ class _Ui:
     def print(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
 
+    def note(self, text: str) -> None:
+        """A line on standard error that is not an error (what a command says about itself)."""
+        print(text, file=self.err, flush=True)
+
     def error(self, text: str) -> None:
         print(f"{self.err_style.fail('error:')} {text}", file=self.err, flush=True)
+
+    def progress(self, label: str, total: int | None = None) -> _Progress:
+        """A progress line on standard error for a long run; silent unless it is a terminal."""
+        return _Progress(self.err, label, total)
+
+
+class _Progress:
+    """``label  120/4000`` rewritten in place on a terminal, at most ten times a second.
+
+    Nothing is written when the stream is not a terminal (a pipe, a CI log), so what a
+    command prints to be read stays clean.  Use it as a context manager: the line is erased
+    when the run ends.
+    """
+
+    _INTERVAL = 0.1
+
+    def __init__(self, stream: TextIO, label: str, total: int | None = None) -> None:
+        isatty = getattr(stream, "isatty", None)
+        self.enabled = bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+        self.stream = stream
+        self.label = label
+        self.total = total
+        self.done = 0
+        self._shown_at = 0.0
+        self._width = 0
+
+    def advance(self, count: int = 1) -> None:
+        self.done += count
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._shown_at >= self._INTERVAL or self.done == self.total:
+            self._shown_at = now
+            self._show()
+
+    def _show(self) -> None:
+        count = f"{self.done}/{self.total}" if self.total is not None else str(self.done)
+        text = f"{self.label}  {count}"
+        pad = " " * max(self._width - len(text), 0)
+        self._width = len(text)
+        self.stream.write(f"\r{text}{pad}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 def _text_width(text: str) -> int:

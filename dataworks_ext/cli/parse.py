@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import enum
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigurationError, MessageError
+from ..errors import MessageError
 from ._exit_codes import ExitCode
+from ._input import _read_input
 from ._options import _add_common
 from ._render import _error_dict, _jsonable
 from ._terminal import _Formatter, _pairs, _Style, _Ui
@@ -34,17 +34,6 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parse.add_argument("file", metavar="FILE", help="a JSON file, or - for standard input")
     parse.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parse.set_defaults(run=run)
-
-
-def _read_input(path: str) -> bytes:
-    if path == "-":
-        return sys.stdin.buffer.read()
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise ConfigurationError(f"cannot read {path}: {reason}") from None
 
 
 def _message_dict(message: EventMessage) -> dict[str, Any]:

@@ -1,26 +1,27 @@
 """``dataworks-ext serve``: a local development webhook in front of the user's checks.
 
 Each POSTed message or batch goes to the Extension; the reply carries the outcomes as JSON,
-with the status :func:`reply_status` picks.
+with the library's HTTP convention (:func:`~dataworks_ext.http_reply`): 200 for ACK, 503 with
+``Retry-After`` for RETRY, 400 for REJECT.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
-from ..errors import CallbackError, ConfigurationError, MessageError
-from ._app import _describe_checks, _extension_for, load_app
+from ..errors import ConfigurationError
+from ..outcomes import Disposition, http_reply
+from ._app import _describe_checks, _describe_settings, _extension_for, load_app
 from ._delivery import _delivered_text, _Target, _target
 from ._exit_codes import ExitCode
 from ._options import _add_app, _add_common, _add_delivery
-from ._render import _error_dict, _jsonable, _outcome_dict
+from ._render import _jsonable, _outcome_dict
 from ._terminal import _Formatter, _Ui
 
 if TYPE_CHECKING:
-    from ..extension import Extension, Outcome
+    from ..extension import Extension
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,8 +30,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "serve",
         help="run a local webhook that hands POSTed events to your checks",
         description="A local development webhook: POST a captured message or batch and get "
-        "back the outcomes as JSON (200 when every message is settled, 400 for a message "
-        "without a readable id, 500 when a verdict could not be delivered).  GET / describes "
+        "back the outcomes as JSON, with the status of their disposition (200 ACK: every "
+        "message settled; 503 RETRY: a verdict could not be delivered, EventBridge would "
+        "send it again; 400 REJECT: a message without a readable id).  GET / describes "
         "it; GET /verdicts lists what the embedded LocalDataWorks recorded.",
         formatter_class=_Formatter,
     )
@@ -47,6 +49,8 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     """Run ``serve`` until Ctrl+C or SIGTERM; returns the exit code."""
     import signal
     from http.server import ThreadingHTTPServer
+
+    from ..extension import Extension
 
     app = load_app(args.app)
     with ExitStack() as stack:
@@ -72,6 +76,11 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
             f"  extension code {extension.extension_code}; checks: "
             f"{_describe_checks(extension.registry)}"
         )
+        if isinstance(app, Extension):
+            ui.print(
+                f"  your Extension as configured ({_describe_settings(extension)}); "
+                "only its callback is replaced"
+            )
         ui.print(f"  verdicts go to {target.description}")
         ui.print(f"  replay a captured event: curl --data-binary @event.json {url}")
         if target.local is not None:
@@ -90,12 +99,17 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     return ExitCode.OK
 
 
+_NO_VERDICTS = (
+    "verdicts are listed only with the embedded LocalDataWorks (serve without --endpoint or "
+    "--dry-run); here they go to {where}, so there is nothing to list: ask the endpoint "
+    "that received them"
+)
+
+
 def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -> Any:
     import json
     import threading
     from http.server import BaseHTTPRequestHandler
-
-    from ..messages import decode
 
     lock = threading.Lock()
     style = ui.style
@@ -114,10 +128,13 @@ def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -
         def log_message(self, format: str, *args: Any) -> None:
             return  # one line per request is written by the handlers
 
-        def _send(self, status: int, body: Any) -> None:
+        def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
             data = json.dumps(body, ensure_ascii=False, indent=2).encode() + b"\n"
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
+            for name, value in (headers or {}).items():
+                if name.lower() != "content-type":
+                    self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -126,6 +143,8 @@ def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -
             path = self.path.split("?", 1)[0].rstrip("/")
             if path == "/verdicts" and target.local is not None:
                 self._send(200, [_jsonable(v) for v in target.local.verdicts])
+            elif path == "/verdicts":
+                self._send(404, {"error": _NO_VERDICTS.format(where=target.description)})
             elif path == "":
                 self._send(
                     200,
@@ -145,13 +164,7 @@ def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -
                 self._send(411, {"error": "send the body with a Content-Length"})
                 return
             body = self.rfile.read(int(length))
-            try:
-                obj = decode(body)
-            except MessageError as exc:
-                log(f"POST {self.path}  {style.fail('400')}  {exc}")
-                self._send(400, {"error": _error_dict(exc)})
-                return
-            outcomes = extension.handle_batch(obj)
+            outcomes = extension.handle_batch(body)
             for outcome in outcomes:
                 verdict = outcome.verdict
                 if outcome.message_id is None:
@@ -165,21 +178,12 @@ def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -
                     f"POST {self.path}  {code} {outcome.message_id}  "
                     f"{style.verdict(result)}  delivered {what}{tip}"
                 )
-            status = reply_status(outcomes)
-            results = [_outcome_dict(o) for o in outcomes]
-            self._send(status, {"outcomes": results})
+            reply = http_reply(outcomes)
+            code = extension.extension_code
+            results = [_outcome_dict(o, code, target.description) for o in outcomes]
+            disposition = Disposition.of(outcomes).value
+            self._send(
+                reply.status, {"disposition": disposition, "outcomes": results}, reply.headers
+            )
 
     return Handler
-
-
-def reply_status(outcomes: Sequence[Outcome]) -> int:
-    """The HTTP status ``serve`` answers a POST with, from the outcomes of its messages.
-
-    500 when a verdict could not be delivered (EventBridge delivers the message again), else
-    400 when a message had no readable id (nobody to answer), else 200.
-    """
-    if any(isinstance(o.error, CallbackError) for o in outcomes):
-        return 500
-    if any(o.message_id is None for o in outcomes):
-        return 400
-    return 200

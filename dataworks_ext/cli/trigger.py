@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CallbackError, ConfigurationError
+from ..outcomes import Disposition
 from ._app import _extension_for, load_app
 from ._delivery import _delivered_text, _target
 from ._exit_codes import ExitCode
@@ -15,6 +16,7 @@ from ._render import _nodes_text, _outcome_dict
 from ._terminal import _Formatter, _pairs, _Ui
 
 if TYPE_CHECKING:
+    from ..extension import Extension, Outcome
     from ..messages import EventMessage
 
 TRIGGER_EVENTS = ("freeze", "restore", "unpublish", "backfill")
@@ -31,13 +33,25 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog="examples:\n"
         "  dataworks-ext trigger freeze --app mychecks:registry --node-id 700005966962\n"
         "  dataworks-ext trigger backfill --app mychecks:extension --days 90 --expect FAIL\n"
+        "  dataworks-ext trigger --file captured.json --app mychecks:registry\n"
         "\nexit codes: 0 done; 1 the verdict is not the one --expect names; 2 usage error;"
         " 3 the verdict could not be delivered",
         formatter_class=_Formatter,
     )
     _add_common(trigger)
-    trigger.add_argument("event", choices=TRIGGER_EVENTS, help="the operation to check")
+    trigger.add_argument(
+        "event",
+        nargs="?",
+        choices=TRIGGER_EVENTS,
+        help="the operation to build an event for (or give --file)",
+    )
     _add_app(trigger)
+    trigger.add_argument(
+        "--file",
+        metavar="FILE",
+        help="send this captured message or batch (a JSON file, or - for standard input) "
+        "instead of building an event",
+    )
     trigger.add_argument(
         "--node-id",
         dest="node_ids",
@@ -99,53 +113,92 @@ def _build_event(args: argparse.Namespace) -> EventMessage:
     return message
 
 
+_BUILDER_OPTIONS = (
+    ("node_ids", "--node-id"),
+    ("days", "--days"),
+    ("project_id", "--project-id"),
+    ("message_id", "--message-id"),
+)
+
+
+def _messages(args: argparse.Namespace) -> Any:
+    """What to send: the captured file's message or batch, or one built event."""
+    from ..messages import decode
+
+    if args.file is None:
+        if args.event is None:
+            raise ConfigurationError("name the event to build (freeze, ...) or give --file")
+        if args.days is not None and args.days < 1:
+            raise ConfigurationError("--days must be at least 1")
+        return [_build_event(args)]
+    if args.event is not None:
+        raise ConfigurationError(f"--file sends a captured message: drop {args.event!r}")
+    given = [option for name, option in _BUILDER_OPTIONS if getattr(args, name) is not None]
+    if args.envelope != "cloudevent":
+        given.append("--envelope")
+    if given:
+        raise ConfigurationError(
+            f"{', '.join(given)} build an event; --file sends the captured one as it is"
+        )
+    from ._input import _read_input
+
+    return decode(_read_input(args.file))
+
+
 def run(args: argparse.Namespace, ui: _Ui) -> int:
     """Run ``trigger``; returns the exit code."""
     import json
 
-    from ..events import BackfillEvent
-
     app = load_app(args.app)
-    if args.days is not None and args.days < 1:
-        raise ConfigurationError("--days must be at least 1")
-    message = _build_event(args)
-    style = ui.style
+    messages = _messages(args)
     with _target(args.endpoint, args.dry_run) as target:
         extension = _extension_for(app, target.callback, args.extension_code)
-        outcome = extension.handle_batch([message])[0]
-        delivered_text = _delivered_text(outcome, target)
+        outcomes = extension.handle_batch(messages)
+        delivered = [_delivered_text(outcome, target) for outcome in outcomes]
     if args.json:
-        data = _outcome_dict(outcome)
-        data["extension_code"] = extension.extension_code
-        data["delivered_to"] = target.description if outcome.delivered else None
-        ui.print(json.dumps(data, ensure_ascii=False, indent=2))
+        code = extension.extension_code
+        data = [_outcome_dict(o, code, target.description) for o in outcomes]
+        ui.print(json.dumps(data if len(data) != 1 else data[0], ensure_ascii=False, indent=2))
     else:
-        event = message.event
-        verdict = outcome.verdict
-        pairs: list[tuple[str, str, Callable[[str], str] | None]] = [
-            ("event", f"{message.event_code} ({type(event).__name__})", style.bold),
-            ("message", message.message_id, None),
-            ("extension", extension.extension_code, None),
-            ("nodes", _nodes_text(event, 10), None),
-        ]
-        if isinstance(event, BackfillEvent):
-            pairs.append(("dates", _periods_text(event), None))
-        names = [check.name for check in extension.registry.checks_for(type(event))]
-        pairs.append(("checks", ", ".join(names) or "none for this event", None))
-        pairs.append(("verdict", "-" if verdict is None else verdict.result.value, style.verdict))
-        if verdict is not None and verdict.tip:
-            pairs.append(("tip", verdict.tip, None))
-        if outcome.error is not None and not isinstance(outcome.error, CallbackError):
-            pairs.append(("error", f"{type(outcome.error).__name__}: {outcome.error}", style.warn))
-        pairs.append(("delivered", delivered_text, style.ok if outcome.delivered else style.warn))
-        ui.print(_pairs(pairs, style))
-    if isinstance(outcome.error, CallbackError):
-        return ExitCode.UNDELIVERED
-    if args.expect and (outcome.verdict is None or outcome.verdict.result.value != args.expect):
-        got = "no verdict" if outcome.verdict is None else outcome.verdict.result.value
-        ui.error(f"expected {args.expect}, got {got}")
-        return ExitCode.FAILED
+        for index, outcome in enumerate(outcomes):
+            if len(outcomes) > 1:
+                ui.print(("\n" if index else "") + ui.style.bold(f"[{index}]"))
+            ui.print(_outcome_text(outcome, extension, delivered[index], ui))
+    if Disposition.of(outcomes) is Disposition.RETRY:
+        return ExitCode.UNDELIVERED  # not delivered now: a host would have it sent again
+    if args.expect:
+        got = [o.verdict.result.value if o.verdict is not None else "no verdict" for o in outcomes]
+        if any(result != args.expect for result in got):
+            ui.error(f"expected {args.expect}, got {', '.join(got)}")
+            return ExitCode.FAILED
     return ExitCode.OK
+
+
+def _outcome_text(outcome: Outcome, extension: Extension, delivered: str, ui: _Ui) -> str:
+    from ..events import BackfillEvent
+
+    style = ui.style
+    event = outcome.event
+    verdict = outcome.verdict
+    code = getattr(event, "event_code", None) or "unreadable"
+    pairs: list[tuple[str, str, Callable[[str], str] | None]] = [
+        ("event", f"{code} ({type(event).__name__})" if event else code, style.bold),
+        ("message", outcome.message_id or "(id not readable)", None),
+        ("extension", extension.extension_code, None),
+        ("nodes", _nodes_text(event, 10), None),
+    ]
+    if isinstance(event, BackfillEvent):
+        pairs.append(("dates", _periods_text(event), None))
+    if event is not None:
+        names = [check.name for check in extension.registry.checks_for_event(event)]
+        pairs.append(("checks", ", ".join(names) or "none for this event", None))
+    pairs.append(("verdict", "-" if verdict is None else verdict.result.value, style.verdict))
+    if verdict is not None and verdict.tip:
+        pairs.append(("tip", verdict.tip, None))
+    if outcome.error is not None and not isinstance(outcome.error, CallbackError):
+        pairs.append(("error", f"{type(outcome.error).__name__}: {outcome.error}", style.warn))
+    pairs.append(("delivered", delivered, style.ok if outcome.delivered else style.warn))
+    return _pairs(pairs, style)
 
 
 def _periods_text(event: Any) -> str:

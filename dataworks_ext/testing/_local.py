@@ -185,6 +185,9 @@ class LocalDataWorks:
         port: The port, or 0 for an ephemeral one.
         delay: Seconds added to every answer (settable later).
         security_token: If given, calls must carry this STS token too.
+        on_verdict: Called with each :class:`RecordedVerdict` as it is accepted, in the
+            server's thread, before DataWorks' answer goes back (``dataworks-ext local``
+            prints them this way).  An exception it raises is logged and ignored.
 
     Example:
         >>> from dataworks_ext import Verdict
@@ -208,7 +211,9 @@ class LocalDataWorks:
         port: int = 0,
         delay: float = 0.0,
         security_token: str | None = None,
+        on_verdict: Callable[[RecordedVerdict], None] | None = None,
     ) -> None:
+        self.on_verdict = on_verdict
         self.access_key_id = access_key_id
         self.access_key_secret = access_key_secret
         self.region_id = region_id
@@ -532,6 +537,11 @@ class LocalDataWorks:
         if verdict is not None:
             with self._lock:
                 self._verdicts.append(verdict)
+            if self.on_verdict is not None:
+                try:
+                    self.on_verdict(verdict)
+                except Exception:
+                    logger.exception("on_verdict raised on the verdict for %s", verdict.message_id)
         handler.answer(200, {"RequestId": request_id, **answer})
 
     def _fault_answer(self, fault: str, request_id: str) -> tuple[int, dict[str, Any]]:

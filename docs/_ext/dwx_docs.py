@@ -24,7 +24,7 @@ build time, so the docs follow the code without anyone typing a field twice:
 ``.. dwx-envelope-fields:: cloudevent``
     Which envelope key lands in which :class:`dataworks_ext.EventMessage` attribute, found
     by a round trip through ``EventMessage.to_dict()``.
-``.. dwx-include-example:: flask``
+``.. dwx-include-example:: flask_app``
     ``examples/<name>/README.md``, included as a page section, or a note while it is missing.
 
 The docstring gate runs on every build: each public name (``__all__`` of the modules in

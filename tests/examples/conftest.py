@@ -64,8 +64,8 @@ def example_env(**extra: str) -> tuple[dict[str, str], Path]:
 
 @pytest.fixture(scope="session")
 def flask_app() -> ModuleType:
-    """examples/flask/app.py."""
-    return load_example("flask", "app.py")
+    """examples/flask_app/app.py."""
+    return load_example("flask_app", "app.py")
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""examples/flask/app.py under a real WSGI server, answering LocalDataWorks over signed HTTP."""
+"""examples/flask_app/app.py under a real WSGI server, answering LocalDataWorks over signed HTTP."""
 
 from __future__ import annotations
 

@@ -1,0 +1,272 @@
+"""``dataworks-ext check``: run your checks over captured messages, against the verdicts
+expected of them, so a rules repository tests its rules in CI.
+
+Each message is judged on its own by your Extension (its checks and policies) in a dry run,
+with a store of its own: nothing is delivered and no shared store is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import HandlerTimeoutError, MessageError
+from ._app import _extension_code, _extension_settings, load_app
+from ._exit_codes import ExitCode
+from ._input import EXPECT_KEY, EXPECT_SUFFIX, Captured, captured_messages
+from ._options import _add_app, _add_common
+from ._render import _error_dict
+from ._terminal import Cell, _Formatter, _table, _Ui
+
+if TYPE_CHECKING:
+    from ..extension import Extension, Outcome
+    from ..registry import Check, Registry
+
+Trail = list[tuple[str, str]]
+"""What each check of one message answered: ``(check name, OK | WARN | FAIL | raised X)``."""
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``check`` to the command's subparsers."""
+    check = commands.add_parser(
+        "check",
+        help="run your checks over captured messages and compare with expected verdicts",
+        description="Run your Extension or Registry offline (a dry run: nothing is delivered) "
+        "over captured messages: JSON files (one message, or an EventBridge batch) and JSON "
+        "lines, or folders of them.  Print each message's event, verdict, tip and the check "
+        "that decided it, and exit 1 when a verdict differs from what is expected of it: "
+        f"an {EXPECT_KEY!r} object in the message, or NAME{EXPECT_SUFFIX} beside NAME.json, "
+        'such as {"result": "FAIL", "tip_contains": "protected", "decided_by": "freeze-window"}.',
+        epilog="examples:\n"
+        "  dataworks-ext check captured/ --app mychecks:registry\n"
+        "  dataworks-ext check captured/ --app mychecks:extension --format json\n"
+        "\nexit codes: 0 every verdict is as expected; 1 a verdict differs; 2 usage error "
+        "(no messages found, an expectation that cannot be read)",
+        formatter_class=_Formatter,
+    )
+    _add_common(check)
+    check.add_argument("paths", nargs="+", metavar="PATH", help="files or folders of messages")
+    _add_app(check)
+    check.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="a table (default) or JSON: one object per message and a summary",
+    )
+    check.add_argument(
+        "--differences",
+        action="store_true",
+        help="list only the messages whose verdict differs from the expectation",
+    )
+    check.set_defaults(run=run)
+
+
+def _recording_registry(registry: Registry, trail: Trail) -> Registry:
+    """A copy of ``registry`` whose checks also write what they answered to ``trail``."""
+    from ..events import EVENT_KINDS
+    from ..registry import Registry
+    from ..verdicts import Verdict
+
+    def result_of(value: Any) -> str:
+        if value is None or value is True:
+            return "OK"
+        if value is False:
+            return "FAIL"
+        if isinstance(value, Verdict):
+            return value.result.value
+        return f"returned {type(value).__name__}"
+
+    def noted(name: str, value: Any) -> Any:
+        trail.append((name, result_of(value)))
+        return value
+
+    def raised(name: str, exc: Exception) -> None:
+        trail.append((name, f"raised {type(exc).__name__}"))
+
+    codes = [kind.event_code for kind in EVENT_KINDS if kind.is_extension_point]
+    codes += [code for code in getattr(registry, "_by_code", {}) if code not in codes]
+    copy = Registry()
+    for code in codes:
+        for check in registry.checks_for_code(code):
+            call, name = _caller(check), check.name
+
+            async def recorded_async(
+                event: Any, message: Any, call: Any = call, name: str = name
+            ) -> Any:
+                try:
+                    return noted(name, await call(event, message))
+                except Exception as exc:
+                    raised(name, exc)
+                    raise
+
+            def recorded(event: Any, message: Any, call: Any = call, name: str = name) -> Any:
+                try:
+                    return noted(name, call(event, message))
+                except Exception as exc:
+                    raised(name, exc)
+                    raise
+
+            copy.add_for_code(code, recorded_async if check.is_async else recorded, name=name)
+    return copy
+
+
+def _caller(check: Check) -> Callable[[Any, Any], Any]:
+    """``call(event, message)`` for a check, whether it takes the message or not."""
+    fn = check.fn
+    if check.wants_message:
+        return lambda event, message: fn(event, message)
+    return lambda event, message: fn(event)
+
+
+def decided_by(outcome: Outcome, trail: Trail) -> list[str]:
+    """Which checks (or which policy of the Extension) decided the outcome's verdict.
+
+    The checks whose own answer is the verdict's result (for OK: every check, as all
+    passed); a check that raised when the ``error_result`` policy gave the verdict; the
+    policy's name when no check gave it (``unreadable_result``, ``timeout_result``,
+    ``unhandled_result``).  ``trail`` is what each check answered, in order.
+
+    Example:
+        >>> from dataworks_ext import Extension, Registry
+        >>> from dataworks_ext.cli.check import decided_by
+        >>> from dataworks_ext.testing import freeze_event
+        >>> outcome = Extension("ext", registry=Registry()).handle(freeze_event())
+        >>> decided_by(outcome, [])
+        ['unhandled_result']
+        >>> decided_by(outcome, [("a", "OK"), ("b", "OK")])
+        ['a', 'b']
+    """
+    verdict = outcome.verdict
+    if verdict is None:
+        return []
+    if isinstance(outcome.error, MessageError):
+        return ["unreadable_result"]
+    if isinstance(outcome.error, HandlerTimeoutError):
+        return ["timeout_result"]
+    if not trail:
+        return ["unhandled_result"]
+    result = verdict.result.value
+    names = [name for name, answered in trail if answered == result]
+    raised = [name for name, answered in trail if answered.startswith("raised")]
+    return names + raised if outcome.error is not None else names or raised
+
+
+class _Checked:
+    """One message's outcome, what decided it, and how it compares with the expectation."""
+
+    __slots__ = ("captured", "decided", "differences", "expected", "outcome")
+
+    def __init__(self, captured: Captured, outcome: Outcome, decided: list[str]) -> None:
+        self.captured = captured
+        self.outcome = outcome
+        self.decided = decided
+        verdict = outcome.verdict
+        expectation = captured.expectation(outcome.message_id)
+        self.expected = None if expectation is None else expectation.to_dict()
+        self.differences = (
+            None
+            if expectation is None
+            else expectation.differences(
+                None if verdict is None else verdict.result.value,
+                None if verdict is None else verdict.tip,
+                decided,
+            )
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        error = self.outcome.error
+        return {
+            "source": self.captured.source,
+            **self.outcome.to_dict(),
+            "error": None if error is None else _error_dict(error),
+            "decided_by": self.decided,
+            "expected": self.expected,
+            "as_expected": None if self.differences is None else not self.differences,
+            "differences": self.differences or [],
+        }
+
+
+def _judge(extension_for: Callable[[], Extension], trail: Trail, captured: Captured) -> Any:
+    from ..extension import Outcome
+
+    trail.clear()
+    try:
+        outcome = extension_for().handle_batch(captured.body)[0]
+    except MessageError as exc:  # a line that is not JSON at all
+        outcome = Outcome(None, None, None, False, error=exc)
+    return _Checked(captured, outcome, decided_by(outcome, list(trail)))
+
+
+def run(args: argparse.Namespace, ui: _Ui) -> int:
+    """Run ``check``; returns the exit code."""
+    import json
+
+    from ..extension import Extension
+
+    app = load_app(args.app)
+    trail: Trail = []
+    settings = _extension_settings(app, keep_store=False)
+    settings["registry"] = _recording_registry(settings["registry"], trail)
+    code = _extension_code(app, None)
+
+    def extension_for() -> Extension:
+        return Extension(code, None, **settings)  # a fresh store: each message on its own
+
+    messages = list(captured_messages(args.paths))
+    results: list[_Checked] = []
+    with ui.progress("checking", len(messages)) as progress:
+        for captured in messages:
+            results.append(_judge(extension_for, trail, captured))
+            progress.advance()
+    differ = sum(1 for r in results if r.differences)
+    unexpected = sum(1 for r in results if r.differences is None)
+    summary = {
+        "messages": len(results),
+        "as_expected": len(results) - differ - unexpected,
+        "differ": differ,
+        "without_expectation": unexpected,
+    }
+    shown = [r for r in results if r.differences] if args.differences else results
+    if args.format == "json":
+        data = {"messages": [r.to_dict() for r in shown], "summary": summary}
+        ui.print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        _print_table(shown, ui)
+        ui.print()
+        ui.print(
+            f"{summary['messages']} messages: {summary['as_expected']} as expected, "
+            f"{differ} differ, {unexpected} without an expectation"
+        )
+    return ExitCode.FAILED if differ else ExitCode.OK
+
+
+def _print_table(results: list[_Checked], ui: _Ui) -> None:
+    style = ui.style
+    rows: list[list[Cell]] = []
+    for checked in results:
+        outcome, verdict = checked.outcome, checked.outcome.verdict
+        if checked.differences is None:
+            expected: Cell = ("-", style.dim)
+        elif checked.differences:
+            expected = ("; ".join(checked.differences), style.fail)
+        else:
+            expected = ("as expected", style.ok)
+        tip = "" if verdict is None else (verdict.tip or "")
+        if outcome.message_id is None and outcome.error is not None:
+            tip = f"unreadable, and so is its id: {outcome.error}"
+        elif outcome.duplicate:
+            tip = "a duplicate of an earlier message"
+        rows.append(
+            [
+                (checked.captured.source, None),
+                (getattr(outcome.event, "event_code", None) or "unreadable", None),
+                ("-" if verdict is None else verdict.result.value, style.verdict),
+                (", ".join(checked.decided) or "-", None),
+                (tip, None),
+                expected,
+            ]
+        )
+    headers = ["message", "event", "verdict", "decided by", "tip", "expected"]
+    for line in _table(headers, rows, style, width=ui.width, wrapped=4):
+        ui.print(line)
