@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
+from ._audit import note_call
 from ._retry import RetryPolicy, seconds
 from ._sdk_failures import SdkFailure, classify, clean, deadline_exceeded, unsuccessful
 from ._version import __version__
@@ -524,12 +525,14 @@ class CallbackClient:
         while True:
             attempt += 1
             attempt_try = self._try(policy.deadline - (time.monotonic() - started))
+            tried = time.perf_counter()
             outcome = yield attempt_try
             if isinstance(outcome, BaseException):
                 failure = self._failure(outcome, attempt_try, policy)
             else:
                 refused = unsuccessful(outcome, what)
                 if refused is None:
+                    note_call(action, tried, None)
                     body = getattr(outcome, "body", None)
                     if logger.isEnabledFor(logging.DEBUG):
                         logger.debug(
@@ -542,6 +545,7 @@ class CallbackClient:
                         )
                     return body
                 failure = refused
+            note_call(action, tried, failure.code)
             delay = policy.delay(attempt, failure, time.monotonic() - started)
             if delay is None:
                 raise self._gave_up(message_id, attempt, failure, started, policy)
