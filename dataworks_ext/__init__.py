@@ -22,6 +22,7 @@ delivery, asyncio when an async entry point is used, hypothesis only by
 from __future__ import annotations
 
 from ._audit import AUDIT_LOGGER, AuditJsonFormatter, AuditRecord, CheckRecord
+from ._health import Health
 from ._version import __version__
 from .callback import Callback, CallbackClient
 from .errors import (
@@ -159,6 +160,7 @@ __all__ = [
     "FileEvent",
     "FreezeNodeEvent",
     "HandlerTimeoutError",
+    "Health",
     "HttpReply",
     "InstanceInfo",
     "InstanceOperationEvent",

@@ -26,6 +26,14 @@ __all__ = ["Callback", "CallbackClient"]
 
 logger = logging.getLogger("dataworks_ext.callback")
 
+_CREDENTIAL_VARIABLES = (
+    "ALIBABA_CLOUD_ACCESS_KEY_ID",
+    "ALIBABA_CLOUD_CREDENTIALS_FILE",
+    "ALIBABA_CLOUD_ROLE_ARN",
+    "ALIBABA_CLOUD_ECS_METADATA",
+)
+"""Environment variables through which the default credential chain finds credentials."""
+
 
 @runtime_checkable
 class Callback(Protocol):
@@ -318,6 +326,32 @@ class CallbackClient:
         return f"CallbackClient(region_id={self.region_id!r}, endpoint={self.url!r}, {who})"
 
     __str__ = __repr__
+
+    @property
+    def has_credentials(self) -> bool | None:
+        """Whether credentials are present, told without calling DataWorks.
+
+        ``True`` with AccessKeys or a ``credential`` given, or with the default chain when
+        the environment names keys, a credentials file or a role; ``None`` when the default
+        chain may still find some (an instance's RAM role); never ``False`` for the chain.
+
+        Example:
+            >>> from dataworks_ext import CallbackClient
+            >>> CallbackClient(region_id="cn-shanghai", access_key_id="LTAI5tExample",
+            ...                access_key_secret="not-shown").has_credentials
+            True
+        """
+        if self._access_key_id or self._credential is not None:
+            return True
+        env = os.environ
+        if any(env.get(name) for name in _CREDENTIAL_VARIABLES):
+            return True
+        home = os.path.expanduser("~")
+        if os.path.exists(os.path.join(home, ".alibabacloud", "credentials")) or os.path.exists(
+            os.path.join(home, ".aliyun", "config.json")
+        ):
+            return True
+        return None
 
     @property
     def url(self) -> str:

@@ -40,6 +40,7 @@ from types import EllipsisType
 from typing import Any
 
 from ._audit import CALLS, AuditRecord, _Trail, audit_logger, emit
+from ._health import Health, assess, store_down
 from ._watchdog import WATCHDOG, Watch
 from .callback import Callback
 from .errors import (
@@ -462,6 +463,49 @@ class Extension:
         except MessageError as exc:
             return [self._rejected(exc)]
         return list(await asyncio.gather(*(self._drive_async(self._start(i)) for i in items)))
+
+    # ------------------------------------------------------------------ health
+
+    def health(self) -> Health:
+        """Whether this extension can answer: the store pings, credentials, checks registered.
+
+        Cheap enough for a health endpoint: one store ping (a ``PING`` for Redis), no call to
+        DataWorks.  Serve ``extension.health().http_reply()`` (200 when ok, 503 otherwise).
+
+        Example:
+            >>> from dataworks_ext import Extension, Registry
+            >>> health = Extension("ext", registry=Registry()).health()
+            >>> health.ok, health.problems
+            (False, ('no check is registered',))
+        """
+        ping = getattr(self._store, "ping", None)
+        store = "not checked"
+        if ping is not None:
+            try:
+                store = "ok" if ping() else "down: ping answered false"
+            except Exception as exc:
+                store = store_down(exc)
+        return assess(store, self._callback, self.registry.counts())
+
+    async def health_async(self) -> Health:
+        """The same as :meth:`health`, pinging the store without blocking the loop.
+
+        Example:
+            >>> import asyncio
+            >>> from dataworks_ext import Extension, Registry
+            >>> asyncio.run(Extension("ext", registry=Registry()).health_async()).store
+            'ok'
+        """
+        store = "not checked"
+        try:
+            ping = getattr(self._store, "ping_async", None)
+            if ping is not None:
+                store = "ok" if await ping() else "down: ping answered false"
+            elif getattr(self._store, "ping", None) is not None:
+                store = "ok" if await _in_thread(self._store.ping) else "down: ping answered false"
+        except Exception as exc:
+            store = store_down(exc)
+        return assess(store, self._callback, self.registry.counts())
 
     # ------------------------------------------------------------------ the pipeline, once
 

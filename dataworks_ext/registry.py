@@ -306,6 +306,23 @@ class Registry:
         counts += [f"{code!r}={len(checks)}" for code, checks in self._by_code.items() if checks]
         return f"Registry({', '.join(counts)})"
 
+    def counts(self) -> dict[str, int]:
+        """How many checks are registered for each event code (codes without checks left out).
+
+        Example:
+            >>> from dataworks_ext import FreezeNodeEvent, Registry
+            >>> reg = Registry()
+            >>> _ = reg.add(FreezeNodeEvent, lambda event: True)
+            >>> _ = reg.on("download-resources")(lambda event: True)
+            >>> reg.counts()
+            {'freeze-node': 1, 'download-resources': 1}
+        """
+        counts = {cls.event_code: len(checks) for cls, checks in self._checks.items() if checks}
+        for code, checks in self._by_code.items():
+            if checks:
+                counts[code] = counts.get(code, 0) + len(checks)
+        return counts
+
     def checks_for(self, event_type: type[Any]) -> tuple[Check, ...]:
         """The checks registered for an event class, in registration order.
 
