@@ -1077,9 +1077,7 @@ def _telemetry(option: Any) -> Any:
     if option is False or option is None:
         return None
     if option is True or option == "auto":
-        from importlib.util import find_spec
-
-        if find_spec("opentelemetry") is None or find_spec("opentelemetry.trace") is None:
+        if not _importable("opentelemetry.trace", "opentelemetry.metrics"):
             if option is True:
                 raise ConfigurationError(
                     "telemetry=True needs opentelemetry-api: pip install 'dataworks-ext[otel]'"
@@ -1093,6 +1091,16 @@ def _telemetry(option: Any) -> Any:
     raise ConfigurationError(
         f"telemetry must be True, False, 'auto' or a Telemetry, got {option!r}"
     )
+
+
+def _importable(*names: str) -> bool:
+    """Whether every module of ``names`` can be imported, without importing any."""
+    from importlib.util import find_spec
+
+    try:
+        return all(find_spec(name) is not None for name in names)
+    except (ImportError, ValueError):
+        return False
 
 
 def _items(raw: RawMessage | list[Any]) -> list[Any]:
