@@ -404,14 +404,25 @@ def emit(
 ) -> None:
     """Hand ``record`` to the audit logger (when enabled for INFO) and to ``hook``."""
     if audit_logger.isEnabledFor(logging.INFO):
-        audit_logger.info(
-            "%s %s for %s (message %s): %s",
-            record.extension_code,
-            record.result or "-",
-            record.event_code,
-            record.message_id,
-            record.reason,
-            extra={"audit": record.to_dict()},
+        # makeRecord + handle: a log record without the caller lookup of Logger.info (the
+        # place in this module is no news), filtered and handled as Logger.info would.
+        audit_logger.handle(
+            audit_logger.makeRecord(
+                AUDIT_LOGGER,
+                logging.INFO,
+                __file__,
+                0,
+                "%s %s for %s (message %s): %s",
+                (
+                    record.extension_code,
+                    record.result or "-",
+                    record.event_code,
+                    record.message_id,
+                    record.reason,
+                ),
+                None,
+                extra={"audit": record.to_dict()},
+            )
         )
     if hook is not None:
         try:

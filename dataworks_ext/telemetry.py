@@ -114,9 +114,16 @@ class Telemetry:
         """
         if self._active:
             return True
-        if not isinstance(
-            self._trace.get_tracer_provider(), self._trace.ProxyTracerProvider
-        ) or not type(self._metrics.get_meter_provider()).__name__.startswith("_Proxy"):
+        # Read on every message until a provider is set: the API's own globals (set by
+        # set_tracer_provider / set_meter_provider) when present, so that waiting costs two
+        # attribute reads; else the public getters.
+        trace, metrics = self._trace, self._metrics
+        tracer_set = getattr(trace, "_TRACER_PROVIDER", ...)
+        meter_set = getattr(getattr(metrics, "_internal", None), "_METER_PROVIDER", ...)
+        if tracer_set is ... or meter_set is ...:
+            tracer_set = not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
+            meter_set = not type(metrics.get_meter_provider()).__name__.startswith("_Proxy")
+        if tracer_set or meter_set:
             self._active = True
         return self._active
 
