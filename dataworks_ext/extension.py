@@ -37,7 +37,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from types import EllipsisType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._audit import CALLS, AuditRecord, _Trail, audit_logger, emit
 from ._health import Health, assess, store_down
@@ -58,6 +58,9 @@ from .stores._base import AnswerStore, AsyncAnswerStore, Claim, ClaimState
 from .stores._memory import MemoryAnswerStore
 from .stores._redis import RedisAnswerStore
 from .verdicts import CheckResult, Verdict, combine
+
+if TYPE_CHECKING:
+    from .telemetry import Telemetry
 
 __all__ = ["Extension", "Outcome"]
 
@@ -190,7 +193,7 @@ class Extension:
         lease: float | None = None,
         on_audit: Callable[[AuditRecord], Any] | None = None,
         enforce: bool = True,
-        telemetry: bool | str | Any = "auto",
+        telemetry: bool | Literal["auto"] | Telemetry = "auto",
     ) -> None:
         if not isinstance(extension_code, str) or not extension_code.strip():
             raise ConfigurationError(
@@ -613,8 +616,10 @@ class Extension:
                     CALLS.set(None)
                 if kind == _DELIVER:
                     trail.delivery = (started, time.perf_counter())
-                    attempts = [call for call in trail.calls if call[1] >= started]
-                    trail.attempts = getattr(value, "attempts", None) or len(attempts) or 1
+                    attempts = getattr(value, "attempts", None)  # a CallbackError's
+                    if type(attempts) is not int:  # delivered: the SDK calls noted, if any
+                        attempts = sum(1 for call in trail.calls if call[1] >= started) or 1
+                    trail.attempts = attempts
                 elif kind == _CLAIM:
                     trail.claim = value
                 if type(value) is StoreError:
@@ -1072,7 +1077,7 @@ def _result(value: CheckResult | str, name: str) -> CheckResult:
         raise ConfigurationError(f"{name} must be 'OK' or 'FAIL', got {value!r}") from None
 
 
-def _telemetry(option: Any) -> Any:
+def _telemetry(option: Any) -> Telemetry | None:
     """The Telemetry of the ``telemetry`` option, or ``None`` (nothing imported when off)."""
     if option is False or option is None:
         return None
@@ -1087,7 +1092,8 @@ def _telemetry(option: Any) -> Any:
 
         return Telemetry(auto=option == "auto")
     if callable(getattr(option, "emit", None)) and hasattr(option, "active"):
-        return option
+        found: Telemetry = option
+        return found
     raise ConfigurationError(
         f"telemetry must be True, False, 'auto' or a Telemetry, got {option!r}"
     )

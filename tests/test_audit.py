@@ -153,7 +153,7 @@ def test_a_duplicate_is_recorded_with_the_answer_given_before(local: LocalDataWo
     ext = Extension("ext", local.client(), _registry(False), on_audit=records.append)
     ext.handle(freeze_event(message_id="dup"))
     ext.handle(freeze_event(message_id="dup"))
-    first, again = records
+    _first, again = records
     assert again.reason == "duplicate" and again.store == "answered"
     assert again.result == "FAIL" and not again.delivered and again.checks == ()
     assert again.delivery_attempts is None and again.disposition == "ACK"

@@ -14,19 +14,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-pytest.importorskip("opentelemetry.sdk")
-
-from opentelemetry.sdk.metrics import MeterProvider  # noqa: E402
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader  # noqa: E402
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: E402
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import (  # noqa: E402
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
     InMemorySpanExporter,
 )
-from opentelemetry.trace import SpanKind, StatusCode  # noqa: E402
+from opentelemetry.trace import SpanKind, StatusCode
 
-from dataworks_ext import (  # noqa: E402
+from dataworks_ext import (
     ConfigurationError,
     Extension,
     FreezeNodeEvent,
@@ -35,10 +32,10 @@ from dataworks_ext import (  # noqa: E402
     Registry,
     Verdict,
 )
-from dataworks_ext.lookups import Lookups  # noqa: E402
-from dataworks_ext.nodes import NodeInfo  # noqa: E402
-from dataworks_ext.telemetry import Telemetry  # noqa: E402
-from dataworks_ext.testing import LocalDataWorks, freeze_event  # noqa: E402
+from dataworks_ext.lookups import Lookups
+from dataworks_ext.nodes import NodeInfo
+from dataworks_ext.telemetry import Telemetry
+from dataworks_ext.testing import LocalDataWorks, freeze_event
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 PARENT_ID = "b7ad6b7169203331"
