@@ -6,12 +6,12 @@ import asyncio
 import io
 import json
 import logging
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _observing import MODES, answering, closed_port, handle
 
 from dataworks_ext import (
     AuditJsonFormatter,
@@ -33,38 +33,10 @@ def local() -> Iterator[LocalDataWorks]:
         yield server
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def _unreadable(message_id: str) -> bytes:
     raw = freeze_event(message_id=message_id).to_dict()
     raw["data"]["nodeIds"] = "1,2"
     return json.dumps(raw).encode()
-
-
-def _registry(answer: Any = None, *, enforce: bool = True) -> Registry:
-    reg = Registry()
-
-    @reg.on_freeze(name="protect", enforce=enforce)
-    def protect(event: FreezeNodeEvent) -> Any:
-        if isinstance(answer, BaseException):
-            raise answer
-        return answer
-
-    return reg
-
-
-def _handle(ext: Extension, raw: Any, mode: str) -> Any:
-    if mode == "async":
-        return asyncio.run(ext.handle_async(raw))
-    return ext.handle(raw)
-
-
-MODES = ["sync", "async"]
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -72,8 +44,8 @@ def test_a_passed_message_is_recorded_with_its_check_and_delivery(
     local: LocalDataWorks, mode: str
 ) -> None:
     records: list[AuditRecord] = []
-    ext = Extension("ext", local.client(), _registry(True), on_audit=records.append)
-    outcome = _handle(ext, freeze_event(message_id=f"pass-{mode}", node_ids=[7, 8]), mode)
+    ext = Extension("ext", local.client(), answering(True), on_audit=records.append)
+    outcome = handle(ext, freeze_event(message_id=f"pass-{mode}", node_ids=[7, 8]), mode)
     assert outcome.delivered
     [record] = records
     assert record.message_id == f"pass-{mode}"
@@ -96,10 +68,10 @@ def test_a_passed_message_is_recorded_with_its_check_and_delivery(
 @pytest.mark.parametrize("mode", MODES)
 def test_a_refusal_names_the_check_that_decided(local: LocalDataWorks, mode: str) -> None:
     records: list[AuditRecord] = []
-    reg = _registry(Verdict.fail("node 7 is protected"))
+    reg = answering(Verdict.fail("node 7 is protected"))
     reg.add(FreezeNodeEvent, lambda event: True, name="fine")
     ext = Extension("ext", local.client(), reg, on_audit=records.append)
-    _handle(ext, freeze_event(message_id=f"refuse-{mode}"), mode)
+    handle(ext, freeze_event(message_id=f"refuse-{mode}"), mode)
     [record] = records
     assert (record.result, record.tip) == ("FAIL", "node 7 is protected")
     assert record.decided_by == "protect"
@@ -109,8 +81,8 @@ def test_a_refusal_names_the_check_that_decided(local: LocalDataWorks, mode: str
 @pytest.mark.parametrize("mode", MODES)
 def test_a_crashed_check_is_recorded_by_error_class(local: LocalDataWorks, mode: str) -> None:
     records: list[AuditRecord] = []
-    ext = Extension("ext", local.client(), _registry(KeyError("x")), on_audit=records.append)
-    outcome = _handle(ext, freeze_event(message_id=f"crash-{mode}"), mode)
+    ext = Extension("ext", local.client(), answering(KeyError("x")), on_audit=records.append)
+    outcome = handle(ext, freeze_event(message_id=f"crash-{mode}"), mode)
     [record] = records
     assert record.checks[0].error == "KeyError"
     assert record.result == "FAIL" and record.decided_by == "protect"
@@ -150,7 +122,7 @@ def test_a_deadline_is_recorded_async(local: LocalDataWorks) -> None:
 
 def test_a_duplicate_is_recorded_with_the_answer_given_before(local: LocalDataWorks) -> None:
     records: list[AuditRecord] = []
-    ext = Extension("ext", local.client(), _registry(False), on_audit=records.append)
+    ext = Extension("ext", local.client(), answering(False), on_audit=records.append)
     ext.handle(freeze_event(message_id="dup"))
     ext.handle(freeze_event(message_id="dup"))
     _first, again = records
@@ -163,7 +135,7 @@ def test_a_message_in_progress_elsewhere_is_recorded() -> None:
     records: list[AuditRecord] = []
     store = MemoryAnswerStore()
     store.claim("ext", "busy", 60)
-    ext = Extension("ext", registry=_registry(True), store=store, on_audit=records.append)
+    ext = Extension("ext", registry=answering(True), store=store, on_audit=records.append)
     ext.handle(freeze_event(message_id="busy"))
     [record] = records
     assert (record.reason, record.store, record.disposition) == (
@@ -176,8 +148,8 @@ def test_a_message_in_progress_elsewhere_is_recorded() -> None:
 @pytest.mark.parametrize("mode", MODES)
 def test_an_unreadable_message_is_recorded(local: LocalDataWorks, mode: str) -> None:
     records: list[AuditRecord] = []
-    ext = Extension("ext", local.client(), _registry(True), on_audit=records.append)
-    _handle(ext, _unreadable(f"unreadable-{mode}"), mode)
+    ext = Extension("ext", local.client(), answering(True), on_audit=records.append)
+    handle(ext, _unreadable(f"unreadable-{mode}"), mode)
     [record] = records
     assert record.message_id == f"unreadable-{mode}" and record.event_code is None
     assert (record.reason, record.result, record.decided_by) == ("unreadable", "FAIL", "unreadable")
@@ -194,9 +166,9 @@ def test_a_message_without_a_readable_id_is_recorded_as_rejected() -> None:
 @pytest.mark.parametrize("mode", MODES)
 def test_a_failed_delivery_records_its_attempts(local: LocalDataWorks, mode: str) -> None:
     records: list[AuditRecord] = []
-    ext = Extension("ext", local.client(max_attempts=3), _registry(True), on_audit=records.append)
+    ext = Extension("ext", local.client(max_attempts=3), answering(True), on_audit=records.append)
     local.inject("error", 3)
-    outcome = _handle(ext, freeze_event(message_id=f"undelivered-{mode}"), mode)
+    outcome = handle(ext, freeze_event(message_id=f"undelivered-{mode}"), mode)
     assert outcome.disposition.name == "RETRY"
     [record] = records
     assert (record.reason, record.delivered, record.delivery_attempts) == (
@@ -210,7 +182,7 @@ def test_a_failed_delivery_records_its_attempts(local: LocalDataWorks, mode: str
 
 def test_a_retried_delivery_records_every_attempt(local: LocalDataWorks) -> None:
     records: list[AuditRecord] = []
-    ext = Extension("ext", local.client(), _registry(True), on_audit=records.append)
+    ext = Extension("ext", local.client(), answering(True), on_audit=records.append)
     local.inject("throttle", 2)
     ext.handle(freeze_event(message_id="retried"))
     [record] = records
@@ -220,9 +192,9 @@ def test_a_retried_delivery_records_every_attempt(local: LocalDataWorks) -> None
 @pytest.mark.parametrize("mode", MODES)
 def test_a_store_that_is_down_is_recorded(mode: str) -> None:
     records: list[AuditRecord] = []
-    store = RedisAnswerStore.from_url(f"redis://127.0.0.1:{_closed_port()}/0")
-    ext = Extension("ext", registry=_registry(True), store=store, on_audit=records.append)
-    _handle(ext, freeze_event(message_id=f"store-down-{mode}"), mode)
+    store = RedisAnswerStore.from_url(f"redis://127.0.0.1:{closed_port()}/0")
+    ext = Extension("ext", registry=answering(True), store=store, on_audit=records.append)
+    handle(ext, freeze_event(message_id=f"store-down-{mode}"), mode)
     [record] = records
     assert (record.reason, record.store, record.disposition) == (
         "store down",
@@ -255,7 +227,7 @@ def test_a_backfill_of_many_nodes_is_summarised() -> None:
 
 def test_no_secret_nor_payload_in_a_record(local: LocalDataWorks) -> None:
     records: list[AuditRecord] = []
-    ext = Extension("ext", local.client(), _registry(True), on_audit=records.append)
+    ext = Extension("ext", local.client(), answering(True), on_audit=records.append)
     ext.handle(freeze_event(message_id="secret"))
     text = json.dumps(records[0].to_dict())
     assert local.access_key_secret not in text and local.access_key_id not in text
@@ -270,10 +242,10 @@ def test_a_report_only_check_is_recorded_but_does_not_count(
     local: LocalDataWorks, mode: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     records: list[AuditRecord] = []
-    reg = _registry(Verdict.fail("node 7 is protected"), enforce=False)
+    reg = answering(Verdict.fail("node 7 is protected"), enforce=False)
     ext = Extension("ext", local.client(), reg, on_audit=records.append)
     with caplog.at_level(logging.INFO, "dataworks_ext"):
-        outcome = _handle(ext, freeze_event(message_id=f"report-{mode}"), mode)
+        outcome = handle(ext, freeze_event(message_id=f"report-{mode}"), mode)
     assert outcome.verdict == Verdict.ok()
     delivered = local.verdict_for(f"report-{mode}")
     assert delivered is not None and delivered.result == "OK"
@@ -285,7 +257,7 @@ def test_a_report_only_check_is_recorded_but_does_not_count(
 
 def test_a_report_only_check_beside_an_enforced_one() -> None:
     records: list[AuditRecord] = []
-    reg = _registry(Verdict.fail("new rule"), enforce=False)
+    reg = answering(Verdict.fail("new rule"), enforce=False)
     reg.add(FreezeNodeEvent, lambda event: Verdict.fail("old rule"), name="old")
     ext = Extension("ext", registry=reg, on_audit=records.append)
     outcome = ext.handle(freeze_event())
@@ -295,7 +267,7 @@ def test_a_report_only_check_beside_an_enforced_one() -> None:
 
 def test_a_crashing_report_only_check_does_not_block() -> None:
     records: list[AuditRecord] = []
-    ext = Extension("ext", registry=_registry(ValueError("x"), enforce=False))
+    ext = Extension("ext", registry=answering(ValueError("x"), enforce=False))
     ext.on_audit = records.append
     outcome = ext.handle(freeze_event())
     assert outcome.verdict == Verdict.ok() and outcome.error is None
@@ -304,7 +276,7 @@ def test_a_crashing_report_only_check_does_not_block() -> None:
 
 def test_an_extension_in_report_mode_answers_ok() -> None:
     records: list[AuditRecord] = []
-    reg = _registry(Verdict.fail("no"))
+    reg = answering(Verdict.fail("no"))
     reg.add(BackfillEvent, lambda event: Verdict.warn("big"), name="big")
     ext = Extension("ext", registry=reg, enforce=False, on_audit=records.append)
     assert ext.handle(freeze_event()).verdict == Verdict.ok()
@@ -379,7 +351,7 @@ def test_the_audit_logger_carries_the_record_and_formats_as_json() -> None:
     catcher.emit = seen.append  # type: ignore[method-assign]
     audit.addHandler(catcher)
     try:
-        Extension("ext", registry=_registry(False)).handle(freeze_event(message_id="logged"))
+        Extension("ext", registry=answering(False)).handle(freeze_event(message_id="logged"))
     finally:
         audit.removeHandler(handler)
         audit.removeHandler(catcher)
@@ -398,7 +370,7 @@ def test_a_hook_that_raises_does_not_break_answering(
     def broken(record: AuditRecord) -> None:
         raise RuntimeError("the audit table is down")
 
-    ext = Extension("ext", local.client(), _registry(True), on_audit=broken)
+    ext = Extension("ext", local.client(), answering(True), on_audit=broken)
     outcome = ext.handle(freeze_event(message_id="hook-raises"))
     assert outcome.delivered and outcome.disposition.name == "ACK"
     assert "the on_audit hook raised RuntimeError" in caplog.text
@@ -423,7 +395,7 @@ def test_nothing_is_collected_when_nobody_listens(monkeypatch: pytest.MonkeyPatc
             super().__init__(message)
 
     monkeypatch.setattr("dataworks_ext.extension._Trail", Counting)
-    ext = Extension("ext", registry=_registry(True), telemetry=False)
+    ext = Extension("ext", registry=answering(True), telemetry=False)
     ext.handle(freeze_event())
     assert made == []
     ext.on_audit = lambda record: None
@@ -435,7 +407,7 @@ def test_nothing_is_collected_when_nobody_listens(monkeypatch: pytest.MonkeyPatc
 
 
 def test_health_of_a_ready_extension(local: LocalDataWorks) -> None:
-    ext = Extension("ext", local.client(), _registry(True))
+    ext = Extension("ext", local.client(), answering(True))
     health = ext.health()
     assert (health.ok, health.store, health.credentials) == (True, "ok", "present")
     assert health.checks == {"freeze-node": 1}
@@ -446,8 +418,8 @@ def test_health_of_a_ready_extension(local: LocalDataWorks) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_health_when_the_store_is_down(mode: str) -> None:
-    store = RedisAnswerStore.from_url(f"redis://127.0.0.1:{_closed_port()}/0")
-    ext = Extension("ext", registry=_registry(True), store=store)
+    store = RedisAnswerStore.from_url(f"redis://127.0.0.1:{closed_port()}/0")
+    ext = Extension("ext", registry=answering(True), store=store)
     health = ext.health() if mode == "sync" else asyncio.run(ext.health_async())
     assert not health.ok and health.store.startswith("down: ")
     assert health.http_status == 503
@@ -457,7 +429,7 @@ def test_health_when_the_store_is_down(mode: str) -> None:
 @pytest.mark.parametrize("mode", MODES)
 def test_health_with_a_redis_store_that_answers(valkey_server: Any, mode: str) -> None:
     ext = Extension(
-        "ext", registry=_registry(True), store=RedisAnswerStore.from_url(valkey_server.url)
+        "ext", registry=answering(True), store=RedisAnswerStore.from_url(valkey_server.url)
     )
     health = ext.health() if mode == "sync" else asyncio.run(ext.health_async())
     assert health.ok and health.store == "ok"

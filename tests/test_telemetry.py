@@ -3,9 +3,7 @@ CloudEvent's traceparent; with OpenTelemetry absent, nothing of it is imported."
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import subprocess
 import sys
 import textwrap
@@ -14,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _observing import MODES, answering, closed_port, handle
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -89,18 +88,6 @@ def local() -> Iterator[LocalDataWorks]:
         yield server
 
 
-def _registry(answer: Any = True, *, enforce: bool = True) -> Registry:
-    reg = Registry()
-
-    @reg.on_freeze(name="protect", enforce=enforce)
-    def protect(event: FreezeNodeEvent) -> Any:
-        if isinstance(answer, BaseException):
-            raise answer
-        return answer
-
-    return reg
-
-
 def _traced(message_id: str) -> dict[str, Any]:
     raw = freeze_event(message_id=message_id).to_dict()
     raw["traceparent"] = f"00-{TRACE_ID}-{PARENT_ID}-01"
@@ -108,19 +95,12 @@ def _traced(message_id: str) -> dict[str, Any]:
     return raw
 
 
-def _handle(ext: Extension, raw: Any, mode: str) -> Any:
-    return asyncio.run(ext.handle_async(raw)) if mode == "async" else ext.handle(raw)
-
-
-MODES = ["sync", "async"]
-
-
 @pytest.mark.parametrize("mode", MODES)
 def test_a_message_span_continues_the_cloudevent_trace(
     local: LocalDataWorks, otel: Otel, mode: str
 ) -> None:
-    ext = Extension("ext", local.client(), _registry(), telemetry=otel.telemetry)
-    _handle(ext, _traced(f"traced-{mode}"), mode)
+    ext = Extension("ext", local.client(), answering(), telemetry=otel.telemetry)
+    handle(ext, _traced(f"traced-{mode}"), mode)
     root = otel.root()
     assert root.name == "process freeze-node" and root.kind is SpanKind.CONSUMER
     assert format(root.context.trace_id, "032x") == TRACE_ID
@@ -144,12 +124,12 @@ def test_a_message_span_continues_the_cloudevent_trace(
 
 
 def test_without_traceparent_a_new_trace_starts(otel: Otel) -> None:
-    Extension("ext", registry=_registry(), telemetry=otel.telemetry).handle(freeze_event())
+    Extension("ext", registry=answering(), telemetry=otel.telemetry).handle(freeze_event())
     assert otel.root().parent is None
 
 
 def test_a_refusal_and_a_crash_are_on_the_check_spans(otel: Otel) -> None:
-    reg = _registry(ValueError("x"))
+    reg = answering(ValueError("x"))
     reg.add(FreezeNodeEvent, lambda event: Verdict.fail("no"), name="refuse")
     Extension("ext", registry=reg, telemetry=otel.telemetry).handle(freeze_event())
     checks = {span.name: span for span in otel.children()}
@@ -164,7 +144,7 @@ def test_a_refusal_and_a_crash_are_on_the_check_spans(otel: Otel) -> None:
 
 
 def test_every_delivery_attempt_has_a_span(local: LocalDataWorks, otel: Otel) -> None:
-    ext = Extension("ext", local.client(), _registry(), telemetry=otel.telemetry)
+    ext = Extension("ext", local.client(), answering(), telemetry=otel.telemetry)
     local.inject("throttle", 2)
     ext.handle(freeze_event(message_id="retried"))
     attempts = sorted(
@@ -179,9 +159,9 @@ def test_every_delivery_attempt_has_a_span(local: LocalDataWorks, otel: Otel) ->
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_failed_delivery_marks_the_span(local: LocalDataWorks, otel: Otel, mode: str) -> None:
-    ext = Extension("ext", local.client(max_attempts=2), _registry(), telemetry=otel.telemetry)
+    ext = Extension("ext", local.client(max_attempts=2), answering(), telemetry=otel.telemetry)
     local.inject("error", 2)
-    _handle(ext, freeze_event(message_id=f"failed-{mode}"), mode)
+    handle(ext, freeze_event(message_id=f"failed-{mode}"), mode)
     root = otel.root()
     assert root.status.status_code is StatusCode.ERROR
     attributes = dict(root.attributes or {})
@@ -217,7 +197,7 @@ def test_a_node_lookup_in_a_check_has_a_span(local: LocalDataWorks, otel: Otel) 
 )
 def test_other_paths_have_a_span(otel: Otel, case: str, reason: str) -> None:
     store = MemoryAnswerStore()
-    ext = Extension("ext", registry=_registry(), store=store, telemetry=otel.telemetry)
+    ext = Extension("ext", registry=answering(), store=store, telemetry=otel.telemetry)
     raw: Any = freeze_event(message_id="m")
     if case == "duplicate":
         ext.handle(raw)
@@ -247,11 +227,8 @@ def test_a_deadline_has_a_span(otel: Otel) -> None:
 
 
 def test_a_store_that_is_down_counts_a_store_error(otel: Otel) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    store = RedisAnswerStore.from_url(f"redis://127.0.0.1:{port}/0")
-    Extension("ext", registry=_registry(), store=store, telemetry=otel.telemetry).handle(
+    store = RedisAnswerStore.from_url(f"redis://127.0.0.1:{closed_port()}/0")
+    Extension("ext", registry=answering(), store=store, telemetry=otel.telemetry).handle(
         freeze_event()
     )
     assert dict(otel.root().attributes or {})["dataworks.reason"] == "store down"
@@ -261,7 +238,7 @@ def test_a_store_that_is_down_counts_a_store_error(otel: Otel) -> None:
 
 
 def test_metrics_count_messages_by_code_result_and_disposition(otel: Otel) -> None:
-    ext = Extension("ext", registry=_registry(Verdict.fail("no")), telemetry=otel.telemetry)
+    ext = Extension("ext", registry=answering(Verdict.fail("no")), telemetry=otel.telemetry)
     for index in range(3):
         ext.handle(freeze_event(message_id=f"m-{index}"))
     ext.handle(freeze_event(message_id="m-0"))  # a duplicate
@@ -280,7 +257,7 @@ def test_metrics_count_messages_by_code_result_and_disposition(otel: Otel) -> No
 
 def test_a_report_only_check_is_on_its_span_and_in_the_metrics(otel: Otel) -> None:
     ext = Extension(
-        "ext", registry=_registry(Verdict.fail("no"), enforce=False), telemetry=otel.telemetry
+        "ext", registry=answering(Verdict.fail("no"), enforce=False), telemetry=otel.telemetry
     )
     ext.handle(freeze_event())
     [check] = [s for s in otel.children() if s.name == "check protect"]
