@@ -191,6 +191,20 @@ def test_a_node_lookup_in_a_check_has_a_span(local: LocalDataWorks, otel: Otel) 
     assert lookup.parent.span_id == otel.root().context.span_id
 
 
+def test_lookups_made_in_parallel_have_a_span_each(local: LocalDataWorks, otel: Otel) -> None:
+    local.add_nodes(*(NodeInfo(node_id=i, priority=1) for i in (11, 12, 13)))
+    lookups = Lookups(local.client(), ttl=60)
+    reg = Registry()
+
+    @reg.on_freeze
+    def low_priority(event: FreezeNodeEvent) -> bool:
+        return all(node.priority < 8 for node in lookups.nodes([11, 12, 13]).values())
+
+    Extension("ext", registry=reg, telemetry=otel.telemetry).handle(freeze_event())
+    lookups_seen = [s for s in otel.children() if s.name == "lookup get_node"]
+    assert len(lookups_seen) == 3
+
+
 @pytest.mark.parametrize(
     ("case", "reason"),
     [("duplicate", "duplicate"), ("in progress", "in progress"), ("unreadable", "unreadable")],
