@@ -1,6 +1,6 @@
 """The audit trail: one :class:`AuditRecord` per message handled, and how it is delivered.
 
-While a message goes through the pipeline, a small :class:`_Trail` collects cheap primitives
+While a message goes through the pipeline, a small trail collects cheap primitives
 (the message, the claim, each check's verdict and duration, the delivery's attempts and time);
 only once the message is settled is the record assembled, then emitted in one place: to the
 ``dataworks_ext.audit`` logger (the record as a dict in ``record.audit``), to the Extension's

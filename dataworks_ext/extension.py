@@ -632,7 +632,7 @@ class Extension:
             record = trail.record(self.extension_code, outcome)
             emit(record, self.on_audit)
             if telemetry is not None and telemetry.active:
-                telemetry.emit(trail, record)
+                telemetry._emit(trail, record)
         except Exception:  # observing never changes the answer
             logger.exception("could not emit the audit record of message %s", outcome.message_id)
         return outcome
@@ -1091,7 +1091,7 @@ def _telemetry(option: Any) -> Telemetry | None:
         from .telemetry import Telemetry
 
         return Telemetry(auto=option == "auto")
-    if callable(getattr(option, "emit", None)) and hasattr(option, "active"):
+    if callable(getattr(option, "_emit", None)) and hasattr(option, "active"):
         found: Telemetry = option
         return found
     raise ConfigurationError(

@@ -127,19 +127,8 @@ class Telemetry:
             self._active = True
         return self._active
 
-    def emit(self, trail: _Trail, record: AuditRecord) -> None:
-        """Make the spans and measurements of one settled message (called by the Extension).
-
-        Example:
-            >>> from opentelemetry.sdk.trace import TracerProvider
-            >>> from dataworks_ext import Extension, Registry
-            >>> from dataworks_ext.telemetry import Telemetry
-            >>> from dataworks_ext.testing import freeze_event
-            >>> telemetry = Telemetry(tracer_provider=TracerProvider())
-            >>> Extension("ext", registry=Registry(), telemetry=telemetry).handle(
-            ...     freeze_event()).verdict.passed
-            True
-        """
+    def _emit(self, trail: _Trail, record: AuditRecord) -> None:
+        """Make the spans and measurements of one settled message (called by the Extension)."""
         trace = self._trace
         message = trail.message
         parent = None
