@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
@@ -157,9 +158,10 @@ class Extension:
         enforce: ``False`` puts every check in report mode: each runs, what it would have
             answered is recorded (audit record, metrics, log), and DataWorks is answered OK
             with no tip.  Checks registered with ``enforce=False`` are in report mode anyway.
-        telemetry: OpenTelemetry traces and metrics: ``"auto"`` (on when
-            ``opentelemetry-api`` is installed), ``True``, ``False``, or a
-            :class:`~dataworks_ext.telemetry.Telemetry` with its own providers.
+        telemetry: OpenTelemetry traces and metrics: ``"auto"`` (on once the application
+            has set an OpenTelemetry tracer or meter provider), ``True`` (on; needs
+            ``opentelemetry-api``), ``False``, or a
+            :class:`~dataworks_ext.telemetry.Telemetry` with providers of its own.
 
     Example:
         >>> from dataworks_ext import Extension, FreezeNodeEvent, Registry, Verdict
@@ -222,7 +224,7 @@ class Extension:
             )
         self.on_audit = on_audit
         self.enforce = enforce
-        self.telemetry = _telemetry(telemetry)
+        self._telemetry = _telemetry(telemetry)
         self._fire = self._on_deadline  # one bound method, made once
         self._sync_effects = (
             self._claim,
@@ -295,6 +297,21 @@ class Extension:
             )
         self._store: Any = store
         self._async_store: Any = store if is_async else None
+
+    @property
+    def telemetry(self) -> Telemetry | None:
+        """The :class:`~dataworks_ext.telemetry.Telemetry` in use, or ``None`` (off, or for
+        ``telemetry="auto"``, no OpenTelemetry provider set yet).
+
+        Example:
+            >>> from dataworks_ext import Extension
+            >>> Extension("ext", telemetry=False).telemetry is None
+            True
+        """
+        telemetry = self._telemetry
+        if isinstance(telemetry, _AutoTelemetry):
+            return telemetry.found if telemetry.active else None
+        return telemetry
 
     @property
     def enforce(self) -> bool:
@@ -573,7 +590,7 @@ class Extension:
 
     def _start(self, raw: Any) -> Steps:
         """The pipeline for ``raw``: observed (audit, telemetry) only when someone listens."""
-        telemetry = self.telemetry
+        telemetry = self._telemetry
         if (
             self.on_audit is None
             and (telemetry is None or not telemetry.active)
@@ -596,7 +613,7 @@ class Extension:
             except MessageError:
                 message = None  # the pipeline reads it again and reports it
         trail = _Trail(message)
-        telemetry = self.telemetry
+        telemetry = self._telemetry
         steps = self._steps(raw)
         value: Any = None
         try:
@@ -1077,20 +1094,49 @@ def _result(value: CheckResult | str, name: str) -> CheckResult:
         raise ConfigurationError(f"{name} must be 'OK' or 'FAIL', got {value!r}") from None
 
 
-def _telemetry(option: Any) -> Telemetry | None:
-    """The Telemetry of the ``telemetry`` option, or ``None`` (nothing imported when off)."""
+class _AutoTelemetry:
+    """``telemetry="auto"``: a Telemetry on the global providers once the application set one.
+
+    Until then each message costs a look into ``sys.modules``; nothing is imported.
+    """
+
+    __slots__ = ("found",)
+
+    def __init__(self) -> None:
+        self.found: Telemetry | None = None
+
+    @property
+    def active(self) -> bool:
+        if self.found is not None:
+            return True
+        if sys.modules.get("opentelemetry.trace") is None:  # not imported: nothing set
+            return False
+        from .telemetry import Telemetry, provider_set
+
+        if not provider_set():
+            return False
+        self.found = Telemetry()
+        return True
+
+    def _emit(self, trail: _Trail, record: AuditRecord) -> None:
+        if self.found is not None:
+            self.found._emit(trail, record)
+
+
+def _telemetry(option: Any) -> Telemetry | _AutoTelemetry | None:
+    """What the ``telemetry`` option asks for, or ``None`` (nothing imported when off)."""
     if option is False or option is None:
         return None
-    if option is True or option == "auto":
+    if isinstance(option, str) and option == "auto":
+        return _AutoTelemetry()
+    if option is True:
         if not _importable("opentelemetry.trace", "opentelemetry.metrics"):
-            if option is True:
-                raise ConfigurationError(
-                    "telemetry=True needs opentelemetry-api: pip install 'dataworks-ext[otel]'"
-                )
-            return None
+            raise ConfigurationError(
+                "telemetry=True needs opentelemetry-api: pip install 'dataworks-ext[otel]'"
+            )
         from .telemetry import Telemetry
 
-        return Telemetry(auto=option == "auto")
+        return Telemetry()
     if callable(getattr(option, "_emit", None)) and hasattr(option, "active"):
         found: Telemetry = option
         return found

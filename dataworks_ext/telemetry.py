@@ -19,12 +19,13 @@ only when telemetry is on: without OpenTelemetry, nothing of it is loaded.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from ._audit import AuditRecord, _Trail
 from ._version import __version__
 
-__all__ = ["Telemetry"]
+__all__ = ["Telemetry", "provider_set"]
 
 _SCOPE = "dataworks_ext"
 
@@ -32,14 +33,14 @@ _SCOPE = "dataworks_ext"
 class Telemetry:
     """Where an Extension's spans and metrics go: the global providers unless given.
 
-    ``Extension(telemetry="auto")`` (the default) makes one that turns on once the
-    application sets a tracer or meter provider; pass one with explicit providers to send
-    an Extension's telemetry elsewhere (tests do, with the SDK's in-memory exporter).
+    ``Extension(telemetry="auto")`` (the default) makes one on the global providers once the
+    application has set one (see :func:`provider_set`), and ``telemetry=True`` at once; pass
+    one with providers of its own to send an Extension's telemetry elsewhere (tests do, with
+    the SDK's in-memory exporter).
 
     Args:
         tracer_provider: An OpenTelemetry ``TracerProvider``; the global one unless given.
         meter_provider: An OpenTelemetry ``MeterProvider``; the global one unless given.
-        auto: Be active only once a global provider is set (what ``"auto"`` means).
 
     Example:
         >>> from opentelemetry.sdk.trace import TracerProvider
@@ -59,17 +60,13 @@ class Telemetry:
         ['process freeze-node']
     """
 
-    def __init__(
-        self, *, tracer_provider: Any = None, meter_provider: Any = None, auto: bool = False
-    ) -> None:
+    def __init__(self, *, tracer_provider: Any = None, meter_provider: Any = None) -> None:
         from opentelemetry import metrics, trace
         from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
         self._trace = trace
         self._metrics = metrics
         self._propagator = TraceContextTextMapPropagator()
-        self._auto = auto and tracer_provider is None and meter_provider is None
-        self._active = not self._auto
         if tracer_provider is None:
             self._tracer = trace.get_tracer(_SCOPE, __version__)
         else:
@@ -100,11 +97,11 @@ class Telemetry:
         )
 
     def __repr__(self) -> str:
-        return f"Telemetry(active={self.active})"
+        return f"Telemetry(tracer={self._tracer!r})"
 
     @property
     def active(self) -> bool:
-        """Whether spans and metrics are made (for ``auto``: once a global provider is set).
+        """Always ``True``: a Telemetry makes spans and metrics for every message.
 
         Example:
             >>> from opentelemetry.sdk.trace import TracerProvider
@@ -112,20 +109,7 @@ class Telemetry:
             >>> Telemetry(tracer_provider=TracerProvider()).active
             True
         """
-        if self._active:
-            return True
-        # Read on every message until a provider is set: the API's own globals (set by
-        # set_tracer_provider / set_meter_provider) when present, so that waiting costs two
-        # attribute reads; else the public getters.
-        trace, metrics = self._trace, self._metrics
-        tracer_set = getattr(trace, "_TRACER_PROVIDER", ...)
-        meter_set = getattr(getattr(metrics, "_internal", None), "_METER_PROVIDER", ...)
-        if tracer_set is ... or meter_set is ...:
-            tracer_set = not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)
-            meter_set = not type(metrics.get_meter_provider()).__name__.startswith("_Proxy")
-        if tracer_set or meter_set:
-            self._active = True
-        return self._active
+        return True
 
     def _emit(self, trail: _Trail, record: AuditRecord) -> None:
         """Make the spans and measurements of one settled message (called by the Extension)."""
@@ -219,6 +203,32 @@ class Telemetry:
                 self._retries.add(record.delivery_attempts - 1, {"dataworks.api": api})
         if trail.store_errors:
             self._store_errors.add(trail.store_errors)
+
+
+def provider_set() -> bool:
+    """Whether the application has set a global OpenTelemetry tracer or meter provider.
+
+    Imports nothing: without ``opentelemetry.trace`` imported, no provider can have been
+    set.  Reads the API's own globals when present, else its public getters.
+
+    Example:
+        >>> from dataworks_ext.telemetry import provider_set
+        >>> provider_set()
+        False
+    """
+    trace: Any = sys.modules.get("opentelemetry.trace")
+    if trace is None:
+        return False
+    internal = sys.modules.get("opentelemetry.metrics._internal")
+    tracer = getattr(trace, "_TRACER_PROVIDER", ...)
+    meter = getattr(internal, "_METER_PROVIDER", ...)
+    if tracer is ... or meter is ...:
+        from opentelemetry import metrics
+
+        return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider) or not (
+            type(metrics.get_meter_provider()).__name__.startswith("_Proxy")
+        )
+    return tracer is not None or meter is not None
 
 
 def _span_attributes(message: Any, record: AuditRecord) -> dict[str, Any]:

@@ -282,11 +282,13 @@ def test_a_report_only_check_is_on_its_span_and_in_the_metrics(otel: Otel) -> No
     assert dict(point.attributes)["dataworks.check.result"] == "FAIL"
 
 
-def test_telemetry_off_imports_nothing_of_it() -> None:
+@pytest.mark.parametrize("option", ["False", "'auto'"])
+def test_telemetry_off_or_waiting_imports_nothing_of_it(option: str) -> None:
+    """Installed but neither asked for nor configured by the application: nothing imported."""
     script = (
         "import sys; from dataworks_ext import Extension, Registry;"
         "from dataworks_ext.testing import freeze_event;"
-        "Extension('ext', registry=Registry(), telemetry=False).handle(freeze_event());"
+        f"Extension('ext', registry=Registry(), telemetry={option}).handle(freeze_event());"
         "print(sorted(m for m in sys.modules if 'opentelemetry' in m or m.endswith('telemetry')))"
     )
     done = subprocess.run(
@@ -314,12 +316,14 @@ def test_auto_telemetry_waits_for_a_configured_provider() -> None:
         from dataworks_ext.testing import freeze_event
 
         ext = Extension("ext", registry=Registry())
-        assert ext.telemetry is not None and not ext.telemetry.active
+        assert ext.telemetry is None
+        ext.handle(freeze_event())  # nothing set yet: nothing made
         exporter = InMemorySpanExporter()
         provider = TracerProvider()
         provider.add_span_processor(SimpleSpanProcessor(exporter))
         trace.set_tracer_provider(provider)
         ext.handle(freeze_event())
+        assert ext.telemetry is not None
         print([span.name for span in exporter.get_finished_spans()])
         """
     )
