@@ -448,3 +448,19 @@ def test_health_without_checks_or_credentials() -> None:
     assert not health.ok
     assert health.problems == ("the callback has no credentials", "no check is registered")
     assert health.to_dict()["credentials"] == "missing"
+
+
+def test_a_concurrent_batch_keeps_each_message_s_delivery_apart(local: LocalDataWorks) -> None:
+    from dataworks_ext.testing import batch
+
+    records: list[AuditRecord] = []
+    ext = Extension("ext", local.client(), answering(True), on_audit=records.append)
+    local.inject("throttle", 1)
+    messages = [freeze_event(message_id=f"batch-{index}") for index in range(4)]
+    outcomes = asyncio.run(ext.handle_batch_async(batch(*messages)))
+    assert all(outcome.delivered for outcome in outcomes)
+    attempts = sorted(record.delivery_attempts or 0 for record in records)
+    assert attempts == [1, 1, 1, 2]  # the throttled one retried, on its own record
+    assert sorted(record.message_id or "" for record in records) == [
+        f"batch-{index}" for index in range(4)
+    ]
