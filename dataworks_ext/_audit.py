@@ -118,7 +118,7 @@ class AuditRecord:
     """The DataWorks workspace (project id)."""
     operator: str | None
     """The UID of the account that started the operation."""
-    touches: Mapping[str, Any]
+    touches: Mapping[str, Any] = attrs.field(hash=False)
     """What the operation acts on: id lists as ``{"count": n, "first": [...]}``, and the
     file, table or root node by id or name."""
     checks: tuple[CheckRecord, ...]
