@@ -101,7 +101,7 @@ class AuditRecord:
         >>> _ = ext.handle(freeze_event(message_id="m-1", node_ids=[7, 8]))
         >>> record = records[0]
         >>> record.result, record.decided_by, record.touches["node_ids"]
-        ('FAIL', 'protect', {'count': 2, 'first': [7, 8]})
+        ('FAIL', ('protect',), {'count': 2, 'first': [7, 8]})
         >>> record.store, record.disposition, [c.name for c in record.checks]
         ('acquired', 'ACK', ['protect'])
     """
@@ -128,10 +128,12 @@ class AuditRecord:
     duplicate the one sent before; ``None`` when nothing was decided."""
     tip: str | None
     """The verdict's tip."""
-    decided_by: str | None
-    """Which check decided: the first enforced check whose answer is the verdict's result,
-    when that result is not OK; else a policy (``unreadable``, ``deadline``, ``unhandled``)
-    or ``None``."""
+    decided_by: tuple[str, ...]
+    """What decided the verdict: the enforced checks whose own answer is the verdict's result
+    (for OK: every check, as all passed), with the checks that raised when the
+    ``error_result`` policy gave the verdict; or the policy that gave it when no check did
+    (``unreadable_result``, ``timeout_result``, ``unhandled_result``).  Empty when nothing
+    was decided now (a duplicate, a message in progress elsewhere, the store down)."""
     reason: str
     """What happened: ``checked``, ``unhandled``, ``unreadable``, ``deadline``,
     ``duplicate``, ``in progress``, ``store down``, ``delivery failed``, ``nothing to
@@ -183,7 +185,7 @@ class AuditRecord:
             "checks": [check.to_dict() for check in self.checks],
             "result": self.result,
             "tip": self.tip,
-            "decided_by": self.decided_by,
+            "decided_by": list(self.decided_by),
             "reason": self.reason,
             "would_have": self.would_have,
             "api": self.api,
@@ -309,12 +311,7 @@ class _Trail:
         else:
             store = "store down"
         reason = _reason(outcome, store, checks, error)
-        decided_by = None
-        if result is not None and result != "OK" and not outcome.duplicate:
-            decided_by = next(
-                (c.name for c in checks if c.enforced and c.result == result),
-                None if reason == "checked" else reason,
-            )
+        decided_by = _decided_by(outcome, reason, checks)
         reports = [c.result for c in checks if not c.enforced]
         would_have = None
         if reports:
@@ -380,6 +377,29 @@ def _reason(outcome: Any, store: str | None, checks: tuple[CheckRecord, ...], er
     if not checks:
         return "unhandled"
     return "checked"
+
+
+_POLICIES = {
+    "unreadable": ("unreadable_result",),
+    "deadline": ("timeout_result",),
+    "unhandled": ("unhandled_result",),
+}
+
+
+def _decided_by(outcome: Any, reason: str, checks: tuple[CheckRecord, ...]) -> tuple[str, ...]:
+    """The checks (or the policy) that gave the verdict decided now; see AuditRecord."""
+    verdict = outcome.verdict
+    if verdict is None or reason in ("duplicate", "in progress", "store down"):
+        return ()
+    policy = _POLICIES.get(reason)
+    if policy is not None:
+        return policy
+    result = verdict.result.value
+    names = tuple(c.name for c in checks if c.enforced and c.error is None and c.result == result)
+    raised = tuple(c.name for c in checks if c.enforced and c.error is not None)
+    if not names and not raised:  # every check report-only, or none answered like this
+        return ()
+    return names + raised if outcome.error is not None else names or raised
 
 
 def _touches(event: Any) -> dict[str, Any]:

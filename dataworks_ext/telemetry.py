@@ -247,7 +247,7 @@ def _span_attributes(message: Any, record: AuditRecord) -> dict[str, Any]:
         "dataworks.module": record.module,
         "dataworks.workspace": record.workspace,
         "dataworks.result": record.result,
-        "dataworks.decided_by": record.decided_by,
+        "dataworks.decided_by": ",".join(record.decided_by) or None,
         "dataworks.would_have": record.would_have,
         "dataworks.reason": record.reason,
         "dataworks.api": record.api,

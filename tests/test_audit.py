@@ -58,7 +58,7 @@ def test_a_passed_message_is_recorded_with_its_check_and_delivery(
         ("protect", "OK", True, None)
     ]
     assert record.checks[0].duration_ms >= 0
-    assert (record.result, record.reason, record.decided_by) == ("OK", "checked", None)
+    assert (record.result, record.reason, record.decided_by) == ("OK", "checked", ("protect",))
     assert record.api == "UpdateWorkbenchEventResult"
     assert record.delivered and record.delivery_attempts == 1
     assert record.delivery_ms is not None and record.delivery_ms > 0
@@ -74,7 +74,7 @@ def test_a_refusal_names_the_check_that_decided(local: LocalDataWorks, mode: str
     handle(ext, freeze_event(message_id=f"refuse-{mode}"), mode)
     [record] = records
     assert (record.result, record.tip) == ("FAIL", "node 7 is protected")
-    assert record.decided_by == "protect"
+    assert record.decided_by == ("protect",)
     assert [c.result for c in record.checks] == ["FAIL", "OK"]
 
 
@@ -85,7 +85,7 @@ def test_a_crashed_check_is_recorded_by_error_class(local: LocalDataWorks, mode:
     outcome = handle(ext, freeze_event(message_id=f"crash-{mode}"), mode)
     [record] = records
     assert record.checks[0].error == "KeyError"
-    assert record.result == "FAIL" and record.decided_by == "protect"
+    assert record.result == "FAIL" and record.decided_by == ("protect",)
     assert record.error == "KeyError" and outcome.delivered
 
 
@@ -101,7 +101,11 @@ def test_a_deadline_is_recorded_sync(local: LocalDataWorks) -> None:
     ext = Extension("ext", local.client(), reg, handler_timeout=0.1, on_audit=records.append)
     ext.handle(freeze_event(message_id="deadline-sync"))
     [record] = records
-    assert (record.reason, record.decided_by, record.result) == ("deadline", "deadline", "FAIL")
+    assert (record.reason, record.decided_by, record.result) == (
+        "deadline",
+        ("timeout_result",),
+        "FAIL",
+    )
     assert record.error == "HandlerTimeoutError" and record.delivered
 
 
@@ -152,7 +156,11 @@ def test_an_unreadable_message_is_recorded(local: LocalDataWorks, mode: str) -> 
     handle(ext, _unreadable(f"unreadable-{mode}"), mode)
     [record] = records
     assert record.message_id == f"unreadable-{mode}" and record.event_code is None
-    assert (record.reason, record.result, record.decided_by) == ("unreadable", "FAIL", "unreadable")
+    assert (record.reason, record.result, record.decided_by) == (
+        "unreadable",
+        "FAIL",
+        ("unreadable_result",),
+    )
     assert record.error == "FieldError" and record.delivered
 
 
@@ -250,7 +258,7 @@ def test_a_report_only_check_is_recorded_but_does_not_count(
     delivered = local.verdict_for(f"report-{mode}")
     assert delivered is not None and delivered.result == "OK"
     [record] = records
-    assert (record.result, record.would_have, record.decided_by) == ("OK", "FAIL", None)
+    assert (record.result, record.would_have, record.decided_by) == ("OK", "FAIL", ())
     assert [(c.result, c.enforced) for c in record.checks] == [("FAIL", False)]
     assert "report-only check 'protect' would have answered FAIL" in caplog.text
 
@@ -262,7 +270,7 @@ def test_a_report_only_check_beside_an_enforced_one() -> None:
     ext = Extension("ext", registry=reg, on_audit=records.append)
     outcome = ext.handle(freeze_event())
     assert outcome.verdict == Verdict.fail("old rule")
-    assert (records[0].decided_by, records[0].would_have) == ("old", "FAIL")
+    assert (records[0].decided_by, records[0].would_have) == (("old",), "FAIL")
 
 
 def test_a_crashing_report_only_check_does_not_block() -> None:
@@ -360,7 +368,7 @@ def test_the_audit_logger_carries_the_record_and_formats_as_json() -> None:
     data: Any = getattr(log_record, "audit", None)
     assert isinstance(data, dict) and data["message_id"] == "logged"
     line = json.loads(stream.getvalue())
-    assert (line["result"], line["decided_by"], line["level"]) == ("FAIL", "protect", "INFO")
+    assert (line["result"], line["decided_by"], line["level"]) == ("FAIL", ["protect"], "INFO")
     assert line["checks"][0]["name"] == "protect"
 
 
@@ -464,3 +472,20 @@ def test_a_concurrent_batch_keeps_each_message_s_delivery_apart(local: LocalData
     assert sorted(record.message_id or "" for record in records) == [
         f"batch-{index}" for index in range(4)
     ]
+
+
+def test_decided_by_names_every_check_that_answered_the_verdict() -> None:
+    records: list[AuditRecord] = []
+    reg = answering(KeyError("x"))  # "protect" raises
+    reg.add(FreezeNodeEvent, lambda event: True, name="fine")
+    reg.add(FreezeNodeEvent, lambda event: True, name="also-fine")
+    reg.add(FreezeNodeEvent, lambda event: Verdict.fail("no"), name="new", enforce=False)
+    ext = Extension("ext", registry=reg, error_result="ok", on_audit=records.append)
+    ext.handle(freeze_event())
+    # OK: the passing checks, and the one that raised (the error_result policy passed it);
+    # the report-only check decided nothing
+    assert records[0].result == "OK"
+    assert records[0].decided_by == ("fine", "also-fine", "protect")
+    unhandled = Extension("ext", registry=Registry(), on_audit=records.append)
+    unhandled.handle(freeze_event())
+    assert records[1].decided_by == ("unhandled_result",)

@@ -139,7 +139,7 @@ def test_a_refusal_and_a_crash_are_on_the_check_spans(otel: Otel) -> None:
     refused = dict(checks["check refuse"].attributes or {})
     assert refused["dataworks.check.result"] == "FAIL"
     root = dict(otel.root().attributes or {})
-    assert (root["dataworks.result"], root["dataworks.decided_by"]) == ("FAIL", "protect")
+    assert (root["dataworks.result"], root["dataworks.decided_by"]) == ("FAIL", "refuse,protect")
     assert otel.root().status.status_code is StatusCode.ERROR  # the check's error
 
 
