@@ -406,6 +406,78 @@ def bench_dispatch(rounds: int, count: int, backend: str = "stdlib") -> Result:
     )
 
 
+def bench_observed(rounds: int, count: int, what: str) -> Result:
+    """Dry-run dispatch with the audit logger on (``audit``) or with tracing on (``tracing``),
+    against the same dispatch with both off."""
+    import logging
+
+    from dataworks_ext import Extension
+
+    audit = logging.getLogger("dataworks_ext.audit")
+    saved = audit.level, audit.propagate, list(audit.handlers)
+    options: dict[str, Any] = {}
+    exporter: Any = None
+    if what == "tracing":
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+        from dataworks_ext.telemetry import Telemetry
+
+        exporter = InMemorySpanExporter()
+        tracer_provider = TracerProvider()
+        tracer_provider.add_span_processor(SimpleSpanProcessor(exporter))
+        meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
+        options["telemetry"] = Telemetry(
+            tracer_provider=tracer_provider, meter_provider=meter_provider
+        )
+    observed = Extension("bench-extension", registry=trivial_registry(), **options)
+    plain = Extension("bench-extension", registry=trivial_registry(), telemetry=False)
+    template = freeze_template()
+    batches = iter(range(2 * rounds))
+
+    def timed(extension: Extension, on: bool) -> Callable[[], float]:
+        def run() -> float:
+            items = messages(template, f"{what}{next(batches)}", count)
+            if exporter is not None:
+                exporter.clear()
+            audit.setLevel(logging.INFO if on else logging.WARNING)
+            return per_item(extension.handle, items)
+
+        return run
+
+    audit.handlers = [logging.NullHandler()]  # records are made and dropped
+    audit.propagate = False
+    try:
+        with frozen_heap():
+            subjects, bases = alternate(
+                timed(observed, what == "audit"), timed(plain, False), rounds
+            )
+    finally:
+        audit.level, audit.propagate, audit.handlers = saved[0], saved[1], saved[2]
+    return Result(
+        f"dispatch-{what}",
+        "dry-run Extension.handle with "
+        + ("the audit logger on (a handler that drops records)" if what == "audit" else "")
+        + ("tracing and metrics on (SDK, in-memory exporter)" if what == "tracing" else ""),
+        "the same with both off",
+        "us",
+        statistics.median(subjects) * 1e6,
+        statistics.median(bases) * 1e6,
+        None,
+        rounds,
+        paired=paired(subjects, bases),
+    )
+
+
+def otel_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("opentelemetry.sdk") is not None
+
+
 def bench_massive(rounds: int, count: int, backend: str = "stdlib") -> Result:
     from dataworks_ext import parse_message
     from dataworks_ext.testing import backfill_event
@@ -801,6 +873,10 @@ PLAN: dict[str, Callable[[bool], Result | None]] = {
     "parse": lambda quick: bench_parse(15 if quick else 101, 2_000),
     "dispatch": lambda quick: bench_dispatch(15 if quick else 101, 2_000),
     "massive": lambda quick: bench_massive(15 if quick else 61, 3),
+    "dispatch-audit": lambda quick: bench_observed(15 if quick else 101, 2_000, "audit"),
+    "dispatch-tracing": lambda quick: (
+        bench_observed(15 if quick else 101, 2_000, "tracing") if otel_available() else None
+    ),
     "parse-orjson": lambda quick: with_orjson(bench_parse, 15 if quick else 101, 2_000),
     "dispatch-orjson": lambda quick: with_orjson(bench_dispatch, 15 if quick else 101, 2_000),
     "massive-orjson": lambda quick: with_orjson(bench_massive, 15 if quick else 61, 3),
@@ -831,7 +907,7 @@ def main(argv: list[str]) -> int:
         started = time.monotonic()
         result = PLAN[name](args.quick)
         if result is None:
-            print(f"{name:>16}: skipped (orjson is not installed)", flush=True)
+            print(f"{name:>16}: skipped (orjson or opentelemetry-sdk is not installed)", flush=True)
             continue
         results.append(result)
         print(

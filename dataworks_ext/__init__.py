@@ -21,6 +21,8 @@ delivery, asyncio when an async entry point is used, hypothesis only by
 
 from __future__ import annotations
 
+from ._audit import AUDIT_LOGGER, AuditJsonFormatter, AuditRecord, CheckRecord
+from ._health import Health
 from ._version import __version__
 from .callback import Callback, CallbackClient
 from .errors import (
@@ -112,12 +114,15 @@ from .stores._redis import RedisAnswerStore
 from .verdicts import MAX_TIP_LENGTH, CheckResult, Verdict, combine
 
 __all__ = [
+    "AUDIT_LOGGER",
     "EDITION_RATE_LIMITS",
     "EVENT_KINDS",
     "MAX_TIP_LENGTH",
     "RETRY_AFTER_SECONDS",
     "AnswerStore",
     "AsyncAnswerStore",
+    "AuditJsonFormatter",
+    "AuditRecord",
     "BackfillEvent",
     "BackfillOrder",
     "BaselineInfo",
@@ -128,6 +133,7 @@ __all__ = [
     "CallbackError",
     "ChangeType",
     "Check",
+    "CheckRecord",
     "CheckResult",
     "CheckReturn",
     "Claim",
@@ -154,6 +160,7 @@ __all__ = [
     "FileEvent",
     "FreezeNodeEvent",
     "HandlerTimeoutError",
+    "Health",
     "HttpReply",
     "InstanceInfo",
     "InstanceOperationEvent",

@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
+from ._audit import note_call
 from ._retry import RetryPolicy, seconds
 from ._sdk_failures import SdkFailure, classify, clean, deadline_exceeded, unsuccessful
 from ._version import __version__
@@ -24,6 +25,14 @@ from .verdicts import Verdict
 __all__ = ["Callback", "CallbackClient"]
 
 logger = logging.getLogger("dataworks_ext.callback")
+
+_CREDENTIAL_VARIABLES = (
+    "ALIBABA_CLOUD_ACCESS_KEY_ID",
+    "ALIBABA_CLOUD_CREDENTIALS_FILE",
+    "ALIBABA_CLOUD_ROLE_ARN",
+    "ALIBABA_CLOUD_ECS_METADATA",
+)
+"""Environment variables through which the default credential chain finds credentials."""
 
 
 @runtime_checkable
@@ -319,6 +328,32 @@ class CallbackClient:
     __str__ = __repr__
 
     @property
+    def has_credentials(self) -> bool | None:
+        """Whether credentials are present, told without calling DataWorks.
+
+        ``True`` with AccessKeys or a ``credential`` given, or with the default chain when
+        the environment names keys, a credentials file or a role; ``None`` when the default
+        chain may still find some (an instance's RAM role); never ``False`` for the chain.
+
+        Example:
+            >>> from dataworks_ext import CallbackClient
+            >>> CallbackClient(region_id="cn-shanghai", access_key_id="LTAI5tExample",
+            ...                access_key_secret="not-shown").has_credentials
+            True
+        """
+        if self._access_key_id or self._credential is not None:
+            return True
+        env = os.environ
+        if any(env.get(name) for name in _CREDENTIAL_VARIABLES):
+            return True
+        home = os.path.expanduser("~")
+        if os.path.exists(os.path.join(home, ".alibabacloud", "credentials")) or os.path.exists(
+            os.path.join(home, ".aliyun", "config.json")
+        ):
+            return True
+        return None
+
+    @property
     def url(self) -> str:
         """The base URL calls go to, e.g. ``https://dataworks.cn-shanghai.aliyuncs.com``.
 
@@ -524,12 +559,14 @@ class CallbackClient:
         while True:
             attempt += 1
             attempt_try = self._try(policy.deadline - (time.monotonic() - started))
+            tried = time.perf_counter()
             outcome = yield attempt_try
             if isinstance(outcome, BaseException):
                 failure = self._failure(outcome, attempt_try, policy)
             else:
                 refused = unsuccessful(outcome, what)
                 if refused is None:
+                    note_call(action, tried, None)
                     body = getattr(outcome, "body", None)
                     if logger.isEnabledFor(logging.DEBUG):
                         logger.debug(
@@ -542,6 +579,7 @@ class CallbackClient:
                         )
                     return body
                 failure = refused
+            note_call(action, tried, failure.code)
             delay = policy.delay(attempt, failure, time.monotonic() - started)
             if delay is None:
                 raise self._gave_up(message_id, attempt, failure, started, policy)

@@ -33,11 +33,15 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
-from collections.abc import Awaitable, Generator, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from types import EllipsisType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from ._audit import CALLS, AuditRecord, _Trail, audit_logger, emit
+from ._health import Health, assess, store_down
 from ._watchdog import WATCHDOG, Watch
 from .callback import Callback
 from .errors import (
@@ -55,6 +59,9 @@ from .stores._base import AnswerStore, AsyncAnswerStore, Claim, ClaimState
 from .stores._memory import MemoryAnswerStore
 from .stores._redis import RedisAnswerStore
 from .verdicts import CheckResult, Verdict, combine
+
+if TYPE_CHECKING:
+    from .telemetry import Telemetry
 
 __all__ = ["Extension", "Outcome"]
 
@@ -109,14 +116,17 @@ class _Late:
 
 
 class _Plan:
-    """What one event type needs, worked out once: its checks, and whether any is async."""
+    """What one event type needs, worked out once: its checks, whether any is async, and
+    which of them are enforced (the others only report what they would have answered)."""
 
-    __slots__ = ("any_async", "checks", "single")
+    __slots__ = ("any_async", "checks", "enforced", "single")
 
-    def __init__(self, checks: tuple[Check, ...]) -> None:
+    def __init__(self, checks: tuple[Check, ...], enforce: bool = True) -> None:
         self.checks = checks
         self.any_async = any(check.is_async for check in checks)
-        self.single = checks[0] if len(checks) == 1 else None
+        self.enforced = tuple(enforce and check.enforce for check in checks)
+        everything = all(self.enforced)
+        self.single = checks[0] if len(checks) == 1 and everything else None
 
 
 class Extension:
@@ -142,6 +152,16 @@ class Extension:
         lease: Seconds a claim is held before another instance may take the message over;
             by default ``handler_timeout`` plus the callback's delivery ``deadline`` plus 5
             (see :attr:`lease`).
+        on_audit: Called with the :class:`AuditRecord` of every message handled (to ship
+            it to a table, SLS, Kafka); a hook that raises is logged, the message is
+            answered anyway.  Records also go to the ``dataworks_ext.audit`` logger at INFO.
+        enforce: ``False`` puts every check in report mode: each runs, what it would have
+            answered is recorded (audit record, metrics, log), and DataWorks is answered OK
+            with no tip.  Checks registered with ``enforce=False`` are in report mode anyway.
+        telemetry: OpenTelemetry traces and metrics: ``"auto"`` (on once the application
+            has set an OpenTelemetry tracer or meter provider), ``True`` (on; needs
+            ``opentelemetry-api``), ``False``, or a
+            :class:`~dataworks_ext.telemetry.Telemetry` with providers of its own.
 
     Example:
         >>> from dataworks_ext import Extension, FreezeNodeEvent, Registry, Verdict
@@ -173,6 +193,9 @@ class Extension:
         unhandled_result: CheckResult | str = CheckResult.OK,
         store: AnswerStore | AsyncAnswerStore | None = None,
         lease: float | None = None,
+        on_audit: Callable[[AuditRecord], Any] | None = None,
+        enforce: bool = True,
+        telemetry: bool | Literal["auto"] | Telemetry = "auto",
     ) -> None:
         if not isinstance(extension_code, str) or not extension_code.strip():
             raise ConfigurationError(
@@ -195,6 +218,13 @@ class Extension:
         self.callback = callback
         self.store = MemoryAnswerStore() if store is None else store
         self._plans: dict[type[Any], _Plan] = {}
+        if on_audit is not None and not callable(on_audit):
+            raise ConfigurationError(
+                f"on_audit must be a callable taking an AuditRecord, got {type(on_audit).__name__}"
+            )
+        self.on_audit = on_audit
+        self.enforce = enforce
+        self._telemetry = _telemetry(telemetry)
         self._fire = self._on_deadline  # one bound method, made once
         self._sync_effects = (
             self._claim,
@@ -267,6 +297,44 @@ class Extension:
             )
         self._store: Any = store
         self._async_store: Any = store if is_async else None
+
+    @property
+    def telemetry(self) -> Telemetry | None:
+        """The :class:`~dataworks_ext.telemetry.Telemetry` in use, or ``None`` (off, or for
+        ``telemetry="auto"``, no OpenTelemetry provider set yet).
+
+        Example:
+            >>> from dataworks_ext import Extension
+            >>> Extension("ext", telemetry=False).telemetry is None
+            True
+        """
+        telemetry = self._telemetry
+        if isinstance(telemetry, _AutoTelemetry):
+            return telemetry.found if telemetry.active else None
+        return telemetry
+
+    @property
+    def enforce(self) -> bool:
+        """Whether checks' answers count (``False``: every check only reports; answer OK).
+
+        Example:
+            >>> from dataworks_ext import Extension, FreezeNodeEvent, Registry, Verdict
+            >>> from dataworks_ext.testing import freeze_event
+            >>> reg = Registry()
+            >>> _ = reg.add(FreezeNodeEvent, lambda event: Verdict.fail("no"), name="new-rule")
+            >>> records = []
+            >>> ext = Extension("ext", registry=reg, enforce=False, on_audit=records.append)
+            >>> ext.handle(freeze_event()).verdict.passed, records[0].would_have
+            (True, 'FAIL')
+        """
+        return self._enforce
+
+    @enforce.setter
+    def enforce(self, enforce: bool) -> None:
+        if not isinstance(enforce, bool):
+            raise ConfigurationError(f"enforce must be True or False, got {enforce!r}")
+        self._enforce = enforce
+        self._plans = {}
 
     @property
     def lease(self) -> float:
@@ -356,7 +424,7 @@ class Extension:
             >>> Extension("ext", registry=Registry()).handle(backfill_event()).verdict.passed
             True
         """
-        return self._drive(self._steps(raw), None)
+        return self._drive(self._start(raw), None)
 
     def handle_batch(self, raw: RawMessage | list[Any]) -> list[Outcome]:
         """Handle a single message or an EventBridge batch, each message on its own.
@@ -377,7 +445,7 @@ class Extension:
             items = _items(raw)
         except MessageError as exc:
             return [self._rejected(exc)]
-        return [self._drive(self._steps(item), None) for item in items]
+        return [self._drive(self._start(item), None) for item in items]
 
     async def handle_async(self, raw: RawMessage | EventMessage) -> Outcome:
         """The same as :meth:`handle`, for asyncio hosts.
@@ -395,7 +463,7 @@ class Extension:
             >>> asyncio.run(ext.handle_async(unpublish_event())).verdict.passed
             True
         """
-        return await self._drive_async(self._steps(raw))
+        return await self._drive_async(self._start(raw))
 
     async def handle_batch_async(self, raw: RawMessage | list[Any]) -> list[Outcome]:
         """The same as :meth:`handle_batch`, handling the batch's messages concurrently.
@@ -414,7 +482,50 @@ class Extension:
             items = _items(raw)
         except MessageError as exc:
             return [self._rejected(exc)]
-        return list(await asyncio.gather(*(self._drive_async(self._steps(i)) for i in items)))
+        return list(await asyncio.gather(*(self._drive_async(self._start(i)) for i in items)))
+
+    # ------------------------------------------------------------------ health
+
+    def health(self) -> Health:
+        """Whether this extension can answer: the store pings, credentials, checks registered.
+
+        Cheap enough for a health endpoint: one store ping (a ``PING`` for Redis), no call to
+        DataWorks.  Serve ``extension.health().http_reply()`` (200 when ok, 503 otherwise).
+
+        Example:
+            >>> from dataworks_ext import Extension, Registry
+            >>> health = Extension("ext", registry=Registry()).health()
+            >>> health.ok, health.problems
+            (False, ('no check is registered',))
+        """
+        ping = getattr(self._store, "ping", None)
+        store = "not checked"
+        if ping is not None:
+            try:
+                store = "ok" if ping() else "down: ping answered false"
+            except Exception as exc:
+                store = store_down(exc)
+        return assess(store, self._callback, self.registry.counts())
+
+    async def health_async(self) -> Health:
+        """The same as :meth:`health`, pinging the store without blocking the loop.
+
+        Example:
+            >>> import asyncio
+            >>> from dataworks_ext import Extension, Registry
+            >>> asyncio.run(Extension("ext", registry=Registry()).health_async()).store
+            'ok'
+        """
+        store = "not checked"
+        try:
+            ping = getattr(self._store, "ping_async", None)
+            if ping is not None:
+                store = "ok" if await ping() else "down: ping answered false"
+            elif getattr(self._store, "ping", None) is not None:
+                store = "ok" if await _in_thread(self._store.ping) else "down: ping answered false"
+        except Exception as exc:
+            store = store_down(exc)
+        return assess(store, self._callback, self.registry.counts())
 
     # ------------------------------------------------------------------ the pipeline, once
 
@@ -477,12 +588,78 @@ class Extension:
             self._log_delivered(message, verdict)
         return Outcome(message_id, message.event, verdict, callback is not None, False, error)
 
+    def _start(self, raw: Any) -> Steps:
+        """The pipeline for ``raw``: observed (audit, telemetry) only when someone listens."""
+        telemetry = self._telemetry
+        if (
+            self.on_audit is None
+            and (telemetry is None or not telemetry.active)
+            and not audit_logger.isEnabledFor(_INFO)
+        ):
+            return self._steps(raw)
+        return self._observed(raw)
+
+    def _observed(self, raw: Any) -> Steps:
+        """The pipeline, with a trail of what it did; the trail is emitted when it ends.
+
+        Passes every effect through, adding the trail to the check effect (for each check's
+        answer and time) and timing deliveries; the SDK calls made meanwhile are noted in
+        the trail through a context variable.
+        """
+        message: Any = raw
+        if not isinstance(raw, EventMessage):
+            try:
+                message = raw = parse_message(raw)
+            except MessageError:
+                message = None  # the pipeline reads it again and reports it
+        trail = _Trail(message)
+        telemetry = self._telemetry
+        steps = self._steps(raw)
+        value: Any = None
+        try:
+            effect = steps.send(None)
+            while True:
+                kind = effect[0]
+                if kind == _CHECK:
+                    effect = (*effect, trail)
+                CALLS.set(trail)
+                started = time.perf_counter()
+                try:
+                    value = yield effect
+                except BaseException as exc:
+                    effect = steps.throw(exc)
+                    continue
+                finally:
+                    CALLS.set(None)
+                if kind == _DELIVER:
+                    trail.delivery = (started, time.perf_counter())
+                    attempts = getattr(value, "attempts", None)  # a CallbackError's
+                    if type(attempts) is not int:  # delivered: the SDK calls noted, if any
+                        attempts = sum(1 for call in trail.calls if call[1] >= started) or 1
+                    trail.attempts = attempts
+                elif kind == _CLAIM:
+                    trail.claim = value
+                if type(value) is StoreError:
+                    trail.store_errors += 1
+                effect = steps.send(value)
+        except StopIteration as stop:
+            outcome: Outcome = stop.value
+        trail.closed = True
+        try:
+            record = trail.record(self.extension_code, outcome)
+            emit(record, self.on_audit)
+            if telemetry is not None and telemetry.active:
+                telemetry._emit(trail, record)
+        except Exception:  # observing never changes the answer
+            logger.exception("could not emit the audit record of message %s", outcome.message_id)
+        return outcome
+
     def _plan(self, event_type: type[Any]) -> _Plan:
         """The event type's plan, made again only when its registered checks changed."""
         checks = self.registry.checks_for(event_type)
         plan = self._plans.get(event_type)
         if plan is None or plan.checks is not checks:
-            plan = self._plans[event_type] = _Plan(checks)
+            plan = self._plans[event_type] = _Plan(checks, self.enforce)
         return plan
 
     # ------------------------------------------------------------------ the sync driver
@@ -522,12 +699,13 @@ class Extension:
             None if timeout is None else _watch(timeout, self._fire, (steps, message.message_id))
         )
         decided: Decided | None
+        trail = effect[3] if len(effect) > 3 else None
         try:
             single = plan.single
-            if single is not None:
+            if single is not None and trail is None:
                 decided = self._run_check(message, single, watch)
             else:
-                decided = self._run_checks(message, plan.checks, watch)
+                decided = self._run_checks(message, plan, watch, trail)
         except BaseException:
             if watch is None or _cancel(watch):
                 raise  # the pipeline is still this thread's: it releases the claim
@@ -590,16 +768,25 @@ class Extension:
             late.done.set()
 
     def _run_checks(
-        self, message: EventMessage, checks: Sequence[Check], watch: Watch | None
+        self, message: EventMessage, plan: _Plan, watch: Watch | None, trail: _Trail | None
     ) -> Decided:
-        """(verdict, first check error), or _TIMED_OUT when the deadline cut an async check."""
+        """(verdict, first check error), or _TIMED_OUT when the deadline cut an async check.
+
+        Only enforced checks count; a report-only check's answer is recorded and logged.
+        """
         verdicts: list[Verdict] = []
         first_error: BaseException | None = None
-        for check in checks:
+        for check, enforced in zip(plan.checks, plan.enforced, strict=True):
+            started = 0.0 if trail is None else time.perf_counter()
             decided = self._run_check(message, check, watch)
             if type(decided) is _TimedOut:
                 return decided
             verdict, error = decided  # type: ignore[misc]
+            if trail is not None:
+                trail.checks.append((check, verdict, error, started, time.perf_counter(), enforced))
+            if not enforced:
+                self._reported(message, check, verdict)
+                continue
             verdicts.append(verdict)
             if first_error is None:
                 first_error = error
@@ -666,17 +853,26 @@ class Extension:
         deadline = None if timeout is None else loop.time() + timeout
         verdicts: list[Verdict] = []
         first_error: BaseException | None = None
-        for check in plan.checks:
+        trail: _Trail | None = effect[3] if len(effect) > 3 else None
+        for check, enforced in zip(plan.checks, plan.enforced, strict=True):
+            started = 0.0 if trail is None else time.perf_counter()
+            error: Exception | None = None
             try:
                 result = check.fn(event, message) if check.wants_message else check.fn(event)
                 if check.is_async or hasattr(result, "__await__"):
                     result = await _await_until(result, deadline, asyncio)
-                verdicts.append(self._to_verdict(check, result))
+                answer = self._to_verdict(check, result)
             except _DeadlinePassed:
                 return _TIMED_OUT
             except Exception as exc:
-                verdicts.append(self._check_failed(message, check, exc))
-                first_error = first_error or exc
+                answer, error = self._check_failed(message, check, exc), exc
+            if trail is not None:
+                trail.checks.append((check, answer, error, started, time.perf_counter(), enforced))
+            if not enforced:
+                self._reported(message, check, answer)
+                continue
+            verdicts.append(answer)
+            first_error = first_error or error
         verdict = verdicts[0] if len(verdicts) == 1 else combine(verdicts)
         if deadline is not None and loop.time() > deadline:  # a sync check overran on the loop
             self._discard_late(message, verdict)
@@ -837,6 +1033,18 @@ class Extension:
             return Verdict.fail(tip)
         return Verdict.ok(f"{tip}; passed by the extension's policy")
 
+    def _reported(self, message: EventMessage, check: Check, verdict: Verdict) -> None:
+        """A report-only check answered: log what it would have answered, unless OK."""
+        if verdict.result is not CheckResult.OK and logger.isEnabledFor(_INFO):
+            logger.info(
+                "report-only check '%s' would have answered %s for message %s%s",
+                check.name,
+                verdict.result.value,
+                message.message_id,
+                f": {verdict.tip}" if verdict.tip else "",
+                extra=_log(message, verdict),
+            )
+
     def _discard_late(self, message: EventMessage, verdict: Verdict) -> None:
         logger.warning(
             "late result %s for message %s discarded: the timeout verdict was already sent",
@@ -884,6 +1092,67 @@ def _result(value: CheckResult | str, name: str) -> CheckResult:
         return CheckResult(value.upper() if isinstance(value, str) else value)
     except (ValueError, AttributeError):
         raise ConfigurationError(f"{name} must be 'OK' or 'FAIL', got {value!r}") from None
+
+
+class _AutoTelemetry:
+    """``telemetry="auto"``: a Telemetry on the global providers once the application set one.
+
+    Until then each message costs a look into ``sys.modules``; nothing is imported.
+    """
+
+    __slots__ = ("found",)
+
+    def __init__(self) -> None:
+        self.found: Telemetry | None = None
+
+    @property
+    def active(self) -> bool:
+        if self.found is not None:
+            return True
+        if sys.modules.get("opentelemetry.trace") is None:  # not imported: nothing set
+            return False
+        from .telemetry import Telemetry, provider_set
+
+        if not provider_set():
+            return False
+        self.found = Telemetry()
+        return True
+
+    def _emit(self, trail: _Trail, record: AuditRecord) -> None:
+        if self.found is not None:
+            self.found._emit(trail, record)
+
+
+def _telemetry(option: Any) -> Telemetry | _AutoTelemetry | None:
+    """What the ``telemetry`` option asks for, or ``None`` (nothing imported when off)."""
+    if option is False or option is None:
+        return None
+    if isinstance(option, str) and option == "auto":
+        return _AutoTelemetry()
+    if option is True:
+        if not _importable("opentelemetry.trace", "opentelemetry.metrics"):
+            raise ConfigurationError(
+                "telemetry=True needs opentelemetry-api: pip install 'dataworks-ext[otel]'"
+            )
+        from .telemetry import Telemetry
+
+        return Telemetry()
+    if callable(getattr(option, "_emit", None)) and hasattr(option, "active"):
+        found: Telemetry = option
+        return found
+    raise ConfigurationError(
+        f"telemetry must be True, False, 'auto' or a Telemetry, got {option!r}"
+    )
+
+
+def _importable(*names: str) -> bool:
+    """Whether every module of ``names`` can be imported, without importing any."""
+    from importlib.util import find_spec
+
+    try:
+        return all(find_spec(name) is not None for name in names)
+    except (ImportError, ValueError):
+        return False
 
 
 def _items(raw: RawMessage | list[Any]) -> list[Any]:

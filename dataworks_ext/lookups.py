@@ -29,6 +29,7 @@ import concurrent.futures
 import threading
 import time
 from collections.abc import Callable, Generator, Hashable, Iterable, Mapping
+from contextvars import copy_context
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -696,7 +697,8 @@ class Lookups:
             fetched = {i: self._fetch(kind, i) for i in missing}
         else:
             pool = self._executor()
-            futures = [pool.submit(self._fetch, kind, i) for i in missing]
+            # each call in the caller's context (a copy each), so tracing sees the lookups
+            futures = [pool.submit(copy_context().run, self._fetch, kind, i) for i in missing]
             fetched = {i: f.result() for i, f in zip(missing, futures, strict=True)}
         return self._merge(unique, found, fetched)
 

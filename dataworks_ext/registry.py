@@ -256,6 +256,9 @@ class Check:
     """Whether it is a coroutine function (results that are awaitable are awaited anyway)."""
     event_code: str | None = None
     """The event code it checks, for a check of an :class:`ExtensionPointEvent`."""
+    enforce: bool = True
+    """Whether its answer counts; ``False``: report-only (it runs, what it would have answered
+    is recorded in the audit trail, the metrics and the log, and the verdict ignores it)."""
 
 
 _NO_CHECKS: tuple[Check, ...] = ()
@@ -302,6 +305,23 @@ class Registry:
         counts = [f"{cls.__name__}={len(checks)}" for cls, checks in self._checks.items() if checks]
         counts += [f"{code!r}={len(checks)}" for code, checks in self._by_code.items() if checks]
         return f"Registry({', '.join(counts)})"
+
+    def counts(self) -> dict[str, int]:
+        """How many checks are registered for each event code (codes without checks left out).
+
+        Example:
+            >>> from dataworks_ext import FreezeNodeEvent, Registry
+            >>> reg = Registry()
+            >>> _ = reg.add(FreezeNodeEvent, lambda event: True)
+            >>> _ = reg.on("download-resources")(lambda event: True)
+            >>> reg.counts()
+            {'freeze-node': 1, 'download-resources': 1}
+        """
+        counts = {cls.event_code: len(checks) for cls, checks in self._checks.items() if checks}
+        for code, checks in self._by_code.items():
+            if checks:
+                counts[code] = counts.get(code, 0) + len(checks)
+        return counts
 
     def checks_for(self, event_type: type[Any]) -> tuple[Check, ...]:
         """The checks registered for an event class, in registration order.
@@ -366,6 +386,7 @@ class Registry:
         fn: Callable[..., Any],
         *,
         name: str | None = None,
+        enforce: bool = True,
     ) -> Check:
         """Register ``fn`` for ``event_type`` without a decorator; returns the :class:`Check`.
 
@@ -381,13 +402,18 @@ class Registry:
                 f"checks can be registered for {known}, or by event code with "
                 f"Registry.on('event-code'); got {event_type!r}"
             )
-        check = self._check(event_type, fn, name, None)
+        check = self._check(event_type, fn, name, None, enforce)
         self._checks[event_type] = (*self._checks[event_type], check)
         self.version += 1
         return check
 
     def add_for_code(
-        self, event_code: str, fn: Callable[..., Any], *, name: str | None = None
+        self,
+        event_code: str,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        enforce: bool = True,
     ) -> Check:
         """Register ``fn`` for an extension-point event by its code; returns the :class:`Check`.
 
@@ -405,26 +431,33 @@ class Registry:
             raise ValueError(f"an event code must be a non-empty string, got {event_code!r}")
         kind = kind_for_code(event_code)
         if kind is not None and kind.has_model:
-            return self.add(kind.cls, fn, name=name)
+            return self.add(kind.cls, fn, name=name, enforce=enforce)
         if kind is not None and not kind.is_extension_point:
             raise ValueError(
                 f"{event_code!r} is a regular event: DataWorks does not wait for an answer, "
                 "so no check can be registered for it"
             )
-        check = self._check(ExtensionPointEvent, fn, name, event_code)
+        check = self._check(ExtensionPointEvent, fn, name, event_code, enforce)
         self._by_code[event_code] = (*self._by_code.get(event_code, ()), check)
         self.version += 1
         return check
 
     def _check(
-        self, event_type: type[Any], fn: Callable[..., Any], name: str | None, code: str | None
+        self,
+        event_type: type[Any],
+        fn: Callable[..., Any],
+        name: str | None,
+        code: str | None,
+        enforce: bool = True,
     ) -> Check:
         if not callable(fn):
             raise TypeError(f"a check must be callable, got {type(fn).__name__}")
         if name is not None and (not isinstance(name, str) or not name.strip()):
             raise ValueError("a check's name must be a non-empty string")
+        if not isinstance(enforce, bool):
+            raise TypeError(f"enforce must be True or False, got {enforce!r}")
         wants_message, is_async = _describe(fn, event_type)
-        return Check(fn, name or _name_of(fn), event_type, wants_message, is_async, code)
+        return Check(fn, name or _name_of(fn), event_type, wants_message, is_async, code, enforce)
 
     def include(self, other: Registry) -> None:
         """Add every check of another registry to this one (after this one's own).
@@ -444,25 +477,25 @@ class Registry:
         self.version += 1
 
     def _decorate(
-        self, event_type: type[ModelledEvent], fn: Any, name: str | None
+        self, event_type: type[ModelledEvent], fn: Any, name: str | None, enforce: bool = True
     ) -> Callable[[Any], Any] | Any:
         if fn is None:
 
             def decorator(inner: Any) -> Any:
-                self.add(event_type, inner, name=name)
+                self.add(event_type, inner, name=name, enforce=enforce)
                 return inner
 
             return decorator
-        self.add(event_type, fn, name=name)
+        self.add(event_type, fn, name=name, enforce=enforce)
         return fn
 
     @overload
     def on_freeze(self, fn: FreezeCheckT, /) -> FreezeCheckT: ...
     @overload
     def on_freeze(
-        self, fn: None = None, /, *, name: str | None = None
+        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[FreezeCheckT], FreezeCheckT]: ...
-    def on_freeze(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+    def on_freeze(self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True) -> Any:
         """Register a check for :class:`FreezeNodeEvent` (someone freezes production nodes).
 
         Example:
@@ -472,15 +505,17 @@ class Registry:
             ... def only_small_freezes(event: FreezeNodeEvent) -> bool:
             ...     return len(event.node_ids) <= 50
         """
-        return self._decorate(FreezeNodeEvent, fn, name)
+        return self._decorate(FreezeNodeEvent, fn, name, enforce)
 
     @overload
     def on_restore(self, fn: RestoreCheckT, /) -> RestoreCheckT: ...
     @overload
     def on_restore(
-        self, fn: None = None, /, *, name: str | None = None
+        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[RestoreCheckT], RestoreCheckT]: ...
-    def on_restore(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+    def on_restore(
+        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
+    ) -> Any:
         """Register a check for :class:`RestoreNodeEvent` (someone restores frozen nodes).
 
         Example:
@@ -490,15 +525,17 @@ class Registry:
             ... async def log_restores(event: RestoreNodeEvent, message: EventMessage) -> Verdict:
             ...     return Verdict.ok(f"restore recorded as {message.message_id}")
         """
-        return self._decorate(RestoreNodeEvent, fn, name)
+        return self._decorate(RestoreNodeEvent, fn, name, enforce)
 
     @overload
     def on_unpublish(self, fn: UnpublishCheckT, /) -> UnpublishCheckT: ...
     @overload
     def on_unpublish(
-        self, fn: None = None, /, *, name: str | None = None
+        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[UnpublishCheckT], UnpublishCheckT]: ...
-    def on_unpublish(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+    def on_unpublish(
+        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
+    ) -> Any:
         """Register a check for :class:`UnpublishNodeEvent` (someone unpublishes nodes).
 
         Example:
@@ -510,15 +547,17 @@ class Registry:
             ...         return Verdict.fail("the core node cannot be unpublished")
             ...     return None
         """
-        return self._decorate(UnpublishNodeEvent, fn, name)
+        return self._decorate(UnpublishNodeEvent, fn, name, enforce)
 
     @overload
     def on_backfill(self, fn: BackfillCheckT, /) -> BackfillCheckT: ...
     @overload
     def on_backfill(
-        self, fn: None = None, /, *, name: str | None = None
+        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[BackfillCheckT], BackfillCheckT]: ...
-    def on_backfill(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+    def on_backfill(
+        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
+    ) -> Any:
         """Register a check for :class:`BackfillEvent` (someone starts a data backfill).
 
         Example:
@@ -530,15 +569,17 @@ class Registry:
             ...         return Verdict.fail(f"{event.total_days} days is over the 31-day limit")
             ...     return Verdict.ok()
         """
-        return self._decorate(BackfillEvent, fn, name)
+        return self._decorate(BackfillEvent, fn, name, enforce)
 
     @overload
     def on_commit_file(self, fn: CommitFileCheckT, /) -> CommitFileCheckT: ...
     @overload
     def on_commit_file(
-        self, fn: None = None, /, *, name: str | None = None
+        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[CommitFileCheckT], CommitFileCheckT]: ...
-    def on_commit_file(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+    def on_commit_file(
+        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
+    ) -> Any:
         """Register a check for :class:`CommitFileEvent` (someone commits a file in DataStudio).
 
         Example:
@@ -550,15 +591,17 @@ class Registry:
             ...         return Verdict.warn(f"{event.file_name} belongs to {event.file_owner}")
             ...     return Verdict.ok()
         """
-        return self._decorate(CommitFileEvent, fn, name)
+        return self._decorate(CommitFileEvent, fn, name, enforce)
 
     @overload
     def on_deploy_file(self, fn: DeployFileCheckT, /) -> DeployFileCheckT: ...
     @overload
     def on_deploy_file(
-        self, fn: None = None, /, *, name: str | None = None
+        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[DeployFileCheckT], DeployFileCheckT]: ...
-    def on_deploy_file(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+    def on_deploy_file(
+        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
+    ) -> Any:
         """Register a check for :class:`DeployFileEvent` (someone deploys a file to production).
 
         Example:
@@ -572,15 +615,17 @@ class Registry:
             ...         return Verdict.fail("no deployments on public holidays")
             ...     return Verdict.ok()
         """
-        return self._decorate(DeployFileEvent, fn, name)
+        return self._decorate(DeployFileEvent, fn, name, enforce)
 
     @overload
     def on_run_file(self, fn: RunFileCheckT, /) -> RunFileCheckT: ...
     @overload
     def on_run_file(
-        self, fn: None = None, /, *, name: str | None = None
+        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[RunFileCheckT], RunFileCheckT]: ...
-    def on_run_file(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+    def on_run_file(
+        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
+    ) -> Any:
         """Register a check for :class:`RunFileEvent` (someone runs a file's code in DataStudio).
 
         Example:
@@ -590,15 +635,17 @@ class Registry:
             ... def runs_are_fine(event: RunFileEvent) -> bool:
             ...     return True
         """
-        return self._decorate(RunFileEvent, fn, name)
+        return self._decorate(RunFileEvent, fn, name, enforce)
 
     @overload
     def on_delete_file(self, fn: DeleteFileCheckT, /) -> DeleteFileCheckT: ...
     @overload
     def on_delete_file(
-        self, fn: None = None, /, *, name: str | None = None
+        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[DeleteFileCheckT], DeleteFileCheckT]: ...
-    def on_delete_file(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+    def on_delete_file(
+        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
+    ) -> Any:
         """Register a check for :class:`DeleteFileEvent` (someone deletes a file in DataStudio).
 
         Example:
@@ -610,15 +657,17 @@ class Registry:
             ...         return Verdict.fail("shared files are deleted by the platform team")
             ...     return Verdict.ok()
         """
-        return self._decorate(DeleteFileEvent, fn, name)
+        return self._decorate(DeleteFileEvent, fn, name, enforce)
 
     @overload
     def on_commit_table(self, fn: CommitTableCheckT, /) -> CommitTableCheckT: ...
     @overload
     def on_commit_table(
-        self, fn: None = None, /, *, name: str | None = None
+        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[CommitTableCheckT], CommitTableCheckT]: ...
-    def on_commit_table(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+    def on_commit_table(
+        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
+    ) -> Any:
         """Register a check for :class:`CommitTableEvent` (someone commits a table to development).
 
         Example:
@@ -628,15 +677,17 @@ class Registry:
             ... def layered_names(event: CommitTableEvent) -> bool:
             ...     return event.table_name.startswith(("ods_", "dwd_", "dws_", "ads_"))
         """
-        return self._decorate(CommitTableEvent, fn, name)
+        return self._decorate(CommitTableEvent, fn, name, enforce)
 
     @overload
     def on_deploy_table(self, fn: DeployTableCheckT, /) -> DeployTableCheckT: ...
     @overload
     def on_deploy_table(
-        self, fn: None = None, /, *, name: str | None = None
+        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[DeployTableCheckT], DeployTableCheckT]: ...
-    def on_deploy_table(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+    def on_deploy_table(
+        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
+    ) -> Any:
         """Register a check for :class:`DeployTableEvent` (someone deploys a table to production).
 
         Example:
@@ -646,15 +697,17 @@ class Registry:
             ... def tables_deploy(event: DeployTableEvent) -> None:
             ...     return None
         """
-        return self._decorate(DeployTableEvent, fn, name)
+        return self._decorate(DeployTableEvent, fn, name, enforce)
 
     @overload
     def on_pre_freeze_instance(self, fn: PreFreezeInstanceCheckT, /) -> PreFreezeInstanceCheckT: ...
     @overload
     def on_pre_freeze_instance(
-        self, fn: None = None, /, *, name: str | None = None
+        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[PreFreezeInstanceCheckT], PreFreezeInstanceCheckT]: ...
-    def on_pre_freeze_instance(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+    def on_pre_freeze_instance(
+        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
+    ) -> Any:
         """Register a check for :class:`PreFreezeInstanceEvent` (someone freezes instances).
 
         Example:
@@ -664,7 +717,7 @@ class Registry:
             ... def few_at_a_time(event: PreFreezeInstanceEvent) -> bool:
             ...     return len(event.task_ids) <= 100
         """
-        return self._decorate(PreFreezeInstanceEvent, fn, name)
+        return self._decorate(PreFreezeInstanceEvent, fn, name, enforce)
 
     @overload
     def on_pre_unfreeze_instance(
@@ -672,9 +725,11 @@ class Registry:
     ) -> PreUnfreezeInstanceCheckT: ...
     @overload
     def on_pre_unfreeze_instance(
-        self, fn: None = None, /, *, name: str | None = None
+        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[PreUnfreezeInstanceCheckT], PreUnfreezeInstanceCheckT]: ...
-    def on_pre_unfreeze_instance(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+    def on_pre_unfreeze_instance(
+        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
+    ) -> Any:
         """Register a check for :class:`PreUnfreezeInstanceEvent` (someone unfreezes instances).
 
         Example:
@@ -684,15 +739,17 @@ class Registry:
             ... def allow(event: PreUnfreezeInstanceEvent) -> bool:
             ...     return True
         """
-        return self._decorate(PreUnfreezeInstanceEvent, fn, name)
+        return self._decorate(PreUnfreezeInstanceEvent, fn, name, enforce)
 
     @overload
     def on_pre_rerun_instance(self, fn: PreRerunInstanceCheckT, /) -> PreRerunInstanceCheckT: ...
     @overload
     def on_pre_rerun_instance(
-        self, fn: None = None, /, *, name: str | None = None
+        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[PreRerunInstanceCheckT], PreRerunInstanceCheckT]: ...
-    def on_pre_rerun_instance(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+    def on_pre_rerun_instance(
+        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
+    ) -> Any:
         """Register a check for :class:`PreRerunInstanceEvent` (someone reruns instances).
 
         Example:
@@ -704,7 +761,7 @@ class Registry:
             ...         return Verdict.warn(f"{len(event.task_ids)} instances will rerun")
             ...     return Verdict.ok()
         """
-        return self._decorate(PreRerunInstanceEvent, fn, name)
+        return self._decorate(PreRerunInstanceEvent, fn, name, enforce)
 
     @overload
     def on_pre_set_instance_success(
@@ -712,9 +769,11 @@ class Registry:
     ) -> PreSetInstanceSuccessCheckT: ...
     @overload
     def on_pre_set_instance_success(
-        self, fn: None = None, /, *, name: str | None = None
+        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[PreSetInstanceSuccessCheckT], PreSetInstanceSuccessCheckT]: ...
-    def on_pre_set_instance_success(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+    def on_pre_set_instance_success(
+        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
+    ) -> Any:
         """Register a check for :class:`PreSetInstanceSuccessEvent` (set instances to succeeded).
 
         Example:
@@ -724,15 +783,17 @@ class Registry:
             ... def allow(event: PreSetInstanceSuccessEvent) -> bool:
             ...     return True
         """
-        return self._decorate(PreSetInstanceSuccessEvent, fn, name)
+        return self._decorate(PreSetInstanceSuccessEvent, fn, name, enforce)
 
     @overload
     def on_pre_kill_instance(self, fn: PreKillInstanceCheckT, /) -> PreKillInstanceCheckT: ...
     @overload
     def on_pre_kill_instance(
-        self, fn: None = None, /, *, name: str | None = None
+        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[PreKillInstanceCheckT], PreKillInstanceCheckT]: ...
-    def on_pre_kill_instance(self, fn: Any = None, /, *, name: str | None = None) -> Any:
+    def on_pre_kill_instance(
+        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
+    ) -> Any:
         """Register a check for :class:`PreKillInstanceEvent` (someone kills running instances).
 
         Example:
@@ -742,73 +803,143 @@ class Registry:
             ... def kill_ok(event: PreKillInstanceEvent) -> bool:
             ...     return True
         """
-        return self._decorate(PreKillInstanceEvent, fn, name)
+        return self._decorate(PreKillInstanceEvent, fn, name, enforce)
 
     @overload
     def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["freeze-node"], /, *, name: str | None = None
+        self,
+        event_code: Literal["freeze-node"],
+        /,
+        *,
+        name: str | None = None,
+        enforce: bool = True,
     ) -> Callable[[FreezeCheckT], FreezeCheckT]: ...
     @overload
     def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["unfreeze-node"], /, *, name: str | None = None
+        self,
+        event_code: Literal["unfreeze-node"],
+        /,
+        *,
+        name: str | None = None,
+        enforce: bool = True,
     ) -> Callable[[RestoreCheckT], RestoreCheckT]: ...
     @overload
     def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["undeploy-node"], /, *, name: str | None = None
+        self,
+        event_code: Literal["undeploy-node"],
+        /,
+        *,
+        name: str | None = None,
+        enforce: bool = True,
     ) -> Callable[[UnpublishCheckT], UnpublishCheckT]: ...
     @overload
     def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["backfill-data"], /, *, name: str | None = None
+        self,
+        event_code: Literal["backfill-data"],
+        /,
+        *,
+        name: str | None = None,
+        enforce: bool = True,
     ) -> Callable[[BackfillCheckT], BackfillCheckT]: ...
     @overload
     def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["commit-file"], /, *, name: str | None = None
+        self,
+        event_code: Literal["commit-file"],
+        /,
+        *,
+        name: str | None = None,
+        enforce: bool = True,
     ) -> Callable[[CommitFileCheckT], CommitFileCheckT]: ...
     @overload
     def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["deploy-file"], /, *, name: str | None = None
+        self,
+        event_code: Literal["deploy-file"],
+        /,
+        *,
+        name: str | None = None,
+        enforce: bool = True,
     ) -> Callable[[DeployFileCheckT], DeployFileCheckT]: ...
     @overload
     def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["run-file"], /, *, name: str | None = None
+        self, event_code: Literal["run-file"], /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[RunFileCheckT], RunFileCheckT]: ...
     @overload
     def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["delete-file"], /, *, name: str | None = None
+        self,
+        event_code: Literal["delete-file"],
+        /,
+        *,
+        name: str | None = None,
+        enforce: bool = True,
     ) -> Callable[[DeleteFileCheckT], DeleteFileCheckT]: ...
     @overload
     def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["commit-table"], /, *, name: str | None = None
+        self,
+        event_code: Literal["commit-table"],
+        /,
+        *,
+        name: str | None = None,
+        enforce: bool = True,
     ) -> Callable[[CommitTableCheckT], CommitTableCheckT]: ...
     @overload
     def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["deploy-table"], /, *, name: str | None = None
+        self,
+        event_code: Literal["deploy-table"],
+        /,
+        *,
+        name: str | None = None,
+        enforce: bool = True,
     ) -> Callable[[DeployTableCheckT], DeployTableCheckT]: ...
     @overload
     def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["pre-freeze-instance"], /, *, name: str | None = None
+        self,
+        event_code: Literal["pre-freeze-instance"],
+        /,
+        *,
+        name: str | None = None,
+        enforce: bool = True,
     ) -> Callable[[PreFreezeInstanceCheckT], PreFreezeInstanceCheckT]: ...
     @overload
     def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["pre-unfreeze-instance"], /, *, name: str | None = None
+        self,
+        event_code: Literal["pre-unfreeze-instance"],
+        /,
+        *,
+        name: str | None = None,
+        enforce: bool = True,
     ) -> Callable[[PreUnfreezeInstanceCheckT], PreUnfreezeInstanceCheckT]: ...
     @overload
     def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["pre-rerun-instance"], /, *, name: str | None = None
+        self,
+        event_code: Literal["pre-rerun-instance"],
+        /,
+        *,
+        name: str | None = None,
+        enforce: bool = True,
     ) -> Callable[[PreRerunInstanceCheckT], PreRerunInstanceCheckT]: ...
     @overload
     def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["pre-set-instance-success"], /, *, name: str | None = None
+        self,
+        event_code: Literal["pre-set-instance-success"],
+        /,
+        *,
+        name: str | None = None,
+        enforce: bool = True,
     ) -> Callable[[PreSetInstanceSuccessCheckT], PreSetInstanceSuccessCheckT]: ...
     @overload
     def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["pre-kill-instance"], /, *, name: str | None = None
+        self,
+        event_code: Literal["pre-kill-instance"],
+        /,
+        *,
+        name: str | None = None,
+        enforce: bool = True,
     ) -> Callable[[PreKillInstanceCheckT], PreKillInstanceCheckT]: ...
     @overload
     def on(
-        self, event_code: str, /, *, name: str | None = None
+        self, event_code: str, /, *, name: str | None = None, enforce: bool = True
     ) -> Callable[[GenericCheckT], GenericCheckT]: ...
-    def on(self, event_code: str, /, *, name: str | None = None) -> Any:
+    def on(self, event_code: str, /, *, name: str | None = None, enforce: bool = True) -> Any:
         """Register a check for an extension-point event by its code (a decorator).
 
         The check gets the event's class when the code has one (``on("commit-file")`` is
@@ -828,7 +959,7 @@ class Registry:
         """
 
         def decorator(fn: Any) -> Any:
-            self.add_for_code(event_code, fn, name=name)
+            self.add_for_code(event_code, fn, name=name, enforce=enforce)
             return fn
 
         return decorator

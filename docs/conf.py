@@ -42,6 +42,7 @@ dwx_public_modules = [
     "dataworks_ext.testing",
     "dataworks_ext.testing.strategies",
     "dataworks_ext.policies",
+    "dataworks_ext.telemetry",
 ]
 # Sections of the API reference, in reading order, by the private module defining the names.
 dwx_api_module_order = [
@@ -54,6 +55,9 @@ dwx_api_module_order = [
     "nodes",
     "lookups",
     "outcomes",
+    "audit",
+    "health",
+    "telemetry",
     "base",
     "memory",
     "redis",
@@ -77,6 +81,9 @@ dwx_api_titles = {
     "nodes": "Node context",
     "lookups": "Lookups",
     "outcomes": "Outcomes and the host's reply",
+    "audit": "The audit trail",
+    "health": "Health",
+    "telemetry": "OpenTelemetry",
     "base": "Answer stores",
     "memory": "The in-memory answer store",
     "redis": "The Redis answer store",

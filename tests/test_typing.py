@@ -108,3 +108,33 @@ def test_mypy_checks_the_new_decorators_and_on(tmp_path: Path) -> None:
     assert any(line.startswith("checks.py:24:") for line in errors), errors
     assert any(line.startswith("checks.py:32:") for line in errors), errors
     assert len(errors) == 3, errors
+
+
+REPORT_SNIPPET = textwrap.dedent(
+    """
+    from dataworks_ext import BackfillEvent, FreezeNodeEvent, Registry, Verdict
+
+    reg = Registry()
+
+    @reg.on_freeze(name="new-rule", enforce=False)
+    def new_rule(event: FreezeNodeEvent) -> Verdict:
+        return Verdict.fail("would refuse")
+
+    @reg.on("backfill-data", enforce=False)
+    def by_code(event: BackfillEvent) -> bool:
+        return True
+
+    @reg.on_backfill(enforce=False)
+    def wrong_event(event: FreezeNodeEvent) -> bool:  # decorator on line 14
+        return True
+
+    @reg.on_freeze(enforce="no")  # line 18
+    def wrong_flag(event: FreezeNodeEvent) -> bool:
+        return True
+    """
+)
+
+
+def test_mypy_types_report_only_registration(tmp_path: Path) -> None:
+    _, errors = _mypy(tmp_path, REPORT_SNIPPET)
+    assert {line.split(":")[1] for line in errors} == {"14", "18"}, errors

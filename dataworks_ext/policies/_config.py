@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 __all__ = ["from_config", "register"]
 
-_ENTRY_KEYS = ("on", "name")
+_ENTRY_KEYS = ("on", "name", "mode")
+_MODES = {"enforce": True, "report": False}
 
 
 def register(
@@ -37,8 +38,12 @@ def register(
     *,
     on: Iterable[Operation] | Operation | None = None,
     name: str | None = None,
+    enforce: bool = True,
 ) -> Registry:
     """Register a rule for several operations at once; returns the registry.
+
+    ``enforce=False`` registers it report-only: it runs and what it would have answered is
+    recorded (audit trail, metrics, log), but the verdict sent ignores it.
 
     ``on`` defaults to the rule's ``operations`` (:class:`ProtectedNodes`: freeze and
     unpublish; :class:`BackfillLimits`: backfill; the other built-in rules: all four), or,
@@ -70,7 +75,7 @@ def register(
         what = ", ".join(sorted_operations(refused))
         raise config_error("on", f"{type(rule).__name__} cannot check {what} events")
     for operation in sorted_operations(operations):
-        registry.add(EVENT_FOR_OPERATION[operation], rule, name=name)
+        registry.add(EVENT_FOR_OPERATION[operation], rule, name=name, enforce=enforce)
     return registry
 
 
@@ -87,7 +92,9 @@ def from_config(
     default time zone of windows.  Each rule mapping has a ``type`` (see
     :data:`RULE_TYPES`, extended with :func:`rule_type`), the keys of that rule's ``from_dict``, and optionally ``on`` (the
     operations to register it for, else the rule's default) and ``name`` (the check's name in
-    logs, else its type).  Mistakes raise :class:`~dataworks_ext.ConfigurationError` naming
+    logs, else its type) and ``mode`` (``enforce`` or ``report``: a report-only rule runs and
+    is recorded, but does not count in the verdict; default: the top-level ``mode``, else
+    ``enforce``).  Mistakes raise :class:`~dataworks_ext.ConfigurationError` naming
     the key, such as ``rules[1].max_days``.
 
     Args:
@@ -116,7 +123,8 @@ def from_config(
         ...
         dataworks_ext.errors.ConfigurationError: rules[0].max_days: must be a whole number of at least 1, or None; got 0
     """  # noqa: E501
-    reader = Reader(config, "policies", ("timezone", "rules"))
+    reader = Reader(config, "policies", ("timezone", "rules", "mode"))
+    mode = _mode(reader.optional("mode"), True)
     zone = reader.optional("timezone")
     if zone is not None:
         zone = time_zone(zone, "timezone")
@@ -128,13 +136,26 @@ def from_config(
     with lookups_for_config(lookups):
         for index, entry in enumerate(entries):
             with under(f"rules[{index}]"):
-                _register_entry(staged, entry, zone, clock)
+                _register_entry(staged, entry, zone, clock, mode)
     target.include(staged)
     return target
 
 
+def _mode(value: object, default: bool) -> bool:
+    """``enforce`` / ``report`` as the ``enforce`` flag (``default`` when ``None``)."""
+    if value is None:
+        return default
+    if not isinstance(value, str) or value.strip().lower() not in _MODES:
+        raise config_error("mode", f"must be 'enforce' or 'report', got {describe(value)}")
+    return _MODES[value.strip().lower()]
+
+
 def _register_entry(
-    registry: Registry, entry: object, zone: _dt.tzinfo | None, clock: Clock | None
+    registry: Registry,
+    entry: object,
+    zone: _dt.tzinfo | None,
+    clock: Clock | None,
+    enforce: bool = True,
 ) -> None:
     if not isinstance(entry, Mapping):
         raise ConfigurationError(
@@ -147,4 +168,6 @@ def _register_entry(
         name = normalize_type(entry["type"])
     elif not isinstance(name, str) or not name.strip():
         raise config_error("name", f"must be a non-empty string, got {describe(name)}")
-    register(registry, rule, on=entry.get("on"), name=name)
+    register(
+        registry, rule, on=entry.get("on"), name=name, enforce=_mode(entry.get("mode"), enforce)
+    )

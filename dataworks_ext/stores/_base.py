@@ -68,6 +68,10 @@ class Claim(NamedTuple):
 class AnswerStore(Protocol):
     """Where an :class:`~dataworks_ext.Extension` claims messages and records its answers.
 
+    A store may also have ``ping()`` (and ``ping_async()``): ``True`` when it answers,
+    an exception when it does not; :meth:`Extension.health` uses it (a store without one
+    is reported as not checked).
+
     Methods may raise anything when the store cannot be reached; the Extension turns it into
     a :class:`~dataworks_ext.StoreError` and tells the host to retry.  They are called from
     any thread.  A store that also implements :class:`AsyncAnswerStore` is used through it

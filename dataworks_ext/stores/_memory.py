@@ -76,6 +76,14 @@ class MemoryAnswerStore:
             f"max_size={self.max_size}, ttl={self.ttl:g})"
         )
 
+    def ping(self) -> bool:
+        """Always ``True``: the store is this process's memory (for health checks)."""
+        return True
+
+    async def ping_async(self) -> bool:
+        """Always ``True`` (see :meth:`ping`)."""
+        return True
+
     def claim(self, extension_code: str, message_id: str, lease: float) -> Claim:
         """Claim a message for ``lease`` seconds (see :meth:`AnswerStore.claim`)."""
         key = message_id if extension_code == self._code else self._key(extension_code, message_id)

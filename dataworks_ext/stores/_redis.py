@@ -205,6 +205,20 @@ class RedisAnswerStore:
         key = self._key(claim.extension_code, claim.message_id)
         return bool(self._sync_scripts()[2](keys=[key], args=[f"P{claim.token}"]))
 
+    def ping(self) -> bool:
+        """Whether the server answers a ``PING`` (for health checks); raises when it does not."""
+        self._sync_scripts()
+        return bool(self._client.ping())
+
+    async def ping_async(self) -> bool:
+        """:meth:`ping` on the asyncio client (or the sync one in a worker thread)."""
+        scripts = self._loop_scripts()
+        if scripts is None:
+            import asyncio
+
+            return await asyncio.to_thread(self.ping)
+        return bool(await scripts[0].registered_client.ping())
+
     async def claim_async(self, extension_code: str, message_id: str, lease: float) -> Claim:
         """:meth:`claim` on the asyncio client (or the sync one in a worker thread)."""
         scripts = self._loop_scripts()
