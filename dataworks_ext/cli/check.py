@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..errors import HandlerTimeoutError, MessageError
+from ..errors import MessageError
 from ._app import _extension_code, _extension_settings, load_app
 from ._exit_codes import ExitCode
 from ._input import EXPECT_KEY, EXPECT_SUFFIX, Captured, captured_messages
@@ -20,11 +20,8 @@ from ._render import _error_dict
 from ._terminal import Cell, _Formatter, _table, _Ui
 
 if TYPE_CHECKING:
+    from .._audit import AuditRecord
     from ..extension import Extension, Outcome
-    from ..registry import Check, Registry
-
-Trail = list[tuple[str, str]]
-"""What each check of one message answered: ``(check name, OK | WARN | FAIL | raised X)``."""
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,96 +59,6 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     check.set_defaults(run=run)
 
 
-def _recording_registry(registry: Registry, trail: Trail) -> Registry:
-    """A copy of ``registry`` whose checks also write what they answered to ``trail``."""
-    from ..events import EVENT_KINDS
-    from ..registry import Registry
-    from ..verdicts import Verdict
-
-    def result_of(value: Any) -> str:
-        if value is None or value is True:
-            return "OK"
-        if value is False:
-            return "FAIL"
-        if isinstance(value, Verdict):
-            return value.result.value
-        return f"returned {type(value).__name__}"
-
-    def noted(name: str, value: Any) -> Any:
-        trail.append((name, result_of(value)))
-        return value
-
-    def raised(name: str, exc: Exception) -> None:
-        trail.append((name, f"raised {type(exc).__name__}"))
-
-    codes = [kind.event_code for kind in EVENT_KINDS if kind.is_extension_point]
-    codes += [code for code in getattr(registry, "_by_code", {}) if code not in codes]
-    copy = Registry()
-    for code in codes:
-        for check in registry.checks_for_code(code):
-            call, name = _caller(check), check.name
-
-            async def recorded_async(
-                event: Any, message: Any, call: Any = call, name: str = name
-            ) -> Any:
-                try:
-                    return noted(name, await call(event, message))
-                except Exception as exc:
-                    raised(name, exc)
-                    raise
-
-            def recorded(event: Any, message: Any, call: Any = call, name: str = name) -> Any:
-                try:
-                    return noted(name, call(event, message))
-                except Exception as exc:
-                    raised(name, exc)
-                    raise
-
-            copy.add_for_code(code, recorded_async if check.is_async else recorded, name=name)
-    return copy
-
-
-def _caller(check: Check) -> Callable[[Any, Any], Any]:
-    """``call(event, message)`` for a check, whether it takes the message or not."""
-    fn = check.fn
-    if check.wants_message:
-        return lambda event, message: fn(event, message)
-    return lambda event, message: fn(event)
-
-
-def decided_by(outcome: Outcome, trail: Trail) -> list[str]:
-    """Which checks (or which policy of the Extension) decided the outcome's verdict.
-
-    The checks whose own answer is the verdict's result (for OK: every check, as all
-    passed); a check that raised when the ``error_result`` policy gave the verdict; the
-    policy's name when no check gave it (``unreadable_result``, ``timeout_result``,
-    ``unhandled_result``).  ``trail`` is what each check answered, in order.
-
-    Example:
-        >>> from dataworks_ext import Extension, Registry
-        >>> from dataworks_ext.cli.check import decided_by
-        >>> from dataworks_ext.testing import freeze_event
-        >>> outcome = Extension("ext", registry=Registry()).handle(freeze_event())
-        >>> decided_by(outcome, [])
-        ['unhandled_result']
-        >>> decided_by(outcome, [("a", "OK"), ("b", "OK")])
-        ['a', 'b']
-    """
-    verdict = outcome.verdict
-    if verdict is None:
-        return []
-    if isinstance(outcome.error, MessageError):
-        return ["unreadable_result"]
-    if isinstance(outcome.error, HandlerTimeoutError):
-        return ["timeout_result"]
-    if not trail:
-        return ["unhandled_result"]
-    result = verdict.result.value
-    names = [name for name, answered in trail if answered == result]
-    raised = [name for name, answered in trail if answered.startswith("raised")]
-    return names + raised if outcome.error is not None else names or raised
-
-
 class _Checked:
     """One message's outcome, what decided it, and how it compares with the expectation."""
 
@@ -187,15 +94,20 @@ class _Checked:
         }
 
 
-def _judge(extension_for: Callable[[], Extension], trail: Trail, captured: Captured) -> Any:
+def _judge(
+    extension_for: Callable[[], Extension], records: list[AuditRecord], captured: Captured
+) -> Any:
+    """Judge one message; what decided it comes from its audit record (the checks whose
+    answer is the verdict, a check that raised, or the policy that answered)."""
     from ..extension import Outcome
 
-    trail.clear()
+    records.clear()
     try:
         outcome = extension_for().handle_batch(captured.body)[0]
     except MessageError as exc:  # a line that is not JSON at all
         outcome = Outcome(None, None, None, False, error=exc)
-    return _Checked(captured, outcome, decided_by(outcome, list(trail)))
+    decided = list(records[-1].decided_by) if records and outcome.verdict is not None else []
+    return _Checked(captured, outcome, decided)
 
 
 def run(args: argparse.Namespace, ui: _Ui) -> int:
@@ -205,9 +117,9 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     from ..extension import Extension
 
     app = load_app(args.app)
-    trail: Trail = []
+    records: list[AuditRecord] = []
     settings = _extension_settings(app, keep_store=False)
-    settings["registry"] = _recording_registry(settings["registry"], trail)
+    settings["on_audit"] = records.append  # what each check answered, and what decided
     code = _extension_code(app, None)
 
     def extension_for() -> Extension:
@@ -217,7 +129,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     results: list[_Checked] = []
     with ui.progress("checking", len(messages)) as progress:
         for captured in messages:
-            results.append(_judge(extension_for, trail, captured))
+            results.append(_judge(extension_for, records, captured))
             progress.advance()
     differ = sum(1 for r in results if r.differences)
     unexpected = sum(1 for r in results if r.differences is None)
