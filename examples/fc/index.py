@@ -87,8 +87,11 @@ _instance = _Instance()
 
 
 def initializer(context: Context) -> None:
-    """Function Compute initializer: build the extension and its client before traffic."""
-    _instance.extension_for(context)
+    """Function Compute initializer: build the extension and its client before traffic, and
+    refuse to start an instance whose store does not answer or that has no checks."""
+    health = _instance.extension_for(context).health()
+    if not health.ok:
+        raise RuntimeError("the extension is not healthy: " + "; ".join(health.problems))
 
 
 def handler(event: bytes | str, context: Context) -> str:

@@ -10,7 +10,8 @@ header is missing or wrong (``DATAWORKS_WEBHOOK_SECRET``), 413 for a body larger
 Several replicas or gunicorn workers share one answer store when ``DATAWORKS_REDIS_URL`` is
 set (``redis://host:port/db``), so a message pushed to two of them is answered once.
 
-``GET /healthz`` answers 200 for load-balancer and Kubernetes probes.
+``GET /healthz`` answers :meth:`Extension.health`: 200 when the answer store answers, the
+credentials are there and checks are registered, else 503 (load-balancer and Kubernetes probes).
 
 Run it with any WSGI server, e.g. ``gunicorn 'app:create_app()'`` (policies.py beside app.py,
 or ``PYTHONPATH`` pointing at the folder that holds it).
@@ -71,8 +72,9 @@ def create_app(
         return jsonify(error=error.description), error.code or 500
 
     @app.get("/healthz")
-    def healthz() -> Response:
-        return jsonify(status="ok")
+    def healthz() -> Response:  # 200 when the store answers, credentials and checks are there
+        reply = ext.health().http_reply()
+        return Response(reply.body, reply.status, reply.headers)
 
     @app.post(EVENTS_PATH)
     def events() -> Response | tuple[Response, int]:

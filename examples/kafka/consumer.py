@@ -242,7 +242,11 @@ def main() -> None:
         raise SystemExit("KAFKA_TOPIC is not set")
     listed = os.environ.get("KAFKA_PARTITIONS", "").strip()
     partitions = [int(p) for p in listed.split(",")] if listed else None
-    committed = run(config_from_env(), topic, Extension.from_env(registry), partitions=partitions)
+    extension = Extension.from_env(registry)
+    health = extension.health()  # the store answers, credentials and checks are there
+    if not health.ok:
+        raise SystemExit("the extension is not healthy: " + "; ".join(health.problems))
+    committed = run(config_from_env(), topic, extension, partitions=partitions)
     logger.info("stopped after committing %d records", committed)
 
 

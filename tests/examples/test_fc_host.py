@@ -202,3 +202,13 @@ def test_missing_extension_code_is_a_clear_error(
     monkeypatch.delenv("DATAWORKS_EXTENSION_CODE")
     with pytest.raises(ValueError, match="DATAWORKS_EXTENSION_CODE"):
         fc_index.initializer(fc_context(local_dataworks))
+
+
+def test_initializer_refuses_an_instance_whose_store_does_not_answer(
+    fc_index: ModuleType, local_dataworks: LocalDataWorks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import free_port
+
+    monkeypatch.setenv("DATAWORKS_REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nobody
+    with pytest.raises(RuntimeError, match="not healthy: the answer store"):
+        fc_index.initializer(fc_context(local_dataworks))

@@ -267,11 +267,27 @@ def test_body_over_the_limit_is_413(
 
 
 def test_health_check(flask_app: ModuleType, serve: Any, local_dataworks: Any) -> None:
-    server = serve(flask_app.create_app(Extension(EXTENSION_CODE, local_dataworks.client())))
+    extension = Extension(EXTENSION_CODE, local_dataworks.client(), flask_app.registry)
+    server = serve(flask_app.create_app(extension))
 
-    assert server.request("GET", "/healthz")[:1] == (200,)
-    assert server.request("GET", "/healthz")[2] == {"status": "ok"}
+    status, _, body = server.request("GET", "/healthz")[:3]
+    assert (status, body["ok"], body["store"], body["problems"]) == (200, True, "ok", [])
+    assert body["checks"]
     assert server.request("GET", "/dataworks/events")[0] == 405
+
+
+def test_health_check_fails_while_the_store_is_down(
+    flask_app: ModuleType, serve: Any, local_dataworks: Any
+) -> None:
+    from conftest import free_port
+
+    from dataworks_ext import RedisAnswerStore
+
+    store = RedisAnswerStore.from_url(f"redis://127.0.0.1:{free_port()}/0")  # nobody there
+    extension = Extension(EXTENSION_CODE, local_dataworks.client(), flask_app.registry, store=store)
+    status, _, body = serve(flask_app.create_app(extension)).request("GET", "/healthz")[:3]
+    assert (status, body["ok"]) == (503, False)
+    assert any("store" in problem for problem in body["problems"])
 
 
 def test_replicas_configured_with_a_redis_url_answer_a_message_once(
