@@ -11,7 +11,9 @@ a check raises            FAIL     ``error_result``; the tip names the check and
                                    the traceback is logged (ACK)
 checks run past the       FAIL     ``timeout_result`` after ``handler_timeout`` seconds (30);
 deadline                           a late result is logged and discarded (ACK)
-no check registered       OK       ``unhandled_result``, with a logged warning (ACK)
+no check registered       OK       ``unhandled_result``, with a logged warning (ACK); an
+                                   extension-point code the SDK does not know is answered
+                                   the same way, through ``CallbackExtension``
 regular event, or no      --       nothing to answer: ``verdict=None`` (ACK)
 ``extensionBizId``
 already answered          --       not answered again: ``duplicate=True``, ``verdict`` the
@@ -20,6 +22,12 @@ being answered elsewhere  --       ``in_progress=True``, nothing done (RETRY)
 answer store unreachable  --       nothing delivered, :class:`StoreError` (RETRY)
 callback fails for good   --       the claim is released, :class:`CallbackError` (RETRY)
 ========================  =======  ==========================================================
+
+Each answer goes through the API of the event's module (:attr:`EventKind.api
+<dataworks_ext.events.EventKind.api>`, or the ``apis`` override): ``UpdateWorkbenchEventResult``,
+``UpdateIDEEventResult`` or ``CallbackExtension``.  A WARN for an API that documents no WARN
+(``UpdateWorkbenchEventResult``) is sent as OK with its tip, and a warning is logged.  The
+policies above take OK, WARN or FAIL.
 
 The pipeline (parse, claim, decide, deliver, complete) is written once, as a generator that
 yields the effects it needs (claim, run the checks, deliver, complete, release) and receives
@@ -31,6 +39,7 @@ which delivers the timeout verdict; the watchdog thread itself never does any I/
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import threading
@@ -39,7 +48,7 @@ from types import EllipsisType
 from typing import Any
 
 from ._watchdog import WATCHDOG, Watch
-from .callback import Callback
+from .callback import Callback, sendable
 from .errors import (
     CallbackError,
     ConfigurationError,
@@ -47,7 +56,7 @@ from .errors import (
     MessageError,
     StoreError,
 )
-from .events import UnknownEvent
+from .events import CallbackApi, EventKind, ExtensionPointEvent, UnknownEvent, kind_for_code
 from .messages import EventMessage, RawMessage, decode, parse_message
 from .outcomes import Outcome
 from .registry import Check, Registry, default_registry
@@ -142,6 +151,10 @@ class Extension:
         lease: Seconds a claim is held before another instance may take the message over;
             by default ``handler_timeout`` plus the callback's delivery ``deadline`` plus 5
             (see :attr:`lease`).
+        apis: The API that answers an event, per event code (or
+            :class:`~dataworks_ext.events.EventKind`), overriding the table's
+            (:attr:`EventKind.api <dataworks_ext.events.EventKind.api>`), e.g.
+            ``{"commit-file": CallbackApi.CALLBACK_EXTENSION}``.
 
     Example:
         >>> from dataworks_ext import Extension, FreezeNodeEvent, Registry, Verdict
@@ -173,6 +186,7 @@ class Extension:
         unhandled_result: CheckResult | str = CheckResult.OK,
         store: AnswerStore | AsyncAnswerStore | None = None,
         lease: float | None = None,
+        apis: Mapping[str | EventKind, CallbackApi | str] | None = None,
     ) -> None:
         if not isinstance(extension_code, str) or not extension_code.strip():
             raise ConfigurationError(
@@ -189,12 +203,14 @@ class Extension:
         self.timeout_result = _result(timeout_result, "timeout_result")
         self.unhandled_result = _result(unhandled_result, "unhandled_result")
         self._given_lease = None if lease is None else float(lease)
+        self.apis = _apis(apis)
+        self._takes_api = True
         self._callback: Callback | None = None
         self._handler_timeout: float | None = None
         self.handler_timeout = handler_timeout
         self.callback = callback
         self.store = MemoryAnswerStore() if store is None else store
-        self._plans: dict[type[Any], _Plan] = {}
+        self._plans: dict[Any, _Plan] = {}
         self._fire = self._on_deadline  # one bound method, made once
         self._sync_effects = (
             self._claim,
@@ -232,6 +248,7 @@ class Extension:
                 f"callback must have deliver() and deliver_async(); got {type(callback).__name__}"
             )
         self._callback = callback
+        self._takes_api = callback is None or _takes_api(callback)
         self._update_lease()
 
     @property
@@ -445,7 +462,7 @@ class Extension:
             if failure is not None:
                 verdict, error = self._unreadable_verdict(failure), failure
             else:
-                plan = self._plan(type(message.event))
+                plan = self._plan(message)
                 if not plan.checks:
                     verdict, error = self._unhandled(message), None
                 else:
@@ -458,7 +475,9 @@ class Extension:
                         verdict, error = decided  # type: ignore[misc]
             callback = self._callback
             if callback is not None:
-                refused = yield (_DELIVER, callback, message_id, verdict)
+                api = self._api_for(message)
+                verdict = self._sendable(message, verdict, api)
+                refused = yield (_DELIVER, callback, message_id, verdict, api)
                 if refused is not None:
                     failed = self._delivery_failed(message, verdict, refused)
                     released = yield (_RELEASE, claim)
@@ -477,13 +496,44 @@ class Extension:
             self._log_delivered(message, verdict)
         return Outcome(message_id, message.event, verdict, callback is not None, False, error)
 
-    def _plan(self, event_type: type[Any]) -> _Plan:
-        """The event type's plan, made again only when its registered checks changed."""
-        checks = self.registry.checks_for(event_type)
-        plan = self._plans.get(event_type)
+    def _plan(self, message: EventMessage) -> _Plan:
+        """The plan of the message's event type (or, for the generic event, its code), made
+        again only when its registered checks changed."""
+        event = message.event
+        key: Any = type(event)
+        if key is ExtensionPointEvent:
+            key = event.event_code
+            checks = self.registry.checks_for_code(key)
+        else:
+            checks = self.registry.checks_for(key)
+        plan = self._plans.get(key)
         if plan is None or plan.checks is not checks:
-            plan = self._plans[event_type] = _Plan(checks)
+            plan = self._plans[key] = _Plan(checks)
         return plan
+
+    def _api_for(self, message: EventMessage) -> CallbackApi:
+        """The API that answers the message: the override, the event's row, else (a code the
+        SDK does not know) ``CallbackExtension``."""
+        code = message.event_code
+        api = self.apis.get(code)
+        if api is not None:
+            return api
+        kind = kind_for_code(code)
+        if kind is not None and kind.api is not None:
+            return kind.api
+        return CallbackApi.CALLBACK_EXTENSION
+
+    def _sendable(self, message: EventMessage, verdict: Verdict, api: CallbackApi) -> Verdict:
+        sent = sendable(verdict, api)
+        if sent is not verdict:
+            logger.warning(
+                "%s takes no WARN: answering OK with the warning's tip for %s (message %s)",
+                api.value,
+                message.event_code,
+                message.message_id,
+                extra=_log(message, verdict),
+            )
+        return sent
 
     # ------------------------------------------------------------------ the sync driver
 
@@ -546,7 +596,10 @@ class Extension:
 
     def _deliver(self, effect: tuple[Any, ...], steps: Steps) -> Exception | None:
         try:
-            effect[1].deliver(effect[2], self.extension_code, effect[3])
+            if self._takes_api:
+                effect[1].deliver(effect[2], self.extension_code, effect[3], api=effect[4])
+            else:
+                effect[1].deliver(effect[2], self.extension_code, effect[3])
         except Exception as exc:
             return exc
         return None
@@ -685,7 +738,12 @@ class Extension:
 
     async def _deliver_async(self, effect: tuple[Any, ...]) -> Exception | None:
         try:
-            await effect[1].deliver_async(effect[2], self.extension_code, effect[3])
+            if self._takes_api:
+                await effect[1].deliver_async(
+                    effect[2], self.extension_code, effect[3], api=effect[4]
+                )
+            else:
+                await effect[1].deliver_async(effect[2], self.extension_code, effect[3])
         except Exception as exc:
             return exc
         return None
@@ -787,20 +845,28 @@ class Extension:
             extra={"message_id": exc.message_id, "event_code": None, "extension_biz_id": None},
         )
         tip = f"The extension could not read this event{where}: {exc.reason}"
-        if self.unreadable_result is CheckResult.FAIL:
-            return Verdict.fail(tip)
-        return Verdict.ok(f"{tip}; passed by the extension's policy")
+        return _policy_verdict(self.unreadable_result, tip, "")
 
     def _unhandled(self, message: EventMessage) -> Verdict:
-        logger.warning(
-            "no check is registered for %s; answering %s",
-            message.event_code,
-            self.unhandled_result.value,
-            extra=_log(message),
-        )
+        if kind_for_code(message.event_code) is None:
+            logger.warning(
+                "%s is an extension-point event this SDK does not know; answering %s "
+                "through CallbackExtension",
+                message.event_code,
+                self.unhandled_result.value,
+                extra=_log(message),
+            )
+        else:
+            logger.warning(
+                "no check is registered for %s; answering %s",
+                message.event_code,
+                self.unhandled_result.value,
+                extra=_log(message),
+            )
         if self.unhandled_result is CheckResult.OK:
             return _PASS
-        return Verdict.fail(f"This extension has no check for {message.event_code} events")
+        tip = f"This extension has no check for {message.event_code} events"
+        return _policy_verdict(self.unhandled_result, tip, "")
 
     def _to_verdict(self, check: Check, result: Any) -> Verdict:
         if result is None or result is True:
@@ -826,16 +892,15 @@ class Extension:
             extra=_log(message),
         )
         tip = f"Check '{check.name}' failed with {type(exc).__name__}"
-        if self.error_result is CheckResult.FAIL:
-            return Verdict.fail(f"{tip}; the operation is blocked until it passes")
-        return Verdict.ok(f"{tip}; passed by the extension's policy")
+        own: Any = getattr(exc, "tip", None)
+        if isinstance(own, str) and own:
+            tip = f"{tip}: {own}"
+        return _policy_verdict(self.error_result, tip, "; the operation is blocked until it passes")
 
     def _timeout_verdict(self, message: EventMessage, error: HandlerTimeoutError) -> Verdict:
         logger.warning("%s", error, extra=_log(message))
         tip = f"The extension's checks did not finish within {error.timeout:g}s"
-        if self.timeout_result is CheckResult.FAIL:
-            return Verdict.fail(tip)
-        return Verdict.ok(f"{tip}; passed by the extension's policy")
+        return _policy_verdict(self.timeout_result, tip, "")
 
     def _discard_late(self, message: EventMessage, verdict: Verdict) -> None:
         logger.warning(
@@ -883,7 +948,54 @@ def _result(value: CheckResult | str, name: str) -> CheckResult:
     try:
         return CheckResult(value.upper() if isinstance(value, str) else value)
     except (ValueError, AttributeError):
-        raise ConfigurationError(f"{name} must be 'OK' or 'FAIL', got {value!r}") from None
+        raise ConfigurationError(f"{name} must be 'OK', 'WARN' or 'FAIL', got {value!r}") from None
+
+
+def _policy_verdict(result: CheckResult, tip: str, blocked: str) -> Verdict:
+    """The verdict a policy answers: FAIL with ``tip`` (and ``blocked``), else OK or WARN
+    with ``tip``, passed by the policy."""
+    if result is CheckResult.FAIL:
+        return Verdict.fail(tip + blocked)
+    passed = f"{tip}; passed by the extension's policy"
+    return Verdict.warn(passed) if result is CheckResult.WARN else Verdict.ok(passed)
+
+
+def _apis(apis: Mapping[Any, Any] | None) -> dict[str, CallbackApi]:
+    """The ``apis`` override by event code, checked: known extension-point codes, known APIs."""
+    if apis is None:
+        return {}
+    if not isinstance(apis, Mapping):
+        raise ConfigurationError(
+            f"apis must map event codes to CallbackApi values, got {type(apis).__name__}"
+        )
+    out: dict[str, CallbackApi] = {}
+    for key, value in apis.items():
+        code = key.event_code if isinstance(key, EventKind) else key
+        kind = kind_for_code(code) if isinstance(code, str) else None
+        if kind is None or not kind.is_extension_point:
+            raise ConfigurationError(
+                f"apis: {key!r} is not the code of an extension-point event in EVENT_KINDS"
+            )
+        try:
+            out[code] = CallbackApi(value)
+        except ValueError:
+            choices = ", ".join(api.value for api in CallbackApi)
+            raise ConfigurationError(
+                f"apis[{code!r}] must be one of {choices}; got {value!r}"
+            ) from None
+    return out
+
+
+def _takes_api(callback: Callback) -> bool:
+    """Whether the callback's ``deliver`` takes the ``api`` keyword (custom callbacks written
+    before it existed do not: they are called without it)."""
+    try:
+        parameters = inspect.signature(callback.deliver).parameters
+    except (TypeError, ValueError):
+        return True
+    return "api" in parameters or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+    )
 
 
 def _items(raw: RawMessage | list[Any]) -> list[Any]:
