@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import attrs
 
 from .errors import _quote
+from .event_details import DETAIL_MODELS
 from .events import (
     MODELLED_CLASSES,
     BackfillOrder,
@@ -238,7 +239,7 @@ def _build_converter() -> Any:
             [_unstructure_fn(BizPeriod)(p) for p in periods], separators=(",", ":")
         ),
     )
-    for cls in _MODELS:
+    for cls in (*_MODELS, *DETAIL_MODELS):
         conv.register_structure_hook(cls, _lazy_structure_hook(cls))
         conv.register_unstructure_hook(cls, _lazy_unstructure_hook(cls))
     return conv
