@@ -868,9 +868,9 @@ def _detail_key(message: Any, project_id: int | None) -> tuple[str, int]:
     if isinstance(message, str):
         message_id = message
     else:
-        message_id = message.message_id
+        message_id = getattr(message, "message_id", None)
         if project_id is None:
-            project_id = getattr(message.event, "project_id", None)
+            project_id = getattr(getattr(message, "event", None), "project_id", None)
     if not isinstance(message_id, str) or not message_id:
         raise ConfigurationError("event_detail needs a message or a non-empty message id")
     if project_id is None or isinstance(project_id, bool) or not isinstance(project_id, int):
