@@ -865,9 +865,8 @@ def _object_id(key: Any) -> int | str:
 
 def _detail_key(message: Any, project_id: int | None) -> tuple[str, int]:
     """(message id, project id) of an event detail, from a message or an id."""
-    if isinstance(message, str):
-        message_id = message
-    else:
+    message_id: Any = message
+    if not isinstance(message, str):
         message_id = getattr(message, "message_id", None)
         if project_id is None:
             project_id = getattr(getattr(message, "event", None), "project_id", None)
