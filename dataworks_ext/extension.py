@@ -56,8 +56,15 @@ from .errors import (
     MessageError,
     StoreError,
 )
-from .events import CallbackApi, EventKind, ExtensionPointEvent, UnknownEvent, kind_for_code
-from .messages import EventMessage, RawMessage, decode, parse_message
+from .events import (
+    CallbackApi,
+    EventKind,
+    ExtensionPointEvent,
+    UnknownEvent,
+    api_for_code,
+    kind_for_code,
+)
+from .messages import EventMessage, RawMessage, _named_code, decode, parse_message
 from .outcomes import Outcome
 from .registry import Check, Registry, default_registry
 from .stores._base import AnswerStore, AsyncAnswerStore, Claim, ClaimState
@@ -446,7 +453,7 @@ class Extension:
             except MessageError as exc:
                 if exc.message_id is None:
                     return self._rejected(exc)
-                message, failure = _Unreadable(exc.message_id), exc
+                message, failure = _Unreadable(exc.message_id, _named_code(raw)), exc
         if failure is None and (
             message.extension_biz_id is None or isinstance(message.event, UnknownEvent)
         ):
@@ -475,7 +482,7 @@ class Extension:
                         verdict, error = decided  # type: ignore[misc]
             callback = self._callback
             if callback is not None:
-                api = self._api_for(message)
+                api = self.api_for(message)
                 verdict = self._sendable(message, verdict, api)
                 refused = yield (_DELIVER, callback, message_id, verdict, api)
                 if refused is not None:
@@ -511,17 +518,22 @@ class Extension:
             plan = self._plans[key] = _Plan(checks)
         return plan
 
-    def _api_for(self, message: EventMessage) -> CallbackApi:
-        """The API that answers the message: the override, the event's row, else (a code the
-        SDK does not know) ``CallbackExtension``."""
+    def api_for(self, message: EventMessage) -> CallbackApi:
+        """The API that answers ``message``: the ``apis`` override of its event code, else its
+        row of :data:`~dataworks_ext.EVENT_KINDS`, else (an extension-point code the SDK does
+        not know) ``CallbackExtension``.
+
+        Example:
+            >>> from dataworks_ext import CallbackApi, Extension
+            >>> from dataworks_ext.testing import commit_file_event, extension_point_event
+            >>> ext = Extension("ext", apis={"deploy-file": CallbackApi.CALLBACK_EXTENSION})
+            >>> ext.api_for(commit_file_event()).value
+            'UpdateIDEEventResult'
+            >>> ext.api_for(extension_point_event("approve-everything")).value
+            'CallbackExtension'
+        """
         code = message.event_code
-        api = self.apis.get(code)
-        if api is not None:
-            return api
-        kind = kind_for_code(code)
-        if kind is not None and kind.api is not None:
-            return kind.api
-        return CallbackApi.CALLBACK_EXTENSION
+        return self.apis.get(code) or api_for_code(code) or CallbackApi.CALLBACK_EXTENSION
 
     def _sendable(self, message: EventMessage, verdict: Verdict, api: CallbackApi) -> Verdict:
         sent = sendable(verdict, api)
@@ -933,15 +945,16 @@ class Extension:
 
 
 class _Unreadable:
-    """Stands in for the EventMessage of an unreadable message whose id is known."""
+    """Stands in for the EventMessage of an unreadable message whose id is known; its
+    ``event_code`` is the one the message names, if any (it chooses the answering API)."""
 
-    __slots__ = ("message_id",)
+    __slots__ = ("event_code", "message_id")
     event = None
-    event_code = "unreadable"
     extension_biz_id = None
 
-    def __init__(self, message_id: str) -> None:
+    def __init__(self, message_id: str, event_code: str | None) -> None:
         self.message_id = message_id
+        self.event_code = event_code or "unreadable"
 
 
 def _result(value: CheckResult | str, name: str) -> CheckResult:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CallbackError, ConfigurationError
+from ..events import EVENT_KINDS
 from ._app import _extension_for, load_app
 from ._delivery import _delivered_text, _target
 from ._exit_codes import ExitCode
@@ -17,8 +18,13 @@ from ._terminal import _Formatter, _pairs, _Ui
 if TYPE_CHECKING:
     from ..messages import EventMessage
 
-TRIGGER_EVENTS = ("freeze", "restore", "unpublish", "backfill")
-"""The operations ``trigger`` builds an event for."""
+_NODE_OPERATIONS = ("freeze", "restore", "unpublish", "backfill")
+TRIGGER_EVENTS = (
+    *_NODE_OPERATIONS,
+    *(kind.event_code for kind in EVENT_KINDS if kind.is_extension_point),
+)
+"""The events ``trigger`` builds: the four node operations by name, and every extension-point
+event of :data:`~dataworks_ext.EVENT_KINDS` by its code (``commit-file``, ``start-diJob``...)."""
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,12 +37,20 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog="examples:\n"
         "  dataworks-ext trigger freeze --app mychecks:registry --node-id 700005966962\n"
         "  dataworks-ext trigger backfill --app mychecks:extension --days 90 --expect FAIL\n"
+        "  dataworks-ext trigger commit-file --app mychecks:registry --expect WARN\n"
         "\nexit codes: 0 done; 1 the verdict is not the one --expect names; 2 usage error;"
         " 3 the verdict could not be delivered",
         formatter_class=_Formatter,
     )
     _add_common(trigger)
-    trigger.add_argument("event", choices=TRIGGER_EVENTS, help="the operation to check")
+    trigger.add_argument(
+        "event",
+        choices=TRIGGER_EVENTS,
+        metavar="EVENT",
+        help="the operation to check: freeze, restore, unpublish, backfill, or any "
+        "extension-point event code (commit-file, deploy-file, pre-kill-instance, "
+        "start-diJob, ...)",
+    )
     _add_app(trigger)
     trigger.add_argument(
         "--node-id",
@@ -63,7 +77,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     trigger.add_argument(
         "--expect",
         type=str.upper,
-        choices=("OK", "FAIL"),
+        choices=("OK", "WARN", "FAIL"),
         help="exit 1 unless the verdict is this one",
     )
     trigger.add_argument("--json", action="store_true", help="print the outcome as JSON")
@@ -81,6 +95,13 @@ def _build_event(args: argparse.Namespace) -> EventMessage:
     }
     if args.project_id is not None:
         common["project_id"] = args.project_id
+    if args.event not in _NODE_OPERATIONS:
+        if args.node_ids or args.days is not None:
+            raise ConfigurationError(
+                "--node-id and --days apply to freeze, restore, unpublish and backfill only"
+            )
+        built: EventMessage = builders.event_for(args.event, **common)
+        return built
     if args.event == "backfill":
         if args.node_ids:
             common["root_node_id"] = args.node_ids[0]
@@ -118,6 +139,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
         data = _outcome_dict(outcome)
         data["extension_code"] = extension.extension_code
         data["delivered_to"] = target.description if outcome.delivered else None
+        data["api"] = None if outcome.verdict is None else extension.api_for(message).value
         ui.print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         event = message.event
@@ -130,9 +152,11 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
         ]
         if isinstance(event, BackfillEvent):
             pairs.append(("dates", _periods_text(event), None))
-        names = [check.name for check in extension.registry.checks_for(type(event))]
+        names = [check.name for check in extension.registry.checks_for_event(event)]
         pairs.append(("checks", ", ".join(names) or "none for this event", None))
         pairs.append(("verdict", "-" if verdict is None else verdict.result.value, style.verdict))
+        if verdict is not None:
+            pairs.append(("api", extension.api_for(message).value, None))
         if verdict is not None and verdict.tip:
             pairs.append(("tip", verdict.tip, None))
         if outcome.error is not None and not isinstance(outcome.error, CallbackError):
