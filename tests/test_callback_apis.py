@@ -313,3 +313,36 @@ def test_update_ide_event_result_needs_no_success_field(local_dataworks: LocalDa
         "m-i", "ext", Verdict.fail("no"), api=CallbackApi.UPDATE_IDE_EVENT_RESULT
     )
     assert local_dataworks.count_for("m-i") == 1
+
+
+@pytest.mark.parametrize(
+    ("message", "api"),
+    [
+        (freeze_event(message_id="m-u1"), "UpdateWorkbenchEventResult"),
+        (commit_file_event(message_id="m-u2"), "UpdateIDEEventResult"),
+        (event_for("start-diJob", message_id="m-u3"), "CallbackExtension"),
+    ],
+    ids=["freeze", "commit-file", "start-diJob"],
+)
+@pytest.mark.parametrize("envelope", ["cloudevent", "function-compute"])
+def test_an_unreadable_message_is_answered_through_the_api_of_the_event_it_names(
+    local_dataworks: LocalDataWorks, message: Any, api: str, envelope: str
+) -> None:
+    from dataworks_ext.testing import as_envelope, with_payload
+
+    raw = with_payload(as_envelope(message, envelope), operator=["not", "a", "uid"])
+    ext = Extension("ext", callback=local_dataworks.client(), registry=Registry())
+    outcome = ext.handle(raw)
+    assert outcome.delivered and outcome.error is not None
+    recorded = local_dataworks.verdict_for(message.message_id)
+    assert recorded is not None and (recorded.api, recorded.result) == (api, "FAIL")
+
+
+def test_an_unreadable_message_naming_no_event_goes_to_callback_extension(
+    local_dataworks: LocalDataWorks,
+) -> None:
+    ext = Extension("ext", callback=local_dataworks.client(), registry=Registry())
+    outcome = ext.handle({"id": "m-u4", "data": "not an object"})
+    assert outcome.delivered
+    recorded = local_dataworks.verdict_for("m-u4")
+    assert recorded is not None and recorded.api == "CallbackExtension"
