@@ -155,12 +155,12 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
         names = [check.name for check in extension.registry.checks_for_event(event)]
         pairs.append(("checks", ", ".join(names) or "none for this event", None))
         pairs.append(("verdict", "-" if verdict is None else verdict.result.value, style.verdict))
-        if verdict is not None:
-            pairs.append(("api", extension.api_for(message).value, None))
         if verdict is not None and verdict.tip:
             pairs.append(("tip", verdict.tip, None))
         if outcome.error is not None and not isinstance(outcome.error, CallbackError):
             pairs.append(("error", f"{type(outcome.error).__name__}: {outcome.error}", style.warn))
+        if verdict is not None:
+            pairs.append(("api", extension.api_for(message).value, None))
         pairs.append(("delivered", delivered_text, style.ok if outcome.delivered else style.warn))
         ui.print(_pairs(pairs, style))
     if isinstance(outcome.error, CallbackError):
