@@ -25,6 +25,7 @@ __all__ = [
     "EVENT_FOR_OPERATION",
     "EVERY_OPERATION",
     "Operation",
+    "OperationEvent",
     "check_name",
     "operation_of",
     "operations_of",
@@ -57,6 +58,16 @@ EVENT_FOR_OPERATION: Mapping[
     "deploy": DeployFileEvent,
 }
 """The event class of each operation."""
+
+OperationEvent = (
+    FreezeNodeEvent
+    | RestoreNodeEvent
+    | UnpublishNodeEvent
+    | BackfillEvent
+    | CommitFileEvent
+    | DeployFileEvent
+)
+"""An event of an operation: what the rules governing any operation take."""
 
 _ORDER: tuple[Operation, ...] = ("freeze", "restore", "unpublish", "backfill", "commit", "deploy")
 _BY_CODE: Mapping[str, Operation] = {cls.event_code: op for op, cls in EVENT_FOR_OPERATION.items()}

@@ -9,10 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
 from ..events import (
     BackfillEvent,
-    CommitFileEvent,
-    DeployFileEvent,
     FreezeNodeEvent,
-    RestoreNodeEvent,
     UnpublishNodeEvent,
 )
 from ..registry import CheckReturn
@@ -21,6 +18,7 @@ from ._common import (
     ALL_OPERATIONS,
     EVERY_OPERATION,
     Operation,
+    OperationEvent,
     Reader,
     Template,
     action_values,
@@ -461,12 +459,7 @@ class _OperatorList:
 
     def __call__(
         self,
-        event: FreezeNodeEvent
-        | RestoreNodeEvent
-        | UnpublishNodeEvent
-        | BackfillEvent
-        | CommitFileEvent
-        | DeployFileEvent,
+        event: OperationEvent,
     ) -> Verdict:
         operation = operation_of(event)
         if operation is None or self.allows(event.operator, operation):

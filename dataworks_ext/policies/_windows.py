@@ -17,19 +17,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from ..errors import ConfigurationError
-from ..events import (
-    BackfillEvent,
-    CommitFileEvent,
-    DeployFileEvent,
-    FreezeNodeEvent,
-    RestoreNodeEvent,
-    UnpublishNodeEvent,
-)
 from ..verdicts import Verdict
 from ._common import (
     ALL_OPERATIONS,
     EVERY_OPERATION,
     Operation,
+    OperationEvent,
     Reader,
     Template,
     action_values,
@@ -872,12 +865,7 @@ class ChangeFreezeWindow:
 
     def __call__(
         self,
-        event: FreezeNodeEvent
-        | RestoreNodeEvent
-        | UnpublishNodeEvent
-        | BackfillEvent
-        | CommitFileEvent
-        | DeployFileEvent,
+        event: OperationEvent,
     ) -> Verdict:
         occurrences = self.active()
         if not occurrences:
