@@ -25,7 +25,7 @@ import attrs
 from ..events import BackfillEvent, FreezeNodeEvent, RestoreNodeEvent, UnpublishNodeEvent
 from ..lookups import Lookups
 from ..messages import EventMessage
-from ..policies import ForbiddenCode
+from ..policies._code import ForbiddenCode
 from ..registry import Registry
 from ..testing._builders import (
     backfill_event,
