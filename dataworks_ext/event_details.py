@@ -30,6 +30,8 @@ from typing import Any
 
 import attrs
 
+from ._convert import FieldProblem, _structure, _unstructure_fn, register_models
+from .errors import FieldError
 from .events import _documented, _field
 
 __all__ = [
@@ -305,9 +307,6 @@ class IdeEventDetail:
             >>> detail.table_model.columns[0].column_name
             'ds'
         """
-        from ._convert import FieldProblem, _structure
-        from .errors import FieldError
-
         if not isinstance(data, Mapping):
             raise FieldError(f"expected an object, got {type(data).__name__}", field="EventDetail")
         try:
@@ -324,8 +323,6 @@ class IdeEventDetail:
             >>> IdeEventDetail(committed_file=CommittedFile(content="SELECT 1;")).to_wire()
             {'CommittedFile': {'Content': 'SELECT 1;'}}
         """
-        from ._convert import _unstructure_fn
-
         wire: dict[str, Any] = _without_nulls(_unstructure_fn(IdeEventDetail)(self))
         return wire
 
@@ -352,3 +349,5 @@ DETAIL_MODELS: tuple[type[Any], ...] = (
     IdeEventDetail,
 )
 """The models of ``GetIDEEventDetail``'s answer, nested ones included."""
+
+register_models(*DETAIL_MODELS)
