@@ -196,3 +196,19 @@ def test_change_freeze_window_registered_for_commits() -> None:
     verdict = Extension("ext", registry=registry).handle(commit_file_event()).verdict
     assert verdict is not None and verdict.tip is not None
     assert verdict.tip.startswith("Committing files is not allowed during the holiday")
+
+
+def test_forbidden_code_check_async_under_handle_async(local_dataworks: LocalDataWorks) -> None:
+    import asyncio
+
+    rule = ForbiddenCode(["MAX_PT"], lookups=Lookups(local_dataworks.client()))
+    registry = Registry()
+    registry.on_deploy_file(name="no-max-pt")(rule.check_async)
+    message = deploy_file_event(file_name="dws_orders_d")
+    local_dataworks.seed_event_detail(message.message_id, {"CommittedFile": {"Content": CODE}})
+    ext = Extension("ext", callback=local_dataworks.client(), registry=registry)
+    outcome = asyncio.run(ext.handle_async(message))
+    assert outcome.verdict is not None and outcome.verdict.result.value == "FAIL"
+    recorded = local_dataworks.verdict_for(message.message_id)
+    assert recorded is not None and recorded.api == "UpdateIDEEventResult"
+    assert recorded.tip is not None and recorded.tip.startswith("dws_orders_d line 3 uses MAX_PT")

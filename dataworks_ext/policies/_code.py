@@ -60,7 +60,9 @@ class ForbiddenCode:
     raises :class:`~dataworks_ext.NodeLookupError`: a check error, answered by the Extension's
     ``error_result``.  Register it for ``commit-file`` and ``deploy-file`` (its default
     operations), or ``run-file`` with :meth:`Registry.on_run_file
-    <dataworks_ext.Registry.on_run_file>`.
+    <dataworks_ext.Registry.on_run_file>`.  Under :meth:`Extension.handle_async
+    <dataworks_ext.Extension.handle_async>`, register :meth:`check_async` instead, which does
+    not block the event loop.
 
     Args:
         patterns: Regular expressions (a plain word such as ``MAX_PT`` is one), searched in
@@ -153,12 +155,34 @@ class ForbiddenCode:
         event: CommitFileEvent | DeployFileEvent | RunFileEvent,
         message: EventMessage | None = None,
     ) -> Verdict:
-        if message is None:
-            raise TypeError(
-                "ForbiddenCode needs the message (to look up its event detail): register it "
-                "as a check, which the Extension calls with the event and the message"
-            )
-        code = self.lookups.event_detail(message).content
+        return self._decide(event, self.lookups.event_detail(_needed(message)).content)
+
+    async def check_async(
+        self,
+        event: CommitFileEvent | DeployFileEvent | RunFileEvent,
+        message: EventMessage | None = None,
+    ) -> Verdict:
+        """The same check, looking the code up without blocking the event loop.
+
+        Example:
+            >>> import asyncio
+            >>> from dataworks_ext import Lookups
+            >>> from dataworks_ext.policies import ForbiddenCode
+            >>> from dataworks_ext.testing import LocalDataWorks, deploy_file_event
+            >>> with LocalDataWorks() as local:
+            ...     message = deploy_file_event()
+            ...     local.seed_event_detail(message.message_id,
+            ...                             {"CommittedFile": {"Content": "SELECT 1;"}})
+            ...     rule = ForbiddenCode(["MAX_PT"], lookups=Lookups(local.client()))
+            ...     asyncio.run(rule.check_async(message.event, message)).passed
+            True
+        """
+        detail = await self.lookups.event_detail_async(_needed(message))
+        return self._decide(event, detail.content)
+
+    def _decide(
+        self, event: CommitFileEvent | DeployFileEvent | RunFileEvent, code: str | None
+    ) -> Verdict:
         if not code:
             return _PASS
         found = self.matches(code)
@@ -203,3 +227,12 @@ class ForbiddenCode:
             max_lines=reader.optional("max_lines", 5),
             message=reader.optional("message"),
         )
+
+
+def _needed(message: EventMessage | None) -> EventMessage:
+    if message is None:
+        raise TypeError(
+            "ForbiddenCode needs the message (to look up its event detail): register it "
+            "as a check, which the Extension calls with the event and the message"
+        )
+    return message
