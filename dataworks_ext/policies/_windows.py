@@ -699,7 +699,8 @@ class Dates(Window):
     def from_dict(
         cls, config: Mapping[str, Any], *, timezone: str | _dt.tzinfo | None = None
     ) -> Dates:
-        """Build from ``{"dates": ["2025-10-01", ...], "name": ..., "timezone": ...}``.
+        """Build from ``{"dates": ["2025-10-01", ...], "name": ..., "timezone": ...}`` (the
+        name defaults to ``"a listed date"``).
 
         Example:
             >>> from dataworks_ext.policies import Dates
@@ -711,7 +712,7 @@ class Dates(Window):
         return cls(
             reader.required("dates"),
             timezone=_zone_from(reader, timezone),
-            name=reader.required("name"),
+            name=reader.optional("name", "a listed date"),
         )
 
 
