@@ -238,10 +238,29 @@ def _build_converter() -> Any:
             [_unstructure_fn(BizPeriod)(p) for p in periods], separators=(",", ":")
         ),
     )
-    for cls in _MODELS:
+    for cls in (*_MODELS, *_ANSWER_MODELS):
         conv.register_structure_hook(cls, _lazy_structure_hook(cls))
         conv.register_unstructure_hook(cls, _lazy_unstructure_hook(cls))
     return conv
+
+
+_ANSWER_MODELS: list[type[Any]] = []
+"""Models of API answers whose nested models the converter reads by wire name too."""
+
+
+def register_models(*classes: type[Any]) -> None:
+    """Read ``classes`` (attrs models, nested in others) by their fields' wire names.
+
+    For models of API answers outside the event modules, which call it when they are
+    defined; the converter itself is still built on first use.
+    """
+    with _LOCK:
+        _ANSWER_MODELS.extend(classes)
+        conv = _CONVERTER
+        if conv is not None:
+            for cls in classes:
+                conv.register_structure_hook(cls, _lazy_structure_hook(cls))
+                conv.register_unstructure_hook(cls, _lazy_unstructure_hook(cls))
 
 
 def _is(expected: Any) -> Callable[[Any], bool]:

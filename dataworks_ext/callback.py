@@ -1,9 +1,12 @@
 """Delivering verdicts to DataWorks.
 
-:class:`Callback` is the interface :class:`Extension` delivers through.  The SDK ships
-:class:`CallbackClient` (``UpdateWorkbenchEventResult`` through the official Alibaba Cloud
-SDK) and, for tests and local development, :class:`dataworks_ext.testing.RecordingCallback`
-and :class:`dataworks_ext.testing.PrintingCallback`.
+:class:`Callback` is the interface :class:`Extension` delivers through; each delivery names the
+:class:`~dataworks_ext.events.CallbackApi` that takes the answer (``UpdateWorkbenchEventResult``
+for Operation Center, ``UpdateIDEEventResult`` for DataStudio, ``CallbackExtension`` for every
+other extension point).  The SDK ships :class:`CallbackClient` (those APIs through the
+official Alibaba Cloud SDK) and, for tests and local development,
+:class:`dataworks_ext.testing.RecordingCallback` and
+:class:`dataworks_ext.testing.PrintingCallback`.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from ._retry import RetryPolicy, seconds
 from ._sdk_failures import SdkFailure, classify, clean, deadline_exceeded, unsuccessful
 from ._version import __version__
 from .errors import CallbackError, ConfigurationError
-from .verdicts import Verdict
+from .events import CallbackApi
+from .verdicts import CheckResult, Verdict
 
-__all__ = ["Callback", "CallbackClient"]
+__all__ = ["Callback", "CallbackClient", "sendable"]
 
 logger = logging.getLogger("dataworks_ext.callback")
 
@@ -35,36 +39,72 @@ _CREDENTIAL_VARIABLES = (
 """Environment variables through which the default credential chain finds credentials."""
 
 
+_WORKBENCH = CallbackApi.UPDATE_WORKBENCH_EVENT_RESULT
+
+
 @runtime_checkable
 class Callback(Protocol):
-    """Delivers one verdict for one message to DataWorks.
+    """Delivers one verdict for one message to DataWorks, through the API named by ``api``.
 
     Implementations raise :class:`dataworks_ext.CallbackError` when a verdict could not be
     delivered, after whatever retrying is right; returning means DataWorks accepted it.  Both
-    methods must be safe to call from several threads (and tasks) at once.
+    methods must be safe to call from several threads (and tasks) at once.  ``api`` is the
+    :class:`~dataworks_ext.events.CallbackApi` that takes the answer (the event's row of
+    :data:`~dataworks_ext.EVENT_KINDS` decides it, or the Extension's ``apis`` override).  A
+    callback whose ``deliver`` takes no ``api`` keyword still works: the Extension calls it
+    without one.
 
     Example:
-        >>> from dataworks_ext import Callback, Verdict
+        >>> from dataworks_ext import Callback, CallbackApi, Verdict
         >>> class Collect:
         ...     def __init__(self) -> None:
-        ...         self.sent: list[tuple[str, str, Verdict]] = []
-        ...     def deliver(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
-        ...         self.sent.append((message_id, extension_code, verdict))
+        ...         self.sent: list[tuple[str, str, Verdict, CallbackApi]] = []
+        ...     def deliver(self, message_id: str, extension_code: str, verdict: Verdict, *,
+        ...                 api: CallbackApi = CallbackApi.UPDATE_WORKBENCH_EVENT_RESULT) -> None:
+        ...         self.sent.append((message_id, extension_code, verdict, api))
         ...     async def deliver_async(
-        ...         self, message_id: str, extension_code: str, verdict: Verdict
+        ...         self, message_id: str, extension_code: str, verdict: Verdict, *,
+        ...         api: CallbackApi = CallbackApi.UPDATE_WORKBENCH_EVENT_RESULT,
         ...     ) -> None:
-        ...         self.deliver(message_id, extension_code, verdict)
+        ...         self.deliver(message_id, extension_code, verdict, api=api)
         >>> isinstance(Collect(), Callback)
         True
     """
 
-    def deliver(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
+    def deliver(
+        self, message_id: str, extension_code: str, verdict: Verdict, *, api: CallbackApi = ...
+    ) -> None:
         """Deliver ``verdict`` as the answer to ``message_id`` for ``extension_code``."""
         ...
 
-    async def deliver_async(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
+    async def deliver_async(
+        self, message_id: str, extension_code: str, verdict: Verdict, *, api: CallbackApi = ...
+    ) -> None:
         """The same as :meth:`deliver`, without blocking the event loop."""
         ...
+
+
+def sendable(verdict: Verdict, api: CallbackApi) -> Verdict:
+    """``verdict`` as ``api`` can take it: a WARN becomes OK with its tip where WARN is not
+    documented (``UpdateWorkbenchEventResult``); anything else is returned as it is.
+
+    A WARN passes (the operation may proceed), so OK is its faithful answer: never blocked,
+    and the tip still reaches the user.  The :class:`~dataworks_ext.Extension` logs a warning
+    when it converts one.
+
+    Example:
+        >>> from dataworks_ext import CallbackApi, Verdict
+        >>> from dataworks_ext.callback import sendable
+        >>> sent = sendable(Verdict.warn("3 of 40 nodes are on the finance baseline"),
+        ...                 CallbackApi.UPDATE_WORKBENCH_EVENT_RESULT)
+        >>> sent.result.value, sent.tip
+        ('OK', '3 of 40 nodes are on the finance baseline')
+        >>> sendable(Verdict.warn("late"), CallbackApi.CALLBACK_EXTENSION).result.value
+        'WARN'
+    """
+    if verdict.result is CheckResult.WARN and not api.supports_warn:
+        return Verdict.ok(verdict.tip)
+    return verdict
 
 
 # ---------------------------------------------------------------------------- the official SDK
@@ -131,7 +171,10 @@ def _split_endpoint(endpoint: str, protocol: str) -> tuple[str, str]:
 
 
 class CallbackClient:
-    """Delivers verdicts with ``UpdateWorkbenchEventResult`` through the official SDK.
+    """Delivers verdicts through the official SDK, by the API each delivery names.
+
+    ``UpdateWorkbenchEventResult`` (Operation Center, the default), ``UpdateIDEEventResult``
+    (DataStudio) or ``CallbackExtension`` (any extension point): see :meth:`deliver`.
 
     Calls go through ``alibabacloud-dataworks-public20200518`` (signed with
     ACS3-HMAC-SHA256 by the SDK), imported on the first delivery so that
@@ -421,39 +464,61 @@ class CallbackClient:
 
     # ------------------------------------------------------------------ delivering
 
-    def deliver(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
-        """Deliver ``verdict`` for ``message_id``, retrying what may pass on a later try.
+    def deliver(
+        self,
+        message_id: str,
+        extension_code: str,
+        verdict: Verdict,
+        *,
+        api: CallbackApi = _WORKBENCH,
+    ) -> None:
+        """Deliver ``verdict`` for ``message_id`` through ``api``, retrying what may pass later.
+
+        ``UpdateWorkbenchEventResult`` (the default) and ``UpdateIDEEventResult`` carry the tip
+        in ``CheckResultTip``, ``CallbackExtension`` in ``CheckMessage``.  A WARN for
+        ``UpdateWorkbenchEventResult``, which documents only OK and FAIL, is sent as OK with
+        its tip (see :func:`sendable`), with a logged warning.
 
         Raises:
             CallbackError: DataWorks did not accept the verdict (``code``, ``status``,
                 ``request_id``, ``attempts`` and ``retryable`` tell why).
 
         Example:
-            >>> from dataworks_ext import Verdict
+            >>> from dataworks_ext import CallbackApi, Verdict
             >>> from dataworks_ext.testing import LocalDataWorks
             >>> with LocalDataWorks() as local:
             ...     local.client().deliver("m-1", "ext", Verdict.fail("node 7 is protected"))
-            ...     local.verdict_for("m-1").result
-            'FAIL'
+            ...     local.client().deliver("m-2", "ext", Verdict.warn("MAX_PT on line 3"),
+            ...                            api=CallbackApi.UPDATE_IDE_EVENT_RESULT)
+            ...     local.verdict_for("m-1").result, local.verdict_for("m-2").api
+            ('FAIL', 'UpdateIDEEventResult')
         """
-        self._call(*_workbench_result(message_id, extension_code, verdict), message_id=message_id)
+        self._call(*_request(message_id, extension_code, verdict, api), message_id=message_id)
 
-    async def deliver_async(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
+    async def deliver_async(
+        self,
+        message_id: str,
+        extension_code: str,
+        verdict: Verdict,
+        *,
+        api: CallbackApi = _WORKBENCH,
+    ) -> None:
         """The same as :meth:`deliver`, on the SDK's async path, without blocking the loop.
 
         The first delivery imports the SDK in a worker thread.
 
         Example:
             >>> import asyncio
-            >>> from dataworks_ext import Verdict
+            >>> from dataworks_ext import CallbackApi, Verdict
             >>> from dataworks_ext.testing import LocalDataWorks
             >>> with LocalDataWorks() as local:
-            ...     asyncio.run(local.client().deliver_async("m-2", "ext", Verdict.ok()))
-            ...     local.count_for("m-2")
-            1
+            ...     asyncio.run(local.client().deliver_async(
+            ...         "m-2", "ext", Verdict.ok(), api=CallbackApi.CALLBACK_EXTENSION))
+            ...     local.verdict_for("m-2").api
+            'CallbackExtension'
         """
         await self._call_async(
-            *_workbench_result(message_id, extension_code, verdict), message_id=message_id
+            *_request(message_id, extension_code, verdict, api), message_id=message_id
         )
 
     # ------------------------------------------------------------------ retried SDK calls
@@ -463,6 +528,7 @@ class CallbackClient:
         action: str,
         request: str,
         fields: Mapping[str, Any],
+        checked: bool = True,
         *,
         message_id: str | None = None,
         what: str = "the verdict",
@@ -474,7 +540,8 @@ class CallbackClient:
         ...), ``request`` the request model's class name in
         ``alibabacloud_dataworks_public20200518.models`` (``"GetNodeRequest"``).  The call is
         retried by ``retry`` (default: the client's :attr:`retry`); returns the answer's body
-        once its ``Success`` is true, else raises :class:`CallbackError` (``message_id`` and
+        once its ``Success`` is true (any answer when ``checked`` is false: for APIs whose
+        answer has no ``Success``), else raises :class:`CallbackError` (``message_id`` and
         ``what`` only word errors and logs).
         """
         try:
@@ -483,7 +550,7 @@ class CallbackClient:
             built = getattr(_sdk().models, request)(**fields)
         except Exception as exc:
             raise self._setup_failed(exc, message_id) from None
-        steps = self._attempts(action, what, message_id, retry or self.retry)
+        steps = self._attempts(action, what, message_id, retry or self.retry, checked)
         step = next(steps)
         while True:
             outcome: object = None
@@ -504,6 +571,7 @@ class CallbackClient:
         action: str,
         request: str,
         fields: Mapping[str, Any],
+        checked: bool = True,
         *,
         message_id: str | None = None,
         what: str = "the verdict",
@@ -525,7 +593,7 @@ class CallbackClient:
         except Exception as exc:
             raise self._setup_failed(exc, message_id) from None
         sleep = asyncio.sleep if self._async_sleep is None else self._async_sleep
-        steps = self._attempts(action, what, message_id, retry or self.retry)
+        steps = self._attempts(action, what, message_id, retry or self.retry, checked)
         step = next(steps)
         while True:
             outcome: object = None
@@ -546,7 +614,12 @@ class CallbackClient:
                 return done.value
 
     def _attempts(
-        self, action: str, what: str, message_id: str | None, policy: RetryPolicy
+        self,
+        action: str,
+        what: str,
+        message_id: str | None,
+        policy: RetryPolicy,
+        checked: bool = True,
     ) -> Generator[_Try | float, object, Any]:
         """The retry loop, written once for both paths and doing no I/O itself.
 
@@ -564,7 +637,7 @@ class CallbackClient:
             if isinstance(outcome, BaseException):
                 failure = self._failure(outcome, attempt_try, policy)
             else:
-                refused = unsuccessful(outcome, what)
+                refused = unsuccessful(outcome, what) if checked else None
                 if refused is None:
                     note_call(action, tried, None)
                     body = getattr(outcome, "body", None)
@@ -676,20 +749,49 @@ class _DeadlineReached(Exception):
     """The async path's own timer ran out before the SDK answered."""
 
 
-def _workbench_result(
-    message_id: str, extension_code: str, verdict: Verdict
-) -> tuple[str, str, dict[str, Any]]:
-    """``UpdateWorkbenchEventResult``: the SDK method, its request model and fields."""
-    return (
+#: Per API: the SDK method, its request model, and whether its answer carries ``Success``
+#: (``UpdateIDEEventResult`` answers with its ``RequestId`` alone).
+_APIS: dict[CallbackApi, tuple[str, str, bool]] = {
+    CallbackApi.UPDATE_WORKBENCH_EVENT_RESULT: (
         "update_workbench_event_result",
         "UpdateWorkbenchEventResultRequest",
-        {
-            "message_id": message_id,
-            "extension_code": extension_code,
-            "check_result": verdict.result.value,
-            "check_result_tip": verdict.tip,
-        },
-    )
+        True,
+    ),
+    CallbackApi.UPDATE_IDE_EVENT_RESULT: (
+        "update_ideevent_result",
+        "UpdateIDEEventResultRequest",
+        False,
+    ),
+    CallbackApi.CALLBACK_EXTENSION: ("callback_extension", "CallbackExtensionRequest", True),
+}
+
+
+def _request(
+    message_id: str, extension_code: str, verdict: Verdict, api: CallbackApi
+) -> tuple[str, str, dict[str, Any], bool]:
+    """The SDK method, request model, fields and success rule that deliver ``verdict``."""
+    try:
+        method, request, checked = _APIS[CallbackApi(api)]
+    except ValueError:
+        raise ConfigurationError(
+            f"api must be one of {', '.join(a.value for a in CallbackApi)}; got {api!r}"
+        ) from None
+    sent = sendable(verdict, api)
+    if sent is not verdict:
+        logger.warning(
+            "%s takes no WARN: message %s is answered OK with the warning's tip",
+            api.value,
+            message_id,
+            extra={"message_id": message_id},
+        )
+    tip = "check_message" if api is CallbackApi.CALLBACK_EXTENSION else "check_result_tip"
+    fields = {
+        "message_id": message_id,
+        "extension_code": extension_code,
+        "check_result": sent.result.value,
+        tip: sent.tip,
+    }
+    return method, request, fields, checked
 
 
 def _millis(seconds: float) -> int:

@@ -240,7 +240,7 @@ def _rebuild_with_keywords(cls: type[Any], reason: str, state: dict[str, Any]) -
 
 
 class NodeLookupError(DataWorksExtError):
-    """A node, baseline or instance could not be looked up in DataWorks, for good.
+    """A node, baseline, instance or event detail could not be looked up in DataWorks, for good.
 
     Raised by :class:`~dataworks_ext.lookups.Lookups` after the client's retries (throttling
     is waited out, not raised).  Raised inside a check, it is a check error: the
@@ -248,9 +248,10 @@ class NodeLookupError(DataWorksExtError):
     what could not be looked up and never contains credentials.
 
     Attributes:
-        kind: ``"node"``, ``"baseline"`` or ``"instance"``.
-        object_id: The id that was looked up.
-        api: The DataWorks API called (``GetNode``, ``GetBaseline``, ``GetInstance``).
+        kind: ``"node"``, ``"baseline"``, ``"instance"`` or ``"event detail"``.
+        object_id: The id that was looked up (the message id, for an event detail).
+        api: The DataWorks API called (``GetNode``, ``GetBaseline``, ``GetInstance``,
+            ``GetIDEEventDetail``).
         code: DataWorks' error code (``Throttling.User``, ``Invalid.Tenant.NodeNotExists``,
             ...) or a local one (``ConnectionError``, ``DailyLimitReached``, ...), or ``None``.
         status: The HTTP status, or ``None`` when no answer arrived.
@@ -272,7 +273,7 @@ class NodeLookupError(DataWorksExtError):
         reason: str,
         *,
         kind: str,
-        object_id: int,
+        object_id: int | str,
         api: str,
         code: str | None = None,
         status: int | None = None,

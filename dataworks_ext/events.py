@@ -57,6 +57,7 @@ __all__ = [
     "TableEvent",
     "UnknownEvent",
     "UnpublishNodeEvent",
+    "api_for_code",
     "kind_for_class",
     "kind_for_code",
     "kind_for_event",
@@ -1166,6 +1167,21 @@ def kind_for_code(event_code: str) -> EventKind | None:
         'BackfillEvent'
     """
     return _BY_CODE.get(event_code)
+
+
+def api_for_code(event_code: str) -> CallbackApi | None:
+    """The API that answers an event code: its row's, ``CallbackExtension`` for a code the
+    table does not list (an extension point newer than the SDK), ``None`` for a regular event.
+
+    Example:
+        >>> from dataworks_ext.events import api_for_code
+        >>> api_for_code("commit-file").value, api_for_code("approve-leave").value
+        ('UpdateIDEEventResult', 'CallbackExtension')
+        >>> api_for_code("instance-status-changes") is None
+        True
+    """
+    kind = _BY_CODE.get(event_code)
+    return _ANY if kind is None else kind.api
 
 
 def kind_for_type(eventbridge_type: str) -> EventKind | None:

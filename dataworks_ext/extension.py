@@ -11,7 +11,9 @@ a check raises            FAIL     ``error_result``; the tip names the check and
                                    the traceback is logged (ACK)
 checks run past the       FAIL     ``timeout_result`` after ``handler_timeout`` seconds (30);
 deadline                           a late result is logged and discarded (ACK)
-no check registered       OK       ``unhandled_result``, with a logged warning (ACK)
+no check registered       OK       ``unhandled_result``, with a logged warning (ACK); an
+                                   extension-point code the SDK does not know is answered
+                                   the same way, through ``CallbackExtension``
 regular event, or no      --       nothing to answer: ``verdict=None`` (ACK)
 ``extensionBizId``
 already answered          --       not answered again: ``duplicate=True``, ``verdict`` the
@@ -20,6 +22,12 @@ being answered elsewhere  --       ``in_progress=True``, nothing done (RETRY)
 answer store unreachable  --       nothing delivered, :class:`StoreError` (RETRY)
 callback fails for good   --       the claim is released, :class:`CallbackError` (RETRY)
 ========================  =======  ==========================================================
+
+Each answer goes through the API of the event's module (:attr:`EventKind.api
+<dataworks_ext.events.EventKind.api>`, or the ``apis`` override): ``UpdateWorkbenchEventResult``,
+``UpdateIDEEventResult`` or ``CallbackExtension``.  A WARN for an API that documents no WARN
+(``UpdateWorkbenchEventResult``) is sent as OK with its tip, and a warning is logged.  The
+policies above take OK, WARN or FAIL.
 
 The pipeline (parse, claim, decide, deliver, complete) is written once, as a generator that
 yields the effects it needs (claim, run the checks, deliver, complete, release) and receives
@@ -31,6 +39,7 @@ which delivers the timeout verdict; the watchdog thread itself never does any I/
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import sys
@@ -43,7 +52,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._audit import CALLS, AuditRecord, _Trail, audit_logger, emit
 from ._health import Health, assess, store_down
 from ._watchdog import WATCHDOG, Watch
-from .callback import Callback
+from .callback import Callback, sendable
 from .errors import (
     CallbackError,
     ConfigurationError,
@@ -51,8 +60,16 @@ from .errors import (
     MessageError,
     StoreError,
 )
-from .events import UnknownEvent
-from .messages import EventMessage, RawMessage, decode, parse_message
+from .events import (
+    CallbackApi,
+    Event,
+    EventKind,
+    ExtensionPointEvent,
+    UnknownEvent,
+    api_for_code,
+    kind_for_code,
+)
+from .messages import EventMessage, RawMessage, _named_code, decode, parse_message
 from .outcomes import Outcome
 from .registry import Check, Registry, default_registry
 from .stores._base import AnswerStore, AsyncAnswerStore, Claim, ClaimState
@@ -162,6 +179,10 @@ class Extension:
             has set an OpenTelemetry tracer or meter provider), ``True`` (on; needs
             ``opentelemetry-api``), ``False``, or a
             :class:`~dataworks_ext.telemetry.Telemetry` with providers of its own.
+        apis: The API that answers an event, per event code (or
+            :class:`~dataworks_ext.events.EventKind`), overriding the table's
+            (:attr:`EventKind.api <dataworks_ext.events.EventKind.api>`), e.g.
+            ``{"commit-file": CallbackApi.CALLBACK_EXTENSION}``.
 
     Example:
         >>> from dataworks_ext import Extension, FreezeNodeEvent, Registry, Verdict
@@ -196,6 +217,7 @@ class Extension:
         on_audit: Callable[[AuditRecord], Any] | None = None,
         enforce: bool = True,
         telemetry: bool | Literal["auto"] | Telemetry = "auto",
+        apis: Mapping[str | EventKind, CallbackApi | str] | None = None,
     ) -> None:
         if not isinstance(extension_code, str) or not extension_code.strip():
             raise ConfigurationError(
@@ -212,12 +234,14 @@ class Extension:
         self.timeout_result = _result(timeout_result, "timeout_result")
         self.unhandled_result = _result(unhandled_result, "unhandled_result")
         self._given_lease = None if lease is None else float(lease)
+        self.apis = _apis(apis)
+        self._takes_api = True
         self._callback: Callback | None = None
         self._handler_timeout: float | None = None
         self.handler_timeout = handler_timeout
         self.callback = callback
         self.store = MemoryAnswerStore() if store is None else store
-        self._plans: dict[type[Any], _Plan] = {}
+        self._plans: dict[Any, _Plan] = {}
         if on_audit is not None and not callable(on_audit):
             raise ConfigurationError(
                 f"on_audit must be a callable taking an AuditRecord, got {type(on_audit).__name__}"
@@ -262,6 +286,7 @@ class Extension:
                 f"callback must have deliver() and deliver_async(); got {type(callback).__name__}"
             )
         self._callback = callback
+        self._takes_api = callback is None or _takes_api(callback)
         self._update_lease()
 
     @property
@@ -540,7 +565,7 @@ class Extension:
             except MessageError as exc:
                 if exc.message_id is None:
                     return self._rejected(exc)
-                message, failure = _Unreadable(exc.message_id), exc
+                message, failure = _Unreadable(exc.message_id, _named_code(raw)), exc
         if failure is None and (
             message.extension_biz_id is None or isinstance(message.event, UnknownEvent)
         ):
@@ -556,7 +581,7 @@ class Extension:
             if failure is not None:
                 verdict, error = self._unreadable_verdict(failure), failure
             else:
-                plan = self._plan(type(message.event))
+                plan = self._plan(message)
                 if not plan.checks:
                     verdict, error = self._unhandled(message), None
                 else:
@@ -569,7 +594,9 @@ class Extension:
                         verdict, error = decided  # type: ignore[misc]
             callback = self._callback
             if callback is not None:
-                refused = yield (_DELIVER, callback, message_id, verdict)
+                api = self.api_for(message)
+                verdict = self._sendable(message, verdict, api)
+                refused = yield (_DELIVER, callback, message_id, verdict, api)
                 if refused is not None:
                     failed = self._delivery_failed(message, verdict, refused)
                     released = yield (_RELEASE, claim)
@@ -654,13 +681,50 @@ class Extension:
             logger.exception("could not emit the audit record of message %s", outcome.message_id)
         return outcome
 
-    def _plan(self, event_type: type[Any]) -> _Plan:
-        """The event type's plan, made again only when its registered checks changed."""
-        checks = self.registry.checks_for(event_type)
-        plan = self._plans.get(event_type)
+    def _plan(self, message: EventMessage) -> _Plan:
+        """The plan of the message's event type (or, for the generic event, its code), made
+        again only when its registered checks changed."""
+        event = message.event
+        key: Any = type(event)
+        if key is ExtensionPointEvent:
+            key = event.event_code
+            checks = self.registry.checks_for_code(key)
+        else:
+            checks = self.registry.checks_for(key)
+        plan = self._plans.get(key)
         if plan is None or plan.checks is not checks:
-            plan = self._plans[event_type] = _Plan(checks, self.enforce)
+            plan = self._plans[key] = _Plan(checks, self.enforce)
         return plan
+
+    def api_for(self, message: EventMessage | Event) -> CallbackApi:
+        """The API that answers ``message`` (or its event): the ``apis`` override of its event
+        code, else its
+        row of :data:`~dataworks_ext.EVENT_KINDS`, else (an extension-point code the SDK does
+        not know) ``CallbackExtension``.
+
+        Example:
+            >>> from dataworks_ext import CallbackApi, Extension
+            >>> from dataworks_ext.testing import commit_file_event, extension_point_event
+            >>> ext = Extension("ext", apis={"deploy-file": CallbackApi.CALLBACK_EXTENSION})
+            >>> ext.api_for(commit_file_event()).value
+            'UpdateIDEEventResult'
+            >>> ext.api_for(extension_point_event("approve-everything")).value
+            'CallbackExtension'
+        """
+        code = message.event_code
+        return self.apis.get(code) or api_for_code(code) or CallbackApi.CALLBACK_EXTENSION
+
+    def _sendable(self, message: EventMessage, verdict: Verdict, api: CallbackApi) -> Verdict:
+        sent = sendable(verdict, api)
+        if sent is not verdict:
+            logger.warning(
+                "%s takes no WARN: answering OK with the warning's tip for %s (message %s)",
+                api.value,
+                message.event_code,
+                message.message_id,
+                extra=_log(message, verdict),
+            )
+        return sent
 
     # ------------------------------------------------------------------ the sync driver
 
@@ -724,7 +788,10 @@ class Extension:
 
     def _deliver(self, effect: tuple[Any, ...], steps: Steps) -> Exception | None:
         try:
-            effect[1].deliver(effect[2], self.extension_code, effect[3])
+            if self._takes_api:
+                effect[1].deliver(effect[2], self.extension_code, effect[3], api=effect[4])
+            else:
+                effect[1].deliver(effect[2], self.extension_code, effect[3])
         except Exception as exc:
             return exc
         return None
@@ -881,7 +948,12 @@ class Extension:
 
     async def _deliver_async(self, effect: tuple[Any, ...]) -> Exception | None:
         try:
-            await effect[1].deliver_async(effect[2], self.extension_code, effect[3])
+            if self._takes_api:
+                await effect[1].deliver_async(
+                    effect[2], self.extension_code, effect[3], api=effect[4]
+                )
+            else:
+                await effect[1].deliver_async(effect[2], self.extension_code, effect[3])
         except Exception as exc:
             return exc
         return None
@@ -983,20 +1055,28 @@ class Extension:
             extra={"message_id": exc.message_id, "event_code": None, "extension_biz_id": None},
         )
         tip = f"The extension could not read this event{where}: {exc.reason}"
-        if self.unreadable_result is CheckResult.FAIL:
-            return Verdict.fail(tip)
-        return Verdict.ok(f"{tip}; passed by the extension's policy")
+        return _policy_verdict(self.unreadable_result, tip, "")
 
     def _unhandled(self, message: EventMessage) -> Verdict:
-        logger.warning(
-            "no check is registered for %s; answering %s",
-            message.event_code,
-            self.unhandled_result.value,
-            extra=_log(message),
-        )
+        if kind_for_code(message.event_code) is None:
+            logger.warning(
+                "%s is an extension-point event this SDK does not know; answering %s "
+                "through CallbackExtension",
+                message.event_code,
+                self.unhandled_result.value,
+                extra=_log(message),
+            )
+        else:
+            logger.warning(
+                "no check is registered for %s; answering %s",
+                message.event_code,
+                self.unhandled_result.value,
+                extra=_log(message),
+            )
         if self.unhandled_result is CheckResult.OK:
             return _PASS
-        return Verdict.fail(f"This extension has no check for {message.event_code} events")
+        tip = f"This extension has no check for {message.event_code} events"
+        return _policy_verdict(self.unhandled_result, tip, "")
 
     def _to_verdict(self, check: Check, result: Any) -> Verdict:
         if result is None or result is True:
@@ -1022,16 +1102,15 @@ class Extension:
             extra=_log(message),
         )
         tip = f"Check '{check.name}' failed with {type(exc).__name__}"
-        if self.error_result is CheckResult.FAIL:
-            return Verdict.fail(f"{tip}; the operation is blocked until it passes")
-        return Verdict.ok(f"{tip}; passed by the extension's policy")
+        own: Any = getattr(exc, "tip", None)
+        if isinstance(own, str) and own:
+            tip = f"{tip}: {own}"
+        return _policy_verdict(self.error_result, tip, "; the operation is blocked until it passes")
 
     def _timeout_verdict(self, message: EventMessage, error: HandlerTimeoutError) -> Verdict:
         logger.warning("%s", error, extra=_log(message))
         tip = f"The extension's checks did not finish within {error.timeout:g}s"
-        if self.timeout_result is CheckResult.FAIL:
-            return Verdict.fail(tip)
-        return Verdict.ok(f"{tip}; passed by the extension's policy")
+        return _policy_verdict(self.timeout_result, tip, "")
 
     def _reported(self, message: EventMessage, check: Check, verdict: Verdict) -> None:
         """A report-only check answered: log what it would have answered, unless OK."""
@@ -1076,22 +1155,70 @@ class Extension:
 
 
 class _Unreadable:
-    """Stands in for the EventMessage of an unreadable message whose id is known."""
+    """Stands in for the EventMessage of an unreadable message whose id is known; its
+    ``event_code`` is the one the message names, if any (it chooses the answering API)."""
 
-    __slots__ = ("message_id",)
+    __slots__ = ("event_code", "message_id")
     event = None
-    event_code = "unreadable"
     extension_biz_id = None
 
-    def __init__(self, message_id: str) -> None:
+    def __init__(self, message_id: str, event_code: str | None) -> None:
         self.message_id = message_id
+        self.event_code = event_code or "unreadable"
 
 
 def _result(value: CheckResult | str, name: str) -> CheckResult:
     try:
         return CheckResult(value.upper() if isinstance(value, str) else value)
     except (ValueError, AttributeError):
-        raise ConfigurationError(f"{name} must be 'OK' or 'FAIL', got {value!r}") from None
+        raise ConfigurationError(f"{name} must be 'OK', 'WARN' or 'FAIL', got {value!r}") from None
+
+
+def _policy_verdict(result: CheckResult, tip: str, blocked: str) -> Verdict:
+    """The verdict a policy answers: FAIL with ``tip`` (and ``blocked``), else OK or WARN
+    with ``tip``, passed by the policy."""
+    if result is CheckResult.FAIL:
+        return Verdict.fail(tip + blocked)
+    passed = f"{tip}; passed by the extension's policy"
+    return Verdict.warn(passed) if result is CheckResult.WARN else Verdict.ok(passed)
+
+
+def _apis(apis: Mapping[Any, Any] | None) -> dict[str, CallbackApi]:
+    """The ``apis`` override by event code, checked: known extension-point codes, known APIs."""
+    if apis is None:
+        return {}
+    if not isinstance(apis, Mapping):
+        raise ConfigurationError(
+            f"apis must map event codes to CallbackApi values, got {type(apis).__name__}"
+        )
+    out: dict[str, CallbackApi] = {}
+    for key, value in apis.items():
+        code = key.event_code if isinstance(key, EventKind) else key
+        kind = kind_for_code(code) if isinstance(code, str) else None
+        if kind is None or not kind.is_extension_point:
+            raise ConfigurationError(
+                f"apis: {key!r} is not the code of an extension-point event in EVENT_KINDS"
+            )
+        try:
+            out[code] = CallbackApi(value)
+        except ValueError:
+            choices = ", ".join(api.value for api in CallbackApi)
+            raise ConfigurationError(
+                f"apis[{code!r}] must be one of {choices}; got {value!r}"
+            ) from None
+    return out
+
+
+def _takes_api(callback: Callback) -> bool:
+    """Whether the callback's ``deliver`` takes the ``api`` keyword (custom callbacks written
+    before it existed do not: they are called without it)."""
+    try:
+        parameters = inspect.signature(callback.deliver).parameters
+    except (TypeError, ValueError):
+        return True
+    return "api" in parameters or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
+    )
 
 
 class _AutoTelemetry:

@@ -1,7 +1,10 @@
-"""Node context for checks: what DataWorks knows about the nodes an event names.
+"""Context for checks: what DataWorks knows about the nodes an event names, and what a
+DataStudio operation carries.
 
-An Operation Center event carries node ids and little else.  :class:`Lookups` asks DataWorks
-the rest (``GetNode``, ``GetBaseline``, ``GetInstance``) through the same
+An Operation Center event carries node ids and little else, a DataStudio event a file's name
+and id.  :class:`Lookups` asks DataWorks the rest (``GetNode``, ``GetBaseline``,
+``GetInstance``; ``GetIDEEventDetail`` for the code and node configuration a DataStudio
+operation carries) through the same
 :class:`~dataworks_ext.CallbackClient` that delivers verdicts: the same credentials, retry
 policy and deadlines.  Lookups are made on first use only and cached across messages (with a
 TTL and a size bound); a batch is looked up concurrently, but bounded; every call of the
@@ -35,10 +38,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from .errors import CallbackError, ConfigurationError, NodeLookupError, TooManyLookupsError
+from .event_details import IdeEventDetail
 from .nodes import BaselineInfo, InstanceInfo, NodeInfo
 
 if TYPE_CHECKING:
     from .callback import CallbackClient
+    from .messages import EventMessage
 
 __all__ = [
     "EDITION_RATE_LIMITS",
@@ -280,11 +285,22 @@ class _Cache:
 
 # ---------------------------------------------------------------------------- the lookups
 
-#: kind -> (the SDK method, its request model, the model of the answer's Data, the API name)
-_APIS: Mapping[str, tuple[str, str, type[Any], str]] = {
-    "node": ("get_node", "GetNodeRequest", NodeInfo, "GetNode"),
-    "baseline": ("get_baseline", "GetBaselineRequest", BaselineInfo, "GetBaseline"),
-    "instance": ("get_instance", "GetInstanceRequest", InstanceInfo, "GetInstance"),
+_EVENT_DETAIL = "event detail"
+
+#: kind -> (the SDK method, its request model, the model of the answer's object, the API
+#: name, the answer body's attribute holding that object, whether the answer has Success)
+_APIS: Mapping[str, tuple[str, str, type[Any], str, str, bool]] = {
+    "node": ("get_node", "GetNodeRequest", NodeInfo, "GetNode", "data", True),
+    "baseline": ("get_baseline", "GetBaselineRequest", BaselineInfo, "GetBaseline", "data", True),
+    "instance": ("get_instance", "GetInstanceRequest", InstanceInfo, "GetInstance", "data", True),
+    _EVENT_DETAIL: (
+        "get_ideevent_detail",
+        "GetIDEEventDetailRequest",
+        IdeEventDetail,
+        "GetIDEEventDetail",
+        "event_detail",
+        False,
+    ),
 }
 _NOT_FOUND_MARKS = ("notexist", "notfound", "not_exist", "not_found")
 _NOT_LOOKUP_CODES = ("InvalidAccessKeyId", "InvalidAction", "InvalidApi")
@@ -510,6 +526,36 @@ class Lookups:
         """
         return self._get_many("instance", instance_ids, limit)
 
+    def event_detail(
+        self, message: EventMessage | str, project_id: int | None = None
+    ) -> IdeEventDetail:
+        """What a DataStudio operation carries (``GetIDEEventDetail``): the committed file
+        with its code and node configuration, the deleted file, the code run, or the table.
+
+        ``message`` is the event's message (its id and the event's ``project_id`` are used)
+        or a message id with ``project_id``.  Looked up on first use and cached per message.
+
+        Raises:
+            dataworks_ext.NodeLookupError: It could not be looked up (kind
+                ``"event detail"``, ``object_id`` the message id).
+
+        Example:
+            >>> from dataworks_ext.lookups import Lookups
+            >>> from dataworks_ext.testing import LocalDataWorks, commit_file_event
+            >>> with LocalDataWorks() as local:
+            ...     message = commit_file_event()
+            ...     local.seed_event_detail(message.message_id,
+            ...                             {"CommittedFile": {"Content": "SELECT 1;"}})
+            ...     lookups = Lookups(local.client())
+            ...     lookups.event_detail(message).committed_file.content
+            ...     _ = lookups.event_detail(message)
+            ...     local.calls_for("GetIDEEventDetail")
+            'SELECT 1;'
+            1
+        """
+        found: IdeEventDetail = self._get(_EVENT_DETAIL, _detail_key(message, project_id))
+        return found
+
     # ------------------------------------------------------------------ async
 
     async def node_async(self, node_id: int) -> NodeInfo:
@@ -593,6 +639,25 @@ class Lookups:
         """
         return await self._get_many_async("instance", instance_ids, limit)
 
+    async def event_detail_async(
+        self, message: EventMessage | str, project_id: int | None = None
+    ) -> IdeEventDetail:
+        """:meth:`event_detail`, without blocking the event loop.
+
+        Example:
+            >>> import asyncio
+            >>> from dataworks_ext.lookups import Lookups
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.seed_event_detail("m-1", {"TableModel": {"TableName": "ods_t"}})
+            ...     detail = asyncio.run(Lookups(local.client()).event_detail_async("m-1", 23393))
+            ...     detail.table_model.table_name
+            'ods_t'
+        """
+        key = _detail_key(message, project_id)
+        found: IdeEventDetail = await self._get_async(_EVENT_DETAIL, key)
+        return found
+
     # ------------------------------------------------------------------ the one body
 
     def _claim(self, key: Hashable) -> tuple[concurrent.futures.Future[Any], bool]:
@@ -613,9 +678,9 @@ class Lookups:
         delay = self._reserve(kind, key)
         if delay:
             yield delay
-        method, request, _, _ = _APIS[kind]
+        method, request, _, _, _, checked = _APIS[kind]
         try:
-            body = yield _Call(method, request, self._fields(kind, key), _name(kind, key))
+            body = yield _Call(method, request, self._fields(kind, key), checked, _name(kind, key))
         except CallbackError as exc:
             raise _failed(kind, key, exc) from None
         return _read(kind, key, body)
@@ -746,6 +811,8 @@ class Lookups:
     def _fields(self, kind: str, key: Any) -> dict[str, Any]:
         if kind == "baseline":
             return {"baseline_id": key[0], "project_id": key[1]}
+        if kind == _EVENT_DETAIL:
+            return {"message_id": key[0], "project_id": key[1]}
         return {f"{kind}_id": key, "project_env": self.project_env}
 
 
@@ -754,8 +821,10 @@ class _Call:
 
     __slots__ = ("args", "what")
 
-    def __init__(self, method: str, request: str, fields: dict[str, Any], what: str) -> None:
-        self.args = (method, request, fields)
+    def __init__(
+        self, method: str, request: str, fields: dict[str, Any], checked: bool, what: str
+    ) -> None:
+        self.args = (method, request, fields, checked)
         self.what = what
 
 
@@ -791,8 +860,25 @@ class _Flight:
             self.future.set_exception(_cancelled(self.kind, self.key))
 
 
-def _object_id(key: Any) -> int:
-    return int(key[0] if isinstance(key, tuple) else key)
+def _object_id(key: Any) -> int | str:
+    found = key[0] if isinstance(key, tuple) else key
+    return found if isinstance(found, str) else int(found)
+
+
+def _detail_key(message: Any, project_id: int | None) -> tuple[str, int]:
+    """(message id, project id) of an event detail, from a message or an id."""
+    message_id: Any = message
+    if not isinstance(message, str):
+        message_id = getattr(message, "message_id", None)
+        if project_id is None:
+            project_id = getattr(getattr(message, "event", None), "project_id", None)
+    if not isinstance(message_id, str) or not message_id:
+        raise ConfigurationError("event_detail needs a message or a non-empty message id")
+    if project_id is None or isinstance(project_id, bool) or not isinstance(project_id, int):
+        raise ConfigurationError(
+            f"event_detail needs the workspace's project_id (an int), got {project_id!r}"
+        )
+    return message_id, project_id
 
 
 def _name(kind: str, key: Any) -> str:
@@ -828,8 +914,8 @@ def _read(kind: str, key: Any, body: Any) -> Any:
     """The model of an answer's ``Data``; no ``Data`` means DataWorks has no such object."""
     from .errors import FieldError
 
-    _, _, model, api = _APIS[kind]
-    data = getattr(body, "data", None)
+    _, _, model, api, attribute, _ = _APIS[kind]
+    data = getattr(body, attribute, None)
     request_id = getattr(body, "request_id", None)
     if data is None:
         raise NodeLookupError(

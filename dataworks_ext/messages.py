@@ -547,3 +547,27 @@ def parse_messages(raw: RawMessage | list[Any]) -> list[EventMessage]:
             field = f"[{index}].{exc.field}" if exc.field else f"[{index}]"
             raise type(exc)(exc.reason, message_id=exc.message_id, field=field) from None
     return messages
+
+
+def _named_code(raw: Any) -> str | None:
+    """The event code an unreadable message names, read leniently (``None`` if none): the
+    payload's ``eventCode``, else the CloudEvent ``type``'s code, else the Function Compute
+    ``eventType``.  Only for choosing the API that answers a message that could not be read.
+    """
+    try:
+        obj = raw if isinstance(raw, Mapping) else decode(raw)
+    except MessageError:
+        return None
+    if not isinstance(obj, Mapping):
+        return None
+    for key in ("data", "messageBody"):
+        body = obj.get(key)
+        code = body.get("eventCode") if isinstance(body, Mapping) else None
+        if isinstance(code, str) and code:
+            return code
+    event_type = obj.get("type")
+    kind = kind_for_type(event_type) if isinstance(event_type, str) else None
+    if kind is not None:
+        return kind.event_code
+    fc_type = obj.get("eventType")
+    return fc_type if isinstance(fc_type, str) and fc_type else None

@@ -40,6 +40,7 @@ EXAMPLES_TYPED = (
     "examples/flask_app/app.py",
     "examples/kafka/consumer.py",
     "examples/fc/index.py",
+    "examples/datastudio/checks.py",
 )
 
 

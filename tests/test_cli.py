@@ -137,22 +137,28 @@ def test_demo_runs_every_event_through_the_whole_path() -> None:
         for line in result.stdout.splitlines()
         if line[:1].isalpha() and "  " in line[:28]
     }
+    workbench = "UpdateWorkbenchEventResult"
     assert rows["freeze, protected node"][:2] == ["700005966962 +1", "FAIL"]
-    assert rows["freeze, protected node"][-1] == "yes"
-    assert rows["freeze, ordinary node"][1:] == ["OK", "yes"]
+    assert rows["freeze, protected node"][-2:] == ["yes", workbench]
+    assert rows["freeze, ordinary node"][1:] == ["OK", "yes", workbench]
     assert rows["restore (Function Compute)"][1] == "OK"
-    assert rows["unpublish"][1:] == ["OK", "yes"]
-    assert rows["backfill, 7 days"][1:] == ["OK", "yes"]
+    assert rows["unpublish"][1:] == ["OK", "yes", workbench]
+    assert rows["backfill, 7 days"][1:] == ["OK", "yes", workbench]
     assert rows["backfill, 90 days"][1:] == [
-        "FAIL", "The backfill covers 90 days; the limit is 31", "yes"
+        "FAIL", "The backfill covers 90 days; the limit is 31", "yes", workbench
     ]  # fmt: skip
     assert rows["unreadable message"][:2] == ["-", "FAIL"]
+    assert rows["unreadable message"][-1] == workbench  # the API of the event it names
+    commit = rows["commit, code calls MAX_PT"]
+    assert commit[:2] == ["-", "FAIL"] and commit[-2:] == ["yes", "UpdateIDEEventResult"]
+    assert commit[2].startswith("dws_orders_d line 3 calls MAX_PT")
+    assert rows["sync job start, no check"][1:] == ["OK", "yes", "CallbackExtension"]
     assert rows["duplicate of the first"][1:] == [  # the verdict it was answered with
-        "FAIL", "already answered; not answered again", "no, duplicate"
+        "FAIL", "already answered; not answered again", "no, duplicate", "-"
     ]  # fmt: skip
     assert "(data.nodeIds)" in result.stdout
     assert (
-        "\n✓ LocalDataWorks recorded 7 verdicts for 7 messages (4 OK, 3 FAIL), "
+        "\n✓ LocalDataWorks recorded 9 verdicts for 9 messages (5 OK, 4 FAIL), "
         "each as decided; the duplicate was answered once.\n" in result.stdout
     )
 

@@ -207,10 +207,6 @@ def test_an_async_check_of_a_datastudio_event_is_named(tmp_path: Path) -> None:
     assert checked["as_expected"] is True
 
 
-@pytest.mark.xfail(
-    reason="Extension plans checks by event class, so checks registered by code for the "
-    "generic ExtensionPointEvent do not run yet (Extension._plan uses Registry.checks_for)"
-)
 def test_a_check_registered_by_code_is_named(tmp_path: Path) -> None:
     from dataworks_ext.testing import extension_point_event
 

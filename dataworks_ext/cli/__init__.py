@@ -31,6 +31,7 @@ Example:
     ...
     verdict    OK
     tip        Allowed, and logged for audit: operator 1107550004253538 restores nodes ...
+    api        UpdateWorkbenchEventResult
     delivered  no (dry run)
     0
 """

@@ -8,6 +8,7 @@ was decided and delivered, and the demo then checks that LocalDataWorks recorded
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from ._app import _describe_checks, _extension_for
 from ._delivery import _target
@@ -42,21 +43,28 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace, ui: _Ui) -> int:
     """Run the demo; returns the exit code."""
     from ..events import UnknownEvent
+    from ..lookups import Lookups
+    from ..registry import Registry
     from . import demo_checks
 
     style = ui.style
     ui.print(style.bold("dataworks-ext demo: example checks against realistic DataWorks events"))
-    ui.print(style.dim(f"checks: {_describe_checks(demo_checks.registry)}"))
-    ui.print(style.dim(f"written in {demo_checks.__file__}, as you would write yours"))
     cases = demo_checks.cases()
     with _target(None, dry_run=False) as target:
-        extension = _extension_for(demo_checks.registry, target.callback, "dataworks-ext-demo")
+        registry = Registry()
+        registry.include(demo_checks.registry)
+        registry.include(demo_checks.code_checks(Lookups(target.local.client())))
+        ui.print(style.dim(f"checks: {_describe_checks(registry)}"))
+        ui.print(style.dim(f"written in {demo_checks.__file__}, as you would write yours"))
+        extension = _extension_for(registry, target.callback, "dataworks-ext-demo")
         ui.print(style.dim(f"delivering to {target.description}"))
         ui.print()
         rows: list[list[Cell]] = []
         problems: list[str] = []
         answered: dict[str, str] = {}
         for case in cases:
+            if case.event_detail is not None:
+                target.local.seed_event_detail(case.message_id, case.event_detail)
             outcome = extension.handle_batch(case.raw)[0]
             verdict = outcome.verdict
             result = "-" if verdict is None else verdict.result.value
@@ -77,6 +85,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
                     (result, style.verdict),
                     (tip, None),
                     (delivered, style.ok if outcome.delivered else style.dim),
+                    (_recorded_api(target.local, outcome), None),
                 ]
             )
             if (case.expect is None) != (verdict is None) or (
@@ -86,7 +95,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
             if verdict is not None and outcome.delivered:
                 answered[case.message_id] = verdict.result.value
         for line in _table(
-            ["event", "nodes", "verdict", "tip", "delivered"],
+            ["event", "nodes", "verdict", "tip", "delivered", "api"],
             rows,
             style,
             width=ui.width,
@@ -119,3 +128,11 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     if extra:
         ui.error(f"LocalDataWorks recorded {extra} verdicts more than were delivered")
     return ExitCode.FAILED
+
+
+def _recorded_api(local: Any, outcome: Any) -> str:
+    """The API LocalDataWorks recorded the message's verdict through, or ``-``."""
+    if not outcome.delivered or outcome.message_id is None:
+        return "-"
+    recorded = local.verdict_for(outcome.message_id)
+    return "-" if recorded is None else str(recorded.api)

@@ -17,14 +17,20 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
 from ..events import BackfillEvent, FreezeNodeEvent, RestoreNodeEvent, UnpublishNodeEvent
+from ..lookups import Lookups
 from ..messages import EventMessage
+from ..policies._code import ForbiddenCode
 from ..registry import Registry
 from ..testing._builders import (
     backfill_event,
+    commit_file_event,
+    extension_point_event,
     freeze_event,
     restore_event,
     unpublish_event,
@@ -37,6 +43,7 @@ __all__ = [
     "PROTECTED_NODE_IDS",
     "DemoCase",
     "cases",
+    "code_checks",
     "registry",
 ]
 
@@ -91,6 +98,27 @@ def backfill_limits(event: BackfillEvent) -> Verdict:
     return Verdict.ok()
 
 
+def code_checks(lookups: Lookups) -> Registry:
+    """DataStudio checks that read the committed code (``GetIDEEventDetail``), through
+    ``lookups``: refuse code calling ``MAX_PT``, as DataWorks' own sample does.
+
+    Example:
+        >>> from dataworks_ext import CallbackClient, Lookups
+        >>> from dataworks_ext.cli.demo_checks import code_checks
+        >>> code_checks(Lookups(CallbackClient(region_id="cn-shanghai")))
+        Registry(CommitFileEvent=1)
+    """
+    checks = Registry()
+    checks.on_commit_file(name="no-max-pt")(
+        ForbiddenCode(
+            [r"\bMAX_PT\s*\("],
+            lookups=lookups,
+            message="{file} line {line_number} calls MAX_PT; name the partition: {line}",
+        )
+    )
+    return checks
+
+
 @attrs.frozen
 class DemoCase:
     """One row of the demo: a raw message as DataWorks would post it, and what to expect.
@@ -110,6 +138,9 @@ class DemoCase:
     expect: str | None
     """``"OK"`` or ``"FAIL"`` (for the duplicate: the verdict it was answered with), or
     ``None`` when no answer is due."""
+    event_detail: Mapping[str, Any] | None = None
+    """What ``GetIDEEventDetail`` answers for the message (a DataStudio commit's code), to
+    seed in LocalDataWorks."""
 
 
 def cases(today: _dt.date | None = None) -> list[DemoCase]:
@@ -118,7 +149,7 @@ def cases(today: _dt.date | None = None) -> list[DemoCase]:
     Example:
         >>> from dataworks_ext.cli.demo_checks import cases
         >>> len(cases()), cases()[0].label
-        (8, 'freeze, protected node')
+        (10, 'freeze, protected node')
     """
     today = today or _dt.date.today()
     protected = min(PROTECTED_NODE_IDS)
@@ -130,6 +161,9 @@ def cases(today: _dt.date | None = None) -> list[DemoCase]:
     quarter = backfill_event(days=90, start=today - _dt.timedelta(days=90), root_node_id=protected)
     broken = freeze_event(node_ids=[ORDINARY_NODE_ID])
     broken_raw = with_payload(broken, nodeIds="700005967001,700005967002")
+    commit = commit_file_event(file_name="dws_orders_d")
+    code = "SELECT *\nFROM ods_orders\nWHERE ds = MAX_PT('ods_orders');"
+    di_job = extension_point_event("start-diJob", {"extensionBizName": "orders_to_odps"})
 
     def row(label: str, message: EventMessage, expect: str | None) -> DemoCase:
         return DemoCase(label, message.to_json(), message.message_id, expect)
@@ -147,5 +181,13 @@ def cases(today: _dt.date | None = None) -> list[DemoCase]:
             broken.message_id,
             "FAIL",
         ),
+        DemoCase(
+            "commit, code calls MAX_PT",
+            commit.to_json(),
+            commit.message_id,
+            "FAIL",
+            {"CommittedFile": {"FileName": "dws_orders_d", "Content": code}},
+        ),
+        row("sync job start, no check", di_job, "OK"),
         row("duplicate of the first", freeze_protected, "FAIL"),  # the answer given before
     ]

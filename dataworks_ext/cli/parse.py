@@ -46,6 +46,7 @@ def _message_dict(message: EventMessage) -> dict[str, Any]:
         "event_type": message.event_type,
         "extension_biz_id": message.extension_biz_id,
         "needs_answer": message.needs_answer,
+        "answered_through": _answered_through(message),
         "region": message.region,
         "account": message.account,
         "time": message.time,
@@ -54,6 +55,14 @@ def _message_dict(message: EventMessage) -> dict[str, Any]:
     if hasattr(event, "total_days"):
         data["event"]["total_days"] = event.total_days
     return data
+
+
+def _answered_through(message: EventMessage) -> str | None:
+    """The API an Extension answers the message through (no overrides), or ``None``."""
+    from ..events import api_for_code
+
+    api = api_for_code(message.event_code) if message.needs_answer else None
+    return None if api is None else api.value
 
 
 def _value_text(value: Any) -> str:
@@ -91,6 +100,13 @@ def _message_lines(message: EventMessage, style: _Style) -> str:
     pairs.append(("extension biz id", message.extension_biz_id or "-", None))
     answer = "yes" if message.needs_answer else "no"
     pairs.append(("needs an answer", answer, None))
+    api = _answered_through(message)
+    if api is not None:
+        kind = message.kind
+        how = "documented" if kind is not None and kind.api_documented else "inferred"
+        if kind is None:
+            how = "an extension point this SDK does not know"
+        pairs.append(("answered through", f"{api} ({how})", None))
     for label, value in (("region", message.region), ("time", message.time)):
         if value:
             pairs.append((label, value, None))

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CallbackError, ConfigurationError
+from ..events import EVENT_KINDS
 from ..outcomes import Disposition
 from ._app import _extension_for, load_app
 from ._delivery import _delivered_text, _target
@@ -19,8 +20,13 @@ if TYPE_CHECKING:
     from ..extension import Extension, Outcome
     from ..messages import EventMessage
 
-TRIGGER_EVENTS = ("freeze", "restore", "unpublish", "backfill")
-"""The operations ``trigger`` builds an event for."""
+_NODE_OPERATIONS = ("freeze", "restore", "unpublish", "backfill")
+TRIGGER_EVENTS = (
+    *_NODE_OPERATIONS,
+    *(kind.event_code for kind in EVENT_KINDS if kind.is_extension_point),
+)
+"""The events ``trigger`` builds: the four node operations by name, and every extension-point
+event of :data:`~dataworks_ext.EVENT_KINDS` by its code (``commit-file``, ``start-diJob``...)."""
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,6 +40,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "  dataworks-ext trigger freeze --app mychecks:registry --node-id 700005966962\n"
         "  dataworks-ext trigger backfill --app mychecks:extension --days 90 --expect FAIL\n"
         "  dataworks-ext trigger --file captured.json --app mychecks:registry\n"
+        "  dataworks-ext trigger commit-file --app mychecks:registry --expect WARN\n"
         "\nexit codes: 0 done; 1 the verdict is not the one --expect names; 2 usage error;"
         " 3 the verdict could not be delivered",
         formatter_class=_Formatter,
@@ -43,7 +50,10 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "event",
         nargs="?",
         choices=TRIGGER_EVENTS,
-        help="the operation to build an event for (or give --file)",
+        metavar="EVENT",
+        help="the operation to check: freeze, restore, unpublish, backfill, or any "
+        "extension-point event code (commit-file, deploy-file, pre-kill-instance, "
+        "start-diJob, ...); or give --file",
     )
     _add_app(trigger)
     trigger.add_argument(
@@ -77,7 +87,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     trigger.add_argument(
         "--expect",
         type=str.upper,
-        choices=("OK", "FAIL"),
+        choices=("OK", "WARN", "FAIL"),
         help="exit 1 unless the verdict is this one",
     )
     trigger.add_argument("--json", action="store_true", help="print the outcome as JSON")
@@ -95,6 +105,13 @@ def _build_event(args: argparse.Namespace) -> EventMessage:
     }
     if args.project_id is not None:
         common["project_id"] = args.project_id
+    if args.event not in _NODE_OPERATIONS:
+        if args.node_ids or args.days is not None:
+            raise ConfigurationError(
+                "--node-id and --days apply to freeze, restore, unpublish and backfill only"
+            )
+        built: EventMessage = builders.event_for(args.event, **common)
+        return built
     if args.event == "backfill":
         if args.node_ids:
             common["root_node_id"] = args.node_ids[0]
@@ -158,6 +175,8 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     if args.json:
         code = extension.extension_code
         data = [_outcome_dict(o, code, target.description) for o in outcomes]
+        for item, outcome in zip(data, outcomes, strict=True):
+            item["api"] = _api(outcome, extension)
         ui.print(json.dumps(data if len(data) != 1 else data[0], ensure_ascii=False, indent=2))
     else:
         for index, outcome in enumerate(outcomes):
@@ -197,8 +216,18 @@ def _outcome_text(outcome: Outcome, extension: Extension, delivered: str, ui: _U
         pairs.append(("tip", verdict.tip, None))
     if outcome.error is not None and not isinstance(outcome.error, CallbackError):
         pairs.append(("error", f"{type(outcome.error).__name__}: {outcome.error}", style.warn))
+    api = _api(outcome, extension)
+    if api is not None:
+        pairs.append(("api", api, None))
     pairs.append(("delivered", delivered, style.ok if outcome.delivered else style.warn))
     return _pairs(pairs, style)
+
+
+def _api(outcome: Outcome, extension: Extension) -> str | None:
+    """The API the outcome's verdict goes through, when there is a verdict and an event."""
+    if outcome.verdict is None or outcome.event is None:
+        return None
+    return extension.api_for(outcome.event).value
 
 
 def _periods_text(event: Any) -> str:

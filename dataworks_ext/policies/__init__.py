@@ -1,5 +1,6 @@
 """Ready-made checks: protected nodes, change-freeze windows, backfill limits, operator lists,
-workspaces, and combinators to build your own out of them.
+workspaces, forbidden code in DataStudio commits and deployments, and combinators to build your
+own out of them.
 
 Every rule is a plain callable taking the event, so it registers with the decorators of a
 :class:`~dataworks_ext.Registry` (``reg.on_freeze(ProtectedNodes([...]))``) and mypy checks
@@ -26,11 +27,15 @@ Example:
 
 from __future__ import annotations
 
+from ._code import CodeMatch, ForbiddenCode
 from ._combinators import AllOf, AnyOf, Not, When, all_of, any_of, not_, when
 from ._common import (
     ALL_OPERATIONS,
+    DATASTUDIO_OPERATIONS,
     EVENT_FOR_OPERATION,
+    EVERY_OPERATION,
     Operation,
+    OperationEvent,
     check_name,
     operation_of,
     operations_of,
@@ -67,6 +72,7 @@ from ._windows import (
     ChangeFreezeWindow,
     Clock,
     Daily,
+    Dates,
     Monthly,
     Occurrence,
     TimeRange,
@@ -79,14 +85,19 @@ from ._windows import (
 
 __all__ = [
     "ALL_OPERATIONS",
+    "DATASTUDIO_OPERATIONS",
     "EVENT_FOR_OPERATION",
+    "EVERY_OPERATION",
     "RULE_TYPES",
     "AllOf",
     "AnyOf",
     "BackfillLimits",
     "ChangeFreezeWindow",
     "Clock",
+    "CodeMatch",
     "Daily",
+    "Dates",
+    "ForbiddenCode",
     "InWorkspace",
     "InWorkspaces",
     "InstanceEvent",
@@ -97,6 +108,7 @@ __all__ = [
     "Not",
     "Occurrence",
     "Operation",
+    "OperationEvent",
     "OperatorAllowlist",
     "OperatorDenylist",
     "OwnerOnly",

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 from ..registry import CheckReturn
 from ..verdicts import Verdict, combine
 from ._common import (
-    ALL_OPERATIONS,
+    EVERY_OPERATION,
     Operation,
     Reader,
     Template,
@@ -63,7 +63,7 @@ def _rules_from(
 
 
 def _supported_by_all(rule: AllOf[Any] | AnyOf[Any]) -> frozenset[Operation]:
-    return ALL_OPERATIONS.intersection(*(supported_operations(r) for r in rule.rules))
+    return EVERY_OPERATION.intersection(*(supported_operations(r) for r in rule.rules))
 
 
 def _supported_by_inner(rule: Not[Any]) -> frozenset[Operation]:
@@ -132,7 +132,7 @@ class AnyOf(Generic[E_contra]):
     def __init__(self, *rules: Callable[[E_contra], CheckReturn]) -> None:
         self.rules = _checks(rules)
         ops = [operations_of(rule) for rule in self.rules]
-        self.operations: frozenset[Operation] = frozenset(ALL_OPERATIONS).intersection(*ops)
+        self.operations: frozenset[Operation] = frozenset(EVERY_OPERATION).intersection(*ops)
 
     def __repr__(self) -> str:
         return f"any_of({', '.join(repr(rule) for rule in self.rules)})"

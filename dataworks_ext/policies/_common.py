@@ -10,6 +10,8 @@ from typing import Any, Literal
 from ..errors import ConfigurationError
 from ..events import (
     BackfillEvent,
+    CommitFileEvent,
+    DeployFileEvent,
     ExtensionEvent,
     FreezeNodeEvent,
     RestoreNodeEvent,
@@ -19,36 +21,63 @@ from ..verdicts import Verdict
 
 __all__ = [
     "ALL_OPERATIONS",
+    "DATASTUDIO_OPERATIONS",
     "EVENT_FOR_OPERATION",
+    "EVERY_OPERATION",
     "Operation",
+    "OperationEvent",
     "check_name",
     "operation_of",
     "operations_of",
     "to_verdict",
 ]
 
-Operation = Literal["freeze", "restore", "unpublish", "backfill"]
+Operation = Literal["freeze", "restore", "unpublish", "backfill", "commit", "deploy"]
 """An operation a rule can be registered for, in the user's words: ``"freeze"``,
-``"restore"``, ``"unpublish"`` or ``"backfill"``."""
+``"restore"``, ``"unpublish"`` or ``"backfill"`` (Operation Center's node events), ``"commit"``
+or ``"deploy"`` (DataStudio's file commits and deployments)."""
 
 ALL_OPERATIONS: frozenset[Operation] = frozenset({"freeze", "restore", "unpublish", "backfill"})
-"""Every operation: the four Operation Center events."""
+"""The four Operation Center operations: what a rule governs unless told otherwise (a rule
+governs DataStudio's commits and deployments only when registered for them)."""
 
-EVENT_FOR_OPERATION: Mapping[Operation, type[ExtensionEvent]] = {
+DATASTUDIO_OPERATIONS: frozenset[Operation] = frozenset({"commit", "deploy"})
+"""DataStudio's file commits and deployments (``commit-file``, ``deploy-file``)."""
+
+EVERY_OPERATION: frozenset[Operation] = ALL_OPERATIONS | DATASTUDIO_OPERATIONS
+"""Every operation a rule can be registered for."""
+
+EVENT_FOR_OPERATION: Mapping[
+    Operation, type[ExtensionEvent] | type[CommitFileEvent] | type[DeployFileEvent]
+] = {
     "freeze": FreezeNodeEvent,
     "restore": RestoreNodeEvent,
     "unpublish": UnpublishNodeEvent,
     "backfill": BackfillEvent,
+    "commit": CommitFileEvent,
+    "deploy": DeployFileEvent,
 }
 """The event class of each operation."""
 
-_ORDER: tuple[Operation, ...] = ("freeze", "restore", "unpublish", "backfill")
+OperationEvent = (
+    FreezeNodeEvent
+    | RestoreNodeEvent
+    | UnpublishNodeEvent
+    | BackfillEvent
+    | CommitFileEvent
+    | DeployFileEvent
+)
+"""An event of an operation: what the rules governing any operation take."""
+
+_ORDER: tuple[Operation, ...] = ("freeze", "restore", "unpublish", "backfill", "commit", "deploy")
 _BY_CODE: Mapping[str, Operation] = {cls.event_code: op for op, cls in EVENT_FOR_OPERATION.items()}
 _GERUND: Mapping[Operation, str] = {
     "freeze": "freezing nodes",
     "restore": "restoring nodes",
     "unpublish": "unpublishing nodes",
     "backfill": "backfilling data",
+    "commit": "committing files",
+    "deploy": "deploying files",
 }
 _PASS = Verdict.ok()
 
@@ -83,7 +112,7 @@ def operations_of(rule: object) -> frozenset[Operation]:
 
 
 def sorted_operations(ops: Iterable[Operation]) -> list[Operation]:
-    """Operations in the order freeze, restore, unpublish, backfill."""
+    """Operations in the order freeze, restore, unpublish, backfill, commit, deploy."""
     wanted = set(ops)
     return [op for op in _ORDER if op in wanted]
 

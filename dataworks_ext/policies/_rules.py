@@ -7,12 +7,18 @@ import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, TypeVar
 
-from ..events import BackfillEvent, FreezeNodeEvent, RestoreNodeEvent, UnpublishNodeEvent
+from ..events import (
+    BackfillEvent,
+    FreezeNodeEvent,
+    UnpublishNodeEvent,
+)
 from ..registry import CheckReturn
 from ..verdicts import Verdict
 from ._common import (
     ALL_OPERATIONS,
+    EVERY_OPERATION,
     Operation,
+    OperationEvent,
     Reader,
     Template,
     action_values,
@@ -452,7 +458,8 @@ class _OperatorList:
         return (operator in listed) is self._ALLOW
 
     def __call__(
-        self, event: FreezeNodeEvent | RestoreNodeEvent | UnpublishNodeEvent | BackfillEvent
+        self,
+        event: OperationEvent,
     ) -> Verdict:
         operation = operation_of(event)
         if operation is None or self.allows(event.operator, operation):
@@ -467,15 +474,17 @@ class _OperatorList:
         return cls(reader.required("uids"), message=reader.optional("message"))
 
 
-@rule_type("operator_allowlist")
+@rule_type("operator_allowlist", supports=EVERY_OPERATION)
 class OperatorAllowlist(_OperatorList):
     """Only the listed accounts (by UID) may perform the operations it governs.
 
     Args:
         uids: Account UIDs allowed for every operation the rule is registered for, or a
             mapping from operation (``"freeze"``, ``"restore"``, ``"unpublish"``,
-            ``"backfill"``) to the UIDs allowed for it; operations the mapping leaves out are
-            not governed.
+            ``"backfill"``, or DataStudio's ``"commit"`` and ``"deploy"``) to the UIDs allowed
+            for it; operations the mapping leaves out are not governed.  A plain list governs
+            the four Operation Center operations; name ``"commit"`` / ``"deploy"`` in the
+            mapping (or register the rule for them) to govern DataStudio's too.
         message: The tip, a template with ``{operator}``, ``{action}``, ``{Action}`` and
             ``{operation}``; default
             ``"{Action} is limited to approved accounts; account {operator} is not one"``.
@@ -526,7 +535,7 @@ class OperatorAllowlist(_OperatorList):
         return built
 
 
-@rule_type("operator_denylist")
+@rule_type("operator_denylist", supports=EVERY_OPERATION)
 class OperatorDenylist(_OperatorList):
     """The listed accounts (by UID) may not perform the operations it governs.
 

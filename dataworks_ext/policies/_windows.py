@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from ..errors import ConfigurationError
-from ..events import BackfillEvent, FreezeNodeEvent, RestoreNodeEvent, UnpublishNodeEvent
 from ..verdicts import Verdict
 from ._common import (
     ALL_OPERATIONS,
+    EVERY_OPERATION,
     Operation,
+    OperationEvent,
     Reader,
     Template,
     action_values,
@@ -36,6 +37,7 @@ __all__ = [
     "ChangeFreezeWindow",
     "Clock",
     "Daily",
+    "Dates",
     "Monthly",
     "Occurrence",
     "TimeRange",
@@ -643,6 +645,88 @@ class Monthly(Window):
         )
 
 
+class Dates(Window):
+    """A window on listed calendar days, whole days in its time zone: public holidays, release
+    days.
+
+    Args:
+        dates: The days (``"2025-10-01"`` or :class:`datetime.date`).
+        timezone: The time zone the days begin and end in (IANA name or tzinfo).
+        name: What tips call the window.
+
+    Example:
+        >>> import datetime
+        >>> from dataworks_ext.policies import Dates
+        >>> holidays = Dates(["2025-10-01", "2025-10-02"], timezone="Asia/Shanghai",
+        ...                  name="the National Day holiday")
+        >>> noon = datetime.datetime(2025, 10, 1, 12, 0, tzinfo=holidays.timezone)
+        >>> noon in holidays, holidays.active(noon).end.isoformat()
+        (True, '2025-10-03T00:00:00+08:00')
+        >>> noon + datetime.timedelta(days=2) in holidays
+        False
+    """
+
+    kind: ClassVar[str] = "dates"
+
+    def __init__(
+        self, dates: Iterable[_dt.date | str], *, timezone: str | _dt.tzinfo, name: str
+    ) -> None:
+        if isinstance(dates, str) or not isinstance(dates, Iterable):
+            raise config_error("dates", f"must be a list of dates, got {describe(dates)}")
+        days: set[_dt.date] = set()
+        for index, value in enumerate(dates):
+            days.add(_calendar_day(value, f"dates[{index}]"))
+        if not days:
+            raise config_error("dates", "must name at least one date")
+        self.dates: frozenset[_dt.date] = frozenset(days)
+        self.timezone = time_zone(timezone, "timezone")
+        self.name = _name(name)
+
+    def __repr__(self) -> str:
+        shown = [d.isoformat() for d in sorted(self.dates)]
+        return f"Dates({shown!r}, timezone={zone_label(self.timezone)!r}, name={self.name!r})"
+
+    def _find(self, now: _dt.datetime) -> tuple[_dt.datetime, _dt.datetime] | None:
+        day = now.astimezone(self.timezone).date()
+        if day not in self.dates:
+            return None
+        midnight = _dt.time(0, 0)
+        return _at(day, midnight, self.timezone), _at(
+            day + _dt.timedelta(days=1), midnight, self.timezone
+        )
+
+    @classmethod
+    def from_dict(
+        cls, config: Mapping[str, Any], *, timezone: str | _dt.tzinfo | None = None
+    ) -> Dates:
+        """Build from ``{"dates": ["2025-10-01", ...], "name": ..., "timezone": ...}`` (the
+        name defaults to ``"a listed date"``).
+
+        Example:
+            >>> from dataworks_ext.policies import Dates
+            >>> Dates.from_dict({"dates": ["2025-10-01"], "name": "holiday"},
+            ...                 timezone="Asia/Shanghai")
+            Dates(['2025-10-01'], timezone='Asia/Shanghai', name='holiday')
+        """
+        reader = Reader(config, cls.kind, ("name", "dates", "timezone"))
+        return cls(
+            reader.required("dates"),
+            timezone=_zone_from(reader, timezone),
+            name=reader.optional("name", "a listed date"),
+        )
+
+
+def _calendar_day(value: object, key: str) -> _dt.date:
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise config_error(key, f"must be a date YYYY-MM-DD, got {describe(value)}")
+
+
 def _zone_from(reader: Reader, default: str | _dt.tzinfo | None) -> str | _dt.tzinfo:
     value = reader.optional("timezone", default)
     if value is None:
@@ -674,6 +758,7 @@ _WINDOW_TYPES: dict[str, Callable[[Mapping[str, Any], str | _dt.tzinfo | None], 
     "monthly": lambda c, tz: Monthly.from_dict(c, timezone=tz),
     "weekends": _weekends_from_dict,
     "month_end": _month_end_from_dict,
+    "dates": lambda c, tz: Dates.from_dict(c, timezone=tz),
 }
 
 
@@ -705,16 +790,17 @@ def window_from_dict(
     return build(config, timezone)
 
 
-@rule_type("change_freeze_window")
+@rule_type("change_freeze_window", supports=EVERY_OPERATION)
 class ChangeFreezeWindow:
     """Refuse operations while any of its windows is in effect, naming it and when it ends.
 
-    Register it for the operations to refuse (all four by default in
-    :func:`~dataworks_ext.policies.from_config`).
+    Register it for the operations to refuse (the four Operation Center operations by default
+    in :func:`~dataworks_ext.policies.from_config`; name ``"commit"`` and ``"deploy"`` in
+    ``on`` for DataStudio's commits and deployments).
 
     Args:
         windows: One or more :class:`Window` objects (:class:`TimeRange`, :class:`Daily`,
-            :class:`Weekly`, :class:`Monthly`, or your own).
+            :class:`Weekly`, :class:`Monthly`, :class:`Dates`, or your own).
         message: The tip, a template with ``{window}``, ``{start}``, ``{end}``, ``{action}``,
             ``{Action}`` and ``{operation}``; default
             ``"{Action} is not allowed during {window} (until {end})"``.  When several windows
@@ -779,7 +865,8 @@ class ChangeFreezeWindow:
         return tuple(o for o in found if o is not None)
 
     def __call__(
-        self, event: FreezeNodeEvent | RestoreNodeEvent | UnpublishNodeEvent | BackfillEvent
+        self,
+        event: OperationEvent,
     ) -> Verdict:
         occurrences = self.active()
         if not occurrences:

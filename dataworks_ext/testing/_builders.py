@@ -61,6 +61,7 @@ __all__ = [
     "delete_file_event",
     "deploy_file_event",
     "deploy_table_event",
+    "event_for",
     "extension_point_event",
     "freeze_event",
     "instance_info",
@@ -696,6 +697,30 @@ def extension_point_event(
     return message_for(event, message_id=message_id, envelope=envelope)
 
 
+def event_for(event_code: str, /, **fields: Any) -> EventMessage:
+    """A realistic message of any extension-point event, by its code.
+
+    The code's own builder makes it (``freeze-node`` -> :func:`freeze_event`,
+    ``commit-file`` -> :func:`commit_file_event`, ...), with ``fields`` as its keywords; a
+    code without a model of its own (``start-diJob``, or one the SDK does not know) goes to
+    :func:`extension_point_event`, with ``fields`` as its keywords (``payload=`` for the
+    event's own fields).
+
+    Example:
+        >>> from dataworks_ext.testing import event_for
+        >>> type(event_for("commit-file", file_name="ods_orders_d").event).__name__
+        'CommitFileEvent'
+        >>> event_for("start-diJob").event.event_code
+        'start-diJob'
+    """
+    builder = _BY_CODE.get(event_code)
+    if builder is None:
+        message: EventMessage = extension_point_event(event_code, **fields)
+        return message
+    built: EventMessage = builder(**fields)
+    return built
+
+
 def batch(*messages: EventMessage) -> bytes:
     """An EventBridge batch push: the messages as one JSON array, UTF-8 encoded.
 
@@ -835,3 +860,23 @@ def instance_info(
     }
     values.update(fields)
     return InstanceInfo(instance_id=instance_id, node_id=node_id, **values)
+
+
+_BY_CODE: dict[str, Any] = {
+    "freeze-node": freeze_event,
+    "unfreeze-node": restore_event,
+    "undeploy-node": unpublish_event,
+    "backfill-data": backfill_event,
+    "commit-file": commit_file_event,
+    "deploy-file": deploy_file_event,
+    "run-file": run_file_event,
+    "delete-file": delete_file_event,
+    "commit-table": commit_table_event,
+    "deploy-table": deploy_table_event,
+    "pre-freeze-instance": pre_freeze_instance_event,
+    "pre-unfreeze-instance": pre_unfreeze_instance_event,
+    "pre-rerun-instance": pre_rerun_instance_event,
+    "pre-set-instance-success": pre_set_instance_success_event,
+    "pre-kill-instance": pre_kill_instance_event,
+}
+"""The builder of each event code with a model of its own."""

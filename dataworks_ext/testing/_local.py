@@ -33,6 +33,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import attrs
 
 from ..callback import CallbackClient
+from ..event_details import IdeEventDetail
 from ..nodes import BaselineInfo, InstanceInfo, NodeInfo, write_answer
 
 __all__ = ["FAULTS", "LocalDataWorks", "RecordedVerdict"]
@@ -630,16 +631,20 @@ class LocalDataWorks:
         return None, {"EventDetail": seeded[1]}
 
     def seed_event_detail(
-        self, message_id: str, event_detail: Mapping[str, Any], *, project_id: int | None = None
+        self,
+        message_id: str,
+        event_detail: Mapping[str, Any] | IdeEventDetail,
+        *,
+        project_id: int | None = None,
     ) -> None:
         """Make ``GetIDEEventDetail(message_id)`` answer ``event_detail`` (its wire shape).
 
         ``event_detail`` is the ``EventDetail`` object of the official API: ``CommittedFile``
         (``Content``, ``Comment``, ``Committor``, ``ChangeType``, ``FileType``, ``NodeId``,
         ``NodeConfiguration``, ...), ``DeletedFile``, ``FileExecutionCommand`` or
-        ``TableModel``.  With ``project_id``, only that workspace's ``ProjectId`` finds it;
-        an id never seeded answers HTTP 404 ``Invalid.MessageId.NotFound`` (the code is this
-        stand-in's choice).
+        ``TableModel``; or an :class:`~dataworks_ext.IdeEventDetail`.  With ``project_id``,
+        only that workspace's ``ProjectId`` finds it; an id never seeded answers HTTP 404
+        ``Invalid.MessageId.NotFound`` (the code is this stand-in's choice).
 
         Example:
             >>> from dataworks_ext.testing import LocalDataWorks
@@ -650,8 +655,9 @@ class LocalDataWorks:
             ...     local.event_detail("m-1")["CommittedFile"]["Content"]
             'SELECT 1;'
         """
+        wire = event_detail.to_wire() if isinstance(event_detail, IdeEventDetail) else event_detail
         with self._lock:
-            self._event_details[message_id] = (project_id, dict(event_detail))
+            self._event_details[message_id] = (project_id, dict(wire))
 
     def event_detail(self, message_id: str) -> dict[str, Any] | None:
         """The ``EventDetail`` seeded for ``message_id``, or ``None``.

@@ -8,7 +8,10 @@ from typing import TextIO
 
 import attrs
 
+from ..events import CallbackApi
 from ..verdicts import Verdict
+
+_WORKBENCH = CallbackApi.UPDATE_WORKBENCH_EVENT_RESULT
 
 __all__ = ["Delivery", "PrintingCallback", "RecordingCallback"]
 
@@ -20,8 +23,9 @@ class Delivery:
     Example:
         >>> from dataworks_ext import Verdict
         >>> from dataworks_ext.testing import Delivery
-        >>> Delivery("m-1", "ext", Verdict.ok()).verdict.passed
-        True
+        >>> delivery = Delivery("m-1", "ext", Verdict.ok())
+        >>> delivery.verdict.passed, delivery.api.value
+        (True, 'UpdateWorkbenchEventResult')
     """
 
     message_id: str
@@ -30,6 +34,8 @@ class Delivery:
     """The extension code it was answered with."""
     verdict: Verdict
     """The verdict delivered."""
+    api: CallbackApi = _WORKBENCH
+    """The API it was delivered through."""
 
 
 class RecordingCallback:
@@ -46,6 +52,11 @@ class RecordingCallback:
         >>> recorder.deliver("m-1", "ext", Verdict.fail("no"))
         >>> recorder.verdicts["m-1"].tip, len(recorder)
         ('no', 1)
+        >>> recorder.apis["m-1"].value
+        'UpdateWorkbenchEventResult'
+
+    It records a verdict as the caller gave it: an Extension has already turned a WARN into
+    OK for an API without WARN.
     """
 
     def __init__(self, *, fail_with: BaseException | None = None) -> None:
@@ -65,16 +76,36 @@ class RecordingCallback:
         with self._lock:
             return {d.message_id: d.verdict for d in self.deliveries}
 
-    def deliver(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
-        """Record the verdict (or raise ``fail_with``)."""
+    @property
+    def apis(self) -> dict[str, CallbackApi]:
+        """The API of the last delivery for each message id."""
+        with self._lock:
+            return {d.message_id: d.api for d in self.deliveries}
+
+    def deliver(
+        self,
+        message_id: str,
+        extension_code: str,
+        verdict: Verdict,
+        *,
+        api: CallbackApi = _WORKBENCH,
+    ) -> None:
+        """Record the verdict and its API (or raise ``fail_with``)."""
         if self.fail_with is not None:
             raise self.fail_with
         with self._lock:
-            self.deliveries.append(Delivery(message_id, extension_code, verdict))
+            self.deliveries.append(Delivery(message_id, extension_code, verdict, CallbackApi(api)))
 
-    async def deliver_async(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
-        """Record the verdict (or raise ``fail_with``)."""
-        self.deliver(message_id, extension_code, verdict)
+    async def deliver_async(
+        self,
+        message_id: str,
+        extension_code: str,
+        verdict: Verdict,
+        *,
+        api: CallbackApi = _WORKBENCH,
+    ) -> None:
+        """Record the verdict and its API (or raise ``fail_with``)."""
+        self.deliver(message_id, extension_code, verdict, api=api)
 
     def clear(self) -> None:
         """Forget every recorded delivery."""
@@ -89,20 +120,36 @@ class PrintingCallback:
         >>> from dataworks_ext import Verdict
         >>> from dataworks_ext.testing import PrintingCallback
         >>> PrintingCallback(stream=sys.stdout).deliver("m-1", "ext", Verdict.fail("no"))
-        [dry run] m-1 (ext): FAIL - no
+        [dry run] m-1 (ext): FAIL via UpdateWorkbenchEventResult - no
     """
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
 
-    def deliver(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
-        """Print the verdict instead of delivering it."""
+    def deliver(
+        self,
+        message_id: str,
+        extension_code: str,
+        verdict: Verdict,
+        *,
+        api: CallbackApi = _WORKBENCH,
+    ) -> None:
+        """Print the verdict and its API instead of delivering it."""
         tip = f" - {verdict.tip}" if verdict.tip else ""
         stream = self.stream or sys.stdout
         print(
-            f"[dry run] {message_id} ({extension_code}): {verdict.result.value}{tip}", file=stream
+            f"[dry run] {message_id} ({extension_code}): {verdict.result.value} "
+            f"via {CallbackApi(api).value}{tip}",
+            file=stream,
         )
 
-    async def deliver_async(self, message_id: str, extension_code: str, verdict: Verdict) -> None:
-        """Print the verdict instead of delivering it."""
-        self.deliver(message_id, extension_code, verdict)
+    async def deliver_async(
+        self,
+        message_id: str,
+        extension_code: str,
+        verdict: Verdict,
+        *,
+        api: CallbackApi = _WORKBENCH,
+    ) -> None:
+        """Print the verdict and its API instead of delivering it."""
+        self.deliver(message_id, extension_code, verdict, api=api)

@@ -80,6 +80,12 @@ def fc_index() -> ModuleType:
     return load_example("fc", "index.py")
 
 
+@pytest.fixture(scope="session")
+def datastudio_checks() -> ModuleType:
+    """examples/datastudio/checks.py."""
+    return load_example("datastudio", "checks.py")
+
+
 @pytest.fixture(name="example_env")
 def _example_env() -> Callable[..., tuple[dict[str, str], Path]]:
     """``example_env(**extra)``: (environment, examples folder) for running an example."""
