@@ -74,7 +74,7 @@ def test_trigger_a_generic_extension_point_by_code(
     code = main(["trigger", "start-diJob", "--app", "dschecks", "--json", "--expect", "FAIL"])
     data = json.loads(capsys.readouterr().out)
     assert code == ExitCode.OK
-    assert (data["event_code"], data["verdict"], data["api"], data["delivered"]) == (
+    assert (data["event_code"], data["result"], data["api"], data["delivered"]) == (
         "start-diJob",
         "FAIL",
         "CallbackExtension",
