@@ -136,9 +136,13 @@ class _Plan:
     """What one event type needs, worked out once: its checks, whether any is async, and
     which of them are enforced (the others only report what they would have answered)."""
 
-    __slots__ = ("any_async", "checks", "enforced", "single")
+    __slots__ = ("any_async", "checks", "enforced", "registry", "single", "version")
 
-    def __init__(self, checks: tuple[Check, ...], enforce: bool = True) -> None:
+    def __init__(
+        self, checks: tuple[Check, ...], enforce: bool, registry: Registry, version: int
+    ) -> None:
+        self.registry = registry
+        self.version = version  # the registry's version it was made from
         self.checks = checks
         self.any_async = any(check.is_async for check in checks)
         self.enforced = tuple(enforce and check.enforce for check in checks)
@@ -688,12 +692,15 @@ class Extension:
         key: Any = type(event)
         if key is ExtensionPointEvent:
             key = event.event_code
-            checks = self.registry.checks_for_code(key)
-        else:
-            checks = self.registry.checks_for(key)
         plan = self._plans.get(key)
-        if plan is None or plan.checks is not checks:
-            plan = self._plans[key] = _Plan(checks, self.enforce)
+        registry = self.registry
+        if plan is None or plan.version != registry.version or plan.registry is not registry:
+            version = registry.version
+            if type(key) is str:
+                checks = registry.checks_for_code(key)
+            else:
+                checks = registry.checks_for(key)
+            plan = self._plans[key] = _Plan(checks, self.enforce, registry, version)
         return plan
 
     def api_for(self, message: EventMessage | Event) -> CallbackApi:

@@ -724,3 +724,23 @@ def test_lease_comes_from_the_deadlines(recorder: RecordingCallback) -> None:
         Extension("e", lease=0)
     with pytest.raises(ConfigurationError, match="store"):
         Extension("e", store=object())  # type: ignore[arg-type]
+
+
+def test_checks_registered_after_the_first_message_and_a_new_registry_are_used() -> None:
+    from dataworks_ext import Registry, Verdict
+    from dataworks_ext.testing import freeze_event
+
+    first = Registry()
+    ext = Extension("ext", registry=first)
+    assert ext.handle(freeze_event()).verdict == Verdict.ok()  # unhandled: OK
+
+    @first.on_freeze
+    def refuse(event: FreezeNodeEvent) -> Verdict:
+        return Verdict.fail("added later")
+
+    assert ext.handle(freeze_event()).verdict == Verdict.fail("added later")
+
+    second = Registry()
+    second.on_freeze(lambda event: Verdict.fail("the other registry"))
+    ext.registry = second
+    assert ext.handle(freeze_event()).verdict == Verdict.fail("the other registry")
