@@ -24,7 +24,7 @@ from __future__ import annotations
 from ._audit import AUDIT_LOGGER, AuditJsonFormatter, AuditRecord, CheckRecord
 from ._health import Health
 from ._version import __version__
-from .callback import Callback, CallbackClient
+from .callback import Callback, CallbackClient, sendable
 from .errors import (
     CallbackError,
     ConfigurationError,
@@ -238,5 +238,6 @@ __all__ = [
     "parse_message",
     "parse_messages",
     "process_bucket",
+    "sendable",
     "set_rate_limit",
 ]
