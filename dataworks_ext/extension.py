@@ -696,10 +696,8 @@ class Extension:
         registry = self.registry
         if plan is None or plan.version != registry.version or plan.registry is not registry:
             version = registry.version
-            if type(key) is str:
-                checks = registry.checks_for_code(key)
-            else:
-                checks = registry.checks_for(key)
+            by_code = type(key) is str
+            checks = registry.checks_for_code(key) if by_code else registry.checks_for(key)
             plan = self._plans[key] = _Plan(checks, self.enforce, registry, version)
         return plan
 
