@@ -70,10 +70,14 @@ def register(
         operations = operations_of(rule)
     else:
         operations = supported_operations(rule)
-    refused = operations - supported_operations(rule)
+    supported = supported_operations(rule)
+    refused = operations - supported
     if refused:
         what = ", ".join(sorted_operations(refused))
-        raise config_error("on", f"{type(rule).__name__} cannot check {what} events")
+        able = ", ".join(sorted_operations(supported)) or "no operation's"
+        raise config_error(
+            "on", f"{type(rule).__name__} cannot check {what} events (it checks {able} events)"
+        )
     for operation in sorted_operations(operations):
         registry.add(EVENT_FOR_OPERATION[operation], rule, name=name, enforce=enforce)
     return registry

@@ -22,6 +22,8 @@ from ..errors import ConfigurationError
 from ..events import BackfillEvent, NodeEvent
 from ..verdicts import Verdict
 from ._common import (
+    ALL_OPERATIONS,
+    INSTANCE_OPERATIONS,
     Operation,
     Reader,
     Template,
@@ -360,7 +362,7 @@ class _NodeRule:
         return self._decide(event, await self._gather_async(event))
 
 
-@rule_type("owner_only", supports=["freeze", "restore", "unpublish", "backfill"])
+@rule_type("owner_only", supports=ALL_OPERATIONS | INSTANCE_OPERATIONS)
 class OwnerOnly(_NodeRule):
     """Only each node's owner (or a listed account) may operate on it.
 
@@ -443,7 +445,7 @@ class OwnerOnly(_NodeRule):
         )
 
 
-@rule_type("protected_baselines", supports=["freeze", "restore", "unpublish", "backfill"])
+@rule_type("protected_baselines", supports=ALL_OPERATIONS | INSTANCE_OPERATIONS)
 class ProtectedBaselines(_NodeRule):
     """The nodes of these baselines are protected: ``GetBaseline`` turns each baseline into its
     nodes (cached like every lookup), and an operation on one of them is refused.
