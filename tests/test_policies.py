@@ -1298,9 +1298,9 @@ INSTANCE_BUILDERS: dict[str, Callable[..., Any]] = {
 
 def test_the_operation_table_is_the_one_source() -> None:
     assert get_args(policies.Operation) == tuple(policies.EVENT_FOR_OPERATION)
-    assert policies.ALL_OPERATIONS == {"freeze", "restore", "unpublish", "backfill"}
-    assert policies.DATASTUDIO_OPERATIONS == {"commit", "deploy"}
-    assert policies.INSTANCE_OPERATIONS == set(INSTANCE_BUILDERS)
+    assert {"freeze", "restore", "unpublish", "backfill"} == policies.ALL_OPERATIONS
+    assert {"commit", "deploy"} == policies.DATASTUDIO_OPERATIONS
+    assert set(INSTANCE_BUILDERS) == policies.INSTANCE_OPERATIONS
     groups = (policies.ALL_OPERATIONS, policies.DATASTUDIO_OPERATIONS, policies.INSTANCE_OPERATIONS)
     assert sum(len(g) for g in groups) == len(policies.EVERY_OPERATION)
     assert frozenset().union(*groups) == policies.EVERY_OPERATION
