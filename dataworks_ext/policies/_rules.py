@@ -515,10 +515,11 @@ class OperatorAllowlist(_OperatorList):
     Args:
         uids: Account UIDs allowed for every operation the rule is registered for, or a
             mapping from operation (``"freeze"``, ``"restore"``, ``"unpublish"``,
-            ``"backfill"``, or DataStudio's ``"commit"`` and ``"deploy"``) to the UIDs allowed
-            for it; operations the mapping leaves out are not governed.  A plain list governs
-            the four Operation Center operations; name ``"commit"`` / ``"deploy"`` in the
-            mapping (or register the rule for them) to govern DataStudio's too.
+            ``"backfill"``, DataStudio's ``"commit"`` and ``"deploy"``, or an instance
+            operation such as ``"kill-instance"``) to the UIDs allowed for it; operations the
+            mapping leaves out are not governed.  A plain list is registered for the four
+            Operation Center node operations by default; register it for others (or name
+            them in the mapping) to govern them too.
         message: The tip, a template with ``{operator}``, ``{action}``, ``{Action}`` and
             ``{operation}``; default
             ``"{Action} is limited to approved accounts; account {operator} is not one"``.

@@ -78,8 +78,10 @@ def rule_type(
         name: The ``type`` that names the rule in a configuration (``-`` and ``_`` alike,
             any case).
         supports: The operations whose events the rule can take (``"backfill"``, a list of
-            them, or a function of the rule returning them, for rules that wrap others);
-            default all four.  :func:`~dataworks_ext.policies.register` and
+            them, or a function of the rule returning them, for rules that wrap others or
+            take more events in some configurations); default the four node operations.
+            A rule that needs only the operator, the workspace or the time can take every
+            operation (:data:`~dataworks_ext.policies.EVERY_OPERATION`).  :func:`~dataworks_ext.policies.register` and
             :func:`~dataworks_ext.policies.from_config` refuse the others.
         replace: Replace a rule type already registered under ``name`` by another class;
             without it, that is a :class:`~dataworks_ext.ConfigurationError` (a class defined
