@@ -4,8 +4,9 @@ They take a :class:`~dataworks_ext.lookups.Lookups` (built from the Extension's 
 work on the node events (freeze, restore, unpublish), on backfills (the nodes a backfill
 runs; excluded nodes are dry runs and do not count), and on anything carrying ``task_ids``
 (the instance pre-events of Operation Center: register them for ``"kill-instance"``,
-``"rerun-instance"``, ...), whose instances are turned into their nodes with ``GetInstance``.  Each rule looks up at most ``max_lookups`` ids of one event and
-answers ``over_limit`` beyond that, before any call, saying so in its tip.
+``"rerun-instance"``, ...), whose instances are turned into their nodes with
+``GetInstance``.  Each rule looks up at most ``max_lookups`` ids of one event and answers
+``over_limit`` beyond that, before any call, saying so in its tip.
 
 Each rule is a sync check (``rule(event)``) for the decorators and the combinators, and has
 an async twin, ``rule.check_async``, for ``async def`` hosts (the sync one would block the
