@@ -23,11 +23,14 @@ from dataworks_ext import (
 from dataworks_ext.lookups import RateLimit, TokenBucket
 from dataworks_ext.nodes import NodeInfo
 from dataworks_ext.policies import (
+    INSTANCE_OPERATIONS,
     NodeMatch,
     OwnerOnly,
     ProtectedBaselines,
     ProtectedNodes,
     from_config,
+    register,
+    supported_operations,
 )
 from dataworks_ext.testing import (
     LocalDataWorks,
@@ -36,6 +39,9 @@ from dataworks_ext.testing import (
     freeze_event,
     instance_info,
     node_info,
+    pre_kill_instance_event,
+    pre_rerun_instance_event,
+    pre_set_instance_success_event,
     restore_event,
     unpublish_event,
 )
@@ -380,3 +386,77 @@ def test_owner_only_refuses_exactly_the_nodes_of_others(
     assert verdict.passed == (not foreign)
     for node in foreign[:20]:
         assert str(node.node_id) in (verdict.tip or "")
+
+
+def test_instance_operations_from_config(local: LocalDataWorks, lookups: Lookups) -> None:
+    local.add_instances(instance_info(9101, node_id=700001), instance_info(9102, node_id=700004))
+    reg = from_config(
+        {
+            "rules": [
+                {"type": "protected_nodes", "where": {"min_priority": 7}, "on": ["kill-instance"]},
+                {"type": "owner_only", "on": ["rerun-instance"]},
+                {
+                    "type": "protected_baselines",
+                    "baseline_ids": [FINANCE],
+                    "on": ["set-instance-success"],
+                },
+                {"type": "protected_nodes", "node_ids": [700004], "on": "kill_instance"},
+            ]
+        },
+        lookups=lookups,
+    )
+    assert repr(reg) == (
+        "Registry(PreRerunInstanceEvent=1, PreSetInstanceSuccessEvent=1, PreKillInstanceEvent=2)"
+    )
+    ext = extension(local, reg)
+    ext.handle(pre_kill_instance_event(task_ids=[9101, 9102], message_id="k-1"))
+    ext.handle(pre_rerun_instance_event(task_ids=[9101], operator=OTHER, message_id="k-2"))
+    ext.handle(pre_set_instance_success_event(task_ids=[9102, 9101], message_id="k-3"))
+    ext.handle(pre_rerun_instance_event(task_ids=[9102], operator=OWNER, message_id="k-4"))
+
+    kill = local.verdict_for("k-1")
+    assert kill is not None
+    refused = "Killing instances is not allowed: protected nodes"
+    assert (kill.result, kill.tip) == ("FAIL", f"{refused} 700001; {refused} 700004")
+    assert local.verdict_for("k-2").tip == (  # type: ignore[union-attr]
+        f"Rerunning instances is limited to each node's owner; account {OTHER} does not own "
+        "700001 (ods_orders_700001)"
+    )
+    assert local.verdict_for("k-3").tip == (  # type: ignore[union-attr]
+        "Setting instances as successful is not allowed: nodes 700001 are on protected "
+        "baselines 1201 (finance)"
+    )
+    assert local.verdict_for("k-4").result == "OK"  # type: ignore[union-attr]
+    assert local.calls_for("GetInstance") == 2  # each instance once, then the cache
+
+
+def test_node_rules_support_instance_operations_only_when_they_can(lookups: Lookups) -> None:
+    for rule in (
+        ProtectedNodes(where=urgent, lookups=lookups),
+        ProtectedNodes([700001], lookups=lookups),
+        OwnerOnly(lookups),
+        ProtectedBaselines([FINANCE], lookups),
+    ):
+        assert supported_operations(rule) >= INSTANCE_OPERATIONS
+        assert not INSTANCE_OPERATIONS & rule.operations  # not by default
+    by_ids = ProtectedNodes([700001])  # without lookups it cannot turn instances into nodes
+    assert not INSTANCE_OPERATIONS & supported_operations(by_ids)
+    with pytest.raises(ConfigurationError, match="ProtectedNodes cannot check kill-instance"):
+        register(Registry(), by_ids, on=["freeze", "kill-instance"])
+    with pytest.raises(ConfigurationError, match=r"rules\[0\]\.on: ProtectedNodes cannot check"):
+        from_config(
+            {"rules": [{"type": "protected_nodes", "node_ids": [1], "on": "kill-instance"}]}
+        )
+
+
+def test_protected_nodes_by_ids_bounds_only_what_it_looks_up(
+    local: LocalDataWorks, lookups: Lookups
+) -> None:
+    rule = ProtectedNodes([700001], lookups=lookups, max_lookups=2)
+    wide = backfill_event(root_node_id=700001, include_node_ids=range(1, 20_001)).event
+    assert rule(wide).tip == "Backfilling data is not allowed: protected nodes 700001"
+    assert rule(pre_kill_instance_event(task_ids=[1, 2, 3]).event).tip == (
+        "Killing instances touches 3 instances; check 'ProtectedNodes' looks up at most "
+        "2 instances, so it refuses: split the operation"
+    )
+    assert local.calls_for("GetInstance") == 0

@@ -15,7 +15,7 @@ import textwrap
 import types
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -59,7 +59,13 @@ from dataworks_ext.policies import _types as rule_types
 from dataworks_ext.testing import (
     RecordingCallback,
     backfill_event,
+    commit_file_event,
     freeze_event,
+    pre_freeze_instance_event,
+    pre_kill_instance_event,
+    pre_rerun_instance_event,
+    pre_set_instance_success_event,
+    pre_unfreeze_instance_event,
     restore_event,
     unpublish_event,
 )
@@ -1277,3 +1283,164 @@ def test_the_docs_page_examples_pass() -> None:
         assert f"dataworks_ext.policies.{name}>`" in text or (
             f"`~dataworks_ext.policies.{name}`" in text
         ), f"docs/policies.md does not link {name}"
+
+
+# ---------------------------------------------------------------------- instance operations
+
+INSTANCE_BUILDERS: dict[str, Callable[..., Any]] = {
+    "freeze-instance": pre_freeze_instance_event,
+    "unfreeze-instance": pre_unfreeze_instance_event,
+    "rerun-instance": pre_rerun_instance_event,
+    "set-instance-success": pre_set_instance_success_event,
+    "kill-instance": pre_kill_instance_event,
+}
+
+
+def test_the_operation_table_is_the_one_source() -> None:
+    assert get_args(policies.Operation) == tuple(policies.EVENT_FOR_OPERATION)
+    assert {"freeze", "restore", "unpublish", "backfill"} == policies.ALL_OPERATIONS
+    assert {"commit", "deploy"} == policies.DATASTUDIO_OPERATIONS
+    assert set(INSTANCE_BUILDERS) == policies.INSTANCE_OPERATIONS
+    groups = (policies.ALL_OPERATIONS, policies.DATASTUDIO_OPERATIONS, policies.INSTANCE_OPERATIONS)
+    assert sum(len(g) for g in groups) == len(policies.EVERY_OPERATION)
+    assert frozenset().union(*groups) == policies.EVERY_OPERATION
+    for operation, build in INSTANCE_BUILDERS.items():
+        event = build().event
+        assert policies.EVENT_FOR_OPERATION[operation] is type(event)  # type: ignore[index]
+        assert policies.operation_of(event) == operation
+    # the defaults of the rules are unchanged: instance operations only when asked for
+    assert policies.operations_of(lambda event: True) == policies.ALL_OPERATIONS
+    assert policies.operations_of(OperatorDenylist([OUTSIDER])) == policies.ALL_OPERATIONS
+
+
+@pytest.mark.parametrize(
+    ("operation", "action"),
+    [
+        ("freeze-instance", "Freezing instances"),
+        ("unfreeze-instance", "Unfreezing instances"),
+        ("rerun-instance", "Rerunning instances"),
+        ("set-instance-success", "Setting instances as successful"),
+        ("kill-instance", "Killing instances"),
+    ],
+)
+def test_instance_operations_through_register_and_their_tips(operation: str, action: str) -> None:
+    reg = register(Registry(), OperatorDenylist([OUTSIDER]), on=[operation], name="denylist")  # type: ignore[list-item]
+    event_type = policies.EVENT_FOR_OPERATION[operation]  # type: ignore[index]
+    assert repr(reg) == f"Registry({event_type.__name__}=1)"
+    ext, recorder = extension(reg)
+    build = INSTANCE_BUILDERS[operation]
+    ext.handle(build(operator=OUTSIDER, message_id="i-1"))
+    ext.handle(build(operator=ADMIN, message_id="i-2"))
+    ext.handle(freeze_event(operator=OUTSIDER, message_id="i-3"))  # not registered for it
+    assert recorder.verdicts["i-1"] == Verdict.fail(
+        f"{action} is not allowed for account {OUTSIDER}"
+    )
+    assert recorder.verdicts["i-2"].passed
+    assert recorder.verdicts["i-3"].passed
+
+    window = ChangeFreezeWindow(
+        Daily("00:00", "23:59", timezone="UTC", name="the freeze"),
+        clock=clock_at(dt.datetime(2024, 4, 30, 9, 0, tzinfo=UTC)),
+    )
+    assert window(build().event).tip == (
+        f"{action} is not allowed during the freeze (until 2024-04-30 23:59 UTC)"
+    )
+
+
+def test_several_instance_operations_at_once_in_either_spelling() -> None:
+    allow = OperatorAllowlist({"kill-instance": [ADMIN], "rerun_instance": [ADMIN]})  # type: ignore[dict-item]
+    assert allow.operations == {"kill-instance", "rerun-instance"}
+    reg = register(Registry(), allow)
+    assert repr(reg) == "Registry(PreRerunInstanceEvent=1, PreKillInstanceEvent=1)"
+    assert allow(pre_kill_instance_event(operator=OUTSIDER).event).tip == (
+        f"Killing instances is limited to approved accounts; account {OUTSIDER} is not one"
+    )
+    assert allow(pre_freeze_instance_event(operator=OUTSIDER).event).passed  # not governed
+    reg = from_config(
+        {
+            "rules": [
+                {"type": "operator_denylist", "uids": [OUTSIDER], "on": ["kill_instance"]},
+                {
+                    "type": "change_freeze_window",
+                    "timezone": "UTC",
+                    "windows": [{"type": "weekends"}],
+                    "on": ["freeze", "freeze-instance", "set-instance-success"],
+                },
+            ]
+        }
+    )
+    assert repr(reg) == (
+        "Registry(FreezeNodeEvent=1, PreFreezeInstanceEvent=1, "
+        "PreSetInstanceSuccessEvent=1, PreKillInstanceEvent=1)"
+    )
+
+
+def test_a_plain_operator_list_governs_every_operation_it_is_registered_for() -> None:
+    reg = register(Registry(), OperatorDenylist([OUTSIDER]), on=["commit", "kill-instance"])
+    ext, recorder = extension(reg)
+    ext.handle(pre_kill_instance_event(operator=OUTSIDER, message_id="k-1"))
+    ext.handle(commit_file_event(operator=OUTSIDER, message_id="k-2"))
+    assert (
+        recorder.verdicts["k-1"].tip == f"Killing instances is not allowed for account {OUTSIDER}"
+    )
+    assert recorder.verdicts["k-2"].tip == f"Committing files is not allowed for account {OUTSIDER}"
+
+
+def test_an_unknown_operation_is_named_with_the_known_ones() -> None:
+    known = (
+        "freeze, restore, unpublish, backfill, commit, deploy, freeze-instance, "
+        "unfreeze-instance, rerun-instance, set-instance-success, kill-instance"
+    )
+    with pytest.raises(ConfigurationError) as raised:
+        from_config(
+            {"rules": [{"type": "operator_denylist", "uids": ["1"], "on": ["kill-instances"]}]}
+        )
+    assert str(raised.value) == (
+        f"rules[0].on[0]: unknown operation 'kill-instances'; the operations are {known}"
+    )
+    with expect_config_error("on"):
+        register(Registry(), OperatorDenylist(["1"]), on="kill")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        (
+            {"type": "backfill_limits", "max_days": 3},
+            "rules[0].on: BackfillLimits cannot check kill-instance events "
+            "(it checks backfill events)",
+        ),
+        (
+            {"type": "protected_nodes", "node_ids": [1]},
+            "rules[0].on: ProtectedNodes cannot check kill-instance events "
+            "(it checks freeze, unpublish, backfill events)",
+        ),
+        (
+            {
+                "type": "in_workspaces",
+                "project_ids": [23393],
+                "rule": {"type": "backfill_limits", "max_days": 3},
+            },
+            "rules[0].on: InWorkspaces cannot check kill-instance events "
+            "(it checks backfill events)",
+        ),
+        (
+            {
+                "type": "all_of",
+                "rules": [
+                    {"type": "operator_denylist", "uids": ["1"]},
+                    {"type": "backfill_limits", "max_days": 3},
+                ],
+            },
+            "rules[0].on: AllOf cannot check kill-instance events (it checks backfill events)",
+        ),
+    ],
+)
+def test_a_rule_that_cannot_check_instance_events_is_refused(
+    rule: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        from_config({"rules": [{**rule, "on": ["kill-instance"]}]})
+    assert str(raised.value) == message
+    with pytest.raises(ConfigurationError, match="cannot check kill-instance events"):
+        register(Registry(), rule_from_config(rule), on="kill-instance")

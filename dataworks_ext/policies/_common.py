@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from ..errors import ConfigurationError
 from ..events import (
@@ -14,6 +14,12 @@ from ..events import (
     DeployFileEvent,
     ExtensionEvent,
     FreezeNodeEvent,
+    InstanceOperationEvent,
+    PreFreezeInstanceEvent,
+    PreKillInstanceEvent,
+    PreRerunInstanceEvent,
+    PreSetInstanceSuccessEvent,
+    PreUnfreezeInstanceEvent,
     RestoreNodeEvent,
     UnpublishNodeEvent,
 )
@@ -24,6 +30,7 @@ __all__ = [
     "DATASTUDIO_OPERATIONS",
     "EVENT_FOR_OPERATION",
     "EVERY_OPERATION",
+    "INSTANCE_OPERATIONS",
     "Operation",
     "OperationEvent",
     "check_name",
@@ -32,32 +39,24 @@ __all__ = [
     "to_verdict",
 ]
 
-Operation = Literal["freeze", "restore", "unpublish", "backfill", "commit", "deploy"]
+Operation = Literal[
+    "freeze",
+    "restore",
+    "unpublish",
+    "backfill",
+    "commit",
+    "deploy",
+    "freeze-instance",
+    "unfreeze-instance",
+    "rerun-instance",
+    "set-instance-success",
+    "kill-instance",
+]
 """An operation a rule can be registered for, in the user's words: ``"freeze"``,
 ``"restore"``, ``"unpublish"`` or ``"backfill"`` (Operation Center's node events), ``"commit"``
-or ``"deploy"`` (DataStudio's file commits and deployments)."""
-
-ALL_OPERATIONS: frozenset[Operation] = frozenset({"freeze", "restore", "unpublish", "backfill"})
-"""The four Operation Center operations: what a rule governs unless told otherwise (a rule
-governs DataStudio's commits and deployments only when registered for them)."""
-
-DATASTUDIO_OPERATIONS: frozenset[Operation] = frozenset({"commit", "deploy"})
-"""DataStudio's file commits and deployments (``commit-file``, ``deploy-file``)."""
-
-EVERY_OPERATION: frozenset[Operation] = ALL_OPERATIONS | DATASTUDIO_OPERATIONS
-"""Every operation a rule can be registered for."""
-
-EVENT_FOR_OPERATION: Mapping[
-    Operation, type[ExtensionEvent] | type[CommitFileEvent] | type[DeployFileEvent]
-] = {
-    "freeze": FreezeNodeEvent,
-    "restore": RestoreNodeEvent,
-    "unpublish": UnpublishNodeEvent,
-    "backfill": BackfillEvent,
-    "commit": CommitFileEvent,
-    "deploy": DeployFileEvent,
-}
-"""The event class of each operation."""
+or ``"deploy"`` (DataStudio's file commits and deployments), ``"freeze-instance"``,
+``"unfreeze-instance"``, ``"rerun-instance"``, ``"set-instance-success"`` or
+``"kill-instance"`` (Operation Center's instance pre-events)."""
 
 OperationEvent = (
     FreezeNodeEvent
@@ -66,19 +65,62 @@ OperationEvent = (
     | BackfillEvent
     | CommitFileEvent
     | DeployFileEvent
+    | InstanceOperationEvent
 )
 """An event of an operation: what the rules governing any operation take."""
 
-_ORDER: tuple[Operation, ...] = ("freeze", "restore", "unpublish", "backfill", "commit", "deploy")
-_BY_CODE: Mapping[str, Operation] = {cls.event_code: op for op, cls in EVENT_FOR_OPERATION.items()}
-_GERUND: Mapping[Operation, str] = {
-    "freeze": "freezing nodes",
-    "restore": "restoring nodes",
-    "unpublish": "unpublishing nodes",
-    "backfill": "backfilling data",
-    "commit": "committing files",
-    "deploy": "deploying files",
+# The one table of operations: the event of each, and how a tip words it.
+_OPERATIONS: Mapping[Operation, tuple[type[OperationEvent], str]] = {
+    "freeze": (FreezeNodeEvent, "freezing nodes"),
+    "restore": (RestoreNodeEvent, "restoring nodes"),
+    "unpublish": (UnpublishNodeEvent, "unpublishing nodes"),
+    "backfill": (BackfillEvent, "backfilling data"),
+    "commit": (CommitFileEvent, "committing files"),
+    "deploy": (DeployFileEvent, "deploying files"),
+    "freeze-instance": (PreFreezeInstanceEvent, "freezing instances"),
+    "unfreeze-instance": (PreUnfreezeInstanceEvent, "unfreezing instances"),
+    "rerun-instance": (PreRerunInstanceEvent, "rerunning instances"),
+    "set-instance-success": (PreSetInstanceSuccessEvent, "setting instances as successful"),
+    "kill-instance": (PreKillInstanceEvent, "killing instances"),
 }
+
+EVENT_FOR_OPERATION: Mapping[Operation, type[OperationEvent]] = {
+    op: event for op, (event, _) in _OPERATIONS.items()
+}
+"""The event class of each operation."""
+
+
+def _operations_of_events(events: object) -> frozenset[Operation]:
+    classes = get_args(events)
+    return frozenset(op for op, event in EVENT_FOR_OPERATION.items() if event in classes)
+
+
+ALL_OPERATIONS: frozenset[Operation] = _operations_of_events(ExtensionEvent)
+"""The four Operation Center node operations (freeze, restore, unpublish, backfill): what a
+rule governs unless told otherwise (a rule governs DataStudio's commits and deployments, or
+the instance operations, only when registered for them)."""
+
+DATASTUDIO_OPERATIONS: frozenset[Operation] = _operations_of_events(
+    CommitFileEvent | DeployFileEvent
+)
+"""DataStudio's file commits and deployments (``commit-file``, ``deploy-file``)."""
+
+INSTANCE_OPERATIONS: frozenset[Operation] = _operations_of_events(InstanceOperationEvent)
+"""Operation Center's instance operations (``pre-freeze-instance``, ``pre-unfreeze-instance``,
+``pre-rerun-instance``, ``pre-set-instance-success``, ``pre-kill-instance``).
+
+Example:
+    >>> from dataworks_ext.policies import EVENT_FOR_OPERATION, INSTANCE_OPERATIONS
+    >>> sorted(EVENT_FOR_OPERATION[op].event_code for op in INSTANCE_OPERATIONS)[:2]
+    ['pre-freeze-instance', 'pre-kill-instance']
+"""
+
+EVERY_OPERATION: frozenset[Operation] = frozenset(EVENT_FOR_OPERATION)
+"""Every operation a rule can be registered for."""
+
+_ORDER: tuple[Operation, ...] = tuple(EVENT_FOR_OPERATION)
+_BY_CODE: Mapping[str, Operation] = {cls.event_code: op for op, cls in EVENT_FOR_OPERATION.items()}
+_GERUND: Mapping[Operation, str] = {op: gerund for op, (_, gerund) in _OPERATIONS.items()}
 _PASS = Verdict.ok()
 
 
@@ -112,7 +154,7 @@ def operations_of(rule: object) -> frozenset[Operation]:
 
 
 def sorted_operations(ops: Iterable[Operation]) -> list[Operation]:
-    """Operations in the order freeze, restore, unpublish, backfill, commit, deploy."""
+    """Operations in the order of :data:`EVENT_FOR_OPERATION` (freeze, ..., kill-instance)."""
     wanted = set(ops)
     return [op for op in _ORDER if op in wanted]
 
@@ -315,14 +357,16 @@ def boolean(value: object, key: str) -> bool:
 
 
 def operation_set(value: object, key: str) -> frozenset[Operation]:
-    """``"freeze"`` or a list of operations."""
+    """``"freeze"`` or a list of operations (``kill_instance`` and ``kill-instance`` alike)."""
     items = [value] if isinstance(value, str) else _items(value, key, "operations")
     ops: set[Operation] = set()
     for index, item in enumerate(items):
-        name = str(item).strip().lower() if isinstance(item, str) else None
+        name = str(item).strip().lower().replace("_", "-") if isinstance(item, str) else None
         if name not in EVENT_FOR_OPERATION:
             where = key if isinstance(value, str) else f"{key}[{index}]"
-            raise config_error(where, f"must be one of {', '.join(_ORDER)}; got {describe(item)}")
+            raise config_error(
+                where, f"unknown operation {describe(item)}; the operations are {', '.join(_ORDER)}"
+            )
         ops.add(name)  # type: ignore[arg-type]  # checked against the table just above
     if not ops:
         raise config_error(key, "must name at least one operation")

@@ -45,9 +45,12 @@ def register(
     ``enforce=False`` registers it report-only: it runs and what it would have answered is
     recorded (audit trail, metrics, log), but the verdict sent ignores it.
 
-    ``on`` defaults to the rule's ``operations`` (:class:`ProtectedNodes`: freeze and
-    unpublish; :class:`BackfillLimits`: backfill; the other built-in rules: all four), or,
-    for a rule without that attribute, to the operations its rule type supports.  Unlike the
+    ``on`` is an operation or a list of them: node operations (``"freeze"``, ...),
+    DataStudio's (``"commit"``, ``"deploy"``) or instance operations (``"kill-instance"``,
+    ...: :data:`~dataworks_ext.policies.INSTANCE_OPERATIONS`).  It defaults to the rule's
+    ``operations`` (:class:`ProtectedNodes`: freeze and unpublish; :class:`BackfillLimits`:
+    backfill; the other built-in rules: the four node operations), or, for a rule without
+    that attribute, to the operations its rule type supports.  Unlike the
     decorators, this is not type-checked per event, but a rule given an operation whose
     events its rule type cannot take (:func:`supported_operations`) raises
     :class:`~dataworks_ext.ConfigurationError`.
@@ -59,6 +62,10 @@ def register(
         ...                on=["freeze", "unpublish", "backfill"], name="protected-nodes")
         >>> reg
         Registry(FreezeNodeEvent=1, UnpublishNodeEvent=1, BackfillEvent=1)
+        >>> from dataworks_ext.policies import OperatorDenylist
+        >>> register(Registry(), OperatorDenylist(["2088000000000001"]),
+        ...          on=["kill-instance", "rerun-instance"])
+        Registry(PreRerunInstanceEvent=1, PreKillInstanceEvent=1)
     """
     if not isinstance(registry, Registry):
         raise config_error("registry", f"must be a Registry, got {type(registry).__name__}")
@@ -70,10 +77,14 @@ def register(
         operations = operations_of(rule)
     else:
         operations = supported_operations(rule)
-    refused = operations - supported_operations(rule)
+    supported = supported_operations(rule)
+    refused = operations - supported
     if refused:
         what = ", ".join(sorted_operations(refused))
-        raise config_error("on", f"{type(rule).__name__} cannot check {what} events")
+        able = ", ".join(sorted_operations(supported)) or "no operation's"
+        raise config_error(
+            "on", f"{type(rule).__name__} cannot check {what} events (it checks {able} events)"
+        )
     for operation in sorted_operations(operations):
         registry.add(EVENT_FOR_OPERATION[operation], rule, name=name, enforce=enforce)
     return registry

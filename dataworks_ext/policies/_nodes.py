@@ -3,9 +3,10 @@
 They take a :class:`~dataworks_ext.lookups.Lookups` (built from the Extension's client) and
 work on the node events (freeze, restore, unpublish), on backfills (the nodes a backfill
 runs; excluded nodes are dry runs and do not count), and on anything carrying ``task_ids``
-(the instance pre-events of Operation Center), whose instances are turned into their nodes
-with ``GetInstance``.  Each rule looks up at most ``max_lookups`` ids of one event and
-answers ``over_limit`` beyond that, before any call, saying so in its tip.
+(the instance pre-events of Operation Center: register them for ``"kill-instance"``,
+``"rerun-instance"``, ...), whose instances are turned into their nodes with
+``GetInstance``.  Each rule looks up at most ``max_lookups`` ids of one event and answers
+``over_limit`` beyond that, before any call, saying so in its tip.
 
 Each rule is a sync check (``rule(event)``) for the decorators and the combinators, and has
 an async twin, ``rule.check_async``, for ``async def`` hosts (the sync one would block the
@@ -22,6 +23,8 @@ from ..errors import ConfigurationError
 from ..events import BackfillEvent, NodeEvent
 from ..verdicts import Verdict
 from ._common import (
+    ALL_OPERATIONS,
+    INSTANCE_OPERATIONS,
     Operation,
     Reader,
     Template,
@@ -360,7 +363,7 @@ class _NodeRule:
         return self._decide(event, await self._gather_async(event))
 
 
-@rule_type("owner_only", supports=["freeze", "restore", "unpublish", "backfill"])
+@rule_type("owner_only", supports=ALL_OPERATIONS | INSTANCE_OPERATIONS)
 class OwnerOnly(_NodeRule):
     """Only each node's owner (or a listed account) may operate on it.
 
@@ -443,7 +446,7 @@ class OwnerOnly(_NodeRule):
         )
 
 
-@rule_type("protected_baselines", supports=["freeze", "restore", "unpublish", "backfill"])
+@rule_type("protected_baselines", supports=ALL_OPERATIONS | INSTANCE_OPERATIONS)
 class ProtectedBaselines(_NodeRule):
     """The nodes of these baselines are protected: ``GetBaseline`` turns each baseline into its
     nodes (cached like every lookup), and an operation on one of them is refused.

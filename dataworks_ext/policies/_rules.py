@@ -17,6 +17,7 @@ from ..verdicts import Verdict
 from ._common import (
     ALL_OPERATIONS,
     EVERY_OPERATION,
+    INSTANCE_OPERATIONS,
     Operation,
     OperationEvent,
     Reader,
@@ -43,7 +44,13 @@ from ._nodes import (
     NodeScope,
     touched_node_ids,
 )
-from ._types import configured_lookups, rule_from_config, rule_type, supported_operations
+from ._types import (
+    configured_lookups,
+    given_lookups,
+    rule_from_config,
+    rule_type,
+    supported_operations,
+)
 from ._windows import Clock
 
 if TYPE_CHECKING:
@@ -62,7 +69,16 @@ _PASS = Verdict.ok()
 Zone = str | _dt.tzinfo
 
 
-@rule_type("protected_nodes", supports=["freeze", "unpublish", "backfill"])
+_BY_NODE_IDS: frozenset[Operation] = frozenset({"freeze", "unpublish", "backfill"})
+
+
+def _supported_by_protected_nodes(rule: ProtectedNodes) -> frozenset[Operation]:
+    if rule.scope is None:  # no lookups: it cannot turn instances into nodes
+        return _BY_NODE_IDS
+    return _BY_NODE_IDS | INSTANCE_OPERATIONS
+
+
+@rule_type("protected_nodes", supports=_supported_by_protected_nodes)
 class ProtectedNodes:
     """Refuse operations on protected nodes, naming the nodes in the tip.
 
@@ -74,7 +90,9 @@ class ProtectedNodes:
     nodes by what DataWorks says they are (priority, baseline, owner, ...): it looks them up
     through ``lookups`` (cached), at most ``max_lookups`` of one event, and answers
     ``over_limit`` beyond that.  With ``lookups`` it also takes the instance pre-events
-    (anything with ``task_ids``), turning instances into their nodes with ``GetInstance``.
+    (anything with ``task_ids``; register it for ``"kill-instance"``, ``"rerun-instance"``,
+    ...), turning instances into their nodes with ``GetInstance``; by ids, it looks up only
+    instances, so ``max_lookups`` bounds instance events alone.
 
     Args:
         node_ids: The protected node ids, or a predicate ``node_id -> bool``.
@@ -202,13 +220,22 @@ class ProtectedNodes:
             return tuple(n for n in self.scope.node_ids(event) if self.protects(n))
         return tuple(n.node_id for n in self.scope.nodes(event) if self.where(n))
 
+    def _beyond_limit(
+        self, event: FreezeNodeEvent | UnpublishNodeEvent | BackfillEvent | InstanceEvent
+    ) -> Verdict | None:
+        """The answer for an event with more ids to look up than ``max_lookups``, else
+        ``None``; by ids, the nodes of a node event need no lookup."""
+        scope = self.scope
+        if scope is None or (self.where is None and scope.targets(event)[0] == "node"):
+            return None
+        return scope.beyond_limit(event, check_name(self))
+
     def __call__(
         self, event: FreezeNodeEvent | UnpublishNodeEvent | BackfillEvent | InstanceEvent
     ) -> Verdict:
-        if self.scope is not None:
-            beyond = self.scope.beyond_limit(event, check_name(self))
-            if beyond is not None:
-                return beyond
+        beyond = self._beyond_limit(event)
+        if beyond is not None:
+            return beyond
         return self._verdict(event, self.hits(event))
 
     async def check_async(
@@ -226,7 +253,7 @@ class ProtectedNodes:
         scope = self.scope
         if scope is None:
             return self(event)
-        beyond = scope.beyond_limit(event, check_name(self))
+        beyond = self._beyond_limit(event)
         if beyond is not None:
             return beyond
         if self.where is None:
@@ -270,8 +297,12 @@ class ProtectedNodes:
                 over_limit=reader.optional("over_limit", "fail"),
                 message=reader.optional("message"),
             )
+        lookups = given_lookups()  # for instance events, when from_config was given some
         return cls(
             node_id_set(reader.required("node_ids"), "node_ids"),
+            lookups=lookups,
+            max_lookups=reader.optional("max_lookups", DEFAULT_MAX_LOOKUPS),
+            over_limit=reader.optional("over_limit", "fail"),
             message=reader.optional("message"),
         )
 
@@ -427,6 +458,7 @@ class _OperatorList:
         message: str | None = None,
     ) -> None:
         by_operation: dict[Operation, frozenset[str]] = {}
+        self._everywhere: frozenset[str] | None = None
         if isinstance(uids, Mapping):
             if not uids:
                 raise config_error("uids", "name at least one operation")
@@ -434,8 +466,10 @@ class _OperatorList:
                 (name,) = operation_set(op, f"uids.{op}")
                 by_operation[name] = uid_set(listed, f"uids.{op}")
         else:
-            listed_everywhere = uid_set(uids, "uids")
-            by_operation = dict.fromkeys(sorted(ALL_OPERATIONS), listed_everywhere)
+            # a plain list: the four node operations by default, and any other operation the
+            # rule is registered for
+            self._everywhere = uid_set(uids, "uids")
+            by_operation = dict.fromkeys(sorted(ALL_OPERATIONS), self._everywhere)
         self.uids: Mapping[Operation, frozenset[str]] = by_operation
         """The listed account UIDs of each operation the rule governs."""
         self.operations: frozenset[Operation] = frozenset(by_operation)
@@ -452,7 +486,7 @@ class _OperatorList:
 
     def allows(self, operator: str, operation: Operation) -> bool:
         """Whether the account may perform the operation (an ungoverned one is allowed)."""
-        listed = self.uids.get(operation)
+        listed = self.uids.get(operation, self._everywhere)
         if listed is None:
             return True
         return (operator in listed) is self._ALLOW
@@ -481,10 +515,11 @@ class OperatorAllowlist(_OperatorList):
     Args:
         uids: Account UIDs allowed for every operation the rule is registered for, or a
             mapping from operation (``"freeze"``, ``"restore"``, ``"unpublish"``,
-            ``"backfill"``, or DataStudio's ``"commit"`` and ``"deploy"``) to the UIDs allowed
-            for it; operations the mapping leaves out are not governed.  A plain list governs
-            the four Operation Center operations; name ``"commit"`` / ``"deploy"`` in the
-            mapping (or register the rule for them) to govern DataStudio's too.
+            ``"backfill"``, DataStudio's ``"commit"`` and ``"deploy"``, or an instance
+            operation such as ``"kill-instance"``) to the UIDs allowed for it; operations the
+            mapping leaves out are not governed.  A plain list is registered for the four
+            Operation Center node operations by default; register it for others (or name
+            them in the mapping) to govern them too.
         message: The tip, a template with ``{operator}``, ``{action}``, ``{Action}`` and
             ``{operation}``; default
             ``"{Action} is limited to approved accounts; account {operator} is not one"``.

@@ -78,8 +78,10 @@ def rule_type(
         name: The ``type`` that names the rule in a configuration (``-`` and ``_`` alike,
             any case).
         supports: The operations whose events the rule can take (``"backfill"``, a list of
-            them, or a function of the rule returning them, for rules that wrap others);
-            default all four.  :func:`~dataworks_ext.policies.register` and
+            them, or a function of the rule returning them, for rules that wrap others or
+            take more events in some configurations); default the four node operations.
+            A rule that needs only the operator, the workspace or the time can take every
+            operation (:data:`~dataworks_ext.policies.EVERY_OPERATION`).  :func:`~dataworks_ext.policies.register` and
             :func:`~dataworks_ext.policies.from_config` refuse the others.
         replace: Replace a rule type already registered under ``name`` by another class;
             without it, that is a :class:`~dataworks_ext.ConfigurationError` (a class defined
@@ -104,8 +106,8 @@ def rule_type(
         >>> from_config({"rules": [{"type": "max_nodes", "limit": 100, "on": "freeze"}]})
         Traceback (most recent call last):
         ...
-        dataworks_ext.errors.ConfigurationError: rules[0].on: MaxNodes cannot check freeze events
-    """
+        dataworks_ext.errors.ConfigurationError: rules[0].on: MaxNodes cannot check freeze events (it checks backfill events)
+    """  # noqa: E501
     if not isinstance(name, str) or not normalize_type(name):
         raise ConfigurationError(f"a rule type's name must be a non-empty string, got {name!r}")
     key = normalize_type(name)
@@ -246,10 +248,16 @@ def configured_lookups(kind: str) -> Lookups:
         ...
         dataworks_ext.errors.ConfigurationError: type: owner_only looks nodes up in DataWorks: pass lookups=Lookups(client) to from_config
     """  # noqa: E501
-    lookups = _CONFIG_LOOKUPS.get()
+    lookups = given_lookups()
     if lookups is None:
         raise config_error(
             "type",
             f"{kind} looks nodes up in DataWorks: pass lookups=Lookups(client) to from_config",
         )
     return lookups
+
+
+def given_lookups() -> Lookups | None:
+    """The lookups given to the configuration being read, if any (for rules that look up
+    only some events, such as ``protected_nodes`` by ids on instance events)."""
+    return _CONFIG_LOOKUPS.get()
