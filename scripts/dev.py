@@ -273,7 +273,10 @@ def cmd_wheel_test(args: list[str]) -> int:
     if run([sys.executable, "-m", "venv", venv]) != 0:
         return 1
     bindir = venv / "bin"
-    if run([bindir / "python", "-m", "pip", "install", "-q", f"{wheel}[test]"]) != 0:
+    # The user-facing extras whose modules have docstring examples, and the OpenTelemetry SDK
+    # those of dataworks_ext.telemetry configure (the otel extra is the API alone).
+    extras = f"{wheel}[test,redis,otel]"
+    if run([bindir / "python", "-m", "pip", "install", "-q", extras, "opentelemetry-sdk"]) != 0:
         return 1
     with tempfile.TemporaryDirectory(prefix="dwx-wheel-test-") as scratch:
         # Run from an empty folder, with pytest's importlib mode and no conftest path
