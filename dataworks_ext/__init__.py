@@ -21,8 +21,9 @@ delivery, asyncio when an async entry point is used, hypothesis only by
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._audit import AUDIT_LOGGER, AuditJsonFormatter, AuditRecord, CheckRecord
-from ._health import Health
 from ._version import __version__
 from .callback import Callback, CallbackClient, sendable
 from .errors import (
@@ -37,18 +38,6 @@ from .errors import (
     NodeLookupError,
     StoreError,
     TooManyLookupsError,
-)
-from .event_details import (
-    CommittedFile,
-    DeletedFile,
-    FileExecutionCommand,
-    FileProperties,
-    IdeEventDetail,
-    NodeConfiguration,
-    NodeInput,
-    NodeOutput,
-    TableColumn,
-    TableModel,
 )
 from .events import (
     EVENT_KINDS,
@@ -87,17 +76,7 @@ from .events import (
     UnpublishNodeEvent,
 )
 from .extension import Extension
-from .lookups import (
-    EDITION_RATE_LIMITS,
-    Lookups,
-    LookupStats,
-    RateLimit,
-    TokenBucket,
-    process_bucket,
-    set_rate_limit,
-)
 from .messages import EnvelopeKind, EventMessage, RawMessage, parse_message, parse_messages
-from .nodes import BaselineInfo, InstanceInfo, NodeInfo
 from .outcomes import RETRY_AFTER_SECONDS, Disposition, HttpReply, Outcome, http_reply
 from .registry import (
     Check,
@@ -122,8 +101,33 @@ from .registry import (
 )
 from .stores._base import AnswerStore, AsyncAnswerStore, Claim, ClaimState
 from .stores._memory import MemoryAnswerStore
-from .stores._redis import RedisAnswerStore
 from .verdicts import MAX_TIP_LENGTH, CheckResult, Verdict, combine
+
+if TYPE_CHECKING:  # imported on first use (see __getattr__): not needed to answer a message
+    from ._health import Health
+    from .event_details import (
+        CommittedFile,
+        DeletedFile,
+        FileExecutionCommand,
+        FileProperties,
+        IdeEventDetail,
+        NodeConfiguration,
+        NodeInput,
+        NodeOutput,
+        TableColumn,
+        TableModel,
+    )
+    from .lookups import (
+        EDITION_RATE_LIMITS,
+        Lookups,
+        LookupStats,
+        RateLimit,
+        TokenBucket,
+        process_bucket,
+        set_rate_limit,
+    )
+    from .nodes import BaselineInfo, InstanceInfo, NodeInfo
+    from .stores._redis import RedisAnswerStore
 
 __all__ = [
     "AUDIT_LOGGER",
@@ -241,3 +245,47 @@ __all__ = [
     "sendable",
     "set_rate_limit",
 ]
+
+
+#: Names imported on first use, by the module that defines them: node context, GetIDEEventDetail
+#: models, health and the Redis store are not needed to answer a message, so
+#: ``import dataworks_ext`` does not pay for them.
+_LAZY: dict[str, str] = {
+    "BaselineInfo": ".nodes",
+    "CommittedFile": ".event_details",
+    "DeletedFile": ".event_details",
+    "EDITION_RATE_LIMITS": ".lookups",
+    "FileExecutionCommand": ".event_details",
+    "FileProperties": ".event_details",
+    "Health": "._health",
+    "IdeEventDetail": ".event_details",
+    "InstanceInfo": ".nodes",
+    "LookupStats": ".lookups",
+    "Lookups": ".lookups",
+    "NodeConfiguration": ".event_details",
+    "NodeInfo": ".nodes",
+    "NodeInput": ".event_details",
+    "NodeOutput": ".event_details",
+    "RateLimit": ".lookups",
+    "RedisAnswerStore": ".stores._redis",
+    "TableColumn": ".event_details",
+    "TableModel": ".event_details",
+    "TokenBucket": ".lookups",
+    "process_bucket": ".lookups",
+    "set_rate_limit": ".lookups",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dataworks_ext' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # once: later lookups find it directly
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -39,7 +39,6 @@ which delivers the timeout verdict; the watchdog thread itself never does any I/
 
 from __future__ import annotations
 
-import inspect
 import logging
 import os
 import sys
@@ -50,7 +49,6 @@ from types import EllipsisType
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._audit import CALLS, AuditRecord, _Trail, audit_logger, emit
-from ._health import Health, assess, store_down
 from ._watchdog import WATCHDOG, Watch
 from .callback import Callback, sendable
 from .errors import (
@@ -74,10 +72,10 @@ from .outcomes import Outcome
 from .registry import Check, Registry, default_registry
 from .stores._base import AnswerStore, AsyncAnswerStore, Claim, ClaimState
 from .stores._memory import MemoryAnswerStore
-from .stores._redis import RedisAnswerStore
 from .verdicts import CheckResult, Verdict, combine
 
 if TYPE_CHECKING:
+    from ._health import Health
     from .telemetry import Telemetry
 
 __all__ = ["Extension", "Outcome"]
@@ -429,6 +427,8 @@ class Extension:
             )
         redis_url = env.get("DATAWORKS_REDIS_URL", "").strip()
         if redis_url and "store" not in options:
+            from .stores._redis import RedisAnswerStore
+
             options["store"] = RedisAnswerStore.from_url(redis_url)
         if callback is ...:
             callback = None
@@ -527,6 +527,8 @@ class Extension:
             >>> health.ok, health.problems
             (False, ('no check is registered',))
         """
+        from ._health import assess, store_down
+
         ping = getattr(self._store, "ping", None)
         store = "not checked"
         if ping is not None:
@@ -545,6 +547,8 @@ class Extension:
             >>> asyncio.run(Extension("ext", registry=Registry()).health_async()).store
             'ok'
         """
+        from ._health import assess, store_down
+
         store = "not checked"
         try:
             ping = getattr(self._store, "ping_async", None)
@@ -1217,6 +1221,8 @@ def _apis(apis: Mapping[Any, Any] | None) -> dict[str, CallbackApi]:
 def _takes_api(callback: Callback) -> bool:
     """Whether the callback's ``deliver`` takes the ``api`` keyword (custom callbacks written
     before it existed do not: they are called without it)."""
+    import inspect
+
     try:
         parameters = inspect.signature(callback.deliver).parameters
     except (TypeError, ValueError):
