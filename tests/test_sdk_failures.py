@@ -324,9 +324,14 @@ def test_retry_waits_grow_exponentially_up_to_the_cap() -> None:
         assert max(w for w in waits if w is not None) > bound / 2  # full jitter, not a fixed wait
 
 
-def test_a_wait_that_would_end_past_the_deadline_gives_up() -> None:
+def test_a_wait_that_would_end_past_the_deadline_gives_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     policy = RetryPolicy(max_attempts=10, backoff_base=5.0, backoff_cap=5.0, deadline=1.0)
-    assert all(policy.delay(1, RETRYABLE, 0.99) is None for _ in range(50))
+    drawn = iter([0.5, 0.005])  # the jittered waits, drawn in turn
+    monkeypatch.setattr("dataworks_ext._retry.random.uniform", lambda low, high: next(drawn))
+    assert policy.delay(1, RETRYABLE, 0.99) is None  # 0.99 + 0.5 ends past the deadline
+    assert policy.delay(1, RETRYABLE, 0.99) == 0.005  # a wait that still fits is taken
     assert policy.cut_short(1, RETRYABLE)
     assert not policy.cut_short(10, RETRYABLE)
 
