@@ -325,9 +325,7 @@ class _Trail:
         delivery_ms = None
         if self.delivery is not None:
             delivery_ms = round((self.delivery[1] - self.delivery[0]) * 1000, 3)
-        api = None
-        if kind is not None and kind.api is not None:
-            api = kind.api.value
+        api = self.api  # the API that answered, as the pipeline chose it
         return AuditRecord(
             extension_code=extension_code,
             message_id=outcome.message_id,

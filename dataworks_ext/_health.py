@@ -28,6 +28,8 @@ class Health:
         >>> health = Extension("ext", registry=reg).health()
         >>> health.ok, health.store, health.credentials, health.checks
         (True, 'ok', 'n/a (dry run)', {'freeze-node': 1})
+        >>> health.store_kind, health.warnings
+        ('memory', ())
         >>> health.http_reply().status
         200
     """
@@ -43,6 +45,11 @@ class Health:
     """How many checks are registered for each event code."""
     problems: tuple[str, ...] = ()
     """What is wrong, in words, when not ok."""
+    store_kind: str = "unknown"
+    """The answer store's kind: ``memory``, ``redis``, or a custom store's class name."""
+    warnings: tuple[str, ...] = ()
+    """What may weaken the one-verdict guarantee without stopping answers (a Redis server
+    that may evict or lose records, ...); they do not make :attr:`ok` false."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict for a health endpoint's body.
@@ -55,9 +62,11 @@ class Health:
         return {
             "ok": self.ok,
             "store": self.store,
+            "store_kind": self.store_kind,
             "credentials": self.credentials,
             "checks": dict(self.checks),
             "problems": list(self.problems),
+            "warnings": list(self.warnings),
         }
 
     @property
@@ -84,7 +93,13 @@ class Health:
         return HttpReply(self.http_status, {"Content-Type": "application/json"}, body)
 
 
-def assess(store: str, callback: Any, checks: Mapping[str, int]) -> Health:
+def assess(
+    store: str,
+    callback: Any,
+    checks: Mapping[str, int],
+    store_kind: str = "unknown",
+    warnings: tuple[str, ...] = (),
+) -> Health:
     """The Health of an extension whose store answered ``store``."""
     problems: list[str] = []
     if store.startswith("down"):
@@ -104,7 +119,9 @@ def assess(store: str, callback: Any, checks: Mapping[str, int]) -> Health:
             problems.append("the callback has no credentials")
     if not checks:
         problems.append("no check is registered")
-    return Health(not problems, store, credentials, dict(checks), tuple(problems))
+    return Health(
+        not problems, store, credentials, dict(checks), tuple(problems), store_kind, warnings
+    )
 
 
 def store_down(exc: BaseException) -> str:

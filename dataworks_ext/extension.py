@@ -18,9 +18,15 @@ regular event, or no      --       nothing to answer: ``verdict=None`` (ACK)
 ``extensionBizId``
 already answered          --       not answered again: ``duplicate=True``, ``verdict`` the
                                    answer delivered before (ACK)
+decided, not answered     --       the verdict decided before is delivered again; the checks
+(its holder died or a              do not run again (ACK once delivered)
+delivery failed)
 being answered elsewhere  --       ``in_progress=True``, nothing done (RETRY)
+claim lost before the     --       nothing delivered, ``in_progress=True`` (RETRY)
+verdict was decided
 answer store unreachable  --       nothing delivered, :class:`StoreError` (RETRY)
-callback fails for good   --       the claim is released, :class:`CallbackError` (RETRY)
+callback fails for good   --       the verdict stays decided, the lease ends at once, and
+                                   :class:`CallbackError` (RETRY): the redelivery re-sends it
 ========================  =======  ==========================================================
 
 Each answer goes through the API of the event's module (:attr:`EventKind.api
@@ -29,123 +35,58 @@ Each answer goes through the API of the event's module (:attr:`EventKind.api
 (``UpdateWorkbenchEventResult``) is sent as OK with its tip, and a warning is logged.  The
 policies above take OK, WARN or FAIL.
 
-The pipeline (parse, claim, decide, deliver, complete) is written once, as a generator that
-yields the effects it needs (claim, run the checks, deliver, complete, release) and receives
-their results.  :meth:`Extension.handle` performs them with blocking calls,
-:meth:`Extension.handle_async` with awaits; nothing else differs.  When a deadline fires
-while a sync check is stuck, the pipeline is resumed with the timeout on a thread of its own,
-which delivers the timeout verdict; the watchdog thread itself never does any I/O.
+The work is split in rooms of one job each: the pipeline's steps (:mod:`._pipeline`), the
+drivers that perform them blocking or with awaits (:mod:`._drivers`), the heartbeat that
+keeps the leases of claims in flight (:mod:`._heartbeat`), and the answer stores
+(:mod:`.stores`).  This module holds the options and the public entry points.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
-import threading
-import time
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Callable, Mapping
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._audit import CALLS, AuditRecord, _Trail, audit_logger, emit
-from ._watchdog import WATCHDOG, Watch
-from .callback import Callback, sendable
-from .errors import (
-    CallbackError,
-    ConfigurationError,
-    HandlerTimeoutError,
-    MessageError,
-    StoreError,
+from ._audit import AuditRecord
+from ._drivers import AsyncDriver, SyncDriver
+from ._options import (
+    AutoTelemetry,
+    apis_option,
+    result_option,
+    takes_api,
+    telemetry_option,
 )
-from .events import (
-    CallbackApi,
-    Event,
-    EventKind,
-    ExtensionPointEvent,
-    UnknownEvent,
-    api_for_code,
-    kind_for_code,
-)
-from .messages import EventMessage, RawMessage, _named_code, decode, parse_message
+from ._pipeline import Pipeline, api_for
+from .callback import Callback
+from .errors import ConfigurationError, MessageError
+from .events import CallbackApi, Event, EventKind
+from .messages import EventMessage, RawMessage, decode
 from .outcomes import Outcome
-from .registry import Check, Registry, default_registry
-from .stores._base import AnswerStore, AsyncAnswerStore, Claim, ClaimState
+from .registry import Registry, default_registry
+from .stores._base import AnswerStore, AsyncAnswerStore
 from .stores._memory import MemoryAnswerStore
-from .verdicts import CheckResult, Verdict, combine
+from .verdicts import CheckResult
 
 if TYPE_CHECKING:
     from ._health import Health
     from .telemetry import Telemetry
 
-__all__ = ["Extension", "Outcome"]
+__all__ = ["DEFAULT_LEASE", "MIN_LEASE", "Extension", "Outcome"]
 
-logger = logging.getLogger("dataworks_ext")
-
-_watch = WATCHDOG.watch
-_cancel = WATCHDOG.cancel
-_INFO = logging.INFO
-_PASS = Verdict.ok()
-_PASSED: tuple[Verdict, None] = (_PASS, None)
 _TRUTHY = frozenset({"1", "true", "yes", "on"})
-_ACQUIRED = ClaimState.ACQUIRED
-_ANSWERED = ClaimState.ANSWERED
 
-_NO_DEADLINE_LEASE = 15 * 60.0
-"""Lease seconds for the checks when ``handler_timeout`` is ``None``."""
-_DEFAULT_DELIVERY_SECONDS = 30.0
-"""Lease seconds for a delivery when the callback has no ``deadline`` attribute."""
-_LEASE_MARGIN = 5.0
-
-# The effects the pipeline yields: (kind, *arguments).
-_CLAIM, _CHECK, _DELIVER, _COMPLETE, _RELEASE = range(5)
-
-
-class _TimedOut:
-    """Sent into the pipeline instead of (verdict, error) when the deadline passed."""
-
-    __slots__ = ()
-
-
-_TIMED_OUT = _TimedOut()
-
-Decided = tuple[Verdict, BaseException | None] | _TimedOut
-Steps = Generator[tuple[Any, ...], Any, Outcome]
-
-
-class _HandedOver(Exception):
-    """The deadline fired: the pipeline finished on the deadline's thread, with this outcome."""
-
-    def __init__(self, outcome: Outcome) -> None:
-        self.outcome = outcome
-
-
-class _Late:
-    """The deadline's thread reports the outcome of the pipeline it finished here."""
-
-    __slots__ = ("done", "outcome")
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.outcome: Outcome | None = None
-
-
-class _Plan:
-    """What one event type needs, worked out once: its checks, whether any is async, and
-    which of them are enforced (the others only report what they would have answered)."""
-
-    __slots__ = ("any_async", "checks", "enforced", "registry", "single", "version")
-
-    def __init__(
-        self, checks: tuple[Check, ...], enforce: bool, registry: Registry, version: int
-    ) -> None:
-        self.registry = registry
-        self.version = version  # the registry's version it was made from
-        self.checks = checks
-        self.any_async = any(check.is_async for check in checks)
-        self.enforced = tuple(enforce and check.enforce for check in checks)
-        everything = all(self.enforced)
-        self.single = checks[0] if len(checks) == 1 and everything else None
+DEFAULT_LEASE = 10.0
+"""Seconds a claim is held without renewal before another instance may take the message
+over.  The holder renews it every third of that while it works, so a long check keeps its
+claim; a dead holder's message is taken over this long after it died."""
+MIN_LEASE = 1.0
+"""The shortest lease accepted."""
+_LEASE_PER_STORE_TIMEOUT = 2.0
+"""A lease must be at least this many times the store's ``operation_timeout``, so that a
+renewal sent a third into the lease has time to land."""
+DEFAULT_CHECK_THREADS = 32
+"""Threads that run sync checks for ``handle_async``, per Extension."""
 
 
 class Extension:
@@ -220,6 +161,7 @@ class Extension:
         enforce: bool = True,
         telemetry: bool | Literal["auto"] | Telemetry = "auto",
         apis: Mapping[str | EventKind, CallbackApi | str] | None = None,
+        check_threads: int = DEFAULT_CHECK_THREADS,
     ) -> None:
         if not isinstance(extension_code, str) or not extension_code.strip():
             raise ConfigurationError(
@@ -229,43 +171,35 @@ class Extension:
             isinstance(lease, bool) or not isinstance(lease, (int, float)) or not lease > 0
         ):
             raise ConfigurationError(f"lease must be a positive number of seconds, got {lease!r}")
+        if type(check_threads) is not int or check_threads < 1:
+            raise ConfigurationError(
+                f"check_threads must be a positive whole number, got {check_threads!r}"
+            )
         self.extension_code = extension_code.strip()
         self.registry = default_registry if registry is None else registry
-        self.unreadable_result = _result(unreadable_result, "unreadable_result")
-        self.error_result = _result(error_result, "error_result")
-        self.timeout_result = _result(timeout_result, "timeout_result")
-        self.unhandled_result = _result(unhandled_result, "unhandled_result")
-        self._given_lease = None if lease is None else float(lease)
-        self.apis = _apis(apis)
+        self.unreadable_result = result_option(unreadable_result, "unreadable_result")
+        self.error_result = result_option(error_result, "error_result")
+        self.timeout_result = result_option(timeout_result, "timeout_result")
+        self.unhandled_result = result_option(unhandled_result, "unhandled_result")
+        self.check_threads = check_threads
+        self._lease = DEFAULT_LEASE if lease is None else float(lease)
+        self.apis = apis_option(apis)
         self._takes_api = True
         self._callback: Callback | None = None
         self._handler_timeout: float | None = None
+        self._pipeline = Pipeline(self)
         self.handler_timeout = handler_timeout
         self.callback = callback
         self.store = MemoryAnswerStore() if store is None else store
-        self._plans: dict[Any, _Plan] = {}
         if on_audit is not None and not callable(on_audit):
             raise ConfigurationError(
                 f"on_audit must be a callable taking an AuditRecord, got {type(on_audit).__name__}"
             )
         self.on_audit = on_audit
         self.enforce = enforce
-        self._telemetry = _telemetry(telemetry)
-        self._fire = self._on_deadline  # one bound method, made once
-        self._sync_effects = (
-            self._claim,
-            self._check,
-            self._deliver,
-            self._complete,
-            self._release,
-        )
-        self._async_effects = (
-            self._claim_async,
-            self._check_async,
-            self._deliver_async,
-            self._complete_async,
-            self._release_async,
-        )
+        self._telemetry = telemetry_option(telemetry)
+        self._sync = SyncDriver(self, self._pipeline)
+        self._async = AsyncDriver(self, self._pipeline)
 
     def __repr__(self) -> str:
         mode = "dry run" if self._callback is None else type(self._callback).__name__
@@ -288,8 +222,7 @@ class Extension:
                 f"callback must have deliver() and deliver_async(); got {type(callback).__name__}"
             )
         self._callback = callback
-        self._takes_api = callback is None or _takes_api(callback)
-        self._update_lease()
+        self._takes_api = callback is None or takes_api(callback)
 
     @property
     def handler_timeout(self) -> float | None:
@@ -305,7 +238,6 @@ class Extension:
                 f"handler_timeout must be a positive number of seconds or None, got {timeout!r}"
             )
         self._handler_timeout = None if timeout is None else float(timeout)
-        self._update_lease()
 
     @property
     def store(self) -> AnswerStore | AsyncAnswerStore:
@@ -319,9 +251,11 @@ class Extension:
         is_async = isinstance(store, AsyncAnswerStore)
         if not (is_sync or is_async):
             raise ConfigurationError(
-                "store must have claim(), complete() and release() (or their *_async forms); "
+                "store must have claim(), renew(), decide(), complete() and release() (or their "
+                "*_async forms, see AnswerStore); "
                 f"got {type(store).__name__}"
             )
+        _check_lease(self._lease, store)
         self._store: Any = store
         self._async_store: Any = store if is_async else None
 
@@ -336,7 +270,7 @@ class Extension:
             True
         """
         telemetry = self._telemetry
-        if isinstance(telemetry, _AutoTelemetry):
+        if isinstance(telemetry, AutoTelemetry):
             return telemetry.found if telemetry.active else None
         return telemetry
 
@@ -361,35 +295,24 @@ class Extension:
         if not isinstance(enforce, bool):
             raise ConfigurationError(f"enforce must be True or False, got {enforce!r}")
         self._enforce = enforce
-        self._plans = {}
+        self._pipeline.forget_plans()
 
     @property
     def lease(self) -> float:
-        """Seconds a claim is held before another instance may take the message over.
+        """Seconds a claim is held without renewal before another instance may take it over.
 
-        Unless given, ``handler_timeout`` (15 minutes without one) plus the callback's
-        ``deadline`` (30 s for a callback without one, 0 in a dry run) plus 5 seconds: a
-        holder that is still alive has answered by then.
+        :data:`DEFAULT_LEASE` (10 s) unless given.  While this instance works on a message
+        (its checks, its delivery), a heartbeat renews the claim every third of the lease,
+        so the lease bounds how soon a *dead* holder's message is answered by another
+        instance, not how long a check may take.  It must be at least :data:`MIN_LEASE`
+        and twice the store's ``operation_timeout`` (a :class:`ConfigurationError` says so).
 
         Example:
-            >>> from dataworks_ext import CallbackClient, Extension
-            >>> Extension("ext", CallbackClient(region_id="cn-shanghai", deadline=20),
-            ...           handler_timeout=30).lease
-            55.0
+            >>> from dataworks_ext import Extension
+            >>> Extension("ext").lease, Extension("ext", lease=30).lease
+            (10.0, 30.0)
         """
         return self._lease
-
-    def _update_lease(self) -> None:
-        if self._given_lease is not None:
-            self._lease = self._given_lease
-            return
-        checks = _NO_DEADLINE_LEASE if self._handler_timeout is None else self._handler_timeout
-        delivery = 0.0
-        if self._callback is not None:
-            deadline: Any = getattr(self._callback, "deadline", None)
-            ok = isinstance(deadline, (int, float)) and not isinstance(deadline, bool)
-            delivery = float(deadline) if ok and deadline > 0 else _DEFAULT_DELIVERY_SECONDS
-        self._lease = checks + delivery + _LEASE_MARGIN
 
     @classmethod
     def from_env(
@@ -453,7 +376,7 @@ class Extension:
             >>> Extension("ext", registry=Registry()).handle(backfill_event()).verdict.passed
             True
         """
-        return self._drive(self._start(raw), None)
+        return self._sync.run(raw)
 
     def handle_batch(self, raw: RawMessage | list[Any]) -> list[Outcome]:
         """Handle a single message or an EventBridge batch, each message on its own.
@@ -473,16 +396,19 @@ class Extension:
         try:
             items = _items(raw)
         except MessageError as exc:
-            return [self._rejected(exc)]
-        return [self._drive(self._start(item), None) for item in items]
+            return [self._pipeline.rejected(exc)]
+        run = self._sync.run
+        return [run(item) for item in items]
 
     async def handle_async(self, raw: RawMessage | EventMessage) -> Outcome:
         """The same as :meth:`handle`, for asyncio hosts.
 
-        Async checks run on the loop, cut at the deadline by asyncio; sync checks run on the
-        loop too (keep them quick: a sync check past the deadline is answered with the
-        timeout verdict when it returns).  A store without an async form runs in a worker
-        thread, so it never blocks the loop.
+        Async checks run on the loop, sync checks in a bounded thread pool
+        (``check_threads``), both cut at the deadline by asyncio, so a slow sync check
+        blocks neither the loop nor other messages.  A store without an async form runs in a
+        worker thread.  Once the verdict is decided, deciding, delivering and recording it
+        run in a task shielded from cancellation: cancelling ``handle_async`` (a client that
+        went away) then raises ``CancelledError`` here while the answer is still given.
 
         Example:
             >>> import asyncio
@@ -492,7 +418,7 @@ class Extension:
             >>> asyncio.run(ext.handle_async(unpublish_event())).verdict.passed
             True
         """
-        return await self._drive_async(self._start(raw))
+        return await self._async.run(raw)
 
     async def handle_batch_async(self, raw: RawMessage | list[Any]) -> list[Outcome]:
         """The same as :meth:`handle_batch`, handling the batch's messages concurrently.
@@ -510,36 +436,48 @@ class Extension:
         try:
             items = _items(raw)
         except MessageError as exc:
-            return [self._rejected(exc)]
-        return list(await asyncio.gather(*(self._drive_async(self._start(i)) for i in items)))
+            return [self._pipeline.rejected(exc)]
+        run = self._async.run
+        return list(await asyncio.gather(*(run(item) for item in items)))
 
     # ------------------------------------------------------------------ health
 
     def health(self) -> Health:
         """Whether this extension can answer: the store pings, credentials, checks registered.
 
-        Cheap enough for a health endpoint: one store ping (a ``PING`` for Redis), no call to
-        DataWorks.  Serve ``extension.health().http_reply()`` (200 when ok, 503 otherwise).
+        Cheap enough for a health endpoint: one store ping (a ``PING`` for Redis, and a
+        look at its persistence and eviction settings where the server allows ``CONFIG
+        GET``), no call to DataWorks.  Serve ``extension.health().http_reply()`` (200 when
+        ok, 503 otherwise).
 
         Example:
             >>> from dataworks_ext import Extension, Registry
             >>> health = Extension("ext", registry=Registry()).health()
-            >>> health.ok, health.problems
-            (False, ('no check is registered',))
+            >>> health.ok, health.problems, health.store_kind
+            (False, ('no check is registered',), 'memory')
         """
         from ._health import assess, store_down
 
-        ping = getattr(self._store, "ping", None)
-        store = "not checked"
+        store = self._store
+        kind = _kind(store)
+        warnings: tuple[str, ...] = ()
+        ping = getattr(store, "ping", None)
+        state = "not checked"
         if ping is not None:
             try:
-                store = "ok" if ping() else "down: ping answered false"
+                state = "ok" if ping() else "down: ping answered false"
             except Exception as exc:
-                store = store_down(exc)
-        return assess(store, self._callback, self.registry.counts())
+                state = store_down(exc)
+        describe = getattr(store, "describe", None)
+        if describe is not None and state == "ok":
+            try:
+                kind, warnings = describe()
+            except Exception as exc:
+                warnings = (f"could not describe the store ({type(exc).__name__})",)
+        return assess(state, self._callback, self.registry.counts(), kind, tuple(warnings))
 
     async def health_async(self) -> Health:
-        """The same as :meth:`health`, pinging the store without blocking the loop.
+        """The same as :meth:`health`, without blocking the loop.
 
         Example:
             >>> import asyncio
@@ -547,163 +485,32 @@ class Extension:
             >>> asyncio.run(Extension("ext", registry=Registry()).health_async()).store
             'ok'
         """
+        import asyncio
+
         from ._health import assess, store_down
 
-        store = "not checked"
+        store = self._store
+        kind = _kind(store)
+        warnings: tuple[str, ...] = ()
+        state = "not checked"
         try:
-            ping = getattr(self._store, "ping_async", None)
+            ping = getattr(store, "ping_async", None)
             if ping is not None:
-                store = "ok" if await ping() else "down: ping answered false"
-            elif getattr(self._store, "ping", None) is not None:
-                store = "ok" if await _in_thread(self._store.ping) else "down: ping answered false"
+                state = "ok" if await ping() else "down: ping answered false"
+            elif getattr(store, "ping", None) is not None:
+                up = await asyncio.to_thread(store.ping)
+                state = "ok" if up else "down: ping answered false"
         except Exception as exc:
-            store = store_down(exc)
-        return assess(store, self._callback, self.registry.counts())
-
-    # ------------------------------------------------------------------ the pipeline, once
-
-    def _steps(self, raw: Any) -> Steps:
-        """Parse, claim, decide, deliver, complete: yields each effect, gets its result."""
-        failure: MessageError | None = None
-        if isinstance(raw, EventMessage):
-            message: Any = raw
-        else:
+            state = store_down(exc)
+        describe = getattr(store, "describe_async", None)
+        if describe is None and getattr(store, "describe", None) is not None:
+            describe = lambda: asyncio.to_thread(store.describe)  # noqa: E731
+        if describe is not None and state == "ok":
             try:
-                message = parse_message(raw)
-            except MessageError as exc:
-                if exc.message_id is None:
-                    return self._rejected(exc)
-                message, failure = _Unreadable(exc.message_id, _named_code(raw)), exc
-        if failure is None and (
-            message.extension_biz_id is None or isinstance(message.event, UnknownEvent)
-        ):
-            return self._nothing_to_answer(message)  # not message.needs_answer
-        message_id = message.message_id
-        claim = yield (_CLAIM, message_id)
-        if type(claim) is not Claim:
-            return self._store_down(message, _unclaimed(claim, message_id))
-        if claim[2] is not _ACQUIRED:  # claim.state
-            return self._not_ours(message, claim)
-        try:
-            error: BaseException | None
-            if failure is not None:
-                verdict, error = self._unreadable_verdict(failure), failure
-            else:
-                plan = self._plan(message)
-                if not plan.checks:
-                    verdict, error = self._unhandled(message), None
-                else:
-                    decided: Decided = yield (_CHECK, message, plan)
-                    if type(decided) is _TimedOut:
-                        assert self._handler_timeout is not None
-                        error = HandlerTimeoutError(message_id, self._handler_timeout)
-                        verdict = self._timeout_verdict(message, error)
-                    else:
-                        verdict, error = decided  # type: ignore[misc]
-            callback = self._callback
-            if callback is not None:
-                api = self.api_for(message)
-                verdict = self._sendable(message, verdict, api)
-                refused = yield (_DELIVER, callback, message_id, verdict, api)
-                if refused is not None:
-                    failed = self._delivery_failed(message, verdict, refused)
-                    released = yield (_RELEASE, claim)
-                    if type(released) is StoreError:
-                        logger.error("%s; it is freed when its lease ends", released)
-                    return Outcome(message_id, message.event, verdict, False, False, failed)
-        except GeneratorExit:
-            raise
-        except BaseException:  # KeyboardInterrupt, a cancelled task, a refusal: let it go
-            yield (_RELEASE, claim)
-            raise
-        stored = yield (_COMPLETE, claim, verdict)
-        if type(stored) is StoreError or not stored:
-            self._not_recorded(message, stored)
-        if logger.isEnabledFor(_INFO):
-            self._log_delivered(message, verdict)
-        return Outcome(message_id, message.event, verdict, callback is not None, False, error)
-
-    def _start(self, raw: Any) -> Steps:
-        """The pipeline for ``raw``: observed (audit, telemetry) only when someone listens."""
-        telemetry = self._telemetry
-        if (
-            self.on_audit is None
-            and (telemetry is None or not telemetry.active)
-            and not audit_logger.isEnabledFor(_INFO)
-        ):
-            return self._steps(raw)
-        return self._observed(raw)
-
-    def _observed(self, raw: Any) -> Steps:
-        """The pipeline, with a trail of what it did; the trail is emitted when it ends.
-
-        Passes every effect through, adding the trail to the check effect (for each check's
-        answer and time) and timing deliveries; the SDK calls made meanwhile are noted in
-        the trail through a context variable.
-        """
-        message: Any = raw
-        if not isinstance(raw, EventMessage):
-            try:
-                message = raw = parse_message(raw)
-            except MessageError:
-                message = None  # the pipeline reads it again and reports it
-        trail = _Trail(message)
-        telemetry = self._telemetry
-        steps = self._steps(raw)
-        value: Any = None
-        try:
-            effect = steps.send(None)
-            while True:
-                kind = effect[0]
-                if kind == _CHECK:
-                    effect = (*effect, trail)
-                CALLS.set(trail)
-                started = time.perf_counter()
-                try:
-                    value = yield effect
-                except BaseException as exc:
-                    effect = steps.throw(exc)
-                    continue
-                finally:
-                    CALLS.set(None)
-                if kind == _DELIVER:
-                    trail.delivery = (started, time.perf_counter())
-                    attempts = getattr(value, "attempts", None)  # a CallbackError's
-                    if type(attempts) is not int:  # delivered: the SDK calls noted, if any
-                        attempts = sum(1 for call in trail.calls if call[1] >= started) or 1
-                    trail.attempts = attempts
-                elif kind == _CLAIM:
-                    trail.claim = value
-                if type(value) is StoreError:
-                    trail.store_errors += 1
-                effect = steps.send(value)
-        except StopIteration as stop:
-            outcome: Outcome = stop.value
-        trail.closed = True
-        try:
-            record = trail.record(self.extension_code, outcome)
-            emit(record, self.on_audit)
-            if telemetry is not None and telemetry.active:
-                telemetry._emit(trail, record)
-        except Exception:  # observing never changes the answer
-            logger.exception("could not emit the audit record of message %s", outcome.message_id)
-        return outcome
-
-    def _plan(self, message: EventMessage) -> _Plan:
-        """The plan of the message's event type (or, for the generic event, its code), made
-        again only when its registered checks changed."""
-        event = message.event
-        key: Any = type(event)
-        if key is ExtensionPointEvent:
-            key = event.event_code
-        plan = self._plans.get(key)
-        registry = self.registry
-        if plan is None or plan.version != registry.version or plan.registry is not registry:
-            version = registry.version
-            by_code = type(key) is str
-            checks = registry.checks_for_code(key) if by_code else registry.checks_for(key)
-            plan = self._plans[key] = _Plan(checks, self.enforce, registry, version)
-        return plan
+                kind, warnings = await describe()
+            except Exception as exc:
+                warnings = (f"could not describe the store ({type(exc).__name__})",)
+        return assess(state, self._callback, self.registry.counts(), kind, tuple(warnings))
 
     def api_for(self, message: EventMessage | Event) -> CallbackApi:
         """The API that answers ``message`` (or its event): the ``apis`` override of its event
@@ -720,663 +527,37 @@ class Extension:
             >>> ext.api_for(extension_point_event("approve-everything")).value
             'CallbackExtension'
         """
-        code = message.event_code
-        return self.apis.get(code) or api_for_code(code) or CallbackApi.CALLBACK_EXTENSION
-
-    def _sendable(self, message: EventMessage, verdict: Verdict, api: CallbackApi) -> Verdict:
-        sent = sendable(verdict, api)
-        if sent is not verdict:
-            logger.warning(
-                "%s takes no WARN: answering OK with the warning's tip for %s (message %s)",
-                api.value,
-                message.event_code,
-                message.message_id,
-                extra=_log(message, verdict),
-            )
-        return sent
-
-    # ------------------------------------------------------------------ the sync driver
-
-    def _drive(self, steps: Steps, value: Any) -> Outcome:
-        send = steps.send
-        perform = self._sync_effects
-        try:
-            effect = send(value)
-            while True:
-                try:
-                    value = perform[effect[0]](effect, steps)
-                except _HandedOver as handed:  # the pipeline finished on another thread
-                    return handed.outcome
-                except BaseException as exc:  # the pipeline releases its claim, re-raises
-                    effect = steps.throw(exc)
-                    continue
-                effect = send(value)
-        except StopIteration as stop:
-            outcome: Outcome = stop.value
-            return outcome
-
-    def _claim(self, effect: tuple[Any, ...], steps: Steps) -> Claim | StoreError:
-        try:
-            claim: Claim = self._store.claim(self.extension_code, effect[1], self._lease)
-            return claim
-        except Exception as exc:
-            return _store_error("claim", effect[1], exc)
-
-    def _check(self, effect: tuple[Any, ...], steps: Steps) -> Decided:
-        message: EventMessage = effect[1]
-        plan: _Plan = effect[2]
-        if plan.any_async:
-            _refuse_inside_running_loop()
-        timeout = self._handler_timeout
-        watch = (
-            None if timeout is None else _watch(timeout, self._fire, (steps, message.message_id))
-        )
-        decided: Decided | None
-        trail = effect[3] if len(effect) > 3 else None
-        try:
-            single = plan.single
-            if single is not None and trail is None:
-                decided = self._run_check(message, single, watch)
-            else:
-                decided = self._run_checks(message, plan, watch, trail)
-        except BaseException:
-            if watch is None or _cancel(watch):
-                raise  # the pipeline is still this thread's: it releases the claim
-            decided = None  # the deadline's thread owns the pipeline now
-        else:
-            if watch is None or _cancel(watch):
-                return decided
-        late: _Late | None = WATCHDOG.wait(watch)  # the deadline fired first
-        if late is None:  # its thread could not start: finish here
-            return _TIMED_OUT
-        late.done.wait()
-        if type(decided) is tuple:
-            self._discard_late(message, decided[0])
-        assert late.outcome is not None
-        raise _HandedOver(late.outcome)
-
-    def _deliver(self, effect: tuple[Any, ...], steps: Steps) -> Exception | None:
-        try:
-            if self._takes_api:
-                effect[1].deliver(effect[2], self.extension_code, effect[3], api=effect[4])
-            else:
-                effect[1].deliver(effect[2], self.extension_code, effect[3])
-        except Exception as exc:
-            return exc
-        return None
-
-    def _complete(self, effect: tuple[Any, ...], steps: Steps) -> bool | StoreError:
-        claim: Claim = effect[1]
-        try:
-            stored: bool = self._store.complete(claim, effect[2])
-            return stored
-        except Exception as exc:
-            return _store_error("complete", claim.message_id, exc)
-
-    def _release(self, effect: tuple[Any, ...], steps: Steps) -> bool | StoreError:
-        claim: Claim = effect[1]
-        try:
-            return bool(self._store.release(claim))
-        except Exception as exc:
-            return _store_error("release", claim.message_id, exc)
-
-    def _on_deadline(self, arg: tuple[Steps, str]) -> _Late:
-        """Runs in the watchdog thread: hands the pipeline to a thread of its own (no I/O)."""
-        late = _Late()
-        threading.Thread(
-            target=self._finish_late, args=(*arg, late), name="dataworks-ext-deadline", daemon=True
-        ).start()
-        return late
-
-    def _finish_late(self, steps: Steps, message_id: str, late: _Late) -> None:
-        """Finish the pipeline with the timeout verdict while the stuck check runs on."""
-        try:
-            late.outcome = self._drive(steps, _TIMED_OUT)
-        except BaseException as exc:  # never leave the stuck thread waiting
-            logger.exception("delivering the timeout verdict for message %s failed", message_id)
-            failure = CallbackError(
-                f"delivering the timeout verdict raised {type(exc).__name__}",
-                message_id=message_id,
-                code=type(exc).__name__,
-            )
-            late.outcome = Outcome(message_id, None, None, False, error=failure)
-        finally:
-            late.done.set()
-
-    def _run_checks(
-        self, message: EventMessage, plan: _Plan, watch: Watch | None, trail: _Trail | None
-    ) -> Decided:
-        """(verdict, first check error), or _TIMED_OUT when the deadline cut an async check.
-
-        Only enforced checks count; a report-only check's answer is recorded and logged.
-        """
-        verdicts: list[Verdict] = []
-        first_error: BaseException | None = None
-        for check, enforced in zip(plan.checks, plan.enforced, strict=True):
-            started = 0.0 if trail is None else time.perf_counter()
-            decided = self._run_check(message, check, watch)
-            if type(decided) is _TimedOut:
-                return decided
-            verdict, error = decided  # type: ignore[misc]
-            if trail is not None:
-                trail.checks.append((check, verdict, error, started, time.perf_counter(), enforced))
-            if not enforced:
-                self._reported(message, check, verdict)
-                continue
-            verdicts.append(verdict)
-            if first_error is None:
-                first_error = error
-        return combine(verdicts), first_error
-
-    def _run_check(self, message: EventMessage, check: Check, watch: Watch | None) -> Decided:
-        event = message.event
-        try:
-            result = check.fn(event, message) if check.wants_message else check.fn(event)
-        except Exception as exc:
-            return self._check_failed(message, check, exc), exc
-        if result is None or result is True:
-            return _PASSED
-        if type(result) is Verdict:
-            return result, None
-        try:
-            if check.is_async or hasattr(result, "__await__"):
-                result = _run_coroutine(result, _remaining(watch))
-            return self._to_verdict(check, result), None
-        except _DeadlinePassed:
-            return _TIMED_OUT
-        except Exception as exc:
-            return self._check_failed(message, check, exc), exc
-
-    # ------------------------------------------------------------------ the async driver
-
-    async def _drive_async(self, steps: Steps) -> Outcome:
-        send = steps.send
-        perform = self._async_effects
-        try:
-            effect = send(None)
-            while True:
-                try:
-                    value = await perform[effect[0]](effect)
-                except BaseException as exc:  # the pipeline releases its claim, re-raises
-                    effect = steps.throw(exc)
-                    continue
-                effect = send(value)
-        except StopIteration as stop:
-            outcome: Outcome = stop.value
-            return outcome
-
-    async def _claim_async(self, effect: tuple[Any, ...]) -> Claim | StoreError:
-        store = self._async_store
-        try:
-            if store is not None:
-                claim: Claim = await store.claim_async(self.extension_code, effect[1], self._lease)
-            else:
-                claim = await _in_thread(
-                    self._store.claim, self.extension_code, effect[1], self._lease
-                )
-            return claim
-        except Exception as exc:
-            return _store_error("claim", effect[1], exc)
-
-    async def _check_async(self, effect: tuple[Any, ...]) -> Decided:
-        import asyncio
-
-        message: EventMessage = effect[1]
-        plan: _Plan = effect[2]
-        event = message.event
-        timeout = self._handler_timeout
-        loop = asyncio.get_running_loop()
-        deadline = None if timeout is None else loop.time() + timeout
-        verdicts: list[Verdict] = []
-        first_error: BaseException | None = None
-        trail: _Trail | None = effect[3] if len(effect) > 3 else None
-        for check, enforced in zip(plan.checks, plan.enforced, strict=True):
-            started = 0.0 if trail is None else time.perf_counter()
-            error: Exception | None = None
-            try:
-                result = check.fn(event, message) if check.wants_message else check.fn(event)
-                if check.is_async or hasattr(result, "__await__"):
-                    result = await _await_until(result, deadline, asyncio)
-                answer = self._to_verdict(check, result)
-            except _DeadlinePassed:
-                return _TIMED_OUT
-            except Exception as exc:
-                answer, error = self._check_failed(message, check, exc), exc
-            if trail is not None:
-                trail.checks.append((check, answer, error, started, time.perf_counter(), enforced))
-            if not enforced:
-                self._reported(message, check, answer)
-                continue
-            verdicts.append(answer)
-            first_error = first_error or error
-        verdict = verdicts[0] if len(verdicts) == 1 else combine(verdicts)
-        if deadline is not None and loop.time() > deadline:  # a sync check overran on the loop
-            self._discard_late(message, verdict)
-            return _TIMED_OUT
-        return verdict, first_error
-
-    async def _deliver_async(self, effect: tuple[Any, ...]) -> Exception | None:
-        try:
-            if self._takes_api:
-                await effect[1].deliver_async(
-                    effect[2], self.extension_code, effect[3], api=effect[4]
-                )
-            else:
-                await effect[1].deliver_async(effect[2], self.extension_code, effect[3])
-        except Exception as exc:
-            return exc
-        return None
-
-    async def _complete_async(self, effect: tuple[Any, ...]) -> bool | StoreError:
-        claim: Claim = effect[1]
-        store = self._async_store
-        try:
-            if store is not None:
-                return bool(await store.complete_async(claim, effect[2]))
-            return bool(await _in_thread(self._store.complete, claim, effect[2]))
-        except Exception as exc:
-            return _store_error("complete", claim.message_id, exc)
-
-    async def _release_async(self, effect: tuple[Any, ...]) -> bool | StoreError:
-        claim: Claim = effect[1]
-        store = self._async_store
-        try:
-            if store is not None:
-                return bool(await store.release_async(claim))
-            return bool(await _in_thread(self._store.release, claim))
-        except Exception as exc:
-            return _store_error("release", claim.message_id, exc)
-
-    # ------------------------------------------------------------------ outcomes and policies
-
-    def _rejected(self, exc: MessageError) -> Outcome:
-        logger.warning(
-            "could not read a message, nor its id; nobody can be answered: %s",
-            exc,
-            extra={"message_id": None, "event_code": None, "extension_biz_id": None},
-        )
-        return Outcome(None, None, None, False, error=exc)
-
-    def _nothing_to_answer(self, message: EventMessage) -> Outcome:
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("nothing to answer for %s event", message.event_code, extra=_log(message))
-        return Outcome(message.message_id, message.event, None, False)
-
-    def _store_down(self, message: EventMessage, error: StoreError) -> Outcome:
-        logger.error("%s; nothing was answered, the host should retry", error, extra=_log(message))
-        return Outcome(message.message_id, message.event, None, False, error=error)
-
-    def _not_ours(self, message: EventMessage, claim: Claim) -> Outcome:
-        event = message.event
-        if claim.state is _ANSWERED:
-            if logger.isEnabledFor(_INFO):
-                logger.info(
-                    "message %s was already answered; not answering again",
-                    message.message_id,
-                    extra=_log(message),
-                )
-            return Outcome(message.message_id, event, claim.verdict, False, duplicate=True)
-        if logger.isEnabledFor(_INFO):
-            logger.info(
-                "message %s is being answered elsewhere; the host should retry later",
-                message.message_id,
-                extra=_log(message),
-            )
-        return Outcome(message.message_id, event, None, False, in_progress=True)
-
-    def _not_recorded(self, message: EventMessage, stored: bool | StoreError) -> None:
-        if type(stored) is StoreError:
-            logger.error(
-                "%s; the verdict was delivered, so the message is acknowledged, but a "
-                "redelivery after the claim's lease would be answered again",
-                stored,
-                extra=_log(message),
-            )
-        else:
-            logger.warning(
-                "the claim on message %s ended before its verdict was recorded (lease %gs): "
-                "another instance holds it now and may answer it too",
-                message.message_id,
-                self._lease,
-                extra=_log(message),
-            )
-
-    def _log_delivered(self, message: EventMessage, verdict: Verdict) -> None:
-        logger.info(
-            "%s %s for %s (message %s)%s",
-            "delivered" if self._callback is not None else "decided (dry run)",
-            verdict.result.value,
-            message.event_code,
-            message.message_id,
-            f": {verdict.tip}" if verdict.tip else "",
-            extra=_log(message, verdict),
-        )
-
-    # ------------------------------------------------------------------ policies
-
-    def _unreadable_verdict(self, exc: MessageError) -> Verdict:
-        where = f" ({exc.field})" if exc.field else ""
-        logger.warning(
-            "could not read message %s%s: %s",
-            exc.message_id,
-            where,
-            exc.reason,
-            extra={"message_id": exc.message_id, "event_code": None, "extension_biz_id": None},
-        )
-        tip = f"The extension could not read this event{where}: {exc.reason}"
-        return _policy_verdict(self.unreadable_result, tip, "")
-
-    def _unhandled(self, message: EventMessage) -> Verdict:
-        if kind_for_code(message.event_code) is None:
-            logger.warning(
-                "%s is an extension-point event this SDK does not know; answering %s "
-                "through CallbackExtension",
-                message.event_code,
-                self.unhandled_result.value,
-                extra=_log(message),
-            )
-        else:
-            logger.warning(
-                "no check is registered for %s; answering %s",
-                message.event_code,
-                self.unhandled_result.value,
-                extra=_log(message),
-            )
-        if self.unhandled_result is CheckResult.OK:
-            return _PASS
-        tip = f"This extension has no check for {message.event_code} events"
-        return _policy_verdict(self.unhandled_result, tip, "")
-
-    def _to_verdict(self, check: Check, result: Any) -> Verdict:
-        if result is None or result is True:
-            return _PASS
-        if type(result) is Verdict:
-            return result
-        if result is False:
-            return Verdict.fail(f"Check '{check.name}' refused the operation")
-        if isinstance(result, Verdict):
-            return result
-        raise TypeError(
-            f"check '{check.name}' returned {type(result).__name__}; "
-            "expected a Verdict, True/None (pass) or False (fail)"
-        )
-
-    def _check_failed(self, message: EventMessage, check: Check, exc: BaseException) -> Verdict:
-        logger.error(
-            "check '%s' raised %s on message %s",
-            check.name,
-            type(exc).__name__,
-            message.message_id,
-            exc_info=exc,
-            extra=_log(message),
-        )
-        tip = f"Check '{check.name}' failed with {type(exc).__name__}"
-        own: Any = getattr(exc, "tip", None)
-        if isinstance(own, str) and own:
-            tip = f"{tip}: {own}"
-        return _policy_verdict(self.error_result, tip, "; the operation is blocked until it passes")
-
-    def _timeout_verdict(self, message: EventMessage, error: HandlerTimeoutError) -> Verdict:
-        logger.warning("%s", error, extra=_log(message))
-        tip = f"The extension's checks did not finish within {error.timeout:g}s"
-        return _policy_verdict(self.timeout_result, tip, "")
-
-    def _reported(self, message: EventMessage, check: Check, verdict: Verdict) -> None:
-        """A report-only check answered: log what it would have answered, unless OK."""
-        if verdict.result is not CheckResult.OK and logger.isEnabledFor(_INFO):
-            logger.info(
-                "report-only check '%s' would have answered %s for message %s%s",
-                check.name,
-                verdict.result.value,
-                message.message_id,
-                f": {verdict.tip}" if verdict.tip else "",
-                extra=_log(message, verdict),
-            )
-
-    def _discard_late(self, message: EventMessage, verdict: Verdict) -> None:
-        logger.warning(
-            "late result %s for message %s discarded: the timeout verdict was already sent",
-            verdict.result.value,
-            message.message_id,
-            extra=_log(message, verdict),
-        )
-
-    def _delivery_failed(
-        self, message: EventMessage, verdict: Verdict, exc: Exception
-    ) -> CallbackError:
-        if not isinstance(exc, CallbackError):
-            exc_name = type(exc).__name__
-            wrapped = CallbackError(
-                f"the callback raised {exc_name}",
-                message_id=message.message_id,
-                code=exc_name,
-            )
-            wrapped.__cause__ = exc
-            exc = wrapped
-        logger.error(
-            "could not deliver %s for message %s: %s",
-            verdict.result.value,
-            message.message_id,
-            exc,
-            extra=_log(message, verdict),
-        )
-        return exc
+        return api_for(self.apis, message.event_code)
 
 
-class _Unreadable:
-    """Stands in for the EventMessage of an unreadable message whose id is known; its
-    ``event_code`` is the one the message names, if any (it chooses the answering API)."""
-
-    __slots__ = ("event_code", "message_id")
-    event = None
-    extension_biz_id = None
-
-    def __init__(self, message_id: str, event_code: str | None) -> None:
-        self.message_id = message_id
-        self.event_code = event_code or "unreadable"
+def _kind(store: Any) -> str:
+    """A store's kind for health, before (or without) its own ``describe``."""
+    return type(store).__name__
 
 
-def _result(value: CheckResult | str, name: str) -> CheckResult:
-    try:
-        return CheckResult(value.upper() if isinstance(value, str) else value)
-    except (ValueError, AttributeError):
-        raise ConfigurationError(f"{name} must be 'OK', 'WARN' or 'FAIL', got {value!r}") from None
-
-
-def _policy_verdict(result: CheckResult, tip: str, blocked: str) -> Verdict:
-    """The verdict a policy answers: FAIL with ``tip`` (and ``blocked``), else OK or WARN
-    with ``tip``, passed by the policy."""
-    if result is CheckResult.FAIL:
-        return Verdict.fail(tip + blocked)
-    passed = f"{tip}; passed by the extension's policy"
-    return Verdict.warn(passed) if result is CheckResult.WARN else Verdict.ok(passed)
-
-
-def _apis(apis: Mapping[Any, Any] | None) -> dict[str, CallbackApi]:
-    """The ``apis`` override by event code, checked: known extension-point codes, known APIs."""
-    if apis is None:
-        return {}
-    if not isinstance(apis, Mapping):
+def _check_lease(lease: float, store: Any) -> None:
+    """Refuse a lease the heartbeat cannot keep, or that outlives the store's answers."""
+    if lease < MIN_LEASE:
         raise ConfigurationError(
-            f"apis must map event codes to CallbackApi values, got {type(apis).__name__}"
+            f"lease={lease:g}s is shorter than the minimum of {MIN_LEASE:g}s; the heartbeat "
+            "renews a claim every third of its lease"
         )
-    out: dict[str, CallbackApi] = {}
-    for key, value in apis.items():
-        code = key.event_code if isinstance(key, EventKind) else key
-        kind = kind_for_code(code) if isinstance(code, str) else None
-        if kind is None or not kind.is_extension_point:
-            raise ConfigurationError(
-                f"apis: {key!r} is not the code of an extension-point event in EVENT_KINDS"
-            )
-        try:
-            out[code] = CallbackApi(value)
-        except ValueError:
-            choices = ", ".join(api.value for api in CallbackApi)
-            raise ConfigurationError(
-                f"apis[{code!r}] must be one of {choices}; got {value!r}"
-            ) from None
-    return out
-
-
-def _takes_api(callback: Callback) -> bool:
-    """Whether the callback's ``deliver`` takes the ``api`` keyword (custom callbacks written
-    before it existed do not: they are called without it)."""
-    import inspect
-
-    try:
-        parameters = inspect.signature(callback.deliver).parameters
-    except (TypeError, ValueError):
-        return True
-    return "api" in parameters or any(
-        p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()
-    )
-
-
-class _AutoTelemetry:
-    """``telemetry="auto"``: a Telemetry on the global providers once the application set one.
-
-    Until then each message costs a look into ``sys.modules``; nothing is imported.
-    """
-
-    __slots__ = ("found",)
-
-    def __init__(self) -> None:
-        self.found: Telemetry | None = None
-
-    @property
-    def active(self) -> bool:
-        if self.found is not None:
-            return True
-        if sys.modules.get("opentelemetry.trace") is None:  # not imported: nothing set
-            return False
-        from .telemetry import Telemetry, provider_set
-
-        if not provider_set():
-            return False
-        self.found = Telemetry()
-        return True
-
-    def _emit(self, trail: _Trail, record: AuditRecord) -> None:
-        if self.found is not None:
-            self.found._emit(trail, record)
-
-
-def _telemetry(option: Any) -> Telemetry | _AutoTelemetry | None:
-    """What the ``telemetry`` option asks for, or ``None`` (nothing imported when off)."""
-    if option is False or option is None:
-        return None
-    if isinstance(option, str) and option == "auto":
-        return _AutoTelemetry()
-    if option is True:
-        if not _importable("opentelemetry.trace", "opentelemetry.metrics"):
-            raise ConfigurationError(
-                "telemetry=True needs opentelemetry-api: pip install 'dataworks-ext[otel]'"
-            )
-        from .telemetry import Telemetry
-
-        return Telemetry()
-    if callable(getattr(option, "_emit", None)) and hasattr(option, "active"):
-        found: Telemetry = option
-        return found
-    raise ConfigurationError(
-        f"telemetry must be True, False, 'auto' or a Telemetry, got {option!r}"
-    )
-
-
-def _importable(*names: str) -> bool:
-    """Whether every module of ``names`` can be imported, without importing any."""
-    from importlib.util import find_spec
-
-    try:
-        return all(find_spec(name) is not None for name in names)
-    except (ImportError, ValueError):
-        return False
+    timeout: Any = getattr(store, "operation_timeout", 0.0)
+    if isinstance(timeout, (int, float)) and lease < _LEASE_PER_STORE_TIMEOUT * timeout:
+        raise ConfigurationError(
+            f"lease={lease:g}s is too short for a store whose calls may take "
+            f"{timeout:g}s: a renewal sent a third into the lease could land after it ended; "
+            f"give a lease of at least {_LEASE_PER_STORE_TIMEOUT * timeout:g}s (or a shorter "
+            "socket timeout)"
+        )
+    ttl: Any = getattr(store, "ttl", None)
+    if isinstance(ttl, (int, float)) and lease >= ttl:
+        raise ConfigurationError(
+            f"lease={lease:g}s must be shorter than the store's ttl={ttl:g}s (how long an "
+            "answer is kept)"
+        )
 
 
 def _items(raw: RawMessage | list[Any]) -> list[Any]:
     obj = decode(raw)
     return obj if isinstance(obj, list) else [obj]
-
-
-def _log(message: Any, verdict: Verdict | None = None) -> dict[str, Any]:
-    return {
-        "message_id": message.message_id,
-        "event_code": message.event_code,
-        "extension_biz_id": message.extension_biz_id,
-        "verdict": None if verdict is None else verdict.result.value,
-    }
-
-
-class _DeadlinePassed(Exception):
-    """The extension's deadline (not a check's own TimeoutError) cut an async check short."""
-
-
-async def _await_until(awaitable: Awaitable[Any], deadline: float | None, asyncio: Any) -> Any:
-    """Await a check's result until ``deadline`` (loop time); raise :class:`_DeadlinePassed`.
-
-    A check that raises TimeoutError itself before the deadline is a failing check, not a
-    late one, so its error propagates as it is.
-    """
-    if deadline is None:
-        return await awaitable
-    loop = asyncio.get_running_loop()
-    try:
-        return await asyncio.wait_for(awaitable, max(0.0, deadline - loop.time()))
-    except asyncio.TimeoutError:
-        if loop.time() >= deadline - 0.001:
-            raise _DeadlinePassed from None
-        raise
-
-
-def _refuse_inside_running_loop() -> None:
-    import asyncio
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return
-    raise RuntimeError(
-        "Extension.handle() was called inside a running event loop and a check is async; "
-        "use 'await extension.handle_async(...)' instead"
-    )
-
-
-def _run_coroutine(awaitable: Awaitable[Any], timeout: float | None) -> Any:
-    import asyncio
-
-    async def run() -> Any:
-        deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
-        return await _await_until(awaitable, deadline, asyncio)
-
-    return asyncio.run(run())
-
-
-def _remaining(watch: Watch | None) -> float | None:
-    """Seconds left before the watched deadline (``None`` without one)."""
-    return None if watch is None else watch[0] - WATCHDOG.clock()
-
-
-def _unclaimed(found: Any, message_id: str) -> StoreError:
-    """The StoreError of a claim that failed, or that gave something other than a Claim."""
-    if isinstance(found, StoreError):
-        return found
-    return StoreError(
-        f"claim() returned {type(found).__name__}, not a Claim",
-        operation="claim",
-        message_id=message_id,
-    )
-
-
-def _store_error(operation: str, message_id: str, exc: Exception) -> StoreError:
-    if isinstance(exc, StoreError):
-        return exc
-    error = StoreError(f"{type(exc).__name__}: {exc}", operation=operation, message_id=message_id)
-    error.__cause__ = exc
-    return error
-
-
-async def _in_thread(fn: Any, *args: Any) -> Any:
-    """Run a blocking store call in a worker thread, so the event loop goes on."""
-    import asyncio
-
-    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)

@@ -6,7 +6,7 @@ import itertools
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ..verdicts import Verdict
 from ._base import Claim, ClaimState
@@ -14,19 +14,32 @@ from ._base import Claim, ClaimState
 __all__ = ["MemoryAnswerStore"]
 
 _ACQUIRED = ClaimState.ACQUIRED
+_DECIDED = ClaimState.DECIDED
 _IN_PROGRESS = ClaimState.IN_PROGRESS
 _ANSWERED = ClaimState.ANSWERED
 _Key = str | tuple[str, str]
 _new = tuple.__new__  # a Claim from a tuple, without the keyword handling of Claim()
 
 
+class _Held:
+    """A held (``verdict`` None) or decided record: when its lease ends, and whose it is."""
+
+    __slots__ = ("token", "until", "verdict")
+
+    def __init__(self, until: float, token: str | None, verdict: Verdict | None) -> None:
+        self.until = until
+        self.token = token
+        self.verdict = verdict
+
+
 class MemoryAnswerStore:
     """An in-process :class:`AnswerStore` (and :class:`AsyncAnswerStore`), bounded, with a TTL.
 
     Answers are kept for ``ttl`` seconds, at most ``max_size`` of them (the least recently
-    used go first; about 200 bytes an answer).  Claims in progress are kept apart from the
-    bound and expire after their lease.  It serves one process: with several instances use a
-    shared store such as :class:`RedisAnswerStore`.
+    used go first; about 200 bytes an answer).  Held and decided records are kept apart from
+    the bound: a held one goes when its lease ends, a decided one once answered (or after the
+    TTL).  It serves one process: with several instances use a shared store such as
+    :class:`RedisAnswerStore`.
 
     Args:
         max_size: How many answers to keep at most.
@@ -40,11 +53,16 @@ class MemoryAnswerStore:
         >>> claim = store.claim("ext", "m-1", lease=60)
         >>> claim.state.name, store.claim("ext", "m-1", lease=60).state.name
         ('ACQUIRED', 'IN_PROGRESS')
+        >>> store.decide(claim, Verdict.fail("node 7 is protected"), lease=60)
+        True
         >>> store.complete(claim, Verdict.fail("node 7 is protected"))
         True
         >>> store.claim("ext", "m-1", lease=60).verdict.tip
         'node 7 is protected'
     """
+
+    operation_timeout = 0.0
+    """Calls never wait on anything."""
 
     def __init__(
         self,
@@ -61,7 +79,7 @@ class MemoryAnswerStore:
         self.ttl = float(ttl)
         self._clock = clock
         self._answers: OrderedDict[_Key, tuple[float, Verdict]] = OrderedDict()
-        self._claims: dict[_Key, tuple[float, str]] = {}
+        self._claims: dict[_Key, _Held] = {}
         self._code: str | None = None  # the first extension code: its keys are the ids alone
         self._tokens = itertools.count(1)
         self._lock = threading.Lock()
@@ -84,13 +102,23 @@ class MemoryAnswerStore:
         """Always ``True`` (see :meth:`ping`)."""
         return True
 
+    def describe(self) -> tuple[str, tuple[str, ...]]:
+        """The store's kind, and what to know about it (for :meth:`Extension.health`).
+
+        Example:
+            >>> from dataworks_ext import MemoryAnswerStore
+            >>> MemoryAnswerStore().describe()[0]
+            'memory'
+        """
+        return "memory", ()
+
     def claim(self, extension_code: str, message_id: str, lease: float) -> Claim:
         """Claim a message for ``lease`` seconds (see :meth:`AnswerStore.claim`)."""
         key = message_id if extension_code == self._code else self._key(extension_code, message_id)
         now = self._clock()
         if key not in self._answers:  # the usual case, without the lock: a new message
             token = str(next(self._tokens))
-            record = (now + lease, token)
+            record = _Held(now + lease, token, None)
             # setdefault is atomic; complete() records an answer before it frees the claim,
             # so a claim that takes a free slot and then finds no answer is the only one.
             if self._claims.setdefault(key, record) is record:
@@ -114,24 +142,55 @@ class MemoryAnswerStore:
                     return _new(Claim, (extension_code, message_id, _ANSWERED, None, answer[1]))
                 del self._answers[key]
             token = str(next(self._tokens))
-            record = (now + lease, token)
-            held = self._claims.setdefault(key, record)
-            if held is not record:
-                if held[0] > now:
-                    return _new(Claim, (extension_code, message_id, _IN_PROGRESS, None, None))
-                self._claims[key] = record  # its holder's lease ended: take it over
-        return _new(Claim, (extension_code, message_id, _ACQUIRED, token, None))
+            held = self._claims.get(key)
+            if held is None:
+                self._claims[key] = _Held(now + lease, token, None)
+                return _new(Claim, (extension_code, message_id, _ACQUIRED, token, None))
+            if held.until > now:
+                return _new(Claim, (extension_code, message_id, _IN_PROGRESS, None, None))
+            verdict = held.verdict  # its holder's lease ended: take it over
+            self._claims[key] = _Held(now + lease, token, verdict)
+        state = _ACQUIRED if verdict is None else _DECIDED
+        return _new(Claim, (extension_code, message_id, state, token, verdict))
+
+    def renew(self, claims: Sequence[Claim], lease: float) -> list[bool]:
+        """Start the leases of ``claims`` again (see :meth:`AnswerStore.renew`)."""
+        now = self._clock()
+        kept: list[bool] = []
+        with self._lock:
+            for claim in claims:
+                held = self._claims.get(self._key(claim.extension_code, claim.message_id))
+                if held is not None and held.token == claim.token:
+                    held.until = now + lease
+                    kept.append(True)
+                else:
+                    kept.append(False)
+        return kept
+
+    def decide(self, claim: Claim, verdict: Verdict, lease: float) -> bool:
+        """Fix the verdict before it is sent (see :meth:`AnswerStore.decide`)."""
+        key = self._key(claim.extension_code, claim.message_id)
+        now = self._clock()
+        with self._lock:
+            held = self._claims.get(key)
+            if held is None:
+                if key in self._answers:
+                    return False
+                self._claims[key] = _Held(now + lease, claim.token, verdict)
+                return True
+            if held.token != claim.token:
+                return False
+            held.until, held.verdict = now + lease, verdict
+        return True
 
     def complete(self, claim: Claim, verdict: Verdict) -> bool:
         """Keep ``verdict`` for ``ttl`` seconds (see :meth:`AnswerStore.complete`)."""
-        extension_code, message_id = claim[0], claim[1]
+        extension_code, message_id = claim.extension_code, claim.message_id
         key = message_id if extension_code == self._code else self._key(extension_code, message_id)
         now = self._clock()
         answers = self._answers
         with self._lock:
             held = self._claims.get(key)
-            if held is not None and held[1] != claim[3] and held[0] > now:
-                return False  # the lease ended and another caller holds it now
             if key in answers:
                 answers.move_to_end(key)
             answers[key] = (now + self.ttl, verdict)  # first the answer, then free the claim
@@ -143,21 +202,32 @@ class MemoryAnswerStore:
                     if answers[oldest][0] <= now:
                         del answers[oldest]
                     break
-        return True
+        return held is None or held.token == claim.token
 
     def release(self, claim: Claim) -> bool:
         """Give the claim up (see :meth:`AnswerStore.release`)."""
         key = self._key(claim.extension_code, claim.message_id)
         with self._lock:
             held = self._claims.get(key)
-            if held is None or held[1] != claim.token:
+            if held is None or held.token != claim.token:
                 return False
-            del self._claims[key]
+            if held.verdict is None:
+                del self._claims[key]
+            else:  # decided: keep the verdict, end the lease now
+                held.until = self._clock()
         return True
 
     async def claim_async(self, extension_code: str, message_id: str, lease: float) -> Claim:
         """:meth:`claim`, for ``handle_async`` (it never waits on anything)."""
         return self.claim(extension_code, message_id, lease)
+
+    async def renew_async(self, claims: Sequence[Claim], lease: float) -> list[bool]:
+        """:meth:`renew`, for ``handle_async``."""
+        return self.renew(claims, lease)
+
+    async def decide_async(self, claim: Claim, verdict: Verdict, lease: float) -> bool:
+        """:meth:`decide`, for ``handle_async``."""
+        return self.decide(claim, verdict, lease)
 
     async def complete_async(self, claim: Claim, verdict: Verdict) -> bool:
         """:meth:`complete`, for ``handle_async``."""
@@ -197,6 +267,10 @@ class MemoryAnswerStore:
         return (extension_code, message_id)
 
     def _drop_expired_claims(self, now: float) -> None:
+        """Drop held records whose lease ended; decided ones stay (their verdict is fixed)
+        until answered or past the TTL."""
         with self._lock:
-            for key in [k for k, (until, _) in list(self._claims.items()) if until <= now]:
-                del self._claims[key]
+            for key, held in list(self._claims.items()):
+                until = held.until
+                if until <= now and (held.verdict is None or until + self.ttl <= now):
+                    del self._claims[key]

@@ -1,22 +1,24 @@
 """The answer store on Redis, or any server that speaks its protocol (Valkey, Tair).
 
-Each message is one string key, ``<key_prefix><extension code>:<message id>``:
+Each message is one string key, ``<key_prefix><extension code>:<message id>``, holding its
+record in one of the states of :mod:`the protocol <dataworks_ext.stores._base>`:
 
-* while a caller holds the claim, ``P<token>`` with an expiry of the lease;
-* once answered, ``A<result>`` (``AOK``, ``AFAIL\\n<tip>``) with an expiry of the TTL.
+* held: ``H<token>``, expiring with the lease (a holder that dies leaves nothing behind);
+* decided: ``D<lease end, ms of the server's clock>|<token>|<verdict>``, kept for the TTL;
+* answered: ``A<verdict>`` (``AOK``, ``AFAIL\\n<tip>``), kept for the TTL.
 
-Three small Lua scripts (``EVALSHA``, loaded on first use; plain ``GET``/``SET``/``DEL``
-inside) make every step one atomic round trip: *claim* sets the in-progress record only if
-the key is absent and otherwise returns what is there; *complete* writes the answer only if
-the record is still the caller's (or gone: the verdict was delivered, so it is recorded
-anyway); *release* deletes the record only if it is still the caller's.  A claim whose holder
-died needs no clean-up: its record expires with the lease.
+Five small Lua scripts (``EVALSHA``, loaded on first use; ``GET``, ``SET``, ``PEXPIRE``,
+``DEL`` and ``TIME`` inside) make every step one atomic round trip on one key; a message
+costs three (claim, decide, complete), and the heartbeat renews every claim in flight in one
+pipelined round trip.  Leases follow the server's clock (``TIME`` and key expiry), never
+the instances' clocks.
 """
 
 from __future__ import annotations
 
 import os
 import weakref
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import ConfigurationError, StoreError
@@ -25,22 +27,104 @@ from ._base import Claim, ClaimState, decode_verdict, encode_verdict
 
 __all__ = ["RedisAnswerStore"]
 
-_CLAIM = """
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
-return redis.call('GET', KEYS[1])
+# Scripts that read TIME and then write: servers before Redis 7 need effects replication.
+_PRELUDE = """
+pcall(redis.replicate_commands)
+local function now()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function decided(v)  -- lease end, token, the text from the second bar on
+  if string.byte(v, 1) ~= 68 then return nil end
+  local a = string.find(v, '|', 2, true)
+  if not a then return nil end
+  local b = string.find(v, '|', a + 1, true)
+  if not b then return nil end
+  return tonumber(string.sub(v, 2, a - 1)), string.sub(v, a + 1, b - 1), string.sub(v, b)
+end
 """
-_COMPLETE = """
-local held = redis.call('GET', KEYS[1])
-if held == ARGV[1] or not held then
-  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+# ARGV: token, lease ms.  nil: acquired; 'T<verdict>': a decided record taken over.
+_CLAIM = (
+    _PRELUDE
+    + """
+local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], 'H' .. ARGV[1], 'PX', ARGV[2])
+  return false
+end
+local untilms, token, rest = decided(v)
+if untilms then
+  local t = now()
+  if untilms <= t then
+    redis.call('SET', KEYS[1], 'D' .. (t + tonumber(ARGV[2])) .. '|' .. ARGV[1] .. rest, 'KEEPTTL')
+    return 'T' .. string.sub(rest, 2)
+  end
+end
+return v
+"""
+)
+# ARGV: token, lease ms.  1 when the caller still holds it.
+_RENEW = (
+    _PRELUDE
+    + """
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+if v == 'H' .. ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+local untilms, token, rest = decided(v)
+if untilms and token == ARGV[1] then
+  redis.call('SET', KEYS[1], 'D' .. (now() + tonumber(ARGV[2])) .. '|' .. token .. rest, 'KEEPTTL')
   return 1
 end
 return 0
 """
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+)
+# ARGV: token, verdict, lease ms, ttl ms.  1 when decided by the caller.
+_DECIDE = (
+    _PRELUDE
+    + """
+local v = redis.call('GET', KEYS[1])
+if v and v ~= 'H' .. ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], 'D' .. (now() + tonumber(ARGV[3])) .. '|' .. ARGV[1] .. '|' .. ARGV[2],
+           'PX', ARGV[4])
+return 1
+"""
+)
+# ARGV: token, 'A' .. verdict, ttl ms.  Records the answer (a first answer stays); 1 when the
+# record was the caller's (or gone, or answered already).
+_COMPLETE = (
+    _PRELUDE
+    + """
+local v = redis.call('GET', KEYS[1])
+local ours = 1
+if v then
+  if string.byte(v, 1) == 65 then return 1 end
+  local untilms, token = decided(v)
+  if v ~= 'H' .. ARGV[1] and token ~= ARGV[1] then ours = 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return ours
+"""
+)
+# ARGV: token.  A held record is deleted, a decided one keeps its verdict with its lease ended.
+_RELEASE = (
+    _PRELUDE
+    + """
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+if v == 'H' .. ARGV[1] then return redis.call('DEL', KEYS[1]) end
+local untilms, token, rest = decided(v)
+if untilms and token == ARGV[1] then
+  redis.call('SET', KEYS[1], 'D0|' .. token .. rest, 'KEEPTTL')
+  return 1
+end
 return 0
 """
+)
+_SCRIPTS = (_CLAIM, _RENEW, _DECIDE, _COMPLETE, _RELEASE)
+_CLAIMS, _RENEWS, _DECIDES, _COMPLETES, _RELEASES = range(5)
 
 _DEFAULT_OPTIONS = {"socket_connect_timeout": 2.0, "socket_timeout": 2.0}
 
@@ -58,9 +142,17 @@ class RedisAnswerStore:
 
     Needs the ``redis`` extra (``pip install 'dataworks-ext[redis]'``); ``redis`` is imported
     only when a store is built (``import dataworks_ext`` does not import it).  Works with any
-    Redis-compatible server: only ``EVALSHA`` / ``EVAL`` of scripts using ``GET``, ``SET``
-    and ``DEL`` on one key are sent (ApsaraDB for Redis and Tair, cluster editions included;
-    Valkey).  Two round trips a message: the claim, then completing or releasing it.
+    Redis-compatible server: only ``EVALSHA`` / ``EVAL`` of scripts on one key are sent
+    (ApsaraDB for Redis and Tair, cluster editions included; Valkey; Redis 6.0 or newer, for
+    ``SET ... KEEPTTL``).  Three round trips a message: the claim, the decision, the answer;
+    a long check adds one renewal every third of the lease.
+
+    What the server must give for the one-verdict guarantee (see "Running several
+    instances" in the docs): persistence (AOF, ``appendfsync everysec`` or stricter), no
+    eviction of these keys (``maxmemory-policy noeviction``, or a server of their own: every
+    key has a TTL, so ``volatile-*`` policies evict them too), and a clock that does not
+    jump (leases and TTLs follow the server's clock).  :meth:`describe` (and so
+    :meth:`Extension.health`) warns when it can see otherwise.
 
     Build it with :meth:`from_url`, or from clients you made: a ``redis.Redis`` for
     :meth:`Extension.handle`, a ``redis.asyncio.Redis`` for :meth:`Extension.handle_async`
@@ -99,8 +191,8 @@ class RedisAnswerStore:
         self._async_client = async_client
         self._url: str | None = None
         self._options: dict[str, Any] = {}
-        self._scripts: tuple[Any, Any, Any] | None = None
-        self._async_scripts: weakref.WeakKeyDictionary[Any, tuple[Any, Any, Any]] = (
+        self._scripts: tuple[Any, ...] | None = None
+        self._async_scripts: weakref.WeakKeyDictionary[Any, tuple[Any, ...]] = (
             weakref.WeakKeyDictionary()
         )
         self._pid = os.getpid()
@@ -142,7 +234,7 @@ class RedisAnswerStore:
 
     # ------------------------------------------------------------------ clients and scripts
 
-    def _sync_scripts(self) -> tuple[Any, Any, Any]:
+    def _sync_scripts(self) -> tuple[Any, ...]:
         scripts = self._scripts
         if scripts is not None and self._pid == os.getpid():
             return scripts
@@ -164,7 +256,7 @@ class RedisAnswerStore:
         scripts = self._scripts = _register(client)
         return scripts
 
-    def _loop_scripts(self) -> tuple[Any, Any, Any] | None:
+    def _loop_scripts(self) -> tuple[Any, ...] | None:
         """The asyncio client's scripts for the running loop, or ``None`` to use a thread."""
         import asyncio
 
@@ -185,25 +277,52 @@ class RedisAnswerStore:
     def _key(self, extension_code: str, message_id: str) -> str:
         return f"{self.key_prefix}{extension_code}:{message_id}"
 
+    def _ckey(self, claim: Claim) -> list[str]:
+        return [self._key(claim.extension_code, claim.message_id)]
+
+    @property
+    def operation_timeout(self) -> float:
+        """The longest one call may wait on the server (its socket timeout), in seconds."""
+        client = self._client or self._async_client
+        if client is not None:
+            pool = getattr(client, "connection_pool", None)
+            found = getattr(pool, "connection_kwargs", {}).get("socket_timeout")
+            return float(found) if isinstance(found, (int, float)) else 0.0
+        found = self._options.get("socket_timeout")
+        return float(found) if isinstance(found, (int, float)) else 0.0
+
     # ------------------------------------------------------------------ the protocol
 
     def claim(self, extension_code: str, message_id: str, lease: float) -> Claim:
-        """Claim a message: one ``SET NX PX`` (and the ``GET`` when taken), atomically."""
+        """Claim a message (see :meth:`AnswerStore.claim`): one script, one round trip."""
         token = os.urandom(8).hex()
         key = self._key(extension_code, message_id)
-        found = self._sync_scripts()[0](keys=[key], args=["P" + token, _millis(lease)])
+        found = self._sync_scripts()[_CLAIMS](keys=[key], args=[token, _millis(lease)])
         return _claimed(extension_code, message_id, token, found)
 
+    def renew(self, claims: Sequence[Claim], lease: float) -> list[bool]:
+        """Renew the leases of ``claims``, pipelined: one round trip for all of them."""
+        if not claims:
+            return []
+        script = self._sync_scripts()[_RENEWS]
+        pipe = script.registered_client.pipeline(transaction=False)
+        for claim in claims:
+            script(keys=self._ckey(claim), args=[claim.token, _millis(lease)], client=pipe)
+        return [bool(found) for found in pipe.execute()]
+
+    def decide(self, claim: Claim, verdict: Verdict, lease: float) -> bool:
+        """Fix the verdict before it is sent (see :meth:`AnswerStore.decide`)."""
+        args = [claim.token, encode_verdict(verdict), _millis(lease), self._ttl_ms]
+        return bool(self._sync_scripts()[_DECIDES](keys=self._ckey(claim), args=args))
+
     def complete(self, claim: Claim, verdict: Verdict) -> bool:
-        """Record the verdict for ``ttl`` seconds if the claim is still the caller's."""
-        key = self._key(claim.extension_code, claim.message_id)
-        args = [f"P{claim.token}", "A" + encode_verdict(verdict), self._ttl_ms]
-        return bool(self._sync_scripts()[1](keys=[key], args=args))
+        """Record the verdict as delivered, for ``ttl`` seconds."""
+        args = [claim.token, "A" + encode_verdict(verdict), self._ttl_ms]
+        return bool(self._sync_scripts()[_COMPLETES](keys=self._ckey(claim), args=args))
 
     def release(self, claim: Claim) -> bool:
-        """Delete the in-progress record if it is still the caller's."""
-        key = self._key(claim.extension_code, claim.message_id)
-        return bool(self._sync_scripts()[2](keys=[key], args=[f"P{claim.token}"]))
+        """Give the claim up (see :meth:`AnswerStore.release`)."""
+        return bool(self._sync_scripts()[_RELEASES](keys=self._ckey(claim), args=[claim.token]))
 
     def ping(self) -> bool:
         """Whether the server answers a ``PING`` (for health checks); raises when it does not."""
@@ -219,6 +338,35 @@ class RedisAnswerStore:
             return await asyncio.to_thread(self.ping)
         return bool(await scripts[0].registered_client.ping())
 
+    def describe(self) -> tuple[str, tuple[str, ...]]:
+        """``("redis", warnings)``: what the server's configuration means for the guarantee.
+
+        Reads ``maxmemory-policy`` and ``appendonly`` with ``CONFIG GET``; a server that
+        refuses it (managed services may) gets a warning saying so, never an error.
+        """
+        self._sync_scripts()
+        try:
+            found = self._client.config_get("maxmemory-policy")
+            found.update(self._client.config_get("appendonly"))
+        except Exception as exc:
+            return "redis", (_unreadable_config(exc),)
+        return "redis", _config_warnings(found)
+
+    async def describe_async(self) -> tuple[str, tuple[str, ...]]:
+        """:meth:`describe` on the asyncio client (or the sync one in a worker thread)."""
+        scripts = self._loop_scripts()
+        if scripts is None:
+            import asyncio
+
+            return await asyncio.to_thread(self.describe)
+        client = scripts[0].registered_client
+        try:
+            found = await client.config_get("maxmemory-policy")
+            found.update(await client.config_get("appendonly"))
+        except Exception as exc:
+            return "redis", (_unreadable_config(exc),)
+        return "redis", _config_warnings(found)
+
     async def claim_async(self, extension_code: str, message_id: str, lease: float) -> Claim:
         """:meth:`claim` on the asyncio client (or the sync one in a worker thread)."""
         scripts = self._loop_scripts()
@@ -228,8 +376,33 @@ class RedisAnswerStore:
             return await asyncio.to_thread(self.claim, extension_code, message_id, lease)
         token = os.urandom(8).hex()
         key = self._key(extension_code, message_id)
-        found = await scripts[0](keys=[key], args=["P" + token, _millis(lease)])
+        found = await scripts[_CLAIMS](keys=[key], args=[token, _millis(lease)])
         return _claimed(extension_code, message_id, token, found)
+
+    async def renew_async(self, claims: Sequence[Claim], lease: float) -> list[bool]:
+        """:meth:`renew` on the asyncio client (or the sync one in a worker thread)."""
+        scripts = self._loop_scripts()
+        if scripts is None:
+            import asyncio
+
+            return await asyncio.to_thread(self.renew, claims, lease)
+        if not claims:
+            return []
+        script = scripts[_RENEWS]
+        pipe = script.registered_client.pipeline(transaction=False)
+        for claim in claims:
+            await script(keys=self._ckey(claim), args=[claim.token, _millis(lease)], client=pipe)
+        return [bool(found) for found in await pipe.execute()]
+
+    async def decide_async(self, claim: Claim, verdict: Verdict, lease: float) -> bool:
+        """:meth:`decide` on the asyncio client (or the sync one in a worker thread)."""
+        scripts = self._loop_scripts()
+        if scripts is None:
+            import asyncio
+
+            return await asyncio.to_thread(self.decide, claim, verdict, lease)
+        args = [claim.token, encode_verdict(verdict), _millis(lease), self._ttl_ms]
+        return bool(await scripts[_DECIDES](keys=self._ckey(claim), args=args))
 
     async def complete_async(self, claim: Claim, verdict: Verdict) -> bool:
         """:meth:`complete` on the asyncio client (or the sync one in a worker thread)."""
@@ -238,9 +411,8 @@ class RedisAnswerStore:
             import asyncio
 
             return await asyncio.to_thread(self.complete, claim, verdict)
-        key = self._key(claim.extension_code, claim.message_id)
-        args = [f"P{claim.token}", "A" + encode_verdict(verdict), self._ttl_ms]
-        return bool(await scripts[1](keys=[key], args=args))
+        args = [claim.token, "A" + encode_verdict(verdict), self._ttl_ms]
+        return bool(await scripts[_COMPLETES](keys=self._ckey(claim), args=args))
 
     async def release_async(self, claim: Claim) -> bool:
         """:meth:`release` on the asyncio client (or the sync one in a worker thread)."""
@@ -249,26 +421,50 @@ class RedisAnswerStore:
             import asyncio
 
             return await asyncio.to_thread(self.release, claim)
-        key = self._key(claim.extension_code, claim.message_id)
-        return bool(await scripts[2](keys=[key], args=[f"P{claim.token}"]))
+        return bool(await scripts[_RELEASES](keys=self._ckey(claim), args=[claim.token]))
 
 
-def _register(client: Any) -> tuple[Any, Any, Any]:
+def _register(client: Any) -> tuple[Any, ...]:
+    return tuple(client.register_script(script) for script in _SCRIPTS)
+
+
+def _unreadable_config(exc: BaseException) -> str:
     return (
-        client.register_script(_CLAIM),
-        client.register_script(_COMPLETE),
-        client.register_script(_RELEASE),
+        f"could not read the server's configuration (CONFIG GET: {type(exc).__name__}); "
+        "make sure it persists (AOF) and never evicts these keys (maxmemory-policy noeviction)"
     )
+
+
+def _config_warnings(found: Any) -> tuple[str, ...]:
+    values = {_text(k): _text(v) for k, v in dict(found).items()}
+    warnings: list[str] = []
+    policy = values.get("maxmemory-policy")
+    if policy is not None and policy != "noeviction":
+        warnings.append(
+            f"maxmemory-policy is {policy}: under memory pressure the server may evict "
+            "decided and answered messages (every key has a TTL), which could then be "
+            "decided again; use noeviction, or a server of their own"
+        )
+    if values.get("appendonly") == "no":
+        warnings.append(
+            "appendonly is no: a restart loses the decided and answered messages since the "
+            "last snapshot, which could then be decided again; turn on AOF persistence"
+        )
+    return tuple(warnings)
 
 
 def _claimed(extension_code: str, message_id: str, token: str, found: Any) -> Claim:
     if found is None:
         return Claim(extension_code, message_id, ClaimState.ACQUIRED, token)
     text = _text(found)
-    if text.startswith("A"):
+    kind = text[:1]
+    if kind == "A":
         verdict = decode_verdict(text[1:])
         return Claim(extension_code, message_id, ClaimState.ANSWERED, None, verdict)
-    if text.startswith("P"):
+    if kind == "T":
+        verdict = decode_verdict(text[1:])
+        return Claim(extension_code, message_id, ClaimState.DECIDED, token, verdict)
+    if kind in ("H", "D", "P"):  # P: a claim made by an earlier version of this store
         return Claim(extension_code, message_id, ClaimState.IN_PROGRESS)
     raise StoreError(
         "the key holds a value this SDK did not write; is the key_prefix shared?",
