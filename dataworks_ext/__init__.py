@@ -75,7 +75,7 @@ from .events import (
     UnknownEvent,
     UnpublishNodeEvent,
 )
-from .extension import Extension
+from .extension import DEFAULT_LEASE, MIN_LEASE, Extension
 from .messages import EnvelopeKind, EventMessage, RawMessage, parse_message, parse_messages
 from .outcomes import RETRY_AFTER_SECONDS, Disposition, HttpReply, Outcome, http_reply
 from .registry import (
@@ -131,9 +131,11 @@ if TYPE_CHECKING:  # imported on first use (see __getattr__): not needed to answ
 
 __all__ = [
     "AUDIT_LOGGER",
+    "DEFAULT_LEASE",
     "EDITION_RATE_LIMITS",
     "EVENT_KINDS",
     "MAX_TIP_LENGTH",
+    "MIN_LEASE",
     "RETRY_AFTER_SECONDS",
     "AnswerStore",
     "AsyncAnswerStore",

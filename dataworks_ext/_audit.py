@@ -137,7 +137,8 @@ class AuditRecord:
     reason: str
     """What happened: ``checked``, ``unhandled``, ``unreadable``, ``deadline``,
     ``duplicate``, ``in progress``, ``store down``, ``delivery failed``, ``nothing to
-    answer`` or ``rejected``."""
+    answer``, ``rejected``, or ``cancelled`` (the host cancelled the message, or the
+    process was interrupted, before an answer was decided)."""
     would_have: str | None
     """What the report-only checks would have answered (``OK``, ``WARN``, ``FAIL``), or
     ``None`` when no report-only check ran."""
@@ -150,8 +151,9 @@ class AuditRecord:
     delivery_ms: float | None
     """How long delivery took, retries included, in milliseconds."""
     store: str | None
-    """The answer store's answer to the claim: ``acquired``, ``in progress``, ``answered``,
-    ``store down``, or ``None`` when nothing was claimed."""
+    """The answer store's answer to the claim: ``acquired``, ``decided`` (decided before:
+    the verdict was delivered again), ``in progress``, ``answered``, ``store down``, or
+    ``None`` when nothing was claimed."""
     disposition: str
     """``ACK``, ``RETRY`` or ``REJECT``: what the host replies."""
     error: str | None
@@ -356,6 +358,8 @@ _RANK = {"OK": 0, "WARN": 1, "FAIL": 2}
 
 
 def _reason(outcome: Any, store: str | None, checks: tuple[CheckRecord, ...], error: Any) -> str:
+    if error is not None and not isinstance(error, Exception):  # CancelledError, Ctrl-C
+        return "cancelled"
     if outcome.message_id is None:
         return "rejected"
     if store == "store down":

@@ -18,6 +18,7 @@ Each driver holds its claims' leases with a heartbeat (:mod:`dataworks_ext._hear
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Awaitable
@@ -61,6 +62,13 @@ class _Late:
 
 class _DeadlinePassed(Exception):
     """The extension's deadline (not a check's own TimeoutError) cut an async check short."""
+
+
+def _store_failed(job: Job, operation: str, exc: Exception) -> Any:
+    """The StoreError of a store step, counted in the job's trail."""
+    if job.trail is not None:
+        job.trail.store_errors += 1
+    return store_error(operation, job.message_id, exc)
 
 
 def _attempts(trail: Any, refused: Any, started: float) -> int:
@@ -121,7 +129,7 @@ class SyncDriver:
         try:
             claim = ext._store.claim(ext.extension_code, job.message_id, ext._lease)
         except Exception as exc:
-            return store_error("claim", job.message_id, exc)
+            return _store_failed(job, "claim", exc)
         if type(claim) is Claim and claim.state in _HOLDS:
             self.heartbeat.hold(claim)
         return claim
@@ -130,7 +138,7 @@ class SyncDriver:
         try:
             return bool(self.ext._store.decide(job.claim, job.verdict, self.ext._lease))
         except Exception as exc:
-            return store_error("decide", job.message_id, exc)
+            return _store_failed(job, "decide", exc)
 
     def _complete(self, job: Job) -> Any:
         claim = job.claim
@@ -138,7 +146,7 @@ class SyncDriver:
         try:
             return bool(self.ext._store.complete(claim, job.verdict))
         except Exception as exc:
-            return store_error("complete", job.message_id, exc)
+            return _store_failed(job, "complete", exc)
 
     def _release(self, job: Job) -> Any:
         claim = job.claim
@@ -146,7 +154,7 @@ class SyncDriver:
         try:
             return bool(self.ext._store.release(claim))
         except Exception as exc:
-            return store_error("release", job.message_id, exc)
+            return _store_failed(job, "release", exc)
 
     # ------------------------------------------------------------------ delivery
 
@@ -185,12 +193,17 @@ class SyncDriver:
         timeout = self.ext.handler_timeout
         watch = None if timeout is None else _watch(timeout, self._on_deadline, job)
         decided: Decided | None
+        trail = job.trail
         try:
             single = plan.single
-            if single is not None and job.trail is None:
+            if single is not None and trail is None:
                 decided = self._call(job, single, watch)
             else:
-                decided = self._run(job, watch)
+                noting = CALLS.set(trail)  # lookups made by the checks are noted in the trail
+                try:
+                    decided = self._run(job, watch)
+                finally:
+                    CALLS.reset(noting)
         except BaseException:
             if watch is None or _cancel(watch):
                 raise  # the job is still this thread's: the pipeline gives its claim up
@@ -338,7 +351,7 @@ class AsyncDriver:
         try:
             claim = await self._store("claim", ext.extension_code, job.message_id, ext._lease)
         except Exception as exc:
-            return store_error("claim", job.message_id, exc)
+            return _store_failed(job, "claim", exc)
         if type(claim) is Claim and claim.state in _HOLDS:
             self.heartbeat.hold(claim)
         return claim
@@ -347,21 +360,21 @@ class AsyncDriver:
         try:
             return bool(await self._store("decide", job.claim, job.verdict, self.ext._lease))
         except Exception as exc:
-            return store_error("decide", job.message_id, exc)
+            return _store_failed(job, "decide", exc)
 
     async def _complete(self, job: Job) -> Any:
         self.heartbeat.drop(job.claim)  # type: ignore[arg-type]
         try:
             return bool(await self._store("complete", job.claim, job.verdict))
         except Exception as exc:
-            return store_error("complete", job.message_id, exc)
+            return _store_failed(job, "complete", exc)
 
     async def _release(self, job: Job) -> Any:
         self.heartbeat.drop(job.claim)  # type: ignore[arg-type]
         try:
             return bool(await self._store("release", job.claim))
         except Exception as exc:
-            return store_error("release", job.message_id, exc)
+            return _store_failed(job, "release", exc)
 
     # ------------------------------------------------------------------ delivery
 
@@ -401,6 +414,7 @@ class AsyncDriver:
         timeout = self.ext.handler_timeout
         deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
         runner = self.pipeline.checks(job)
+        noting = CALLS.set(job.trail)  # lookups made by the checks are noted in the trail
         try:
             check = next(runner)
             while True:
@@ -408,6 +422,8 @@ class AsyncDriver:
         except StopIteration as done:
             decided: Decided = done.value
             return decided
+        finally:
+            CALLS.reset(noting)
 
     async def _call(self, job: Job, check: Check, deadline: float | None) -> Decided:
         import asyncio
@@ -418,8 +434,9 @@ class AsyncDriver:
             if check.is_async:
                 result = check.fn(event, message) if check.wants_message else check.fn(event)
             else:  # off the loop, so a slow one neither blocks it nor misses the deadline
+                context = contextvars.copy_context()  # the trail, the caller's spans, ...
                 result = asyncio.get_running_loop().run_in_executor(
-                    self._checks_pool(), _call_sync, check, event, message
+                    self._checks_pool(), context.run, _call_sync, check, event, message
                 )
             result = await _await_until(result, deadline)
             if hasattr(result, "__await__"):  # a sync function that returned an awaitable

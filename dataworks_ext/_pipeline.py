@@ -394,17 +394,22 @@ class Pipeline:
         return outcome
 
     def cancelled(self, job: Job, exc: BaseException) -> None:
-        """The host cancelled the message (or interrupted the process): record that."""
+        """The host cancelled the message (or the process was interrupted): record that.
+
+        The claim was given up on the way out (a verdict already decided stays decided), so
+        the redelivery is answered; the record's disposition is RETRY.
+        """
         message = job.message
         logger.warning(
-            "handling of message %s was cancelled (%s) before a verdict was decided; its "
-            "claim was given up, so a redelivery is answered",
+            "handling of message %s was interrupted (%s); its claim was given up, so a "
+            "redelivery is answered",
             job.message_id or None,
             type(exc).__name__,
             extra=_log(message) if message is not None else {},
         )
         event = getattr(message, "event", None)
-        self.finish(job, Outcome(job.message_id or None, event, None, False, error=exc))
+        outcome = Outcome(job.message_id or None, event, None, False, error=exc, in_progress=True)
+        self.finish(job, outcome)
 
     # ------------------------------------------------------------------ outcomes and policies
 

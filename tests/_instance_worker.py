@@ -39,10 +39,12 @@ def protect(event: FreezeNodeEvent, message: EventMessage) -> Verdict:
 
 
 store = RedisAnswerStore.from_url(
-    os.environ["WORKER_REDIS_URL"], key_prefix=os.environ["WORKER_KEY_PREFIX"]
+    os.environ["WORKER_REDIS_URL"],
+    key_prefix=os.environ["WORKER_KEY_PREFIX"],
+    socket_timeout=float(os.environ.get("WORKER_SOCKET_TIMEOUT", "0.4")),
 )
 extension = Extension.from_env(
-    registry, store=store, lease=float(os.environ.get("WORKER_LEASE", "30"))
+    registry, store=store, lease=float(os.environ.get("WORKER_LEASE", "10"))
 )
 
 

@@ -402,7 +402,7 @@ def test_nothing_is_collected_when_nobody_listens(monkeypatch: pytest.MonkeyPatc
             made.append(message)
             super().__init__(message)
 
-    monkeypatch.setattr("dataworks_ext.extension._Trail", Counting)
+    monkeypatch.setattr("dataworks_ext._pipeline._Trail", Counting)
     ext = Extension("ext", registry=answering(True), telemetry=False)
     ext.handle(freeze_event())
     assert made == []

@@ -676,6 +676,12 @@ class _BrokenStore:
     def claim(self, extension_code: str, message_id: str, lease: float) -> Any:
         return None
 
+    def renew(self, claims: Any, lease: float) -> list[bool]:
+        raise AssertionError("never called")
+
+    def decide(self, claim: Any, verdict: Verdict, lease: float) -> bool:
+        raise AssertionError("never called")
+
     def complete(self, claim: Any, verdict: Verdict) -> bool:
         raise AssertionError("never called")
 
@@ -709,19 +715,26 @@ def test_a_check_interrupted_releases_the_claim(recorder: RecordingCallback) -> 
     assert ext.handle(freeze_event(message_id="ki-1")).delivered
 
 
-def test_lease_comes_from_the_deadlines(recorder: RecordingCallback) -> None:
-    from dataworks_ext import CallbackClient
+def test_the_lease_is_short_and_checked_against_the_store() -> None:
+    from dataworks_ext import DEFAULT_LEASE, CallbackClient, RedisAnswerStore
 
     client = CallbackClient(region_id="cn-shanghai", deadline=12)
-    assert Extension("e", client, handler_timeout=3).lease == 3 + 12 + 5
-    assert Extension("e", recorder, handler_timeout=3).lease == 3 + 30 + 5  # no deadline
-    assert Extension("e", None, handler_timeout=None).lease == 15 * 60 + 5
-    assert Extension("e", client, lease=7).lease == 7
-    ext = Extension("e", None, handler_timeout=3)
-    ext.callback = client
-    assert ext.lease == 3 + 12 + 5
+    assert Extension("e", client, handler_timeout=300).lease == DEFAULT_LEASE == 10
+    assert Extension("e", client, lease=1).lease == 1  # the memory store never waits
     with pytest.raises(ConfigurationError, match="lease"):
         Extension("e", lease=0)
+    with pytest.raises(ConfigurationError, match="minimum"):
+        Extension("e", lease=0.5)
+    redis = RedisAnswerStore.from_url("redis://127.0.0.1:6379/0")  # 2 s socket timeout
+    with pytest.raises(ConfigurationError, match=r"lease=1s is too short .* at least 4s"):
+        Extension("e", lease=1, handler_timeout=30, store=redis)
+    quick = RedisAnswerStore.from_url("redis://127.0.0.1:6379/0", socket_timeout=0.3)
+    assert Extension("e", lease=1, store=quick).lease == 1
+    with pytest.raises(ConfigurationError, match="ttl"):
+        Extension("e", lease=60, store=RedisAnswerStore.from_url("redis://h:1/0", ttl=30))
+    ext = Extension("e", lease=1)
+    with pytest.raises(ConfigurationError, match="too short"):
+        ext.store = redis  # a new store is checked against the lease too
     with pytest.raises(ConfigurationError, match="store"):
         Extension("e", store=object())  # type: ignore[arg-type]
 

@@ -192,7 +192,7 @@ def test_store_down_means_retry_and_nothing_delivered_then_each_answered_once(
         assert local.count_for(message.message_id) == 1
 
 
-def test_a_delivery_that_fails_for_good_releases_the_claim(
+def test_a_delivery_that_fails_for_good_keeps_the_decision_and_frees_the_lease(
     local: LocalDataWorks, valkey_server: Any
 ) -> None:
     prefix = f"release-{uuid.uuid4().hex}:"
@@ -202,8 +202,9 @@ def test_a_delivery_that_fails_for_good_releases_the_claim(
     local.inject("forbidden")  # 403: not retried
     failed = extension.handle(message.to_json())
     assert isinstance(failed.error, CallbackError) and failed.disposition is Disposition.RETRY
-    assert not valkey_server.client().exists(f"{prefix}{EXTENSION_CODE}:refused-1")
-    answered = extension.handle(message.to_json())
+    record = valkey_server.client().get(f"{prefix}{EXTENSION_CODE}:refused-1")
+    assert record.startswith(b"D0|") and record.endswith(b"FAIL\nnode 7 is protected")
+    answered = extension.handle(message.to_json())  # at once: the lease was ended
     assert answered.delivered and answered.verdict == Verdict.fail("node 7 is protected")
     assert local.count_for("refused-1") == 1
 
@@ -216,6 +217,12 @@ class _BlockingStore:
 
     async def claim_async(self, extension_code: str, message_id: str, lease: float) -> Claim:
         return self.store.claim(extension_code, message_id, lease)
+
+    async def renew_async(self, claims: Any, lease: float) -> list[bool]:
+        return self.store.renew(claims, lease)
+
+    async def decide_async(self, claim: Claim, verdict: Verdict, lease: float) -> bool:
+        return self.store.decide(claim, verdict, lease)
 
     async def complete_async(self, claim: Claim, verdict: Verdict) -> bool:
         return self.store.complete(claim, verdict)

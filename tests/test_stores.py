@@ -60,9 +60,11 @@ def test_memory_lease_expires_and_the_old_holder_loses_its_claim() -> None:
     new = store.claim("ext", "m-1", 10)
     assert new.state is ACQUIRED and new.token != old.token
     assert not store.release(old)  # not the old holder's any more
-    assert not store.complete(old, Verdict.ok())
+    assert not store.decide(old, Verdict.fail("old"), 10)  # the fencing: deliver nothing
+    assert store.decide(new, Verdict.ok(), 10)
     assert store.claim("ext", "m-1", 10).state is IN_PROGRESS
     assert store.complete(new, Verdict.ok())
+    assert store.claim("ext", "m-1", 10).verdict == Verdict.ok()
 
 
 def test_memory_release_frees_the_message() -> None:
@@ -164,7 +166,7 @@ def test_redis_tokens_are_checked_and_leases_expire(
     new = redis_store.claim("ext", "m-1", 60)
     assert new.state is ACQUIRED
     assert not redis_store.release(old)
-    assert not redis_store.complete(old, Verdict.ok())  # the new holder's claim stands
+    assert not redis_store.decide(old, Verdict.fail("old"), 60)  # the new holder's claim stands
     assert redis_store.claim("ext", "m-1", 60).state is IN_PROGRESS
     # a holder whose lease ended with nobody taking over still records what it delivered
     lonely = redis_store.claim("ext", "m-2", 0.05)
