@@ -3,8 +3,11 @@ Extension answers LocalDataWorks and shares a RedisAnswerStore with the other in
 
 Run by tests/test_several_instances.py; settings come from the environment
 (``DATAWORKS_*`` for the callback, ``WORKER_REDIS_URL``, ``WORKER_KEY_PREFIX``,
-``WORKER_LEASE``, ``WORKER_JITTER``).  It prints its port, then serves until killed.
-A message whose id starts with ``stall-`` stalls its check for a minute.
+``WORKER_LEASE``, ``WORKER_JITTER``, ``WORKER_SOCKET_TIMEOUT``, ``WORKER_READ_TIMEOUT``,
+``WORKER_DEADLINE``).  It prints its port, then serves until killed.  A message whose id
+starts with ``stall-`` stalls its check for a minute; one whose id starts with
+``die-after-send-`` kills its own process (SIGKILL) as soon as DataWorks accepted its verdict,
+before the answer store records it.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ from __future__ import annotations
 import http.server
 import os
 import random
+import signal
 import threading
+from typing import Any
 
 from dataworks_ext import (
+    CallbackClient,
     EventMessage,
     Extension,
     FreezeNodeEvent,
@@ -43,8 +49,33 @@ store = RedisAnswerStore.from_url(
     key_prefix=os.environ["WORKER_KEY_PREFIX"],
     socket_timeout=float(os.environ.get("WORKER_SOCKET_TIMEOUT", "0.4")),
 )
+client = CallbackClient.from_env(
+    read_timeout=float(os.environ.get("WORKER_READ_TIMEOUT", "10")),
+    deadline=float(os.environ.get("WORKER_DEADLINE", "20")),
+)
+
+
+class DieAfterSend:
+    """The worker's callback: delivers, then dies at once for ``die-after-send-`` ids."""
+
+    deadline = client.deadline
+
+    def deliver(self, message_id: str, extension_code: str, verdict: Verdict, **kw: Any) -> None:
+        client.deliver(message_id, extension_code, verdict, **kw)
+        if message_id.startswith("die-after-send-"):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    async def deliver_async(
+        self, message_id: str, extension_code: str, verdict: Verdict, **kw: Any
+    ) -> None:
+        raise NotImplementedError("the worker serves with Extension.handle")
+
+
 extension = Extension.from_env(
-    registry, store=store, lease=float(os.environ.get("WORKER_LEASE", "10"))
+    registry,
+    callback=DieAfterSend(),
+    store=store,
+    lease=float(os.environ.get("WORKER_LEASE", "10")),
 )
 
 

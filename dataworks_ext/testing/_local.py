@@ -62,6 +62,7 @@ FAULTS: dict[str, tuple[int, str, str]] = {
     "unsuccessful": (200, "", ""),
     "slow": (200, "", ""),
     "not-found": (400, "Invalid.Tenant.ObjectNotExists", "The specified object does not exist."),
+    "lost-reply": (200, "", ""),
 }
 """The faults :meth:`LocalDataWorks.inject` knows: name -> (HTTP status, code, message)."""
 
@@ -412,8 +413,11 @@ class LocalDataWorks:
         (403 ``Forbidden.Access``), ``unsuccessful`` (200 with ``Success`` false) and
         ``slow`` (``Success`` true, after ``delay`` seconds), and ``not-found`` (400
         ``Invalid.Tenant.ObjectNotExists``).  Faults queue up in the order injected, and apply
-        before any check; a faulted call records nothing (not even a ``slow`` one).  With
-        ``action`` (``"GetNode"``, ...), the faults apply only to calls of that API.
+        before any check; a faulted call records nothing (not even a ``slow`` one), except
+        ``lost-reply``: the call is checked and its verdict recorded as DataWorks would, then
+        the reply waits ``delay`` seconds (past the client's read timeout, it is lost: the
+        client cannot know the verdict was accepted).  With ``action`` (``"GetNode"``,
+        ...), the faults apply only to calls of that API.
 
         Example:
             >>> from dataworks_ext import CallbackError, Verdict
@@ -515,6 +519,9 @@ class LocalDataWorks:
             self._calls += 1
             self._calls_by_action[action] += 1
             fault = self._next_fault(action)
+        lost = None
+        if fault is not None and fault[0] == "lost-reply":
+            lost, fault = fault[1], None  # answered as usual, the reply held back below
         wait = self.delay + (fault[1] if fault is not None and fault[0] == "slow" else 0.0)
         if wait > 0 and self._stopping.wait(wait):
             handler.close_connection = True
@@ -543,6 +550,9 @@ class LocalDataWorks:
                     self.on_verdict(verdict)
                 except Exception:
                     logger.exception("on_verdict raised on the verdict for %s", verdict.message_id)
+        if lost is not None and self._stopping.wait(lost):
+            handler.close_connection = True
+            return
         handler.answer(200, {"RequestId": request_id, **answer})
 
     def _fault_answer(self, fault: str, request_id: str) -> tuple[int, dict[str, Any]]:
