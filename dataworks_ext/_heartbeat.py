@@ -60,20 +60,24 @@ class Heartbeat:
         self._held: dict[str | None, Claim] = {}
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._idle = False  # the thread waits for a first claim (not between beats)
         self._pid = os.getpid()
 
     def hold(self, claim: Claim) -> None:
         """Renew ``claim`` from now on, until :meth:`drop`."""
+        self._held[claim.token] = claim  # a dict store is atomic: no lock on the usual path
+        if self._idle or self._thread is None or self._pid != os.getpid():
+            self._wake()
+
+    def _wake(self) -> None:
         with self._cond:
-            self._held[claim.token] = claim
-            thread = self._thread
-            if thread is None or self._pid != os.getpid():  # none yet, or a forked child's
+            if self._thread is None or self._pid != os.getpid():  # none yet, or a fork's
                 self._pid = os.getpid()
                 self._thread = threading.Thread(
                     target=self._run, name="dataworks-ext-heartbeat", daemon=True
                 )
                 self._thread.start()
-            elif len(self._held) == 1:
+            elif self._idle:
                 self._cond.notify()
 
     def drop(self, claim: Claim) -> None:
@@ -89,7 +93,12 @@ class Heartbeat:
         while True:
             with cond:
                 while not held:
-                    cond.wait()
+                    # A claim added while the thread decided to wait (hold() reads _idle
+                    # without the lock) is picked up within one interval: in time for its
+                    # first renewal, which is due a third into its lease.
+                    self._idle = True
+                    cond.wait(self._lease() / 3)
+                self._idle = False
                 lease = self._lease()
                 cond.wait(lease / 3)
                 claims = list(held.values())

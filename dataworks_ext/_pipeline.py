@@ -208,34 +208,34 @@ class Pipeline:
         """
         message = job.message
         callback = job.callback = self.ext._callback
-        try:
-            if callback is None:  # a dry run: nothing to fix, nothing sent
-                return (yield from self._complete(job, delivered=False))
-            api = job.api = self.ext.api_for(message)
-            if job.trail is not None:
-                job.trail.api = api.value
-            job.verdict = self._sendable(message, job.verdict, api)
-            if not decided:
-                fixed = yield Step.DECIDE
-                if fixed is not True:
-                    return (yield from self._not_decided(job, fixed))
-            refused = yield Step.DELIVER
-            if refused is not None:
-                failed = self._delivery_failed(message, job.verdict, refused)
-                released = yield Step.RELEASE  # the verdict stays decided; the lease ends
-                if type(released) is StoreError:
-                    logger.error("%s; its lease ends by itself", released, extra=_log(message))
-                return Outcome(job.message_id, message.event, job.verdict, False, False, failed)
-        except GeneratorExit:
-            raise
-        except BaseException:  # a decided verdict stays decided; the lease ends
-            yield Step.RELEASE
-            raise
-        return (yield from self._complete(job, delivered=True))
-
-    def _complete(self, job: Job, *, delivered: bool) -> Steps:
-        message = job.message
+        if callback is not None:  # (a dry run fixes nothing and sends nothing)
+            try:
+                api = job.api = self.ext.api_for(message)
+                if job.trail is not None:
+                    job.trail.api = api.value
+                job.verdict = self._sendable(message, job.verdict, api)
+                if not decided:
+                    fixed = yield Step.DECIDE
+                    if fixed is not True:
+                        return (yield from self._not_decided(job, fixed))
+                refused = yield Step.DELIVER
+                if refused is not None:
+                    failed = self._delivery_failed(message, job.verdict, refused)
+                    released = yield Step.RELEASE  # the verdict stays decided; the lease ends
+                    if type(released) is StoreError:
+                        logger.error("%s; its lease ends by itself", released, extra=_log(message))
+                    return Outcome(job.message_id, message.event, job.verdict, False, False, failed)
+            except GeneratorExit:
+                raise
+            except BaseException:  # a decided verdict stays decided; the lease ends
+                yield Step.RELEASE
+                raise
         stored = yield Step.COMPLETE
+        return self._answered(job, stored, callback is not None)
+
+    def _answered(self, job: Job, stored: Any, delivered: bool) -> Outcome:
+        """The outcome of a verdict delivered (or decided, in a dry run) and recorded."""
+        message = job.message
         error = job.error
         if type(stored) is StoreError:
             logger.error(

@@ -467,3 +467,68 @@ def test_five_hundred_messages_on_three_replicas_with_cancels_and_lost_replies(
 
     asyncio.run(main())
     one_verdict_each(local, [m.message_id for m in messages])
+
+
+# ---------------------------------------------------------------------------- each step failing
+
+
+class _Failing:
+    """A memory store whose ``operation`` raises, sync and async."""
+
+    def __init__(self, operation: str) -> None:
+        from dataworks_ext import MemoryAnswerStore
+
+        inner = MemoryAnswerStore()
+        self.inner = inner
+        self.ttl = inner.ttl
+        for name in ("claim", "renew", "decide", "complete", "release"):
+            setattr(self, name, getattr(inner, name))
+            setattr(self, f"{name}_async", getattr(inner, f"{name}_async"))
+
+        def fail(*args: Any) -> Any:
+            raise ConnectionError(f"the store is down at {operation}")
+
+        async def fail_async(*args: Any) -> Any:
+            fail()
+
+        setattr(self, operation, fail)
+        setattr(self, f"{operation}_async", fail_async)
+
+
+@pytest.mark.parametrize("driver", ["sync", "async"])
+def test_recording_the_answer_fails_after_delivery_ack_with_the_store_error(
+    local: LocalDataWorks, driver: str
+) -> None:
+    from dataworks_ext import StoreError
+
+    ext = replica("a", local, _Failing("complete"), sleeping(0.0))
+    message = freeze_event(message_id=f"rec-{uuid.uuid4().hex}")
+    if driver == "sync":
+        outcome = ext.handle(message.to_json())
+    else:
+        outcome = asyncio.run(ext.handle_async(message.to_json()))
+    assert outcome.delivered and outcome.disposition is Disposition.ACK
+    assert isinstance(outcome.error, StoreError) and outcome.error.operation == "complete"
+    again = replica("a", local, ext.store, sleeping(0.0)).handle(message.to_json())
+    assert again.in_progress  # still decided, its lease running: nothing decided again
+    assert local.count_for(message.message_id) == 1
+
+
+@pytest.mark.parametrize("driver", ["sync", "async"])
+def test_deciding_fails_nothing_is_delivered_and_the_host_retries(
+    local: LocalDataWorks, driver: str
+) -> None:
+    from dataworks_ext import StoreError
+
+    store = _Failing("decide")
+    ext = replica("a", local, store, sleeping(0.0))
+    message = freeze_event(message_id=f"dec-{uuid.uuid4().hex}")
+    if driver == "sync":
+        outcome = ext.handle(message.to_json())
+    else:
+        outcome = asyncio.run(ext.handle_async(message.to_json()))
+    assert not outcome.delivered and outcome.disposition is Disposition.RETRY
+    assert isinstance(outcome.error, StoreError) and outcome.error.operation == "decide"
+    assert local.count_for(message.message_id) == 0
+    # the claim was given up: the redelivery is answered at once
+    assert store.inner.claim(EXTENSION_CODE, message.message_id, 1.0).state is ClaimState.ACQUIRED
