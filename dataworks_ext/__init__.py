@@ -77,7 +77,7 @@ from .events import (
 )
 from .extension import DEFAULT_LEASE, MIN_LEASE, Extension
 from .messages import EnvelopeKind, EventMessage, RawMessage, parse_message, parse_messages
-from .outcomes import RETRY_AFTER_SECONDS, Disposition, HttpReply, Outcome, http_reply
+from .outcomes import RETRY_AFTER_SECONDS, Disposition, HttpReply, Outcome, Reason, http_reply
 from .registry import (
     Check,
     CheckReturn,
@@ -209,6 +209,7 @@ __all__ = [
     "PreUnfreezeInstanceEvent",
     "RateLimit",
     "RawMessage",
+    "Reason",
     "RedisAnswerStore",
     "Registry",
     "RestoreNodeEvent",

@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from .errors import CallbackError, HandlerTimeoutError, MessageError, StoreError
+from .outcomes import Reason
 from .stores._base import Claim
 
 __all__ = ["AUDIT_LOGGER", "AuditJsonFormatter", "AuditRecord", "CheckRecord"]
@@ -137,8 +138,9 @@ class AuditRecord:
     reason: str
     """What happened: ``checked``, ``unhandled``, ``unreadable``, ``deadline``,
     ``duplicate``, ``in progress``, ``store down``, ``delivery failed``, ``nothing to
-    answer``, ``rejected``, or ``cancelled`` (the host cancelled the message, or the
-    process was interrupted, before an answer was decided)."""
+    answer``, ``rejected``, ``resent`` (a verdict decided before, by an instance that died or
+    whose delivery failed, was delivered again; no check ran), or ``cancelled`` (the host
+    cancelled the message, or the process was interrupted, before an answer was decided)."""
     would_have: str | None
     """What the report-only checks would have answered (``OK``, ``WARN``, ``FAIL``), or
     ``None`` when no report-only check ran."""
@@ -358,20 +360,14 @@ _RANK = {"OK": 0, "WARN": 1, "FAIL": 2}
 
 
 def _reason(outcome: Any, store: str | None, checks: tuple[CheckRecord, ...], error: Any) -> str:
-    if error is not None and not isinstance(error, Exception):  # CancelledError, Ctrl-C
-        return "cancelled"
-    if outcome.message_id is None:
-        return "rejected"
-    if store == "store down":
-        return "store down"
-    if outcome.duplicate:
-        return "duplicate"
-    if outcome.in_progress:
+    """The record's reason: the outcome's, and for an answer, what decided it."""
+    reason = outcome.reason
+    if reason is Reason.CLAIM_LOST:
         return "in progress"
-    if outcome.verdict is None:
-        return "nothing to answer"
-    if isinstance(error, CallbackError):
-        return "delivery failed"
+    if reason is not Reason.ANSWERED:
+        return str(reason.value)
+    if store == "decided":
+        return "resent"
     if isinstance(error, MessageError):
         return "unreadable"
     if isinstance(error, HandlerTimeoutError):
@@ -391,7 +387,7 @@ _POLICIES = {
 def _decided_by(outcome: Any, reason: str, checks: tuple[CheckRecord, ...]) -> tuple[str, ...]:
     """The checks (or the policy) that gave the verdict decided now; see AuditRecord."""
     verdict = outcome.verdict
-    if verdict is None or reason in ("duplicate", "in progress", "store down"):
+    if verdict is None or reason in ("duplicate", "in progress", "store down", "resent"):
         return ()
     policy = _POLICIES.get(reason)
     if policy is not None:

@@ -25,7 +25,7 @@ from .callback import sendable
 from .errors import CallbackError, HandlerTimeoutError, MessageError, StoreError
 from .events import CallbackApi, ExtensionPointEvent, UnknownEvent, api_for_code, kind_for_code
 from .messages import EventMessage, _named_code, parse_message
-from .outcomes import Outcome
+from .outcomes import Outcome, Reason
 from .registry import Check, Registry
 from .stores._base import Claim, ClaimState
 from .verdicts import CheckResult, Verdict, combine
@@ -224,7 +224,15 @@ class Pipeline:
                     released = yield Step.RELEASE  # the verdict stays decided; the lease ends
                     if type(released) is StoreError:
                         logger.error("%s; its lease ends by itself", released, extra=_log(message))
-                    return Outcome(job.message_id, message.event, job.verdict, False, False, failed)
+                    return Outcome(
+                        job.message_id,
+                        message.event,
+                        job.verdict,
+                        False,
+                        error=failed,
+                        reason=Reason.DELIVERY_FAILED,
+                        api=job.api,
+                    )
             except GeneratorExit:
                 raise
             except BaseException:  # a decided verdict stays decided; the lease ends
@@ -254,7 +262,15 @@ class Pipeline:
             )
         if logger.isEnabledFor(_INFO):
             self._log_delivered(message, job.verdict)
-        return Outcome(job.message_id, message.event, job.verdict, delivered, False, error)
+        return Outcome(
+            job.message_id,
+            message.event,
+            job.verdict,
+            delivered,
+            error=error,
+            reason=Reason.ANSWERED,
+            api=job.api if delivered else None,
+        )
 
     def _not_decided(self, job: Job, fixed: Any) -> Steps:
         """The decision could not be recorded: deliver nothing."""
@@ -270,7 +286,9 @@ class Pipeline:
             job.message_id,
             extra=_log(message),
         )
-        return Outcome(job.message_id, message.event, None, False, in_progress=True)
+        return Outcome(
+            job.message_id, message.event, None, False, in_progress=True, reason=Reason.CLAIM_LOST
+        )
 
     # ------------------------------------------------------------------ the checks
 
@@ -408,7 +426,15 @@ class Pipeline:
             extra=_log(message) if message is not None else {},
         )
         event = getattr(message, "event", None)
-        outcome = Outcome(job.message_id or None, event, None, False, error=exc, in_progress=True)
+        outcome = Outcome(
+            job.message_id or None,
+            event,
+            None,
+            False,
+            error=exc,
+            in_progress=True,
+            reason=Reason.CANCELLED,
+        )
         self.finish(job, outcome)
 
     # ------------------------------------------------------------------ outcomes and policies
@@ -432,16 +458,20 @@ class Pipeline:
             exc,
             extra={"message_id": None, "event_code": None, "extension_biz_id": None},
         )
-        return Outcome(None, None, None, False, error=exc)
+        return Outcome(None, None, None, False, error=exc, reason=Reason.REJECTED)
 
     def _nothing_to_answer(self, message: EventMessage) -> Outcome:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("nothing to answer for %s event", message.event_code, extra=_log(message))
-        return Outcome(message.message_id, message.event, None, False)
+        return Outcome(
+            message.message_id, message.event, None, False, reason=Reason.NOTHING_TO_ANSWER
+        )
 
     def _store_down(self, message: Any, error: StoreError) -> Outcome:
         logger.error("%s; nothing was answered, the host should retry", error, extra=_log(message))
-        return Outcome(message.message_id, message.event, None, False, error=error)
+        return Outcome(
+            message.message_id, message.event, None, False, error=error, reason=Reason.STORE_DOWN
+        )
 
     def _not_ours(self, message: Any, claim: Claim) -> Outcome:
         event = message.event
@@ -452,14 +482,23 @@ class Pipeline:
                     message.message_id,
                     extra=_log(message),
                 )
-            return Outcome(message.message_id, event, claim.verdict, False, duplicate=True)
+            return Outcome(
+                message.message_id,
+                event,
+                claim.verdict,
+                False,
+                duplicate=True,
+                reason=Reason.DUPLICATE,
+            )
         if logger.isEnabledFor(_INFO):
             logger.info(
                 "message %s is being answered elsewhere; the host should retry later",
                 message.message_id,
                 extra=_log(message),
             )
-        return Outcome(message.message_id, event, None, False, in_progress=True)
+        return Outcome(
+            message.message_id, event, None, False, in_progress=True, reason=Reason.IN_PROGRESS
+        )
 
     def _log_delivered(self, message: Any, verdict: Verdict) -> None:
         logger.info(

@@ -26,10 +26,10 @@ from typing import Any
 import attrs
 
 from .errors import CallbackError, DataWorksExtError, StoreError
-from .events import Event
+from .events import CallbackApi, Event
 from .verdicts import Verdict
 
-__all__ = ["RETRY_AFTER_SECONDS", "Disposition", "HttpReply", "Outcome", "http_reply"]
+__all__ = ["RETRY_AFTER_SECONDS", "Disposition", "HttpReply", "Outcome", "Reason", "http_reply"]
 
 RETRY_AFTER_SECONDS = 5
 """The ``Retry-After`` a RETRY reply carries unless told otherwise, in seconds."""
@@ -87,6 +87,85 @@ class Disposition(str, enum.Enum):
 _HTTP_STATUS = {Disposition.ACK: 200, Disposition.RETRY: 503, Disposition.REJECT: 400}
 
 
+class Reason(str, enum.Enum):
+    """What happened to a message, in one word: :attr:`Outcome.reason`.
+
+    Each reason has one :class:`Disposition` (:attr:`disposition`): the table the host's
+    reply, the audit record, telemetry and the command line all read.
+
+    Example:
+        >>> from dataworks_ext import Reason
+        >>> [(r.value, r.disposition.name) for r in (Reason.ANSWERED, Reason.STORE_DOWN)]
+        [('answered', 'ACK'), ('store down', 'RETRY')]
+    """
+
+    ANSWERED = "answered"
+    """The verdict was delivered (in a dry run: decided); :attr:`Outcome.delivered` says which."""
+    NOTHING_TO_ANSWER = "nothing to answer"
+    """A regular event, or one without ``extensionBizId``: no answer is expected."""
+    DUPLICATE = "duplicate"
+    """Answered before; not answered again (:attr:`Outcome.verdict` is that answer)."""
+    IN_PROGRESS = "in progress"
+    """Another instance (or thread) holds the message right now."""
+    CLAIM_LOST = "claim lost"
+    """This instance's claim ended (its lease ran out and another instance took the message)
+    before its verdict was decided, so it delivered nothing."""
+    STORE_DOWN = "store down"
+    """The answer store could not be reached: nothing was decided or delivered."""
+    DELIVERY_FAILED = "delivery failed"
+    """The verdict was decided but DataWorks did not accept it (:class:`CallbackError`); the
+    redelivery sends the same verdict."""
+    REJECTED = "rejected"
+    """Unreadable, id included: nobody can be answered, and retrying cannot help."""
+    CANCELLED = "cancelled"
+    """The host cancelled the message (or the process was interrupted) before a verdict was
+    decided; the claim was given up."""
+
+    @property
+    def disposition(self) -> Disposition:
+        """What the host replies for a message that ended this way.
+
+        Example:
+            >>> from dataworks_ext import Reason
+            >>> Reason.REJECTED.disposition.name
+            'REJECT'
+        """
+        return _DISPOSITIONS[self]
+
+
+_DISPOSITIONS = {
+    Reason.ANSWERED: Disposition.ACK,
+    Reason.NOTHING_TO_ANSWER: Disposition.ACK,
+    Reason.DUPLICATE: Disposition.ACK,
+    Reason.IN_PROGRESS: Disposition.RETRY,
+    Reason.CLAIM_LOST: Disposition.RETRY,
+    Reason.STORE_DOWN: Disposition.RETRY,
+    Reason.DELIVERY_FAILED: Disposition.RETRY,
+    Reason.REJECTED: Disposition.REJECT,
+    Reason.CANCELLED: Disposition.RETRY,
+}
+
+
+def _reason_of(outcome: Outcome) -> Reason:
+    """The reason of an Outcome built without one, from its flags (as built before reasons)."""
+    error = outcome.error
+    if outcome.message_id is None:
+        return Reason.REJECTED
+    if error is not None and not isinstance(error, Exception):
+        return Reason.CANCELLED
+    if outcome.in_progress:
+        return Reason.IN_PROGRESS
+    if outcome.duplicate:
+        return Reason.DUPLICATE
+    if not outcome.delivered and isinstance(error, CallbackError):
+        return Reason.DELIVERY_FAILED
+    if not outcome.delivered and isinstance(error, StoreError):
+        return Reason.STORE_DOWN
+    if outcome.verdict is None:
+        return Reason.NOTHING_TO_ANSWER
+    return Reason.ANSWERED
+
+
 @attrs.frozen
 class Outcome:
     """What :class:`Extension` did with one message, for the host to act on.
@@ -116,24 +195,26 @@ class Outcome:
     """The :class:`MessageError`, check exception, :class:`HandlerTimeoutError`,
     :class:`CallbackError` or :class:`StoreError` met on the way, if any."""
     in_progress: bool = False
-    """Whether the message is being answered elsewhere right now (another instance or thread)."""
+    """Whether the message is being answered elsewhere right now (another instance or thread),
+    or this instance lost its claim: it comes back later."""
+    reason: Reason = attrs.field(default=attrs.Factory(_reason_of, takes_self=True), kw_only=True)
+    """What happened, in one word (see :class:`Reason`); derived from the flags above when
+    not given."""
+    api: CallbackApi | None = attrs.field(default=None, kw_only=True)
+    """The API the verdict went through (``None`` when nothing was sent: a dry run, a
+    duplicate, nothing to answer, ...)."""
 
     @property
     def disposition(self) -> Disposition:
-        """ACK, RETRY or REJECT: what the host replies for this message.
+        """ACK, RETRY or REJECT: what the host replies for this message (the
+        :attr:`reason`'s).
 
         Example:
             >>> from dataworks_ext import CallbackError, Outcome
             >>> Outcome("m-1", None, None, False, error=CallbackError("down")).disposition.name
             'RETRY'
         """
-        if self.message_id is None:
-            return Disposition.REJECT
-        if self.in_progress or (
-            not self.delivered and isinstance(self.error, (CallbackError, StoreError))
-        ):
-            return Disposition.RETRY
-        return Disposition.ACK
+        return _DISPOSITIONS[self.reason]
 
     @property
     def settled(self) -> bool:
@@ -154,7 +235,7 @@ class Outcome:
             >>> outcome.to_dict()  # doctest: +NORMALIZE_WHITESPACE
             {'message_id': 'm-1', 'event_code': 'freeze-node', 'result': 'OK', 'tip': None,
              'delivered': False, 'duplicate': False, 'in_progress': False,
-             'disposition': 'ACK', 'error': None}
+             'reason': 'answered', 'api': None, 'disposition': 'ACK', 'error': None}
         """
         verdict = self.verdict
         return {
@@ -165,6 +246,8 @@ class Outcome:
             "delivered": self.delivered,
             "duplicate": self.duplicate,
             "in_progress": self.in_progress,
+            "reason": self.reason.value,
+            "api": None if self.api is None else self.api.value,
             "disposition": self.disposition.value,
             "error": _error_text(self.error),
         }

@@ -104,6 +104,7 @@ def test_check_json_reports_every_message_and_a_summary(rules: Path) -> None:
     assert by_id["b-7"] | {"source": None} == {
         "source": None, "message_id": "b-7", "event_code": "backfill-data", "result": "OK",
         "tip": None, "delivered": False, "duplicate": False, "in_progress": False,
+        "reason": "answered", "api": None,
         "disposition": "ACK", "error": None, "decided_by": ["max-days"],
         "expected": {"result": "OK"}, "as_expected": True, "differences": [],
     }  # fmt: skip

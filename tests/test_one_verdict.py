@@ -532,3 +532,42 @@ def test_deciding_fails_nothing_is_delivered_and_the_host_retries(
     assert local.count_for(message.message_id) == 0
     # the claim was given up: the redelivery is answered at once
     assert store.inner.claim(EXTENSION_CODE, message.message_id, 1.0).state is ClaimState.ACQUIRED
+
+
+# ---------------------------------------------------------------------------- the outcome says
+
+
+def test_the_outcome_names_its_reason_and_the_api_that_answered(local: LocalDataWorks) -> None:
+    from dataworks_ext import CallbackApi, Reason
+    from dataworks_ext.testing import commit_file_event
+
+    records: list[AuditRecord] = []
+    registry = Registry()
+    registry.add(FreezeNodeEvent, lambda event: Verdict.ok())
+    ext = Extension(
+        EXTENSION_CODE,
+        local.client(),
+        registry,
+        apis={"commit-file": CallbackApi.CALLBACK_EXTENSION},
+        on_audit=records.append,
+    )
+    commit = ext.handle(commit_file_event(message_id="c-1"))
+    assert (commit.reason, commit.api) == (Reason.ANSWERED, CallbackApi.CALLBACK_EXTENSION)
+    assert records[-1].api == "CallbackExtension" == local.verdict_for("c-1").api
+    again = ext.handle(commit_file_event(message_id="c-1"))
+    assert (again.reason, again.api, again.disposition) == (Reason.DUPLICATE, None, Disposition.ACK)
+    assert ext.handle(b"{oops").reason is Reason.REJECTED
+    local.inject("forbidden")
+    failed = ext.handle(freeze_event(message_id="f-1"))
+    assert (failed.reason, failed.api) == (
+        Reason.DELIVERY_FAILED,
+        CallbackApi.UPDATE_WORKBENCH_EVENT_RESULT,
+    )
+    assert failed.disposition is Disposition.RETRY
+    resent = ext.handle(freeze_event(message_id="f-1"))
+    assert (resent.reason, resent.delivered) == (Reason.ANSWERED, True)
+    assert records[-1].reason == "resent" and records[-1].store == "decided"
+    assert [r.disposition for r in Reason] == [
+        Disposition.ACK, Disposition.ACK, Disposition.ACK, Disposition.RETRY, Disposition.RETRY,
+        Disposition.RETRY, Disposition.RETRY, Disposition.REJECT, Disposition.RETRY,
+    ]  # fmt: skip

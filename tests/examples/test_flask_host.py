@@ -129,10 +129,13 @@ def test_single_event_is_answered_once_even_when_redelivered(
         "delivered": True,
         "duplicate": False,
         "in_progress": False,
+        "reason": "answered",
+        "api": "UpdateWorkbenchEventResult",
         "disposition": "ACK",
         "error": None,
     }
     assert again[2]["outcomes"][0]["duplicate"] is True
+    assert again[2]["outcomes"][0]["reason"] == "duplicate"
     assert again[2]["outcomes"][0]["result"] == "FAIL"  # the answer given before
     assert local_dataworks.count_for(message.message_id) == 1
     assert local_dataworks.verdict_for(message.message_id).tip == f"Node {PROTECTED} is protected"
