@@ -36,6 +36,7 @@ from .errors import (
     MessageDecodeError,
     MessageError,
     NodeLookupError,
+    RequestTooLargeError,
     StoreError,
     TooManyLookupsError,
 )
@@ -76,8 +77,23 @@ from .events import (
     UnpublishNodeEvent,
 )
 from .extension import Extension
-from .messages import EnvelopeKind, EventMessage, RawMessage, parse_message, parse_messages
-from .outcomes import RETRY_AFTER_SECONDS, Disposition, HttpReply, Outcome, http_reply
+from .messages import (
+    MAX_BATCH_MESSAGES,
+    MAX_BODY_BYTES,
+    EnvelopeKind,
+    EventMessage,
+    RawMessage,
+    parse_message,
+    parse_messages,
+)
+from .outcomes import (
+    MAX_REPLY_OUTCOMES,
+    RETRY_AFTER_SECONDS,
+    Disposition,
+    HttpReply,
+    Outcome,
+    http_reply,
+)
 from .registry import (
     Check,
     CheckReturn,
@@ -133,6 +149,9 @@ __all__ = [
     "AUDIT_LOGGER",
     "EDITION_RATE_LIMITS",
     "EVENT_KINDS",
+    "MAX_BATCH_MESSAGES",
+    "MAX_BODY_BYTES",
+    "MAX_REPLY_OUTCOMES",
     "MAX_TIP_LENGTH",
     "RETRY_AFTER_SECONDS",
     "AnswerStore",
@@ -209,6 +228,7 @@ __all__ = [
     "RawMessage",
     "RedisAnswerStore",
     "Registry",
+    "RequestTooLargeError",
     "RestoreNodeEvent",
     "RunFileEvent",
     "StoreError",

@@ -67,7 +67,15 @@ from .events import (
     api_for_code,
     kind_for_code,
 )
-from .messages import EventMessage, RawMessage, _named_code, decode, parse_message
+from .messages import (
+    MAX_BATCH_MESSAGES,
+    MAX_BODY_BYTES,
+    EventMessage,
+    RawMessage,
+    _named_code,
+    decode_batch,
+    parse_message,
+)
 from .outcomes import Outcome
 from .registry import Check, Registry, default_registry
 from .stores._base import AnswerStore, AsyncAnswerStore, Claim, ClaimState
@@ -455,12 +463,20 @@ class Extension:
         """
         return self._drive(self._start(raw), None)
 
-    def handle_batch(self, raw: RawMessage | list[Any]) -> list[Outcome]:
+    def handle_batch(
+        self,
+        raw: RawMessage | list[Any],
+        *,
+        max_bytes: int = MAX_BODY_BYTES,
+        max_messages: int = MAX_BATCH_MESSAGES,
+    ) -> list[Outcome]:
         """Handle a single message or an EventBridge batch, each message on its own.
 
         Never raises: a body that is not JSON at all gives one outcome with
-        ``message_id=None`` and the :class:`MessageDecodeError`.  Reply
-        :meth:`Disposition.of` of the outcomes.
+        ``message_id=None`` and the :class:`MessageDecodeError`; a body over ``max_bytes``
+        or a batch of more than ``max_messages`` messages is refused whole, before any
+        message is handled, with one such outcome holding a :class:`RequestTooLargeError`
+        (:func:`http_reply` answers it 413).  Reply :meth:`Disposition.of` of the outcomes.
 
         Example:
             >>> from dataworks_ext import Disposition, Extension, Registry
@@ -471,7 +487,7 @@ class Extension:
             (['OK', 'OK'], 'ACK')
         """
         try:
-            items = _items(raw)
+            items = _items(raw, max_bytes, max_messages)
         except MessageError as exc:
             return [self._rejected(exc)]
         return [self._drive(self._start(item), None) for item in items]
@@ -494,7 +510,13 @@ class Extension:
         """
         return await self._drive_async(self._start(raw))
 
-    async def handle_batch_async(self, raw: RawMessage | list[Any]) -> list[Outcome]:
+    async def handle_batch_async(
+        self,
+        raw: RawMessage | list[Any],
+        *,
+        max_bytes: int = MAX_BODY_BYTES,
+        max_messages: int = MAX_BATCH_MESSAGES,
+    ) -> list[Outcome]:
         """The same as :meth:`handle_batch`, handling the batch's messages concurrently.
 
         Example:
@@ -508,7 +530,7 @@ class Extension:
         import asyncio
 
         try:
-            items = _items(raw)
+            items = _items(raw, max_bytes, max_messages)
         except MessageError as exc:
             return [self._rejected(exc)]
         return list(await asyncio.gather(*(self._drive_async(self._start(i)) for i in items)))
@@ -1293,9 +1315,8 @@ def _importable(*names: str) -> bool:
         return False
 
 
-def _items(raw: RawMessage | list[Any]) -> list[Any]:
-    obj = decode(raw)
-    return obj if isinstance(obj, list) else [obj]
+def _items(raw: RawMessage | list[Any], max_bytes: int, max_messages: int) -> list[Any]:
+    return decode_batch(raw, max_bytes=max_bytes, max_messages=max_messages)
 
 
 def _log(message: Any, verdict: Verdict | None = None) -> dict[str, Any]:
