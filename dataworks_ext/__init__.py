@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._audit import AUDIT_LOGGER, AuditJsonFormatter, AuditRecord, CheckRecord
+from ._body import BodyStream, read_body, read_wsgi_body
 from ._version import __version__
 from .callback import Callback, CallbackClient, sendable
 from .errors import (
@@ -162,6 +163,7 @@ __all__ = [
     "BackfillOrder",
     "BaselineInfo",
     "BizPeriod",
+    "BodyStream",
     "Callback",
     "CallbackApi",
     "CallbackClient",
@@ -262,6 +264,8 @@ __all__ = [
     "parse_message",
     "parse_messages",
     "process_bucket",
+    "read_body",
+    "read_wsgi_body",
     "sendable",
     "set_rate_limit",
 ]
