@@ -248,12 +248,6 @@ def decode(raw: RawMessage | list[Any]) -> Any:
         >>> decode(b'{"id": "m-1"}')
         {'id': 'm-1'}
     """
-    return _decode(raw, False)
-
-
-def _decode(raw: RawMessage | list[Any], salvage: bool) -> Any:
-    """:func:`decode`; with ``salvage``, a body JSON's grammar allows but Python cannot hold
-    in full (``NaN``, a huge integer) gives :class:`_Broken` messages instead of an error."""
     kind = type(raw)
     if (
         kind is bytes
@@ -280,7 +274,7 @@ def _decode(raw: RawMessage | list[Any], salvage: bool) -> Any:
     elif isinstance(raw, (Mapping, list, _Broken)):
         return raw
     elif isinstance(raw, (bytes, bytearray, memoryview)):
-        return _decode(bytes(raw), salvage)
+        return decode(bytes(raw))
     elif isinstance(raw, str):
         text = str(raw)
     else:
@@ -313,7 +307,9 @@ def _decode(raw: RawMessage | list[Any], salvage: bool) -> Any:
             "the message holds an integer too long to read (more than "
             f"{sys.get_int_max_str_digits():,} digits)"
         )
-    return _salvaged(text, reason, salvage)
+    error = _salvaged(text, reason, False)
+    error._salvageable = True  # decode_batch reads what it can of such a batch
+    raise error
 
 
 class _Broken:
@@ -357,20 +353,18 @@ def _salvaged(text: str, reason: str, salvage: bool) -> Any:
 
     With ``salvage``, a batch comes back with each such message replaced by a
     :class:`_Broken`, and a single message as one.  Without, the
-    :class:`MessageDecodeError` is raised, with the id of a single message when readable.
+    :class:`MessageDecodeError` to raise, with the id of a single message when readable.
     """
     try:
         obj = _LENIENT.decode(text)
     except (ValueError, RecursionError):
-        raise MessageDecodeError(reason) from None
+        return MessageDecodeError(reason)
     if type(obj) is list:
         if not salvage:
-            raise MessageDecodeError(reason)
+            return MessageDecodeError(reason)
         return [_broken(item, reason) if _holds_bad(item) else item for item in obj]
     broken = _broken(obj, reason)
-    if not salvage:
-        raise broken.error
-    return broken
+    return broken if salvage else broken.error
 
 
 def _broken(obj: Any, reason: str) -> _Broken:
@@ -413,7 +407,15 @@ def decode_batch(
                 f"the request body is larger than the limit of {max_bytes:,} bytes",
                 limit=max_bytes,
             )
-    obj = _decode(raw, True)
+    try:
+        obj = decode(raw)
+    except MessageDecodeError as exc:
+        if not getattr(exc, "_salvageable", False):
+            raise
+        text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")  # type: ignore[arg-type]
+        obj = _salvaged(text.removeprefix("\ufeff"), exc.reason, True)
+        if isinstance(obj, MessageDecodeError):
+            raise obj from None
     if type(obj) is _Broken:
         if obj.error.message_id is None:
             raise obj.error
