@@ -369,3 +369,48 @@ def test_parse_message_of_a_surrogate_id_names_the_field() -> None:
     with pytest.raises(MessageDecodeError.__mro__[1]) as caught:  # MessageError
         parse_message('{"id": "\\ud800", "data": {}}')
     assert caught.value.field == "id" and caught.value.message_id is None
+
+
+@pytest.mark.parametrize("literal", HOSTILE, ids=range(len(HOSTILE)))
+def test_each_hostile_value_within_time_and_memory_bounds(literal: str) -> None:
+    sample = freeze_event(message_id="bound-1").to_text().replace('"nodeIds":[', '"nodeIds":[1,')
+    body = sample.replace('"nodeIds":[1,', f'"x":{literal},"nodeIds":[').encode(
+        "utf-8", "surrogatepass"
+    )
+    extension = Extension(EXTENSION_CODE, RecordingCallback(), registry())
+    tracemalloc.start()
+    try:
+        started = time.perf_counter()
+        outcomes = extension.handle_batch(body)
+        reply = http_reply(outcomes)
+        elapsed = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    reply.body.decode("utf-8")
+    # too deep to read at all: the id is lost with the rest (REJECT); else answered (ACK)
+    deep = literal.startswith("[" * 100)
+    expected = Disposition.REJECT if deep else Disposition.ACK
+    assert len(outcomes) == 1 and outcomes[0].disposition is expected
+    assert elapsed < 2.0
+    assert peak < 20 * len(body) + 2_000_000
+
+
+def test_through_the_official_sdk_a_surrogate_code_or_tip_is_answered(
+    local_dataworks: Any,
+) -> None:
+    reg = Registry()
+
+    @reg.on_freeze
+    def tip(event: FreezeNodeEvent) -> Verdict:
+        return Verdict.fail(f"operator {event.operator}")
+
+    extension = Extension(EXTENSION_CODE, local_dataworks.client(max_attempts=1), reg)
+    code = b'{"id": "sdk-code", "data": {"eventCode": "x-\\udc00", "extensionBizId": "b-1"}}'
+    wire = freeze_event(message_id="sdk-tip").to_dict()
+    wire["data"]["operator"] = "\ud800"
+    outcomes = extension.handle_batch([json.loads(code), json.loads(json.dumps(wire))])
+    assert [o.disposition for o in outcomes] == [Disposition.ACK, Disposition.ACK]
+    assert all(o.delivered for o in outcomes)
+    assert local_dataworks.verdict_for("sdk-code").result == "FAIL"
+    assert local_dataworks.verdict_for("sdk-tip").tip == "operator \ufffd"
