@@ -50,7 +50,7 @@ def read_body(
     ``length`` is the ``Content-Length`` when the request has one: past ``limit`` the body is
     refused before a byte is read, else exactly that many bytes are read.  ``chunked`` says the
     stream carries HTTP/1.1 chunked transfer coding still to decode (a raw socket, as behind
-    :class:`http.server.BaseHTTPRequestHandler`).  With neither, the stream ends where the
+    ``http.server.BaseHTTPRequestHandler``).  With neither, the stream ends where the
     body ends (a WSGI server that sets ``wsgi.input_terminated``) and is read to its end.
     Either way no more than ``limit + 1`` bytes are held.
 
