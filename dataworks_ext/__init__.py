@@ -24,6 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._audit import AUDIT_LOGGER, AuditJsonFormatter, AuditRecord, CheckRecord
+from ._body import BodyStream, read_body, read_wsgi_body
 from ._version import __version__
 from .callback import Callback, CallbackClient, sendable
 from .errors import (
@@ -36,6 +37,7 @@ from .errors import (
     MessageDecodeError,
     MessageError,
     NodeLookupError,
+    RequestTooLargeError,
     StoreError,
     TooManyLookupsError,
 )
@@ -76,8 +78,24 @@ from .events import (
     UnpublishNodeEvent,
 )
 from .extension import DEFAULT_LEASE, MIN_LEASE, Extension
-from .messages import EnvelopeKind, EventMessage, RawMessage, parse_message, parse_messages
-from .outcomes import RETRY_AFTER_SECONDS, Disposition, HttpReply, Outcome, Reason, http_reply
+from .messages import (
+    MAX_BATCH_MESSAGES,
+    MAX_BODY_BYTES,
+    EnvelopeKind,
+    EventMessage,
+    RawMessage,
+    parse_message,
+    parse_messages,
+)
+from .outcomes import (
+    MAX_REPLY_OUTCOMES,
+    RETRY_AFTER_SECONDS,
+    Disposition,
+    HttpReply,
+    Outcome,
+    Reason,
+    http_reply,
+)
 from .registry import (
     Check,
     CheckReturn,
@@ -134,6 +152,9 @@ __all__ = [
     "DEFAULT_LEASE",
     "EDITION_RATE_LIMITS",
     "EVENT_KINDS",
+    "MAX_BATCH_MESSAGES",
+    "MAX_BODY_BYTES",
+    "MAX_REPLY_OUTCOMES",
     "MAX_TIP_LENGTH",
     "MIN_LEASE",
     "RETRY_AFTER_SECONDS",
@@ -145,6 +166,7 @@ __all__ = [
     "BackfillOrder",
     "BaselineInfo",
     "BizPeriod",
+    "BodyStream",
     "Callback",
     "CallbackApi",
     "CallbackClient",
@@ -212,6 +234,7 @@ __all__ = [
     "Reason",
     "RedisAnswerStore",
     "Registry",
+    "RequestTooLargeError",
     "RestoreNodeEvent",
     "RunFileEvent",
     "StoreError",
@@ -245,6 +268,8 @@ __all__ = [
     "parse_message",
     "parse_messages",
     "process_bucket",
+    "read_body",
+    "read_wsgi_body",
     "sendable",
     "set_rate_limit",
 ]

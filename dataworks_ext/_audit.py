@@ -19,6 +19,7 @@ from typing import Any
 
 import attrs
 
+from ._text import valid_data, valid_text
 from .errors import CallbackError, HandlerTimeoutError, MessageError, StoreError
 from .outcomes import Reason
 from .stores._base import Claim
@@ -178,30 +179,33 @@ class AuditRecord:
             >>> data["message_id"], data["reason"], data["result"], data["checks"]
             ('m-2', 'unhandled', 'OK', [])
         """
-        return {
-            "extension_code": self.extension_code,
-            "message_id": self.message_id,
-            "event_code": self.event_code,
-            "module": self.module,
-            "workspace": self.workspace,
-            "operator": self.operator,
-            "touches": dict(self.touches),
-            "checks": [check.to_dict() for check in self.checks],
-            "result": self.result,
-            "tip": self.tip,
-            "decided_by": list(self.decided_by),
-            "reason": self.reason,
-            "would_have": self.would_have,
-            "api": self.api,
-            "delivered": self.delivered,
-            "delivery_attempts": self.delivery_attempts,
-            "delivery_ms": self.delivery_ms,
-            "store": self.store,
-            "disposition": self.disposition,
-            "error": self.error,
-            "started": self.started,
-            "duration_ms": self.duration_ms,
-        }
+        record: dict[str, Any] = valid_data(
+            {
+                "extension_code": self.extension_code,
+                "message_id": self.message_id,
+                "event_code": self.event_code,
+                "module": self.module,
+                "workspace": self.workspace,
+                "operator": self.operator,
+                "touches": dict(self.touches),
+                "checks": [check.to_dict() for check in self.checks],
+                "result": self.result,
+                "tip": self.tip,
+                "decided_by": list(self.decided_by),
+                "reason": self.reason,
+                "would_have": self.would_have,
+                "api": self.api,
+                "delivered": self.delivered,
+                "delivery_attempts": self.delivery_attempts,
+                "delivery_ms": self.delivery_ms,
+                "store": self.store,
+                "disposition": self.disposition,
+                "error": self.error,
+                "started": self.started,
+                "duration_ms": self.duration_ms,
+            }
+        )
+        return record
 
 
 class AuditJsonFormatter(logging.Formatter):
@@ -235,7 +239,7 @@ class AuditJsonFormatter(logging.Formatter):
             body = {"logger": record.name, "message": record.getMessage()}
         body["time"] = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
         body["level"] = record.levelname
-        return json.dumps(body, ensure_ascii=False, default=str)
+        return valid_text(json.dumps(body, ensure_ascii=False, default=str))
 
 
 # ---------------------------------------------------------------------- collecting

@@ -24,7 +24,7 @@ from ._sdk_failures import SdkFailure, classify, clean, deadline_exceeded, unsuc
 from ._version import __version__
 from .errors import CallbackError, ConfigurationError
 from .events import CallbackApi
-from .verdicts import CheckResult, Verdict
+from .verdicts import CheckResult, Verdict, tip_for_api
 
 __all__ = ["Callback", "CallbackClient", "sendable"]
 
@@ -789,7 +789,7 @@ def _request(
         "message_id": message_id,
         "extension_code": extension_code,
         "check_result": sent.result.value,
-        tip: sent.tip,
+        tip: tip_for_api(sent.tip),
     }
     return method, request, fields, checked
 

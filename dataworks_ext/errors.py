@@ -19,6 +19,7 @@ __all__ = [
     "MessageDecodeError",
     "MessageError",
     "NodeLookupError",
+    "RequestTooLargeError",
     "StoreError",
     "TooManyLookupsError",
 ]
@@ -32,6 +33,8 @@ def _quote(value: Any) -> str:
         text = repr(value)
     except RecursionError:
         return f"a {type(value).__name__} nested too deeply to show"
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        return f"a {type(value).__name__} too long to show"
     if len(text) > _QUOTE_LIMIT:
         return f"{text[: _QUOTE_LIMIT - 3]}... ({type(value).__name__}, {len(text)} chars)"
     return text
@@ -108,6 +111,45 @@ class MessageDecodeError(MessageError):
         ...     print(exc)
         the message is not valid UTF-8 (invalid start byte at byte 0)
     """
+
+
+class RequestTooLargeError(MessageError):
+    """A request is refused whole, before any message is read: its body is larger than the
+    body limit, or its batch holds more messages than the batch limit.
+
+    Its outcome is REJECT, and :func:`~dataworks_ext.http_reply` answers it with HTTP 413.
+    See :data:`~dataworks_ext.MAX_BODY_BYTES` and :data:`~dataworks_ext.MAX_BATCH_MESSAGES`.
+
+    Attributes:
+        limit: The limit the request went past (bytes, or messages).
+
+    Example:
+        >>> from dataworks_ext import RequestTooLargeError
+        >>> from dataworks_ext.messages import decode_batch
+        >>> try:
+        ...     decode_batch(b"[{}, {}, {}]", max_messages=2)
+        ... except RequestTooLargeError as exc:
+        ...     print(exc, exc.limit)
+        the batch holds 3 messages, more than the limit of 2 messages 2
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        message_id: str | None = None,
+        field: str | None = None,
+        limit: int = 0,
+    ) -> None:
+        super().__init__(reason, message_id=message_id, field=field)
+        self.limit = limit
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_too_large, (self.reason, self.limit))
+
+
+def _rebuild_too_large(reason: str, limit: int) -> RequestTooLargeError:
+    return RequestTooLargeError(reason, limit=limit)
 
 
 class EnvelopeError(MessageError):

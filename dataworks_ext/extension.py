@@ -61,7 +61,13 @@ from ._pipeline import Pipeline, api_for
 from .callback import Callback
 from .errors import ConfigurationError, MessageError
 from .events import CallbackApi, Event, EventKind
-from .messages import EventMessage, RawMessage, decode
+from .messages import (
+    MAX_BATCH_MESSAGES,
+    MAX_BODY_BYTES,
+    EventMessage,
+    RawMessage,
+    decode_batch,
+)
 from .outcomes import Outcome
 from .registry import Registry, default_registry
 from .stores._base import AnswerStore, AsyncAnswerStore
@@ -378,12 +384,20 @@ class Extension:
         """
         return self._sync.run(raw)
 
-    def handle_batch(self, raw: RawMessage | list[Any]) -> list[Outcome]:
+    def handle_batch(
+        self,
+        raw: RawMessage | list[Any],
+        *,
+        max_bytes: int = MAX_BODY_BYTES,
+        max_messages: int = MAX_BATCH_MESSAGES,
+    ) -> list[Outcome]:
         """Handle a single message or an EventBridge batch, each message on its own.
 
         Never raises: a body that is not JSON at all gives one outcome with
-        ``message_id=None`` and the :class:`MessageDecodeError`.  Reply
-        :meth:`Disposition.of` of the outcomes.
+        ``message_id=None`` and the :class:`MessageDecodeError`; a body over ``max_bytes``
+        or a batch of more than ``max_messages`` messages is refused whole, before any
+        message is handled, with one such outcome holding a :class:`RequestTooLargeError`
+        (:func:`http_reply` answers it 413).  Reply :meth:`Disposition.of` of the outcomes.
 
         Example:
             >>> from dataworks_ext import Disposition, Extension, Registry
@@ -394,7 +408,7 @@ class Extension:
             (['OK', 'OK'], 'ACK')
         """
         try:
-            items = _items(raw)
+            items = _items(raw, max_bytes, max_messages)
         except MessageError as exc:
             return [self._pipeline.rejected(exc)]
         run = self._sync.run
@@ -420,7 +434,13 @@ class Extension:
         """
         return await self._async.run(raw)
 
-    async def handle_batch_async(self, raw: RawMessage | list[Any]) -> list[Outcome]:
+    async def handle_batch_async(
+        self,
+        raw: RawMessage | list[Any],
+        *,
+        max_bytes: int = MAX_BODY_BYTES,
+        max_messages: int = MAX_BATCH_MESSAGES,
+    ) -> list[Outcome]:
         """The same as :meth:`handle_batch`, handling the batch's messages concurrently.
 
         Example:
@@ -434,7 +454,7 @@ class Extension:
         import asyncio
 
         try:
-            items = _items(raw)
+            items = _items(raw, max_bytes, max_messages)
         except MessageError as exc:
             return [self._pipeline.rejected(exc)]
         run = self._async.run
@@ -558,6 +578,5 @@ def _check_lease(lease: float, store: Any) -> None:
         )
 
 
-def _items(raw: RawMessage | list[Any]) -> list[Any]:
-    obj = decode(raw)
-    return obj if isinstance(obj, list) else [obj]
+def _items(raw: RawMessage | list[Any], max_bytes: int, max_messages: int) -> list[Any]:
+    return decode_batch(raw, max_bytes=max_bytes, max_messages=max_messages)

@@ -15,13 +15,22 @@ from __future__ import annotations
 import enum
 import importlib
 import json
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 import attrs
 
 from ._convert import FieldProblem, structure_common, structure_event, unstructure_event
-from .errors import EnvelopeError, FieldError, MessageDecodeError, MessageError, _quote
+from ._text import has_surrogate
+from .errors import (
+    EnvelopeError,
+    FieldError,
+    MessageDecodeError,
+    MessageError,
+    RequestTooLargeError,
+    _quote,
+)
 from .events import (
     _BY_CODE,
     Event,
@@ -33,10 +42,13 @@ from .events import (
 )
 
 __all__ = [
+    "MAX_BATCH_MESSAGES",
+    "MAX_BODY_BYTES",
     "EnvelopeKind",
     "EventMessage",
     "RawMessage",
     "decode",
+    "decode_batch",
     "parse_message",
     "parse_messages",
     "parse_object",
@@ -44,6 +56,22 @@ __all__ = [
 
 RawMessage = bytes | bytearray | memoryview | str | Mapping[str, Any]
 """What :func:`parse_message` accepts: JSON bytes or text, or an already-decoded mapping."""
+
+MAX_BODY_BYTES = 4 * 1024 * 1024
+"""The largest request body :meth:`Extension.handle_batch` reads by default: 4 MiB.
+
+Four times EventBridge's own 1 MB limit on a batch of events, with room for a batch of
+large backfills; a larger body is refused whole (:class:`RequestTooLargeError`, HTTP 413).
+The hosting examples and ``dataworks-ext serve`` read at most this many bytes plus one.
+"""
+
+MAX_BATCH_MESSAGES = 1000
+"""The most messages one request may carry by default; a longer batch is refused whole
+(:class:`RequestTooLargeError`, HTTP 413) before any message is handled.
+
+EventBridge publishes at most 16 events in one batch, and pushes batches of at most the
+window its target configures (100 events in its example); 1,000 leaves room for either.
+"""
 
 
 class EnvelopeKind(str, enum.Enum):
@@ -208,8 +236,12 @@ class EventMessage:
 def decode(raw: RawMessage | list[Any]) -> Any:
     """Decode raw bytes or text into JSON values; a mapping or list is returned as it is.
 
-    Raises :class:`MessageDecodeError` for empty input, invalid UTF-8, broken JSON and JSON
-    nested too deeply.
+    Raises :class:`MessageDecodeError` for empty input, invalid UTF-8, broken JSON, JSON
+    nested too deeply, the non-JSON literals ``NaN``, ``Infinity`` and ``-Infinity``, and
+    integers longer than Python reads (``sys.get_int_max_str_digits()``, 4,300 digits).
+    A byte-order mark before the JSON is skipped.  When an object repeats a key, the last
+    value wins (as in ``json.loads``).  Strings are read as JSON reads them, lone surrogates
+    (``"\\ud800"``) included: the parser refuses them only where it must (a message id).
 
     Example:
         >>> from dataworks_ext.messages import decode
@@ -239,7 +271,7 @@ def decode(raw: RawMessage | list[Any]) -> Any:
             ) from None
     elif kind is str:
         text = raw
-    elif isinstance(raw, (Mapping, list)):
+    elif isinstance(raw, (Mapping, list, _Broken)):
         return raw
     elif isinstance(raw, (bytes, bytearray, memoryview)):
         return decode(bytes(raw))
@@ -261,13 +293,142 @@ def decode(raw: RawMessage | list[Any]) -> Any:
     if not text.strip():
         raise MessageDecodeError("the message is empty")
     try:
-        return json.loads(text)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise MessageDecodeError(
             f"the message is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
     except RecursionError:
         raise MessageDecodeError("the message is JSON nested too deeply to read") from None
+    except _NotJson as exc:
+        reason = f"the message is not valid JSON: {exc}"
+    except ValueError:  # int('9' * 5000): past sys.get_int_max_str_digits()
+        reason = (
+            "the message holds an integer too long to read (more than "
+            f"{sys.get_int_max_str_digits():,} digits)"
+        )
+    error = _salvaged(text, reason, False)
+    error._salvageable = True  # decode_batch reads what it can of such a batch
+    raise error
+
+
+class _Broken:
+    """A message of a batch that holds a value Python cannot read (``NaN``, an integer of
+    5,000 digits): :func:`parse_object` raises its error, with its id when that was readable,
+    so that the batch's other messages are handled and this one is answered FAIL."""
+
+    __slots__ = ("code", "error")
+
+    def __init__(self, error: MessageDecodeError, code: str | None) -> None:
+        self.error = error
+        self.code = code
+
+
+_BAD = object()  # what the lenient decoder reads in place of a value it cannot hold
+
+
+def _lenient_int(digits: str) -> Any:
+    try:
+        return int(digits)
+    except ValueError:
+        return _BAD
+
+
+#: Reads what the strict decoder refuses but JSON's grammar allows, marking each such value.
+_LENIENT = json.JSONDecoder(parse_constant=lambda name: _BAD, parse_int=_lenient_int)
+
+
+def _holds_bad(value: Any) -> bool:
+    if value is _BAD:
+        return True
+    if type(value) is dict:
+        return any(_holds_bad(item) for item in value.values())
+    if type(value) is list:
+        return any(_holds_bad(item) for item in value)
+    return False
+
+
+def _salvaged(text: str, reason: str, salvage: bool) -> Any:
+    """The messages of a body that JSON's grammar allows but Python cannot hold in full.
+
+    With ``salvage``, a batch comes back with each such message replaced by a
+    :class:`_Broken`, and a single message as one.  Without, the
+    :class:`MessageDecodeError` to raise, with the id of a single message when readable.
+    """
+    try:
+        obj = _LENIENT.decode(text)
+    except (ValueError, RecursionError):
+        return MessageDecodeError(reason)
+    if type(obj) is list:
+        if not salvage:
+            return MessageDecodeError(reason)
+        return [_broken(item, reason) if _holds_bad(item) else item for item in obj]
+    broken = _broken(obj, reason)
+    return broken if salvage else broken.error
+
+
+def _broken(obj: Any, reason: str) -> _Broken:
+    message_id = code = None
+    if type(obj) is dict:
+        key = "messageId" if "messageId" in obj or "messageBody" in obj else "id"
+        try:
+            message_id = _read_id(obj.get(key), key)
+        except EnvelopeError:
+            message_id = None
+        code = _code_of(obj)
+    return _Broken(MessageDecodeError(reason, message_id=message_id), code)
+
+
+def decode_batch(
+    raw: RawMessage | list[Any],
+    *,
+    max_bytes: int = MAX_BODY_BYTES,
+    max_messages: int = MAX_BATCH_MESSAGES,
+) -> list[Any]:
+    """Decode a request body into the list of its messages (one message: a list of one).
+
+    Raises :class:`RequestTooLargeError` for a body over ``max_bytes`` (before reading it) or
+    a batch of more than ``max_messages`` messages, and :class:`MessageDecodeError` as
+    :func:`decode` does.
+
+    Example:
+        >>> from dataworks_ext.messages import decode_batch
+        >>> decode_batch(b'[{"id": "m-1"}, {"id": "m-2"}]')
+        [{'id': 'm-1'}, {'id': 'm-2'}]
+        >>> decode_batch(b'{"id": "m-1"}')
+        [{'id': 'm-1'}]
+    """
+    if isinstance(raw, (bytes, bytearray, memoryview, str)):
+        size = raw.nbytes if isinstance(raw, memoryview) else len(raw)
+        if isinstance(raw, str) and max_bytes >= size > max_bytes // 4:  # 1 to 4 bytes a char
+            size = len(raw.encode("utf-8", "surrogatepass"))
+        if size > max_bytes:
+            raise RequestTooLargeError(
+                f"the request body is larger than the limit of {max_bytes:,} bytes",
+                limit=max_bytes,
+            )
+    try:
+        obj = decode(raw)
+    except MessageDecodeError as exc:
+        if not getattr(exc, "_salvageable", False):
+            raise
+        text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")  # type: ignore[arg-type]
+        obj = _salvaged(text.removeprefix("\ufeff"), exc.reason, True)
+        if isinstance(obj, MessageDecodeError):
+            raise obj from None
+    if type(obj) is _Broken:
+        if obj.error.message_id is None:
+            raise obj.error
+        return [obj]  # answered FAIL: its id is readable
+    if not isinstance(obj, list):
+        return [obj]
+    if len(obj) > max_messages:
+        raise RequestTooLargeError(
+            f"the batch holds {len(obj):,} messages, more than the limit of "
+            f"{max_messages:,} messages",
+            limit=max_messages,
+        )
+    return obj
 
 
 def _optional_orjson() -> Callable[[Any], Any] | None:
@@ -283,12 +444,31 @@ _orjson_loads = _optional_orjson()
 _DIGIT_RUNS = bytes(0x31 if 0x30 <= byte <= 0x39 else 0x30 for byte in range(256))
 _LONG_NUMBER = b"1" * 19  # 2**63 has 19 digits
 
-#: The C scanner behind ``json.loads``, with ``json.loads``' defaults.
-_scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+class _NotJson(ValueError):
+    """``NaN``, ``Infinity`` or ``-Infinity``: literals ``json.loads`` reads but JSON has not."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON value")
+
+
+#: ``json.loads``' decoder, but refusing NaN and Infinity (the C scanner calls
+#: ``parse_constant`` only when it meets one of them: the common case costs nothing).
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+#: The C scanner behind it.
+_scan_once: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
 def _read_id(value: Any, field: str) -> str:
     if type(value) is str and value.strip():
+        if has_surrogate(value):
+            # DataWorks never issues such an id, and no API would take it back: nobody can
+            # answer this message, so it is unreadable (REJECT) rather than a poison message.
+            raise EnvelopeError(
+                f"{field} is not valid Unicode text (it holds a lone surrogate): {_quote(value)}",
+                field=field,
+            )
         return value
     if type(value) is int:
         return str(value)
@@ -310,8 +490,8 @@ def _read_payload(value: Any, field: str, message_id: str) -> Mapping[str, Any]:
     if isinstance(value, str):
         # EventBridge transforms can deliver the payload as a JSON string; accept an object.
         try:
-            decoded = json.loads(value)
-        except (json.JSONDecodeError, RecursionError):
+            decoded = _DECODER.decode(value.removeprefix("\ufeff"))
+        except (ValueError, RecursionError):  # broken JSON, NaN, an integer too long
             decoded = None
         if type(decoded) is dict:
             return decoded
@@ -336,6 +516,8 @@ def parse_object(obj: Any) -> EventMessage:
         'dataworks:Other:Thing'
     """
     if type(obj) is not dict:
+        if type(obj) is _Broken:
+            raise obj.error
         if isinstance(obj, list):
             raise EnvelopeError(
                 "the message is a JSON array; use parse_messages() for an EventBridge batch"
@@ -381,7 +563,7 @@ def _parse_cloudevent(envelope: Mapping[str, Any]) -> EventMessage:
         source, subject, time = get("source"), get("subject"), get("time")
         region, account = get("aliyunregionid"), get("aliyunaccountid")
         attributes = _attributes(envelope, _CE_MODELLED)
-    if type(message_id) is not str or not message_id.strip():
+    if type(message_id) is not str or not message_id.isascii() or not message_id.strip():
         message_id = _read_id(message_id, "id")
     if event_type is not None and type(event_type) is not str:
         _optional_str(envelope, "type", message_id)
@@ -418,7 +600,7 @@ def _parse_function_compute(envelope: Mapping[str, Any]) -> EventMessage:
     message_id, event_type = get("messageId"), get("eventType")
     payload, biz_id = get("messageBody"), get("extensionBizId")
     attributes = _attributes(envelope, _FC_MODELLED)
-    if type(message_id) is not str or not message_id.strip():
+    if type(message_id) is not str or not message_id.isascii() or not message_id.strip():
         message_id = _read_id(message_id, "messageId")
     if event_type is not None and type(event_type) is not str:
         _optional_str(envelope, "eventType", message_id)
@@ -468,6 +650,15 @@ def _event(
         kind = _BY_CODE.get(fc_event_type)
     if kind is None:
         name = code or cloudevent_type or fc_event_type or ""
+        if has_surrogate(name):
+            # The code is shown in replies and audit records: refused like any unreadable
+            # field, so the message (its id readable) is answered FAIL.
+            field = f"{where}.eventCode" if code else ("type" if cloudevent_type else "eventType")
+            raise FieldError(
+                f"is not valid Unicode text (it holds a lone surrogate): {_quote(name)}",
+                field=field,
+                message_id=message_id,
+            )
         if envelope_check_id or payload.get("extensionBizId") is not None:
             # An extension point the SDK does not know yet: DataWorks waits for an answer.
             return _generic(payload, name, where, message_id)
@@ -554,10 +745,20 @@ def _named_code(raw: Any) -> str | None:
     payload's ``eventCode``, else the CloudEvent ``type``'s code, else the Function Compute
     ``eventType``.  Only for choosing the API that answers a message that could not be read.
     """
+    if type(raw) is _Broken:
+        return raw.code
     try:
         obj = raw if isinstance(raw, Mapping) else decode(raw)
     except MessageError:
-        return None
+        try:
+            text = raw if isinstance(raw, str) else bytes(raw).decode("utf-8")
+            obj = _LENIENT.decode(text.removeprefix("\ufeff"))
+        except (ValueError, RecursionError, TypeError):
+            return None
+    return _code_of(obj)
+
+
+def _code_of(obj: Any) -> str | None:
     if not isinstance(obj, Mapping):
         return None
     for key in ("data", "messageBody"):

@@ -13,6 +13,7 @@ RETRY      something must come back later: a delivery      503   do not commit, 
            being answered elsewhere right now
 REJECT     a message is unreadable and so is its id:       400   log and skip / return
            nobody can be answered, retrying cannot help
+           (the whole request refused as too large:        413)
 =========  ==============================================  ====  ===========================
 """
 
@@ -25,14 +26,26 @@ from typing import Any
 
 import attrs
 
-from .errors import CallbackError, DataWorksExtError, StoreError
+from ._text import valid_text
+from .errors import CallbackError, DataWorksExtError, RequestTooLargeError, StoreError
 from .events import CallbackApi, Event
 from .verdicts import Verdict
 
-__all__ = ["RETRY_AFTER_SECONDS", "Disposition", "HttpReply", "Outcome", "Reason", "http_reply"]
+__all__ = [
+    "MAX_REPLY_OUTCOMES",
+    "RETRY_AFTER_SECONDS",
+    "Disposition",
+    "HttpReply",
+    "Outcome",
+    "Reason",
+    "http_reply",
+]
 
 RETRY_AFTER_SECONDS = 5
 """The ``Retry-After`` a RETRY reply carries unless told otherwise, in seconds."""
+
+MAX_REPLY_OUTCOMES = 100
+"""The most outcomes an :func:`http_reply` body lists; it counts the rest in ``omitted``."""
 
 
 class Disposition(str, enum.Enum):
@@ -204,6 +217,20 @@ class Outcome:
     """The API the verdict went through (``None`` when nothing was sent: a dry run, a
     duplicate, nothing to answer, ...)."""
 
+    @classmethod
+    def refused(cls, error: BaseException) -> Outcome:
+        """The outcome of a request refused before any message was read: ``error`` says why
+        (a :class:`~dataworks_ext.RequestTooLargeError` from :func:`~dataworks_ext.read_body`,
+        answered 413 by :func:`http_reply`).  Its disposition is REJECT.
+
+        Example:
+            >>> from dataworks_ext import Outcome, RequestTooLargeError, http_reply
+            >>> refused = Outcome.refused(RequestTooLargeError("too large", limit=10))
+            >>> refused.disposition.name, http_reply([refused]).status
+            ('REJECT', 413)
+        """
+        return cls(None, None, None, False, error=error, reason=Reason.REJECTED)
+
     @property
     def disposition(self) -> Disposition:
         """ACK, RETRY or REJECT: what the host replies for this message (the
@@ -238,11 +265,14 @@ class Outcome:
              'reason': 'answered', 'api': None, 'disposition': 'ACK', 'error': None}
         """
         verdict = self.verdict
+        message_id = self.message_id
+        code = getattr(self.event, "event_code", None)
+        tip = None if verdict is None else verdict.tip
         return {
-            "message_id": self.message_id,
-            "event_code": getattr(self.event, "event_code", None),
+            "message_id": message_id if message_id is None else valid_text(message_id),
+            "event_code": code if code is None else valid_text(code),
             "result": None if verdict is None else verdict.result.value,
-            "tip": None if verdict is None else verdict.tip,
+            "tip": tip if tip is None else valid_text(tip),
             "delivered": self.delivered,
             "duplicate": self.duplicate,
             "in_progress": self.in_progress,
@@ -257,7 +287,7 @@ def _error_text(error: BaseException | None) -> str | None:
     if error is None:
         return None
     if isinstance(error, DataWorksExtError):
-        return f"{type(error).__name__}: {error}"
+        return valid_text(f"{type(error).__name__}: {error}")
     return type(error).__name__
 
 
@@ -272,15 +302,23 @@ class HttpReply:
     """
 
     status: int
-    """200, 503 or 400 (see :attr:`Disposition.http_status`)."""
+    """200, 503 or 400 (see :attr:`Disposition.http_status`); 413 for a request refused
+    whole as too large (:class:`~dataworks_ext.RequestTooLargeError`)."""
     headers: dict[str, str]
     """``Content-Type``, and ``Retry-After`` for a RETRY."""
     body: bytes
-    """``{"disposition": ..., "outcomes": [...]}`` as UTF-8 JSON (see :meth:`Outcome.to_dict`)."""
+    """``{"disposition": ..., "outcomes": [...]}`` as UTF-8 JSON (see :meth:`Outcome.to_dict`);
+    past :data:`MAX_REPLY_OUTCOMES` outcomes, also ``"omitted"``: how many are not listed."""
 
 
 def http_reply(outcomes: Iterable[Outcome], *, retry_after: int = RETRY_AFTER_SECONDS) -> HttpReply:
     """The HTTP reply to a request that carried ``outcomes``' messages.
+
+    The status is :attr:`Disposition.http_status` of :meth:`Disposition.of` the outcomes,
+    or 413 for a request refused whole as too large.  The body lists at most
+    :data:`MAX_REPLY_OUTCOMES` outcomes (those that are not ACK first, as they decide the
+    reply) and counts the others in ``omitted``; it is valid UTF-8 whatever the messages
+    held (a lone surrogate becomes U+FFFD).
 
     Example:
         >>> from dataworks_ext import Extension, Registry, http_reply
@@ -288,13 +326,32 @@ def http_reply(outcomes: Iterable[Outcome], *, retry_after: int = RETRY_AFTER_SE
         >>> reply = http_reply(Extension("ext", registry=Registry()).handle_batch(b"{oops"))
         >>> reply.status, reply.body[:25]
         (400, b'{"disposition": "REJECT",')
+        >>> http_reply(Extension("ext", registry=Registry()).handle_batch(
+        ...     b"[]", max_bytes=1)).status
+        413
     """
     outcomes = list(outcomes)
     disposition = Disposition.of(outcomes)
+    status = disposition.http_status
+    if len(outcomes) == 1 and isinstance(outcomes[0].error, RequestTooLargeError):
+        status = 413
     headers = {"Content-Type": "application/json"}
     if disposition is Disposition.RETRY:
         headers["Retry-After"] = str(retry_after)
-    body = {"disposition": disposition.value, "outcomes": [o.to_dict() for o in outcomes]}
-    return HttpReply(
-        disposition.http_status, headers, json.dumps(body, ensure_ascii=False).encode("utf-8")
-    )
+    shown = outcomes
+    if len(outcomes) > MAX_REPLY_OUTCOMES:
+        ack = Disposition.ACK
+        shown = [o for o in outcomes if o.disposition is not ack][:MAX_REPLY_OUTCOMES]
+        shown += [o for o in outcomes if o.disposition is ack][: MAX_REPLY_OUTCOMES - len(shown)]
+    body: dict[str, Any] = {
+        "disposition": disposition.value,
+        "outcomes": [o.to_dict() for o in shown],
+    }
+    if len(shown) < len(outcomes):
+        body["omitted"] = len(outcomes) - len(shown)
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate a check's own text slipped in
+        data = valid_text(text).encode("utf-8")
+    return HttpReply(status, headers, data)

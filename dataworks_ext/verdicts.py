@@ -7,13 +7,18 @@ from collections.abc import Iterable
 
 import attrs
 
-__all__ = ["MAX_TIP_LENGTH", "CheckResult", "Verdict", "combine"]
+from ._text import valid_text
+
+__all__ = ["MAX_TIP_LENGTH", "CheckResult", "Verdict", "combine", "tip_for_api"]
 
 MAX_TIP_LENGTH = 1000
 """Longest tip, in characters, that the SDK sends; longer tips end in ``…``.
 
 DataWorks shows the tip in a dialog; 1,000 characters is several paragraphs, enough to name
-every failing check and node, and short enough for the console and the API to accept.
+every failing check and node.  The API pages (``CheckResultTip`` of
+``UpdateWorkbenchEventResult`` and ``UpdateIDEEventResult``, ``CheckMessage`` of
+``CallbackExtension``) document no maximum length: this limit is a cautious choice, not a
+documented one.
 """
 
 _ELLIPSIS = "…"
@@ -50,6 +55,24 @@ def _bounded(tip: str | None) -> str | None:
     if len(tip) > MAX_TIP_LENGTH:
         return tip[: MAX_TIP_LENGTH - 1].rstrip() + _ELLIPSIS
     return tip
+
+
+def tip_for_api(tip: str | None) -> str | None:
+    """``tip`` as the callback APIs take it: valid UTF-8 (a lone surrogate becomes U+FFFD)
+    and at most :data:`MAX_TIP_LENGTH` characters (a longer tip ends in ``…``).
+
+    Every verdict's tip goes through it on its way to DataWorks.
+
+    Example:
+        >>> from dataworks_ext.verdicts import tip_for_api
+        >>> tip_for_api("node \\ud800 is protected") == "node \\ufffd is protected"
+        True
+        >>> len(tip_for_api("x" * 5000))
+        1000
+    """
+    if tip is None:
+        return None
+    return _bounded(valid_text(tip))
 
 
 def _reason(tip: str, what: str) -> str:

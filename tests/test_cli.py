@@ -586,6 +586,45 @@ def test_serve_answers_posted_events_and_stops_cleanly(project: Path) -> None:
     assert "Traceback" not in err
 
 
+def _post_raw(url: str, body: bytes, chunked: bool) -> tuple[int, Any]:
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+    try:
+        if chunked:
+            pieces = (body[i : i + 65536] for i in range(0, len(body), 65536))
+            connection.request("POST", "/", body=pieces, encode_chunked=True)
+        else:
+            connection.request("POST", "/", body=body)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+def test_serve_reads_chunked_bodies_and_refuses_large_ones_with_413(project: Path) -> None:
+    from dataworks_ext import MAX_BODY_BYTES
+
+    served = serve(project, "--dry-run")
+    try:
+        small = freeze_event(message_id="chunked-1").to_json()
+        status, body = _post_raw(served.url, small, chunked=True)
+        assert (status, body["outcomes"][0]["message_id"]) == (200, "chunked-1")
+        padding = b" " * (MAX_BODY_BYTES + 10)
+        for chunked in (True, False):
+            status, body = _post_raw(served.url, small + padding, chunked=chunked)
+            assert status == 413, body
+            assert body["outcomes"][0]["error"]["type"] == "RequestTooLargeError"
+        status, body = _post_raw(served.url, small + b" " * 1000, chunked=True)
+        assert status == 200  # and the server still answers after a refusal
+    finally:
+        code, _, err = stop(served)
+    assert code == 0, err
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
 def test_serve_delivers_to_an_embedded_local_dataworks(project: Path) -> None:
     served = serve(project)

@@ -797,8 +797,12 @@ def load_flask_example() -> ModuleType:
 
 
 @pytest.mark.slow
-def test_load_through_the_flask_example_answers_every_id_exactly_once() -> None:
+def test_load_through_the_flask_example_answers_every_id_exactly_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from werkzeug.serving import make_server
+
+    monkeypatch.setenv("DATAWORKS_ALLOW_UNAUTHENTICATED", "1")
 
     from dataworks_ext import CallbackClient
 

@@ -2,7 +2,9 @@
 
 Each POSTed message or batch goes to the Extension; the reply carries the outcomes as JSON,
 with the library's HTTP convention (:func:`~dataworks_ext.http_reply`): 200 for ACK, 503 with
-``Retry-After`` for RETRY, 400 for REJECT.
+``Retry-After`` for RETRY, 400 for REJECT, 413 for a body over
+:data:`~dataworks_ext.MAX_BODY_BYTES` (with a ``Content-Length`` or chunked: at most that many
+bytes plus one are read) or a batch of more than :data:`~dataworks_ext.MAX_BATCH_MESSAGES`.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ import argparse
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigurationError
-from ..outcomes import Disposition, http_reply
+from .._body import read_body
+from .._text import valid_text
+from ..errors import ConfigurationError, MessageError
+from ..messages import MAX_BODY_BYTES
+from ..outcomes import Disposition, Outcome, http_reply
 from ._app import _describe_checks, _describe_settings, _extension_for, load_app
 from ._delivery import _delivered_text, _Target, _target
 from ._exit_codes import ExitCode
@@ -129,7 +134,7 @@ def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -
             return  # one line per request is written by the handlers
 
         def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(body, ensure_ascii=False, indent=2).encode() + b"\n"
+            data = valid_text(json.dumps(body, ensure_ascii=False, indent=2)).encode() + b"\n"
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             for name, value in (headers or {}).items():
@@ -160,11 +165,18 @@ def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -
 
         def do_POST(self) -> None:
             length = self.headers.get("Content-Length")
-            if length is None or not length.isdigit():
-                self._send(411, {"error": "send the body with a Content-Length"})
+            chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
+            if not chunked and (length is None or not length.isdigit()):
+                self._send(411, {"error": "send the body with a Content-Length or chunked"})
                 return
-            body = self.rfile.read(int(length))
-            outcomes = extension.handle_batch(body)
+            try:  # at most MAX_BODY_BYTES + 1 bytes
+                size = None if chunked or length is None else int(length)
+                body = read_body(self.rfile, MAX_BODY_BYTES, length=size, chunked=chunked)
+            except MessageError as exc:  # too large (413), or broken chunked coding (400)
+                self.close_connection = True  # the rest of the body is not read
+                outcomes = [Outcome.refused(exc)]
+            else:
+                outcomes = extension.handle_batch(body)
             for outcome in outcomes:
                 verdict = outcome.verdict
                 if outcome.message_id is None:
@@ -172,7 +184,7 @@ def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -
                     continue
                 result = "-" if verdict is None else verdict.result.value
                 what = _delivered_text(outcome, target)
-                tip = f"  {verdict.tip}" if verdict is not None and verdict.tip else ""
+                tip = f"  {valid_text(verdict.tip)}" if verdict is not None and verdict.tip else ""
                 code = getattr(outcome.event, "event_code", "unreadable")
                 log(
                     f"POST {self.path}  {code} {outcome.message_id}  "

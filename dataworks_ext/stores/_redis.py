@@ -219,10 +219,34 @@ class RedisAnswerStore:
             'dataworks-ext:'
         """
         if not isinstance(url, str) or "://" not in url:
-            raise ConfigurationError(f"url must look like redis://host:port/db, got {url!r}")
+            # not echoed: a value without a scheme may be anything, a password included
+            shown = "text without ://" if isinstance(url, str) else type(url).__name__
+            raise ConfigurationError(f"url must look like redis://host:port/db, got {shown}")
         import redis  # here, at start-up, not on a first message inside an event loop
 
-        redis.Redis.from_url(url)  # a malformed URL is refused now; nothing connects yet
+        try:  # a malformed URL is refused now; nothing connects yet
+            redis.Redis.from_url(url)
+        except (ValueError, TypeError) as exc:
+            # redis-py's own words may quote a piece of the URL (the "port" of a password
+            # holding a slash): they are replaced by words that quote nothing from it.
+            text = str(exc)
+            option = text.split("'")[1] if text.startswith("Invalid value for '") else None
+            reason = (
+                "its port is not a number"
+                if text.startswith("Port could not be cast")
+                else "its port is not within 0-65535"
+                if text.startswith("Port out of range")
+                else "it must start with redis://, rediss:// or unix://"
+                if "schemes" in text
+                else "its IPv6 address is not closed by ]"
+                if "IPv6" in text
+                else f"the value of its {option} option is not valid"
+                if option
+                else f"redis-py cannot read it ({type(exc).__name__})"
+            )
+            raise ConfigurationError(
+                f"not a Redis URL: {reason}: {_hide_password(url)!r}"
+            ) from None
         store = cls(key_prefix=key_prefix, ttl=ttl)
         store._url = url
         store._options = {**_DEFAULT_OPTIONS, **client_options}
@@ -474,9 +498,19 @@ def _claimed(extension_code: str, message_id: str, token: str, found: Any) -> Cl
 
 
 def _hide_password(url: str | None) -> str | None:
-    if url is None or "@" not in url:
+    """``url`` without its password: in the user info (``:***@``) and in a ``password=``
+    query option."""
+    if url is None:
         return url
-    scheme, _, rest = url.partition("://")
-    credentials, _, host = rest.rpartition("@")
-    user = credentials.partition(":")[0]
-    return f"{scheme}://{user + ':' if user else ':'}***@{host}"
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    if "@" in rest:
+        credentials, _, host = rest.rpartition("@")
+        user = credentials.partition(":")[0]
+        rest = f"{user + ':' if user else ':'}***@{host}"
+    if "=" in rest:
+        import re
+
+        rest = re.sub(r"(?i)([?&;]password=)[^&;#]*", r"\1***", rest)
+    return f"{scheme}{sep}{rest}"

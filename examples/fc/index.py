@@ -31,7 +31,8 @@ from typing import Protocol
 
 from policies import registry
 
-from dataworks_ext import CallbackClient, Disposition, Extension, Verdict
+from dataworks_ext import CallbackClient, Disposition, Extension, Verdict, http_reply
+from dataworks_ext.verdicts import tip_for_api
 
 __all__ = ["extension_handler", "handler", "initializer"]
 
@@ -95,17 +96,20 @@ def initializer(context: Context) -> None:
 
 
 def handler(event: bytes | str, context: Context) -> str:
-    """EventBridge trigger: answer every message in ``event``; fail to be invoked again."""
+    """EventBridge trigger: answer every message in ``event``; fail to be invoked again.
+
+    A body over ``MAX_BODY_BYTES`` (4 MiB) or a batch of more than ``MAX_BATCH_MESSAGES`` is
+    refused whole (logged, returned as REJECT with the HTTP convention's 413).
+    """
     outcomes = _instance.extension_for(context).handle_batch(event)
     disposition = Disposition.of(outcomes)
     if disposition is Disposition.RETRY:
         raise RuntimeError(f"request {context.request_id}: retry later ({len(outcomes)} messages)")
+    reply = http_reply(outcomes)  # at most MAX_REPLY_OUTCOMES listed; valid UTF-8
     if disposition is Disposition.REJECT:  # nobody can answer it: a retry cannot help
-        logger.error("request %s: an unreadable message was dropped", context.request_id)
-    return json.dumps(
-        {"disposition": disposition.value, "outcomes": [o.to_dict() for o in outcomes]},
-        ensure_ascii=False,
-    )
+        what = "refused as too large" if reply.status == 413 else "an unreadable message dropped"
+        logger.error("request %s: %s", context.request_id, what)
+    return reply.body.decode("utf-8")
 
 
 def extension_handler(event: bytes | str, context: Context) -> str:
@@ -119,7 +123,7 @@ def extension_handler(event: bytes | str, context: Context) -> str:
         {
             "messageId": outcome.message_id,
             "checkResult": verdict.result.value,
-            "checkResultTip": verdict.tip,
+            "checkResultTip": tip_for_api(verdict.tip),  # valid text, within the API's limit
         },
         ensure_ascii=False,
     )

@@ -4,8 +4,10 @@
 it to :meth:`Extension.handle_batch`, and answers :func:`dataworks_ext.http_reply` of the
 outcomes: 200 (ACK), 503 with ``Retry-After`` (RETRY: EventBridge delivers the request
 again) or 400 (REJECT: a message nobody can answer).  Besides: 401 when the shared-secret
-header is missing or wrong (``DATAWORKS_WEBHOOK_SECRET``), 413 for a body larger than
-``DATAWORKS_MAX_BODY_BYTES``.
+header is missing or wrong (``DATAWORKS_WEBHOOK_SECRET``; the app refuses to start without
+one unless ``DATAWORKS_ALLOW_UNAUTHENTICATED=1``), 413 for a body larger than
+``DATAWORKS_MAX_BODY_BYTES`` (4 MiB), chunked or not: at most that many bytes plus one are
+read.
 
 Several replicas or gunicorn workers share one answer store when ``DATAWORKS_REDIS_URL`` is
 set (``redis://host:port/db``), so a message pushed to two of them is answered once.
@@ -27,7 +29,15 @@ from flask import Flask, Response, jsonify, request
 from policies import registry
 from werkzeug.exceptions import HTTPException
 
-from dataworks_ext import Extension, http_reply
+from dataworks_ext import (
+    MAX_BODY_BYTES,
+    ConfigurationError,
+    Extension,
+    MessageError,
+    Outcome,
+    http_reply,
+    read_wsgi_body,
+)
 
 __all__ = ["EVENTS_PATH", "SECRET_HEADER", "create_app"]
 
@@ -35,8 +45,9 @@ EVENTS_PATH = "/dataworks/events"
 """Where EventBridge posts events."""
 SECRET_HEADER = "X-DataWorks-Webhook-Secret"
 """The header that carries the shared secret (an EventBridge HTTP target header parameter)."""
-DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
-"""Body limit when ``DATAWORKS_MAX_BODY_BYTES`` is unset: room for a batch of massive backfills."""
+DEFAULT_MAX_BODY_BYTES = MAX_BODY_BYTES
+"""Body limit when ``DATAWORKS_MAX_BODY_BYTES`` is unset (4 MiB): room for a batch of massive
+backfills."""
 
 logger = logging.getLogger("dataworks_ext.examples.flask")
 
@@ -54,12 +65,23 @@ def create_app(
             (``DATAWORKS_EXTENSION_CODE``, ``DATAWORKS_REGION_ID``, credentials,
             ``DATAWORKS_REDIS_URL`` ...).
         secret: The shared secret EventBridge sends in :data:`SECRET_HEADER`; read from
-            ``DATAWORKS_WEBHOOK_SECRET`` when omitted; no check when neither is set.
+            ``DATAWORKS_WEBHOOK_SECRET`` when omitted.  Without one the app refuses to start,
+            unless ``DATAWORKS_ALLOW_UNAUTHENTICATED=1`` says to accept anyone's POST.
         max_body_bytes: The largest body accepted; ``DATAWORKS_MAX_BODY_BYTES`` or 4 MiB.
     """
-    ext = extension if extension is not None else Extension.from_env(registry)
     expected = secret if secret is not None else os.environ.get("DATAWORKS_WEBHOOK_SECRET", "")
     expected_bytes = expected.encode() if expected else None
+    if expected_bytes is not None:
+        logger.info("POSTs must carry the shared secret in %s", SECRET_HEADER)
+    elif os.environ.get("DATAWORKS_ALLOW_UNAUTHENTICATED", "").strip() == "1":
+        logger.warning("DATAWORKS_ALLOW_UNAUTHENTICATED=1: accepting POSTs without a shared secret")
+    else:
+        raise ConfigurationError(
+            "DATAWORKS_WEBHOOK_SECRET is not set: set it (and the same value in the "
+            f"EventBridge target's {SECRET_HEADER} header), or set "
+            "DATAWORKS_ALLOW_UNAUTHENTICATED=1 to accept anyone's POST"
+        )
+    ext = extension if extension is not None else Extension.from_env(registry)
     limit = max_body_bytes or int(
         os.environ.get("DATAWORKS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
     )
@@ -82,7 +104,12 @@ def create_app(
             given = request.headers.get(SECRET_HEADER, "").encode()
             if not hmac.compare_digest(given, expected_bytes):
                 return jsonify(error="missing or wrong shared secret"), 401
-        reply = http_reply(ext.handle_batch(request.get_data(cache=False)))  # 413 past the limit
+        try:  # at most limit + 1 bytes, chunked or not
+            body = read_wsgi_body(request.environ, limit)
+        except MessageError as exc:  # too large (413), or broken chunked coding (400)
+            reply = http_reply([Outcome.refused(exc)])
+        else:
+            reply = http_reply(ext.handle_batch(body, max_bytes=limit))
         return Response(reply.body, reply.status, reply.headers)
 
     return app

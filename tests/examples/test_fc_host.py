@@ -117,6 +117,22 @@ def test_eventbridge_trigger_fails_the_invocation_when_a_verdict_is_not_delivere
     assert local_dataworks.count_for(message.message_id) == 1
 
 
+def test_eventbridge_trigger_refuses_a_batch_past_the_limits_whole(
+    fc_index: ModuleType, local_dataworks: LocalDataWorks, caplog: pytest.LogCaptureFixture
+) -> None:
+    from dataworks_ext import MAX_BATCH_MESSAGES, MAX_BODY_BYTES
+
+    one = freeze_event().to_json()
+    too_long = b"[" + b",".join([one] * (MAX_BATCH_MESSAGES + 1)) + b"]"
+    too_big = one + b" " * MAX_BODY_BYTES
+    for event in (too_long, too_big):
+        response = json.loads(fc_index.handler(event, fc_context(local_dataworks)))
+        assert response["disposition"] == "REJECT"
+        assert response["outcomes"][0]["error"].startswith("RequestTooLargeError")
+    assert local_dataworks.calls == 0
+    assert "refused as too large" in caplog.text
+
+
 def test_eventbridge_trigger_logs_and_drops_an_unreadable_event(
     fc_index: ModuleType, local_dataworks: LocalDataWorks
 ) -> None:

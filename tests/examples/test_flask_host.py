@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
@@ -12,9 +18,10 @@ from typing import Any
 
 import pytest
 from _checks import PROTECTED, strict_checks
+from conftest import free_port
 from werkzeug.serving import make_server
 
-from dataworks_ext import Extension
+from dataworks_ext import ConfigurationError, Extension
 from dataworks_ext.testing import (
     backfill_event,
     batch,
@@ -74,6 +81,13 @@ def serve() -> Iterator[Callable[[Any], Server]]:
     yield start
     for server in servers:
         server.close()
+
+
+@pytest.fixture(autouse=True)
+def _unauthenticated_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests that give no secret start the app as a local run does."""
+    monkeypatch.setenv("DATAWORKS_ALLOW_UNAUTHENTICATED", "1")
+    monkeypatch.delenv("DATAWORKS_WEBHOOK_SECRET", raising=False)
 
 
 @pytest.fixture
@@ -313,3 +327,152 @@ def test_replicas_configured_with_a_redis_url_answer_a_message_once(
     assert [status for status, _, _ in again] == [200, 200]
     assert all(body["outcomes"][0]["duplicate"] for _, _, body in again)
     assert local_dataworks.count_for(message.message_id) == 1
+
+
+# ---------------------------------------------------------------- the secret, at start-up
+
+
+def test_refuses_to_start_without_a_secret(
+    flask_app: ModuleType, local_dataworks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATAWORKS_ALLOW_UNAUTHENTICATED")
+    extension = Extension(EXTENSION_CODE, local_dataworks.client(), strict_checks())
+    with pytest.raises(ConfigurationError, match="DATAWORKS_WEBHOOK_SECRET is not set"):
+        flask_app.create_app(extension)
+    monkeypatch.setenv("DATAWORKS_ALLOW_UNAUTHENTICATED", "yes")  # only 1 says so
+    with pytest.raises(ConfigurationError):
+        flask_app.create_app(extension)
+
+
+def test_says_at_start_up_whether_it_checks_a_secret(
+    flask_app: ModuleType,
+    local_dataworks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="dataworks_ext.examples.flask")
+    extension = Extension(EXTENSION_CODE, local_dataworks.client(), strict_checks())
+    flask_app.create_app(extension)
+    assert "accepting POSTs without a shared secret" in caplog.text
+    caplog.clear()
+    monkeypatch.setenv("DATAWORKS_WEBHOOK_SECRET", "s3cret-from-env")
+    flask_app.create_app(extension)
+    assert f"must carry the shared secret in {flask_app.SECRET_HEADER}" in caplog.text
+    assert "s3cret-from-env" not in caplog.text
+
+
+# ---------------------------------------------------------------- bodies read safely
+
+
+def big_batch(size: int) -> tuple[bytes, list[str]]:
+    """A valid batch of about ``size`` bytes: freeze events of 100 KB each."""
+    ids = list(range(10**11, 10**11 + 7_500))
+    messages = []
+    total = 2
+    while total < size:
+        message = freeze_event(node_ids=ids).to_json()
+        messages.append(message)
+        total += len(message) + 1
+    body = b"[" + b",".join(messages) + b"]"
+    return body, [json.loads(m)["id"] for m in messages]
+
+
+def post_chunked(port: int, body: bytes, piece: int = 256 * 1024) -> tuple[int, Any]:
+    """POST ``body`` with ``Transfer-Encoding: chunked`` (no Content-Length)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        chunks = (body[i : i + piece] for i in range(0, len(body), piece))
+        connection.request(
+            "POST",
+            "/dataworks/events",
+            body=chunks,
+            headers={"Content-Type": "application/json"},
+            encode_chunked=True,
+        )
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+FIVE_MB, THREE_MB = big_batch(5_000_000), big_batch(3_000_000)
+
+
+def test_a_chunked_batch_past_the_limit_is_413_and_one_under_it_answered(
+    flask_app: ModuleType, serve: Any, local_dataworks: Any
+) -> None:
+    extension = Extension(EXTENSION_CODE, local_dataworks.client(), strict_checks())
+    server = serve(flask_app.create_app(extension))  # the default limit: 4 MiB
+
+    status, body = post_chunked(server.port, FIVE_MB[0])
+    assert status == 413, body
+    assert "larger than the limit of 4,194,304 bytes" in body["outcomes"][0]["error"]
+    assert not any(local_dataworks.verdict_for(i) for i in FIVE_MB[1])
+
+    status, body = post_chunked(server.port, THREE_MB[0])
+    assert status == 200, body
+    assert all(local_dataworks.count_for(i) == 1 for i in THREE_MB[1])
+
+    status = server.post(FIVE_MB[0])[0]  # with a Content-Length: refused unread
+    assert status == 413
+
+
+def test_under_gunicorn_chunked_and_oversized_bodies(example_env: Any) -> None:
+    pytest.importorskip("gunicorn")
+    port = free_port()
+    env, examples = example_env(
+        DATAWORKS_EXTENSION_CODE=EXTENSION_CODE,
+        DATAWORKS_DRY_RUN="1",
+        DATAWORKS_WEBHOOK_SECRET="s3cret-token",
+    )
+    app = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "2",
+            "app:create_app()",
+        ],
+        cwd=examples / "flask_app",
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert app.poll() is None, app.communicate()[1]
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.1)
+        secret = {"X-DataWorks-Webhook-Secret": "s3cret-token"}
+        small = freeze_event().to_json()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.request("POST", "/dataworks/events", body=small, headers=secret)
+        assert connection.getresponse().status == 200
+        connection.close()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.request("POST", "/dataworks/events", body=small)
+        assert connection.getresponse().status == 401
+        connection.close()
+        for body, expected in ((FIVE_MB[0], 413), (THREE_MB[0], 200)):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            chunks = (body[i : i + 65536] for i in range(0, len(body), 65536))
+            connection.request(
+                "POST", "/dataworks/events", body=chunks, headers=secret, encode_chunked=True
+            )
+            response = connection.getresponse()
+            assert response.status == expected, response.read()[:300]
+            connection.close()
+    finally:
+        app.send_signal(signal.SIGTERM)
+        app.communicate(timeout=60)
