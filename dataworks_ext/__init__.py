@@ -127,6 +127,7 @@ if TYPE_CHECKING:  # imported on first use (see __getattr__): not needed to answ
         set_rate_limit,
     )
     from .nodes import BaselineInfo, InstanceInfo, NodeInfo
+    from .settings import ExtensionSettings, SettingsCache
     from .stores._redis import RedisAnswerStore
 
 __all__ = [
@@ -174,6 +175,7 @@ __all__ = [
     "ExtensionEvent",
     "ExtensionPoint",
     "ExtensionPointEvent",
+    "ExtensionSettings",
     "FieldError",
     "FileEvent",
     "FileExecutionCommand",
@@ -211,6 +213,7 @@ __all__ = [
     "Registry",
     "RestoreNodeEvent",
     "RunFileEvent",
+    "SettingsCache",
     "StoreError",
     "TableColumn",
     "TableEvent",
@@ -255,6 +258,7 @@ _LAZY: dict[str, str] = {
     "CommittedFile": ".event_details",
     "DeletedFile": ".event_details",
     "EDITION_RATE_LIMITS": ".lookups",
+    "ExtensionSettings": ".settings",
     "FileExecutionCommand": ".event_details",
     "FileProperties": ".event_details",
     "Health": "._health",
@@ -268,6 +272,7 @@ _LAZY: dict[str, str] = {
     "NodeOutput": ".event_details",
     "RateLimit": ".lookups",
     "RedisAnswerStore": ".stores._redis",
+    "SettingsCache": ".settings",
     "TableColumn": ".event_details",
     "TableModel": ".event_details",
     "TokenBucket": ".lookups",

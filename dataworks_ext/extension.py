@@ -70,6 +70,7 @@ from .events import (
 from .messages import EventMessage, RawMessage, _named_code, decode, parse_message
 from .outcomes import Outcome
 from .registry import Check, Registry, default_registry
+from .settings import ExtensionSettings, SettingsCache, switched_off_by, switched_off_tip
 from .stores._base import AnswerStore, AsyncAnswerStore, Claim, ClaimState
 from .stores._memory import MemoryAnswerStore
 from .verdicts import CheckResult, Verdict, combine
@@ -98,7 +99,7 @@ _DEFAULT_DELIVERY_SECONDS = 30.0
 _LEASE_MARGIN = 5.0
 
 # The effects the pipeline yields: (kind, *arguments).
-_CLAIM, _CHECK, _DELIVER, _COMPLETE, _RELEASE = range(5)
+_CLAIM, _CHECK, _DELIVER, _COMPLETE, _RELEASE, _SETTINGS = range(6)
 
 
 class _TimedOut:
@@ -134,7 +135,15 @@ class _Plan:
     """What one event type needs, worked out once: its checks, whether any is async, and
     which of them are enforced (the others only report what they would have answered)."""
 
-    __slots__ = ("any_async", "checks", "enforced", "registry", "single", "version")
+    __slots__ = (
+        "any_async",
+        "checks",
+        "enforced",
+        "registry",
+        "single",
+        "version",
+        "wants_settings",
+    )
 
     def __init__(
         self, checks: tuple[Check, ...], enforce: bool, registry: Registry, version: int
@@ -143,6 +152,7 @@ class _Plan:
         self.version = version  # the registry's version it was made from
         self.checks = checks
         self.any_async = any(check.is_async for check in checks)
+        self.wants_settings = any(check.wants_settings for check in checks)
         self.enforced = tuple(enforce and check.enforce for check in checks)
         everything = all(self.enforced)
         self.single = checks[0] if len(checks) == 1 and everything else None
@@ -185,6 +195,13 @@ class Extension:
             :class:`~dataworks_ext.events.EventKind`), overriding the table's
             (:attr:`EventKind.api <dataworks_ext.events.EventKind.api>`), e.g.
             ``{"commit-file": CallbackApi.CALLBACK_EXTENSION}``.
+        honour_parameters: With a :class:`CallbackClient` as the callback, a message that the
+            extension's parameters switch off (``extension.project.disabled``,
+            ``extension.project.{eventCode}.disabled``,
+            ``extension.fileType.{fileType}.{eventCode}.enabled=false``; read with
+            ``GetExtension`` and cached, see :mod:`dataworks_ext.settings`) is answered OK
+            with a tip naming the parameter, without running the checks.  ``False`` runs the
+            checks anyway.
 
     Example:
         >>> from dataworks_ext import Extension, FreezeNodeEvent, Registry, Verdict
@@ -220,6 +237,7 @@ class Extension:
         enforce: bool = True,
         telemetry: bool | Literal["auto"] | Telemetry = "auto",
         apis: Mapping[str | EventKind, CallbackApi | str] | None = None,
+        honour_parameters: bool = True,
     ) -> None:
         if not isinstance(extension_code, str) or not extension_code.strip():
             raise ConfigurationError(
@@ -250,6 +268,13 @@ class Extension:
             )
         self.on_audit = on_audit
         self.enforce = enforce
+        if not isinstance(honour_parameters, bool):
+            raise ConfigurationError(
+                f"honour_parameters must be True or False, got {honour_parameters!r}"
+            )
+        self.honour_parameters = honour_parameters
+        self._settings_cache: SettingsCache | None = None
+        self._settings_for: Any = None
         self._telemetry = _telemetry(telemetry)
         self._fire = self._on_deadline  # one bound method, made once
         self._sync_effects = (
@@ -258,6 +283,7 @@ class Extension:
             self._deliver,
             self._complete,
             self._release,
+            self._settings,
         )
         self._async_effects = (
             self._claim_async,
@@ -265,6 +291,7 @@ class Extension:
             self._deliver_async,
             self._complete_async,
             self._release_async,
+            self._settings_async,
         )
 
     def __repr__(self) -> str:
@@ -590,7 +617,12 @@ class Extension:
                 verdict, error = self._unreadable_verdict(failure), failure
             else:
                 plan = self._plan(message)
-                if not plan.checks:
+                off: str | None = None
+                if self._callback is not None and (self.honour_parameters or plan.wants_settings):
+                    off = yield (_SETTINGS, message)
+                if off is not None:
+                    verdict, error = Verdict.ok(switched_off_tip(off, message)), None
+                elif not plan.checks:
                     verdict, error = self._unhandled(message), None
                 else:
                     decided: Decided = yield (_CHECK, message, plan)
@@ -674,6 +706,8 @@ class Extension:
                     trail.attempts = attempts
                 elif kind == _CLAIM:
                     trail.claim = value
+                elif kind == _SETTINGS:
+                    trail.switched_off = value
                 if type(value) is StoreError:
                     trail.store_errors += 1
                 effect = steps.send(value)
@@ -734,6 +768,78 @@ class Extension:
                 extra=_log(message, verdict),
             )
         return sent
+
+    # ------------------------------------------------------------------ extension parameters
+
+    @property
+    def settings_cache(self) -> SettingsCache | None:
+        """The cache of the extension's settings (``GetExtension``), made on first need for a
+        :class:`CallbackClient` callback; ``None`` for other callbacks and in a dry run.
+
+        Example:
+            >>> from dataworks_ext import CallbackClient, Extension
+            >>> ext = Extension("ext", CallbackClient(region_id="cn-shanghai"))
+            >>> ext.settings_cache
+            SettingsCache('ext', ttl=60)
+            >>> Extension("ext").settings_cache is None
+            True
+        """
+        callback = self._callback
+        cache = self._settings_cache
+        if cache is not None and self._settings_for is callback:
+            return cache
+        from .callback import CallbackClient
+
+        if not isinstance(callback, CallbackClient):
+            return None
+        cache = self._settings_cache = SettingsCache(callback, self.extension_code)
+        self._settings_for = callback
+        return cache
+
+    def _settings(self, effect: tuple[Any, ...], steps: Steps) -> str | None:
+        """The parameter that switches the message off (the settings cached or fetched)."""
+        cache = self.settings_cache
+        if cache is None:
+            return None
+        try:
+            settings = cache.get()
+        except Exception:  # the settings never stop a message
+            logger.exception("could not read the extension settings")
+            return None
+        return self._switched_off(effect[1], settings)
+
+    async def _settings_async(self, effect: tuple[Any, ...]) -> str | None:
+        cache = self.settings_cache
+        if cache is None:
+            return None
+        try:
+            settings = await cache.get_async()
+        except Exception:
+            logger.exception("could not read the extension settings")
+            return None
+        return self._switched_off(effect[1], settings)
+
+    def _switched_off(
+        self, message: EventMessage, settings: ExtensionSettings | None
+    ) -> str | None:
+        if settings is None or not self.honour_parameters:
+            return None
+        off = switched_off_by(settings, message)
+        if off is not None:
+            logger.info(
+                "%s is switched off by the extension parameter %s: answered OK, not checked",
+                message.event_code,
+                off,
+                extra=_log(message),
+            )
+        return off
+
+    def _call_with_settings(self, check: Check, event: Event, message: EventMessage) -> Any:
+        cache = self.settings_cache
+        settings = None if cache is None else cache.current
+        if check.wants_message:
+            return check.fn(event, message, settings=settings)
+        return check.fn(event, settings=settings)
 
     # ------------------------------------------------------------------ the sync driver
 
@@ -871,7 +977,10 @@ class Extension:
     def _run_check(self, message: EventMessage, check: Check, watch: Watch | None) -> Decided:
         event = message.event
         try:
-            result = check.fn(event, message) if check.wants_message else check.fn(event)
+            if check.wants_settings:
+                result = self._call_with_settings(check, event, message)
+            else:
+                result = check.fn(event, message) if check.wants_message else check.fn(event)
         except Exception as exc:
             return self._check_failed(message, check, exc), exc
         if result is None or result is True:
@@ -934,7 +1043,10 @@ class Extension:
             started = 0.0 if trail is None else time.perf_counter()
             error: Exception | None = None
             try:
-                result = check.fn(event, message) if check.wants_message else check.fn(event)
+                if check.wants_settings:
+                    result = self._call_with_settings(check, event, message)
+                else:
+                    result = check.fn(event, message) if check.wants_message else check.fn(event)
                 if check.is_async or hasattr(result, "__await__"):
                     result = await _await_until(result, deadline, asyncio)
                 answer = self._to_verdict(check, result)
