@@ -207,6 +207,7 @@ def test_a_dry_run_reads_no_settings() -> None:
     ext = Extension(CODE, None, reg)
     assert ext.settings_cache is None
     assert not ext.handle(freeze_event(project_id=23393)).verdict.passed
+    assert ran == ["freeze"]
 
 
 @pytest.mark.parametrize("mode", MODES)
