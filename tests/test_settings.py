@@ -4,6 +4,7 @@ the cache, and the Extension honouring them."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
@@ -379,3 +380,35 @@ def test_settings_round_trip_the_wire_shape(local: LocalDataWorks) -> None:
     assert fetched.name == "Guard" and fetched.status == 0 and fetched.project_testing == 23393
     assert fetched.bound_events == ("freeze-node", "commit-file")
     assert fetched.disabled_workspaces == {5} and fetched.parameters == {"owner": "x"}
+
+
+# ---------------------------------------------------------------------------- the CLI
+
+
+def test_trigger_with_settings_file_answers_ok_for_a_disabled_workspace(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dataworks_ext.cli import ExitCode, main
+
+    app = tmp_path / "guard.py"
+    app.write_text(
+        "from dataworks_ext import Registry, Verdict\n"
+        "registry = Registry()\n"
+        "@registry.on_freeze\n"
+        "def never(event):\n"
+        "    return Verdict.fail('never')\n"
+    )
+    settings = tmp_path / "settings.txt"
+    settings.write_text("extension.project.disabled=23393\n")
+    argv = ["trigger", "freeze", "--app", str(app), "--json", "--color", "never"]
+    assert main([*argv, "--settings", str(settings)]) == ExitCode.OK
+    answered = json.loads(capsys.readouterr().out)
+    assert answered["result"] == "OK"
+    assert "extension.project.disabled" in answered["tip"]
+    assert main(argv) == ExitCode.OK
+    assert json.loads(capsys.readouterr().out)["result"] == "FAIL"  # without it: checked
+    settings.write_text('{"ParameterSetting": "extension.project.freeze-node.disabled=23393"}')
+    assert main([*argv, "--settings", str(settings)]) == ExitCode.OK
+    assert "freeze-node.disabled" in json.loads(capsys.readouterr().out)["tip"]
+    assert main([*argv, "--settings", str(tmp_path / "missing.txt")]) != ExitCode.OK
+    assert "cannot read --settings" in capsys.readouterr().err

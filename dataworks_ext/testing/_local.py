@@ -50,6 +50,7 @@ _IDE_EVENT_DETAIL = "GetIDEEventDetail"
 _GET_EXTENSION = "GetExtension"
 _VERSION = "2020-05-18"
 _VERSION_2024 = "2024-05-18"
+_ANY_EXTENSION = ""  # the key of the settings every extension code gets unless set on its own
 #: The actions the 2024-05-18 API has among those served here (the others are 2020-05-18's).
 _ACTIONS_2024 = frozenset({_IDE, _IDE_EVENT_DETAIL})
 _ALGORITHM = "ACS3-HMAC-SHA256"
@@ -659,17 +660,20 @@ class LocalDataWorks:
                 400, "MissingExtensionCode", "ExtensionCode is mandatory for this action."
             )
         with self._lock:
-            found = self._extensions.get(code)
-        if found is None:
+            found = self._extensions.get(code) or self._extensions.get(_ANY_EXTENSION)
+        if found is not None:
+            found = {**found, "ExtensionCode": code}
+        else:
             # An extension registered without parameters (the answer a test gets unless it
             # set some): no ParameterSetting.
             found = {"ExtensionCode": code, "Status": 1, "ParameterSetting": ""}
         return None, {"Extension": found}
 
     def set_extension_settings(
-        self, extension_code: str, settings: str | ExtensionSettings | Mapping[str, Any]
+        self, extension_code: str | None, settings: str | ExtensionSettings | Mapping[str, Any]
     ) -> None:
-        """Make ``GetExtension(extension_code)`` answer these settings.
+        """Make ``GetExtension(extension_code)`` answer these settings (``None``: for every
+        extension code not set on its own).
 
         ``settings`` is a parameter text (``key=value`` lines, as typed in DataWorks), an
         :class:`~dataworks_ext.settings.ExtensionSettings`, or the ``Extension`` object of
@@ -696,9 +700,11 @@ class LocalDataWorks:
                 "settings must be a parameter text, an ExtensionSettings or a mapping, "
                 f"not {type(settings).__name__}"
             )
-        wire["ExtensionCode"] = extension_code
+        key = _ANY_EXTENSION if extension_code is None else extension_code
+        if extension_code is not None:
+            wire["ExtensionCode"] = extension_code
         with self._lock:
-            self._extensions[extension_code] = wire
+            self._extensions[key] = wire
 
     def extension_settings(self, extension_code: str) -> dict[str, Any] | None:
         """The ``Extension`` object set for ``extension_code``, or ``None``.
