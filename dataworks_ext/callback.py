@@ -147,6 +147,32 @@ def _sdk() -> _Sdk:
     return sdk
 
 
+API_VERSIONS = ("2020-05-18", "2024-05-18")
+"""The DataWorks OpenAPI versions a :class:`CallbackClient` speaks (``api_version``)."""
+
+_SDK_2024_PACKAGE = "alibabacloud_dataworks_public20240518"
+#: The SDK methods the 2024-05-18 API has among those the client calls: with
+#: ``api_version="2024-05-18"`` they go through it; every other call stays on 2020-05-18
+#: (which alone has UpdateWorkbenchEventResult, CallbackExtension and GetExtension).
+_NEWER_IN_2024 = frozenset({"update_ideevent_result", "get_ideevent_detail"})
+_SDK_2024: tuple[Any, Any] | None = None
+
+
+def _sdk_2024() -> tuple[Any, Any]:
+    """(the 2024-05-18 SDK's Client class, its models module), imported once."""
+    global _SDK_2024
+    found = _SDK_2024
+    if found is None:
+        with _SDK_LOCK:
+            found = _SDK_2024
+            if found is None:
+                from alibabacloud_dataworks_public20240518 import models
+                from alibabacloud_dataworks_public20240518.client import Client
+
+                found = _SDK_2024 = (Client, models)
+    return found
+
+
 # ---------------------------------------------------------------------------- the client
 
 
@@ -214,6 +240,13 @@ class CallbackClient:
         deadline: Seconds one delivery may take in total, retries and waits included.
         sleep: What waits between sync attempts (``time.sleep``); for tests.
         async_sleep: What waits between async attempts (``asyncio.sleep``); for tests.
+        api_version: ``"2020-05-18"`` (the default: every call through
+            ``alibabacloud-dataworks-public20200518``) or ``"2024-05-18"``: each call then
+            goes through the newest version that has it, ``UpdateIDEEventResult`` and
+            ``GetIDEEventDetail`` through ``alibabacloud-dataworks-public20240518`` (the
+            ``datastudio2024`` extra), ``UpdateWorkbenchEventResult``,
+            ``CallbackExtension``, ``GetExtension`` and the node lookups through 2020-05-18,
+            which alone has them.
 
     Example:
         >>> from dataworks_ext import CallbackClient
@@ -242,7 +275,21 @@ class CallbackClient:
         deadline: float = 20.0,
         sleep: Callable[[float], object] | None = None,
         async_sleep: Callable[[float], Awaitable[object]] | None = None,
+        api_version: str = "2020-05-18",
     ) -> None:
+        if api_version not in API_VERSIONS:
+            raise ConfigurationError(
+                f"api_version must be one of {', '.join(API_VERSIONS)}; got {api_version!r}"
+            )
+        if api_version == "2024-05-18":
+            import importlib.util
+
+            if importlib.util.find_spec(_SDK_2024_PACKAGE) is None:
+                raise ConfigurationError(
+                    "api_version='2024-05-18' needs the alibabacloud-dataworks-public20240518 "
+                    "package: pip install 'dataworks-ext[datastudio2024]'"
+                )
+        self.api_version = api_version
         if not isinstance(region_id, str) or not region_id.strip():
             raise ConfigurationError("region_id must be a region such as 'cn-shanghai'")
         self.region_id = region_id.strip()
@@ -273,6 +320,7 @@ class CallbackClient:
         self._sleep: Callable[[float], object] = time.sleep if sleep is None else sleep
         self._async_sleep = async_sleep
         self._client: Any = None
+        self._client_2024: Any = None
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ construction helpers
@@ -419,7 +467,26 @@ class CallbackClient:
                 self._client = self._build()
             return self._client
 
-    def _build(self) -> Any:
+    def _route(self, action: str) -> tuple[Any, Any]:
+        """(the SDK client, its models module) that make ``action``: the 2024-05-18 SDK's for
+        the calls it has when ``api_version`` is ``2024-05-18``, else the 2020-05-18 SDK's."""
+        if self.api_version != "2020-05-18" and action in _NEWER_IN_2024:
+            client = self._client_2024
+            if client is None:
+                with self._lock:
+                    if self._client_2024 is None:
+                        self._client_2024 = self._build(_sdk_2024()[0])
+                    client = self._client_2024
+            return client, _sdk_2024()[1]
+        return self._sdk_client(), _sdk().models
+
+    def _routed(self, action: str) -> bool:
+        """Whether the client that makes ``action`` is built (its SDK imported)."""
+        if self.api_version != "2020-05-18" and action in _NEWER_IN_2024:
+            return self._client_2024 is not None
+        return self._client is not None
+
+    def _build(self, client_class: Any = None) -> Any:
         sdk = _sdk()
         config = sdk.Config(
             region_id=self.region_id,
@@ -438,7 +505,7 @@ class CallbackClient:
             config.credential = (
                 self._credential if self._credential is not None else sdk.CredentialClient()
             )
-        return sdk.Client(config)
+        return (sdk.Client if client_class is None else client_class)(config)
 
     # ------------------------------------------------------------------ the retry policy
 
@@ -545,9 +612,9 @@ class CallbackClient:
         ``what`` only word errors and logs).
         """
         try:
-            client = self._sdk_client()
+            client, models = self._route(action)
             call = getattr(client, f"{action}_with_options")
-            built = getattr(_sdk().models, request)(**fields)
+            built = getattr(models, request)(**fields)
         except Exception as exc:
             raise self._setup_failed(exc, message_id) from None
         steps = self._attempts(action, what, message_id, retry or self.retry, checked)
@@ -584,12 +651,14 @@ class CallbackClient:
         import asyncio
 
         try:
-            if self._client is None:
-                client = await asyncio.get_running_loop().run_in_executor(None, self._sdk_client)
+            if not self._routed(action):  # the SDK's import blocks: not on the loop
+                client, models = await asyncio.get_running_loop().run_in_executor(
+                    None, self._route, action
+                )
             else:
-                client = self._client
+                client, models = self._route(action)
             call = getattr(client, f"{action}_with_options_async")
-            built = getattr(_sdk().models, request)(**fields)
+            built = getattr(models, request)(**fields)
         except Exception as exc:
             raise self._setup_failed(exc, message_id) from None
         sleep = asyncio.sleep if self._async_sleep is None else self._async_sleep
