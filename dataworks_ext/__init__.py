@@ -117,21 +117,28 @@ if TYPE_CHECKING:  # imported on first use (see __getattr__): not needed to answ
         TableColumn,
         TableModel,
     )
-    from .lookups import (
+    from .lookups import Lookups, LookupStats
+    from .nodes import BaselineInfo, InstanceInfo, NodeInfo
+    from .ratelimit import (
+        EDITION_BUDGETS,
         EDITION_RATE_LIMITS,
-        Lookups,
-        LookupStats,
+        BudgetLeft,
+        MemoryRateLimiter,
+        RateBudget,
         RateLimit,
+        RateLimiter,
+        RedisRateLimiter,
         TokenBucket,
         process_bucket,
+        process_limiter,
         set_rate_limit,
     )
-    from .nodes import BaselineInfo, InstanceInfo, NodeInfo
     from .settings import ExtensionSettings, SettingsCache
     from .stores._redis import RedisAnswerStore
 
 __all__ = [
     "AUDIT_LOGGER",
+    "EDITION_BUDGETS",
     "EDITION_RATE_LIMITS",
     "EVENT_KINDS",
     "MAX_TIP_LENGTH",
@@ -144,6 +151,7 @@ __all__ = [
     "BackfillOrder",
     "BaselineInfo",
     "BizPeriod",
+    "BudgetLeft",
     "Callback",
     "CallbackApi",
     "CallbackClient",
@@ -191,6 +199,7 @@ __all__ = [
     "LookupStats",
     "Lookups",
     "MemoryAnswerStore",
+    "MemoryRateLimiter",
     "MessageDecodeError",
     "MessageError",
     "ModelledEvent",
@@ -207,9 +216,12 @@ __all__ = [
     "PreRerunInstanceEvent",
     "PreSetInstanceSuccessEvent",
     "PreUnfreezeInstanceEvent",
+    "RateBudget",
     "RateLimit",
+    "RateLimiter",
     "RawMessage",
     "RedisAnswerStore",
+    "RedisRateLimiter",
     "Registry",
     "RestoreNodeEvent",
     "RunFileEvent",
@@ -245,6 +257,7 @@ __all__ = [
     "parse_message",
     "parse_messages",
     "process_bucket",
+    "process_limiter",
     "sendable",
     "set_rate_limit",
 ]
@@ -257,7 +270,9 @@ _LAZY: dict[str, str] = {
     "BaselineInfo": ".nodes",
     "CommittedFile": ".event_details",
     "DeletedFile": ".event_details",
-    "EDITION_RATE_LIMITS": ".lookups",
+    "BudgetLeft": ".ratelimit",
+    "EDITION_BUDGETS": ".ratelimit",
+    "EDITION_RATE_LIMITS": ".ratelimit",
     "ExtensionSettings": ".settings",
     "FileExecutionCommand": ".event_details",
     "FileProperties": ".event_details",
@@ -270,14 +285,19 @@ _LAZY: dict[str, str] = {
     "NodeInfo": ".nodes",
     "NodeInput": ".event_details",
     "NodeOutput": ".event_details",
-    "RateLimit": ".lookups",
+    "MemoryRateLimiter": ".ratelimit",
+    "RateBudget": ".ratelimit",
+    "RateLimit": ".ratelimit",
+    "RateLimiter": ".ratelimit",
     "RedisAnswerStore": ".stores._redis",
+    "RedisRateLimiter": ".ratelimit",
     "SettingsCache": ".settings",
     "TableColumn": ".event_details",
     "TableModel": ".event_details",
-    "TokenBucket": ".lookups",
-    "process_bucket": ".lookups",
-    "set_rate_limit": ".lookups",
+    "TokenBucket": ".ratelimit",
+    "process_bucket": ".ratelimit",
+    "process_limiter": ".ratelimit",
+    "set_rate_limit": ".ratelimit",
 }
 
 

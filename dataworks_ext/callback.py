@@ -24,6 +24,7 @@ from ._sdk_failures import SdkFailure, classify, clean, deadline_exceeded, unsuc
 from ._version import __version__
 from .errors import CallbackError, ConfigurationError
 from .events import CallbackApi
+from .ratelimit import RateLimiter
 from .verdicts import CheckResult, Verdict
 
 __all__ = ["Callback", "CallbackClient", "sendable"]
@@ -247,6 +248,12 @@ class CallbackClient:
             ``datastudio2024`` extra), ``UpdateWorkbenchEventResult``,
             ``CallbackExtension``, ``GetExtension`` and the node lookups through 2020-05-18,
             which alone has them.
+        limiter: A :class:`~dataworks_ext.ratelimit.RateLimiter` every call takes from first
+            (deliveries are writes, lookups and ``GetExtension`` reads), e.g.
+            :class:`~dataworks_ext.RedisRateLimiter` shared by every replica; the wait counts
+            against the call's ``deadline``, and a throttling answer slows the budget down.
+            ``None`` (the default): deliveries are not paced, lookups take from
+            :func:`~dataworks_ext.ratelimit.process_bucket`.
 
     Example:
         >>> from dataworks_ext import CallbackClient
@@ -276,6 +283,7 @@ class CallbackClient:
         sleep: Callable[[float], object] | None = None,
         async_sleep: Callable[[float], Awaitable[object]] | None = None,
         api_version: str = "2020-05-18",
+        limiter: RateLimiter | None = None,
     ) -> None:
         if api_version not in API_VERSIONS:
             raise ConfigurationError(
@@ -290,6 +298,12 @@ class CallbackClient:
                     "package: pip install 'dataworks-ext[datastudio2024]'"
                 )
         self.api_version = api_version
+        if limiter is not None and not isinstance(limiter, RateLimiter):
+            raise ConfigurationError(
+                "limiter must have reserve(), reserve_async(), throttled(), throttled_async() "
+                f"and remaining(); got {type(limiter).__name__}"
+            )
+        self.limiter = limiter
         if not isinstance(region_id, str) or not region_id.strip():
             raise ConfigurationError("region_id must be a region such as 'cn-shanghai'")
         self.region_id = region_id.strip()
@@ -626,6 +640,15 @@ class CallbackClient:
                     outcome = call(built, step.runtime)
                 except Exception as exc:
                     outcome = exc
+            elif isinstance(step, _Budget):
+                try:
+                    limiter: Any = self.limiter
+                    if step.throttled:
+                        limiter.throttled(step.kind)
+                    else:
+                        outcome = limiter.reserve(step.kind)
+                except Exception as exc:
+                    outcome = exc
             else:
                 self._sleep(step)
             try:
@@ -675,6 +698,15 @@ class CallbackClient:
                     outcome = _DeadlineReached()
                 except Exception as exc:
                     outcome = exc
+            elif isinstance(step, _Budget):
+                try:
+                    limiter: Any = self.limiter
+                    if step.throttled:
+                        await limiter.throttled_async(step.kind)
+                    else:
+                        outcome = await limiter.reserve_async(step.kind)
+                except Exception as exc:
+                    outcome = exc
             else:
                 await sleep(step)
             try:
@@ -689,17 +721,35 @@ class CallbackClient:
         message_id: str | None,
         policy: RetryPolicy,
         checked: bool = True,
-    ) -> Generator[_Try | float, object, Any]:
+    ) -> Generator[_Try | _Budget | float, object, Any]:
         """The retry loop, written once for both paths and doing no I/O itself.
 
         Yields a :class:`_Try` (make the call with its runtime options and send back the
-        answer or the exception raised) or a float (wait that many seconds, send back
-        ``None``).  Returns the accepted answer's body; raises :class:`CallbackError`.
+        answer or the exception raised), a :class:`_Budget` (reserve a call from the rate
+        limiter and send back the wait, or report a throttling answer to it), or a float
+        (wait that many seconds, send back ``None``).  Returns the accepted answer's body;
+        raises :class:`CallbackError`.
         """
         started = time.monotonic()
         attempt = 0
+        kind = "write" if action in _WRITES else "read"
+        limited = self.limiter is not None
         while True:
             attempt += 1
+            if limited:
+                wait = yield _Budget(kind)
+                if wait is None:
+                    raise self._over_budget(message_id, attempt - 1, None, policy)
+                if isinstance(wait, BaseException):  # the limiter is down: call anyway
+                    logger.warning(
+                        "the rate limiter failed (%s); calling %s without waiting for budget",
+                        type(wait).__name__,
+                        action,
+                    )
+                elif isinstance(wait, float) and wait > 0:
+                    if time.monotonic() - started + wait >= policy.deadline:
+                        raise self._over_budget(message_id, attempt - 1, wait, policy)
+                    yield wait
             attempt_try = self._try(policy.deadline - (time.monotonic() - started))
             tried = time.perf_counter()
             outcome = yield attempt_try
@@ -722,6 +772,8 @@ class CallbackClient:
                     return body
                 failure = refused
             note_call(action, tried, failure.code)
+            if limited and (failure.status == 429 or (failure.code or "").startswith("Throttling")):
+                yield _Budget(kind, throttled=True)  # slow the shared budget down
             delay = policy.delay(attempt, failure, time.monotonic() - started)
             if delay is None:
                 raise self._gave_up(message_id, attempt, failure, started, policy)
@@ -758,6 +810,27 @@ class CallbackClient:
             # never the text (the SDK's texts may carry request data).
             logger.warning("the Alibaba Cloud SDK raised %s", failure.code)
         return failure
+
+    def _over_budget(
+        self, message_id: str | None, attempts: int, wait: float | None, policy: RetryPolicy
+    ) -> CallbackError:
+        """The error of a call the rate budget stopped before it was made: the daily cap is
+        reached (``wait`` None), or its wait would pass the deadline."""
+        if wait is None:
+            reason, code = "the daily budget of DataWorks calls is spent", "DailyLimitReached"
+        else:
+            reason = (
+                f"the rate budget's wait of {wait:.3g}s passes the {policy.deadline:g}s deadline"
+            )
+            code = "DeadlineExceeded"
+        logger.debug("%s for message %s", reason, message_id, extra={"message_id": message_id})
+        return CallbackError(
+            reason,
+            message_id=message_id,
+            code=code,
+            attempts=attempts,
+            retryable=wait is not None,
+        )
 
     def _setup_failed(self, exc: BaseException, message_id: str | None) -> CallbackError:
         logger.error(
@@ -812,6 +885,23 @@ class _Try:
         self.remaining = remaining  # seconds left of the whole call's deadline
         self.read = read  # the read timeout of this attempt
         self.capped = capped  # whether the deadline cut the read timeout short
+
+
+class _Budget:
+    """A step of the rate budget: reserve a call of ``kind`` (send back the wait, ``None``
+    for the daily cap, or the limiter's exception), or report a throttling answer."""
+
+    __slots__ = ("kind", "throttled")
+
+    def __init__(self, kind: str, *, throttled: bool = False) -> None:
+        self.kind = kind
+        self.throttled = throttled
+
+
+#: The SDK methods that write (deliver an answer); every other call reads.
+_WRITES = frozenset(
+    {"update_workbench_event_result", "update_ideevent_result", "callback_extension"}
+)
 
 
 class _DeadlineReached(Exception):
