@@ -636,10 +636,7 @@ class CallbackClient:
         while True:
             outcome: object = None
             if isinstance(step, _Try):
-                try:
-                    outcome = call(built, step.runtime)
-                except Exception as exc:
-                    outcome = exc
+                outcome = _CALLERS.run(call, built, step.runtime, max(step.remaining, 0.001) + 0.1)
             elif isinstance(step, _Budget):
                 try:
                     limiter: Any = self.limiter
@@ -734,12 +731,13 @@ class CallbackClient:
         attempt = 0
         kind = "write" if action in _WRITES else "read"
         limited = self.limiter is not None
+        maybe_sent = False  # whether an attempt so far may have reached DataWorks
         while True:
             attempt += 1
             if limited:
                 wait = yield _Budget(kind)
                 if wait is None:
-                    raise self._over_budget(message_id, attempt - 1, None, policy)
+                    raise self._over_budget(message_id, attempt - 1, None, policy, maybe_sent)
                 if isinstance(wait, BaseException):  # the limiter is down: call anyway
                     logger.warning(
                         "the rate limiter failed (%s); calling %s without waiting for budget",
@@ -748,7 +746,7 @@ class CallbackClient:
                     )
                 elif isinstance(wait, float) and wait > 0:
                     if time.monotonic() - started + wait >= policy.deadline:
-                        raise self._over_budget(message_id, attempt - 1, wait, policy)
+                        raise self._over_budget(message_id, attempt - 1, wait, policy, maybe_sent)
                     yield wait
             attempt_try = self._try(policy.deadline - (time.monotonic() - started))
             tried = time.perf_counter()
@@ -772,11 +770,12 @@ class CallbackClient:
                     return body
                 failure = refused
             note_call(action, tried, failure.code)
+            maybe_sent = maybe_sent or failure.maybe_sent
             if limited and (failure.status == 429 or (failure.code or "").startswith("Throttling")):
                 yield _Budget(kind, throttled=True)  # slow the shared budget down
             delay = policy.delay(attempt, failure, time.monotonic() - started)
             if delay is None:
-                raise self._gave_up(message_id, attempt, failure, started, policy)
+                raise self._gave_up(message_id, attempt, failure, started, policy, maybe_sent)
             logger.info(
                 "attempt %d of %d of %s for message %s failed (%s); retrying in %.3fs",
                 attempt,
@@ -804,7 +803,9 @@ class CallbackClient:
             return deadline_exceeded(policy.deadline)
         failure = classify(exc, self.url, attempt.read)
         if attempt.capped and failure.code in ("ReadTimeout", "ConnectTimeout"):
-            return deadline_exceeded(policy.deadline)
+            exceeded = deadline_exceeded(policy.deadline)
+            exceeded.maybe_sent = failure.maybe_sent  # not sent when it never connected
+            return exceeded
         if failure.unexpected:
             # Neither an answer nor a transport error: log the class name for debugging,
             # never the text (the SDK's texts may carry request data).
@@ -812,7 +813,12 @@ class CallbackClient:
         return failure
 
     def _over_budget(
-        self, message_id: str | None, attempts: int, wait: float | None, policy: RetryPolicy
+        self,
+        message_id: str | None,
+        attempts: int,
+        wait: float | None,
+        policy: RetryPolicy,
+        maybe_sent: bool,
     ) -> CallbackError:
         """The error of a call the rate budget stopped before it was made: the daily cap is
         reached (``wait`` None), or its wait would pass the deadline."""
@@ -830,6 +836,7 @@ class CallbackClient:
             code=code,
             attempts=attempts,
             retryable=wait is not None,
+            maybe_sent=maybe_sent,
         )
 
     def _setup_failed(self, exc: BaseException, message_id: str | None) -> CallbackError:
@@ -852,6 +859,7 @@ class CallbackClient:
         failure: SdkFailure,
         started: float,
         policy: RetryPolicy,
+        maybe_sent: bool = False,
     ) -> CallbackError:
         reason = failure.reason
         if policy.cut_short(attempts, failure):
@@ -872,6 +880,7 @@ class CallbackClient:
             request_id=failure.request_id,
             attempts=attempts,
             retryable=failure.retryable,
+            maybe_sent=maybe_sent or failure.maybe_sent,
         )
 
 
@@ -905,7 +914,91 @@ _WRITES = frozenset(
 
 
 class _DeadlineReached(Exception):
-    """The async path's own timer ran out before the SDK answered."""
+    """The path's own timer ran out before the SDK answered."""
+
+
+class _Callers:
+    """Daemon threads that make blocking SDK calls, so that the sync path stops waiting at
+    the deadline: the SDK's timeouts bound each socket read, not the whole answer, and an
+    endpoint that trickles its answer byte by byte would hold the caller far longer.
+
+    A call past its deadline runs on in its thread until the SDK gives up; its outcome is
+    dropped.  Idle threads are kept for the next calls (daemon threads: they never hold the
+    interpreter's exit).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[_Caller] = []
+
+    def forget(self) -> None:
+        """Forget every thread (in a forked child, which has none of them)."""
+        self._lock = threading.Lock()
+        self._idle = []
+
+    def run(self, call: Callable[..., Any], request: Any, runtime: Any, timeout: float) -> object:
+        """The answer of ``call(request, runtime)``, the exception it raised, or
+        :class:`_DeadlineReached` after ``timeout`` seconds."""
+        with self._lock:
+            caller = self._idle.pop() if self._idle else None
+        if caller is None:
+            caller = _Caller(self)
+        return caller.run(call, request, runtime, timeout)
+
+    def _rest(self, caller: _Caller) -> None:
+        with self._lock:
+            if len(self._idle) < 64:
+                self._idle.append(caller)
+                return
+        caller.retire()
+
+
+class _Caller:
+    """One daemon thread of :class:`_Callers`, taking one call at a time."""
+
+    __slots__ = ("_done", "_outcome", "_owner", "_todo")
+
+    def __init__(self, owner: _Callers) -> None:
+        import queue
+
+        self._owner = owner
+        self._todo: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+        self._done = threading.Event()
+        self._outcome: object = None
+        threading.Thread(target=self._serve, name="dataworks-ext-call", daemon=True).start()
+
+    def run(self, call: Callable[..., Any], request: Any, runtime: Any, timeout: float) -> object:
+        import contextvars
+
+        self._done.clear()
+        self._todo.put((contextvars.copy_context(), call, request, runtime))
+        if not self._done.wait(timeout):
+            self.retire()  # the thread ends once the stuck call does; it is not reused
+            return _DeadlineReached()
+        outcome = self._outcome
+        self._outcome = None
+        self._owner._rest(self)
+        return outcome
+
+    def retire(self) -> None:
+        self._todo.put(None)
+
+    def _serve(self) -> None:
+        while True:
+            work = self._todo.get()
+            if work is None:
+                return
+            context, call, request, runtime = work
+            try:
+                self._outcome = context.run(call, request, runtime)
+            except Exception as exc:
+                self._outcome = exc
+            self._done.set()
+
+
+_CALLERS = _Callers()
+if hasattr(os, "register_at_fork"):  # a forked child has none of the parent's threads
+    os.register_at_fork(after_in_child=_CALLERS.forget)
 
 
 #: Per API: the SDK method, its request model, and whether its answer carries ``Success``
