@@ -141,6 +141,7 @@ def test_a_trickling_answer_is_cut_at_the_delivery_deadline(
     server = serve(trickle)
     client = server.client(deadline=1.0, read_timeout=5.0, max_attempts=3)
     client._sdk_client()  # the SDK imported before the clock starts
+
     def deliver() -> None:
         if mode == "sync":
             client.deliver("m-1", "ext", Verdict.ok())
