@@ -750,7 +750,8 @@ def bench_settings(rounds: int, count: int) -> Result:
         honouring = Extension("bench-extension", client, trivial_registry())
         plain = Extension("bench-extension", client, trivial_registry(), honour_parameters=False)
         cache = honouring.settings_cache
-        assert cache is not None and cache.refresh() is not None
+        assert cache is not None
+        assert cache.refresh() is not None
         cache.ttl = 10**6  # cached for the whole run: the figure is the cached path
 
         def timed(extension: Extension) -> Callable[[], float]:
