@@ -268,3 +268,18 @@ def test_two_processes_share_five_writes_a_second(
     assert sum(gaps) / len(gaps) == pytest.approx(0.2, abs=0.03)
     spread = max(arrivals.times) - min(arrivals.times)
     assert 39 / 5 - 0.3 <= spread <= 39 / 5 + 2.0  # paced, not serialised behind each other
+
+
+def test_an_unreachable_redis_never_stops_a_delivery(
+    own_valkey: Any, local: LocalDataWorks, caplog: pytest.LogCaptureFixture
+) -> None:
+    limiter = RedisRateLimiter.from_url(
+        own_valkey.url, reads_per_second=5, writes_per_second=5, key_prefix=prefix()
+    )
+    client = local.client(limiter=limiter)
+    client.deliver("m-1", "ext", Verdict.ok())
+    own_valkey.stop()
+    client.deliver("m-2", "ext", Verdict.ok())
+    asyncio.run(client.deliver_async("m-3", "ext", Verdict.ok()))
+    assert [v.message_id for v in local.verdicts] == ["m-1", "m-2", "m-3"]
+    assert any("the rate limiter failed" in r.getMessage() for r in caplog.records)
