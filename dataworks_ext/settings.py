@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ._audit import CALLS
+from ._retry import RetryPolicy
 from .errors import CallbackError, ConfigurationError
 
 if TYPE_CHECKING:
@@ -415,6 +416,9 @@ class SettingsCache:
         extension_code: The extension whose settings to fetch.
         ttl: Seconds the settings are fresh.
         retry_after: Seconds to wait after a failed fetch before trying again.
+        fetch_deadline: Seconds one fetch may take, retries included (the first message
+            waits for the first fetch: this bounds that wait), at most the client's
+            ``deadline``.
 
     Example:
         >>> from dataworks_ext.settings import ExtensionSettings, SettingsCache
@@ -435,18 +439,32 @@ class SettingsCache:
         *,
         ttl: float = 60.0,
         retry_after: float = 10.0,
+        fetch_deadline: float = 5.0,
     ) -> None:
         if not callable(getattr(client, "_call", None)):
             raise ConfigurationError(
                 f"client must be a CallbackClient, got {type(client).__name__}"
             )
-        for name, value in (("ttl", ttl), ("retry_after", retry_after)):
+        for name, value in (
+            ("ttl", ttl),
+            ("retry_after", retry_after),
+            ("fetch_deadline", fetch_deadline),
+        ):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                 raise ConfigurationError(f"{name} must be a positive number of seconds")
         self.client = client
         self.extension_code = extension_code
         self.ttl = float(ttl)
         self.retry_after = float(retry_after)
+        retry = getattr(client, "retry", None)
+        self._retry: Any = None
+        if isinstance(retry, RetryPolicy):
+            self._retry = RetryPolicy(
+                max_attempts=retry.max_attempts,
+                backoff_base=retry.backoff_base,
+                backoff_cap=retry.backoff_cap,
+                deadline=min(float(fetch_deadline), retry.deadline),
+            )
         self._lock = threading.Lock()
         self._settings: ExtensionSettings | None = None
         self._fresh_until = 0.0
@@ -550,7 +568,9 @@ class SettingsCache:
     def _fetch(self, future: concurrent.futures.Future[ExtensionSettings | None]) -> None:
         token = CALLS.set(None)  # not one of the message's calls, in its audit trail
         try:
-            body = self.client._call(*self._request(), what="the extension's settings")
+            body = self.client._call(
+                *self._request(), what="the extension's settings", retry=self._retry
+            )
             self._done(future, body, None)
         except BaseException as exc:
             self._done(future, None, exc)
@@ -598,7 +618,9 @@ class SettingsCache:
     ) -> None:
         token = CALLS.set(None)
         try:
-            body = await self.client._call_async(*self._request(), what="the extension's settings")
+            body = await self.client._call_async(
+                *self._request(), what="the extension's settings", retry=self._retry
+            )
             self._done(future, body, None)
         except BaseException as exc:
             self._done(future, None, exc)

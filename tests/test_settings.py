@@ -412,3 +412,19 @@ def test_trigger_with_settings_file_answers_ok_for_a_disabled_workspace(
     assert "freeze-node.disabled" in json.loads(capsys.readouterr().out)["tip"]
     assert main([*argv, "--settings", str(tmp_path / "missing.txt")]) != ExitCode.OK
     assert "cannot read --settings" in capsys.readouterr().err
+
+
+def test_a_slow_get_extension_delays_the_first_message_by_its_fetch_deadline_at_most(
+    local: LocalDataWorks,
+) -> None:
+    local.set_extension_settings(CODE, "extension.project.disabled=23393")
+    local.inject("slow", 1, delay=3.0, action="GetExtension")
+    reg, ran = refusing()
+    ext = Extension(CODE, local.client(deadline=20), reg)
+    cache = ext.settings_cache
+    assert cache is not None
+    cache._retry.deadline = 0.5  # what fetch_deadline sets (5 s by default)
+    started = time.monotonic()
+    outcome = ext.handle(freeze_event(project_id=23393))
+    assert time.monotonic() - started < 1.5
+    assert ran == ["freeze"] and outcome.delivered  # checked: no settings yet
