@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ._audit import note_call
 from ._retry import RetryPolicy, seconds
@@ -24,8 +24,10 @@ from ._sdk_failures import SdkFailure, classify, clean, deadline_exceeded, unsuc
 from ._version import __version__
 from .errors import CallbackError, ConfigurationError
 from .events import CallbackApi
-from .ratelimit import RateLimiter
 from .verdicts import CheckResult, Verdict
+
+if TYPE_CHECKING:
+    from .ratelimit import RateLimiter
 
 __all__ = ["Callback", "CallbackClient", "sendable"]
 
@@ -298,7 +300,9 @@ class CallbackClient:
                     "package: pip install 'dataworks-ext[datastudio2024]'"
                 )
         self.api_version = api_version
-        if limiter is not None and not isinstance(limiter, RateLimiter):
+        if limiter is not None and not all(
+            callable(getattr(limiter, name, None)) for name in _LIMITER_METHODS
+        ):
             raise ConfigurationError(
                 "limiter must have reserve(), reserve_async(), throttled(), throttled_async() "
                 f"and remaining(); got {type(limiter).__name__}"
@@ -906,6 +910,9 @@ class _Budget:
         self.kind = kind
         self.throttled = throttled
 
+
+#: What a rate limiter has (the RateLimiter protocol's methods).
+_LIMITER_METHODS = ("reserve", "reserve_async", "throttled", "throttled_async", "remaining")
 
 #: The SDK methods that write (deliver an answer); every other call reads.
 _WRITES = frozenset(

@@ -70,13 +70,13 @@ from .events import (
 from .messages import EventMessage, RawMessage, _named_code, decode, parse_message
 from .outcomes import Outcome
 from .registry import Check, Registry, default_registry
-from .settings import ExtensionSettings, SettingsCache, switched_off_by, switched_off_tip
 from .stores._base import AnswerStore, AsyncAnswerStore, Claim, ClaimState
 from .stores._memory import MemoryAnswerStore
 from .verdicts import CheckResult, Verdict, combine
 
 if TYPE_CHECKING:
     from ._health import Health
+    from .settings import ExtensionSettings, SettingsCache
     from .telemetry import Telemetry
 
 __all__ = ["Extension", "Outcome"]
@@ -621,7 +621,7 @@ class Extension:
                 if self._callback is not None and (self.honour_parameters or plan.wants_settings):
                     off = yield (_SETTINGS, message)
                 if off is not None:
-                    verdict, error = Verdict.ok(switched_off_tip(off, message)), None
+                    verdict, error = self._switched_off_verdict(off, message), None
                 elif not plan.checks:
                     verdict, error = self._unhandled(message), None
                 else:
@@ -789,6 +789,7 @@ class Extension:
         if cache is not None and self._settings_for is callback:
             return cache
         from .callback import CallbackClient
+        from .settings import SettingsCache  # imported on first need: not to answer a message
 
         if not isinstance(callback, CallbackClient):
             return None
@@ -824,7 +825,7 @@ class Extension:
     ) -> str | None:
         if settings is None or not self.honour_parameters:
             return None
-        off = switched_off_by(settings, message)
+        off = settings.switched_off_by(message)
         if off is not None:
             logger.info(
                 "%s is switched off by the extension parameter %s: answered OK, not checked",
@@ -833,6 +834,11 @@ class Extension:
                 extra=_log(message),
             )
         return off
+
+    def _switched_off_verdict(self, parameter: str, message: EventMessage) -> Verdict:
+        from .settings import switched_off_tip
+
+        return Verdict.ok(switched_off_tip(parameter, message))
 
     def _call_with_settings(self, check: Check, event: Event, message: EventMessage) -> Any:
         cache = self.settings_cache
