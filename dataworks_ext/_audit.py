@@ -137,7 +137,8 @@ class AuditRecord:
     (``unreadable_result``, ``timeout_result``, ``unhandled_result``).  Empty when nothing
     was decided now (a duplicate, a message in progress elsewhere, the store down)."""
     reason: str
-    """What happened: ``checked``, ``unhandled``, ``unreadable``, ``deadline``,
+    """What happened: ``checked``, ``unhandled``, ``switched off`` (the extension's parameters
+    switch the message off: answered OK, no check ran), ``unreadable``, ``deadline``,
     ``duplicate``, ``in progress``, ``store down``, ``delivery failed``, ``nothing to
     answer``, ``rejected``, ``resent`` (a verdict decided before, by an instance that died or
     whose delivery failed, was delivered again; no check ran), or ``cancelled`` (the host
@@ -165,6 +166,9 @@ class AuditRecord:
     """When handling started (seconds since the epoch)."""
     duration_ms: float
     """How long handling took, in milliseconds."""
+    switched_off_by: str | None = None
+    """The extension parameter that switched the message off (``extension.project.disabled``,
+    ...): it was answered OK without running the checks.  ``None`` otherwise."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what ``record.audit`` of the audit logger carries).
@@ -203,6 +207,7 @@ class AuditRecord:
                 "error": self.error,
                 "started": self.started,
                 "duration_ms": self.duration_ms,
+                "switched_off_by": self.switched_off_by,
             }
         )
         return record
@@ -272,6 +277,7 @@ class _Trail:
         "message",
         "perf",
         "store_errors",
+        "switched_off",
         "wall",
     )
 
@@ -289,6 +295,8 @@ class _Trail:
         self.api: str | None = None
         self.closed = False
         self.store_errors = 0
+        self.switched_off: str | None = None
+        """The extension parameter that switched the message off, if one did."""
 
     def record(self, extension_code: str, outcome: Any) -> AuditRecord:
         """Assemble the record of the finished pipeline."""
@@ -319,7 +327,13 @@ class _Trail:
         else:
             store = "store down"
         reason = _reason(outcome, store, checks, error)
-        decided_by = _decided_by(outcome, reason, checks)
+        switched_off = self.switched_off
+        if switched_off is not None and reason == "unhandled":  # no check ran: the parameter
+            reason = "switched off"
+        if switched_off is not None and reason == "switched off":
+            decided_by: tuple[str, ...] = (switched_off,)
+        else:
+            decided_by = _decided_by(outcome, reason, checks)
         reports = [c.result for c in checks if not c.enforced]
         would_have = None
         if reports:
@@ -357,6 +371,7 @@ class _Trail:
             error=error_text,
             started=self.wall / 1e9,
             duration_ms=round((time.perf_counter() - self.perf) * 1000, 3),
+            switched_off_by=switched_off if reason == "switched off" else None,
         )
 
 

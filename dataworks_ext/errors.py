@@ -227,6 +227,12 @@ class CallbackError(DataWorksExtError):
         request_id: DataWorks' request id of the last attempt, for support tickets.
         attempts: How many calls were made.
         retryable: Whether the last failure was of a kind that may pass on a later try.
+        maybe_sent: Whether DataWorks may have received and recorded the verdict: ``True``
+            when the outcome of a call is unknown (no answer within the read timeout or the
+            deadline, a connection reset after sending, a gateway's 502/504); ``False`` when
+            it is known that nothing was recorded (no call made, connection refused, a name
+            that did not resolve, an error answer from DataWorks).  A retry of a verdict that
+            may have been recorded must send the same verdict.
 
     Example:
         >>> from dataworks_ext import CallbackError
@@ -234,6 +240,8 @@ class CallbackError(DataWorksExtError):
         ...                     status=429, request_id="R1", attempts=3, retryable=True)
         >>> print(err)
         throttled (message m-1, code Throttling.User, HTTP 429, request R1, after 3 attempts)
+        >>> err.maybe_sent
+        False
     """
 
     def __init__(
@@ -246,6 +254,7 @@ class CallbackError(DataWorksExtError):
         request_id: str | None = None,
         attempts: int = 1,
         retryable: bool = False,
+        maybe_sent: bool = False,
     ) -> None:
         self.reason = reason
         self.message_id = message_id
@@ -254,6 +263,7 @@ class CallbackError(DataWorksExtError):
         self.request_id = request_id
         self.attempts = attempts
         self.retryable = retryable
+        self.maybe_sent = maybe_sent
         super().__init__(reason)
 
     def __str__(self) -> str:

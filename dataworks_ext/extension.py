@@ -76,6 +76,7 @@ from .verdicts import CheckResult
 
 if TYPE_CHECKING:
     from ._health import Health
+    from .settings import SettingsCache
     from .telemetry import Telemetry
 
 __all__ = ["DEFAULT_LEASE", "MIN_LEASE", "Extension", "Outcome"]
@@ -91,6 +92,8 @@ MIN_LEASE = 1.0
 _LEASE_PER_STORE_TIMEOUT = 2.0
 """A lease must be at least this many times the store's ``operation_timeout``, so that a
 renewal sent a third into the lease has time to land."""
+_NOT_YET = object()
+"""No settings cache was looked for yet."""
 DEFAULT_CHECK_THREADS = 32
 """Threads that run sync checks for ``handle_async``, per Extension."""
 
@@ -132,6 +135,16 @@ class Extension:
             :class:`~dataworks_ext.events.EventKind`), overriding the table's
             (:attr:`EventKind.api <dataworks_ext.events.EventKind.api>`), e.g.
             ``{"commit-file": CallbackApi.CALLBACK_EXTENSION}``.
+        honour_parameters: With a :class:`CallbackClient` as the callback, a message that the
+            extension's parameters switch off (``extension.project.disabled``,
+            ``extension.project.{eventCode}.disabled``,
+            ``extension.fileType.{fileType}.{eventCode}.enabled=false``; read with
+            ``GetExtension`` and cached, see :mod:`dataworks_ext.settings`) is answered OK
+            with a tip naming the parameter, without running the checks.  ``False`` runs the
+            checks anyway.
+        check_threads: How many threads run sync checks for :meth:`handle_async` (a bounded
+            pool, made on first use), so that they block neither the event loop nor each
+            other.
 
     Example:
         >>> from dataworks_ext import Extension, FreezeNodeEvent, Registry, Verdict
@@ -168,6 +181,7 @@ class Extension:
         telemetry: bool | Literal["auto"] | Telemetry = "auto",
         apis: Mapping[str | EventKind, CallbackApi | str] | None = None,
         check_threads: int = DEFAULT_CHECK_THREADS,
+        honour_parameters: bool = True,
     ) -> None:
         if not isinstance(extension_code, str) or not extension_code.strip():
             raise ConfigurationError(
@@ -203,6 +217,13 @@ class Extension:
             )
         self.on_audit = on_audit
         self.enforce = enforce
+        if not isinstance(honour_parameters, bool):
+            raise ConfigurationError(
+                f"honour_parameters must be True or False, got {honour_parameters!r}"
+            )
+        self.honour_parameters = honour_parameters
+        self._settings_cache: SettingsCache | None = None
+        self._settings_for: Any = _NOT_YET
         self._telemetry = telemetry_option(telemetry)
         self._sync = SyncDriver(self, self._pipeline)
         self._async = AsyncDriver(self, self._pipeline)
@@ -531,6 +552,32 @@ class Extension:
             except Exception as exc:
                 warnings = (f"could not describe the store ({type(exc).__name__})",)
         return assess(state, self._callback, self.registry.counts(), kind, tuple(warnings))
+
+    @property
+    def settings_cache(self) -> SettingsCache | None:
+        """The cache of the extension's settings (``GetExtension``), made on first need for a
+        :class:`CallbackClient` callback; ``None`` for other callbacks and in a dry run.
+
+        Example:
+            >>> from dataworks_ext import CallbackClient, Extension
+            >>> ext = Extension("ext", CallbackClient(region_id="cn-shanghai"))
+            >>> ext.settings_cache
+            SettingsCache('ext', ttl=60)
+            >>> Extension("ext").settings_cache is None
+            True
+        """
+        callback = self._callback
+        if self._settings_for is callback:  # made (or found needless) for this callback
+            return self._settings_cache
+        from .callback import CallbackClient
+
+        cache = None
+        if isinstance(callback, CallbackClient):
+            from .settings import SettingsCache  # on first need: not to answer a message
+
+            cache = SettingsCache(callback, self.extension_code)
+        self._settings_cache, self._settings_for = cache, callback
+        return cache
 
     def api_for(self, message: EventMessage | Event) -> CallbackApi:
         """The API that answers ``message`` (or its event): the ``apis`` override of its event

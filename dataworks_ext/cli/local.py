@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigurationError
 from ._exit_codes import ExitCode
 from ._options import _add_common
+from ._settings import _add_settings
 from ._terminal import _Formatter, _Ui
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     local.add_argument(
         "--json", action="store_true", help="print each verdict as one JSON line, nothing else"
     )
+    _add_settings(local)
     local.set_defaults(run=run)
 
 
@@ -70,6 +72,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
 
     from ..testing._local import LocalDataWorks
     from ._render import _jsonable
+    from ._settings import _apply_settings
 
     lock = threading.Lock()
 
@@ -83,6 +86,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
             ui.print(line)
 
     local = LocalDataWorks(host=args.host, port=args.port, on_verdict=show)
+    _apply_settings(args, local)
     try:
         local.start()
     except OSError as exc:

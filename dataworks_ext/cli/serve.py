@@ -23,6 +23,7 @@ from ._delivery import _delivered_text, _Target, _target
 from ._exit_codes import ExitCode
 from ._options import _add_app, _add_common, _add_delivery
 from ._render import _jsonable, _outcome_dict
+from ._settings import _add_settings, _apply_settings
 from ._terminal import _Formatter, _Ui
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000; 0: any)")
     serve.add_argument("-q", "--quiet", action="store_true", help="no line per request")
     _add_delivery(serve)
+    _add_settings(serve)
     serve.set_defaults(run=run)
 
 
@@ -60,6 +62,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     app = load_app(args.app)
     with ExitStack() as stack:
         target = stack.enter_context(_target(args.endpoint, args.dry_run))
+        _apply_settings(args, target.local)
         extension = _extension_for(app, target.callback, args.extension_code)
         handler = _make_handler(extension, target, ui, args.quiet)
         try:

@@ -14,6 +14,7 @@ from ._delivery import _delivered_text, _target
 from ._exit_codes import ExitCode
 from ._options import _add_app, _add_common, _add_delivery, _positive_int
 from ._render import _nodes_text, _outcome_dict
+from ._settings import _add_settings, _apply_settings
 from ._terminal import _Formatter, _pairs, _Ui
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     trigger.add_argument("--json", action="store_true", help="print the outcome as JSON")
     _add_delivery(trigger)
+    _add_settings(trigger)
     trigger.set_defaults(run=run)
 
 
@@ -169,6 +171,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     app = load_app(args.app)
     messages = _messages(args)
     with _target(args.endpoint, args.dry_run) as target:
+        _apply_settings(args, target.local)
         extension = _extension_for(app, target.callback, args.extension_code)
         outcomes = extension.handle_batch(messages)
         delivered = [_delivered_text(outcome, target) for outcome in outcomes]

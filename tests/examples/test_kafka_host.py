@@ -207,7 +207,7 @@ def test_unreadable_records_are_skipped_not_retried(
     )
     wait_until(lambda: local_dataworks.verdict_for(after.message_id), "the readable message")
     assert running.finish() == 4
-    assert local_dataworks.calls == 1
+    assert local_dataworks.calls_for("UpdateWorkbenchEventResult") == 1
     assert kafka_broker.committed(topic, group) == 4
 
 
