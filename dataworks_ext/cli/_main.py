@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 from .._version import __version__
 from ..errors import ConfigurationError, DataWorksExtError
@@ -49,6 +50,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _brief(formatter: Any) -> Any:
+    """A formatter of log lines without their tracebacks (``-v`` shows them): the command's
+    own output already names each error."""
+    import copy
+    import logging
+
+    class Brief(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            brief = copy.copy(record)
+            brief.exc_info, brief.exc_text, brief.stack_info = None, None, None
+            text: str = formatter.format(brief)
+            return text
+
+    return Brief()
+
+
 def _configure_logging(verbosity: int, command: str) -> AbstractContextManager[None]:
     import logging
 
@@ -62,7 +79,8 @@ def _configure_logging(verbosity: int, command: str) -> AbstractContextManager[N
     else:
         level = logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s: %(message)s"))
+    formatter = logging.Formatter("%(name)s %(levelname)s: %(message)s")
+    handler.setFormatter(formatter if verbosity else _brief(formatter))
 
     @contextmanager
     def configured() -> Iterator[None]:

@@ -60,3 +60,13 @@ def _positive_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
+
+
+def _add_seed(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--seed",
+        metavar="FILE",
+        help="seed the embedded LocalDataWorks with the nodes, baselines, instances and event "
+        "details of this JSON file, for checks that look things up "
+        "(Lookups(CallbackClient.from_env()) reaches it)",
+    )
