@@ -51,13 +51,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _brief(formatter: Any) -> Any:
-    """A formatter of log lines without their tracebacks (``-v`` shows them): the command's
-    own output already names each error."""
+    """A formatter of log lines without the tracebacks of the SDK's own errors (a failed
+    lookup, a refused call: their message says it all, and the command's output names them;
+    ``-v`` shows the tracebacks); an error of the user's code keeps its traceback."""
     import copy
     import logging
 
     class Brief(logging.Formatter):
         def format(self, record: logging.LogRecord) -> str:
+            error = record.exc_info[1] if record.exc_info else None
+            if not isinstance(error, DataWorksExtError):
+                return str(formatter.format(record))
             brief = copy.copy(record)
             brief.exc_info, brief.exc_text, brief.stack_info = None, None, None
             text: str = formatter.format(brief)
