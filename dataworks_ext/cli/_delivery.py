@@ -48,9 +48,8 @@ def _embedded(
     exported for :meth:`CallbackClient.from_env`, so ``Lookups(CallbackClient.from_env())``
     built at import reaches it; with ``endpoint``, ``DATAWORKS_ENDPOINT`` names that endpoint
     (the credentials stay those of the environment) and nothing is embedded."""
-    with _quiet_credential_chain():
-        with _local_or_endpoint(endpoint, seed, **options) as local:
-            yield local
+    with _quiet_credential_chain(), _local_or_endpoint(endpoint, seed, **options) as local:
+        yield local
 
 
 @contextmanager

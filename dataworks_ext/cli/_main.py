@@ -1,8 +1,8 @@
 """``main``: the ``dataworks-ext`` command's parser, logging and error handling.
 
 Each command lives in its own module (:mod:`.demo`, :mod:`.trigger`, :mod:`.check`,
-:mod:`.parse`, :mod:`.samples`, :mod:`.serve`, :mod:`.local`) with its ``add_parser`` and its
-``run``; this module puts them together.
+:mod:`.parse`, :mod:`.samples`, :mod:`.serve`, :mod:`.send`, :mod:`.local`) with its
+``add_parser`` and its ``run``; this module puts them together.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from .._version import __version__
 from ..errors import ConfigurationError, DataWorksExtError
-from . import check, demo, local, parse, samples, serve, trigger
+from . import check, demo, local, parse, samples, send, serve, trigger
 from ._exit_codes import ExitCode
 from ._terminal import _Formatter, _Ui
 
@@ -26,12 +26,11 @@ PROG = "dataworks-ext"
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Try DataWorks Operation Center extension checks locally, "
-        "without a DataWorks account.",
+        description="Try DataWorks extension checks locally, without a DataWorks account.",
         epilog=(
             "exit codes: 0 success; 1 unreadable message, unexpected verdict (trigger --expect, "
-            "check) or failed demo; "
-            "2 usage error; 3 a verdict could not be delivered"
+            "send --expect, check), an error status answering send, or failed demo; "
+            "2 usage error; 3 a verdict could not be delivered (send: the host answered 503)"
         ),
         formatter_class=_Formatter,
     )
@@ -45,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log what the SDK does")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    for command in (demo, trigger, check, parse, samples, serve, local):
+    for command in (demo, trigger, check, parse, samples, serve, send, local):
         command.add_parser(commands)
     return parser
 

@@ -88,7 +88,7 @@ class _Checked:
         return {
             "source": self.captured.source,
             **self.outcome.to_dict(),
-            "error": None if error is None else _error_dict(error),
+            "error_detail": None if error is None else _error_dict(error),
             "decided_by": self.decided,
             "expected": self.expected,
             "as_expected": None if self.differences is None else not self.differences,

@@ -59,34 +59,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "start-diJob, ...); or give --file",
     )
     _add_app(trigger)
-    trigger.add_argument(
-        "--file",
-        metavar="FILE",
-        help="send this captured message or batch (a JSON file, or - for standard input) "
-        "instead of building an event",
-    )
-    trigger.add_argument(
-        "--node-id",
-        dest="node_ids",
-        metavar="N",
-        type=_positive_int,
-        action="append",
-        help="a node id (repeat for several; for backfill the first is the root node)",
-    )
-    trigger.add_argument(
-        "--days", type=int, metavar="N", help="business dates of the backfill (default 1)"
-    )
-    trigger.add_argument(
-        "--operator", metavar="UID", default="1107550004253538", help="the operator's UID"
-    )
-    trigger.add_argument("--project-id", type=_positive_int, metavar="N", help="workspace id")
-    trigger.add_argument("--message-id", metavar="ID", help="the message id (default: new)")
-    trigger.add_argument(
-        "--envelope",
-        choices=("cloudevent", "function-compute"),
-        default="cloudevent",
-        help="the envelope the event arrives in (default: cloudevent)",
-    )
+    _add_event_options(trigger)
     trigger.add_argument(
         "--expect",
         type=str.upper,
@@ -107,6 +80,38 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     _add_delivery(trigger)
     trigger.set_defaults(run=run)
+
+
+def _add_event_options(parser: argparse.ArgumentParser, verb: str = "send") -> None:
+    """The options that build an event (or name a captured one): ``trigger`` and ``send``."""
+    parser.add_argument(
+        "--file",
+        metavar="FILE",
+        help=f"{verb} this captured message or batch (a JSON file, or - for standard input) "
+        "instead of building an event",
+    )
+    parser.add_argument(
+        "--node-id",
+        dest="node_ids",
+        metavar="N",
+        type=_positive_int,
+        action="append",
+        help="a node id (repeat for several; for backfill the first is the root node)",
+    )
+    parser.add_argument(
+        "--days", type=int, metavar="N", help="business dates of the backfill (default 1)"
+    )
+    parser.add_argument(
+        "--operator", metavar="UID", default="1107550004253538", help="the operator's UID"
+    )
+    parser.add_argument("--project-id", type=_positive_int, metavar="N", help="workspace id")
+    parser.add_argument("--message-id", metavar="ID", help="the message id (default: new)")
+    parser.add_argument(
+        "--envelope",
+        choices=("cloudevent", "function-compute"),
+        default="cloudevent",
+        help="the envelope the event arrives in (default: cloudevent)",
+    )
 
 
 def _build_event(args: argparse.Namespace) -> EventMessage:
