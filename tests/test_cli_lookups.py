@@ -192,3 +192,25 @@ def test_the_example_seed_files_load(path: str) -> None:
 def test_load_seed_rejects_what_is_not_an_object() -> None:
     with pytest.raises(ConfigurationError, match="a seed is a JSON object"):
         load_seed(LocalDataWorks(), [])  # type: ignore[arg-type]
+
+
+def test_the_datastudio_readme_tries_its_checks_from_the_command_line() -> None:
+    """The DataStudio example's "Try it from the command line" step, run as written from the
+    example's folder."""
+    readme = (ROOT / "examples" / "datastudio" / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Try it from the command line", 1)[1].split("\n## ", 1)[0]
+    (command,) = [
+        line for line in section.split("```sh", 1)[1].split("```", 1)[0].splitlines() if line
+    ]
+    words = command.split()
+    assert words[:2] == ["dataworks-ext", "trigger"]
+    done = subprocess.run(
+        [str(SCRIPT), "--color", "never", *words[1:]],
+        cwd=ROOT / "examples" / "datastudio",
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "tip        ods_orders_d line 3 calls MAX_PT; name the partition instead" in done.stdout

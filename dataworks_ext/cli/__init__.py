@@ -40,8 +40,8 @@ Example:
 
 from __future__ import annotations
 
-from ._app import load_app
+from ._app import APP_VARIABLE, extension_from_env, load_app
 from ._exit_codes import ExitCode
 from ._main import main
 
-__all__ = ["ExitCode", "load_app", "main"]
+__all__ = ["APP_VARIABLE", "ExitCode", "extension_from_env", "load_app", "main"]
