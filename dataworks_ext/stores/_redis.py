@@ -19,6 +19,7 @@ import os
 import weakref
 from typing import Any
 
+from .._extras import require
 from ..errors import ConfigurationError, StoreError
 from ..verdicts import Verdict
 from ._base import Claim, ClaimState, decode_verdict, encode_verdict
@@ -128,7 +129,7 @@ class RedisAnswerStore:
         """
         if not isinstance(url, str) or "://" not in url:
             raise ConfigurationError(f"url must look like redis://host:port/db, got {url!r}")
-        import redis  # here, at start-up, not on a first message inside an event loop
+        redis = require("redis", "redis")  # here, at start-up, not on a first message in a loop
 
         redis.Redis.from_url(url)  # a malformed URL is refused now; nothing connects yet
         store = cls(key_prefix=key_prefix, ttl=ttl)
@@ -158,7 +159,7 @@ class RedisAnswerStore:
                     "(client=redis.Redis(...)) to use it from Extension.handle",
                     operation="connect",
                 )
-            import redis
+            redis = require("redis", "redis")
 
             client = self._client = redis.Redis.from_url(self._url, **self._options)
         scripts = self._scripts = _register(client)
@@ -176,7 +177,7 @@ class RedisAnswerStore:
         if client is None:
             if self._url is None:
                 return None
-            import redis.asyncio
+            redis = require("redis.asyncio", "redis")
 
             client = redis.asyncio.Redis.from_url(self._url, **self._options)
         scripts = self._async_scripts[loop] = _register(client)
