@@ -34,10 +34,15 @@ def _generated() -> object:
 
 def main(argv: list[str]) -> int:
     generated = _generated()
+    skip: frozenset[str] = frozenset()
+    if sys.version_info[:2] != generated.USAGE_PYTHON:  # type: ignore[attr-defined]
+        skip = frozenset({"usage"})
+        wanted = ".".join(map(str, generated.USAGE_PYTHON))  # type: ignore[attr-defined]
+        print(f"the command synopses are left as they are: run this with Python {wanted}")
     stale = []
     for page in generated.pages():  # type: ignore[attr-defined]
         text = page.read_text(encoding="utf-8")
-        fresh = generated.refresh(text, page)  # type: ignore[attr-defined]
+        fresh = generated.refresh(text, page, skip)  # type: ignore[attr-defined]
         if fresh == text:
             continue
         stale.append(page.relative_to(ROOT).as_posix())

@@ -19,6 +19,15 @@ as a fenced code block after a marker comment that says where it comes from:
     point asks about), from
     :data:`dataworks_ext.EVENT_KINDS`: codes, class, decorator, and the API that answers.
 
+``<!-- output: dataworks-ext demo -->``
+    What the command prints, run here (``python -m dataworks_ext``, no colour, none of the
+    caller's DataWorks settings), after a ``$ command`` line.  ``cd DIR && `` first runs it
+    in that folder (relative to ``docs/``; not shown).  What changes from run to run is
+    written the same each time: an ephemeral port of 127.0.0.1 as ``41395``, the installed
+    package's folder as ``/path/to/site-packages``.
+``<!-- usage: trigger -->``
+    The synopsis of a ``dataworks-ext`` command: the usage lines of its ``--help``.
+
 After changing a snippet, a builder or an event model, refresh the pages with::
 
     python scripts/generate_docs.py
@@ -39,7 +48,7 @@ from typing import Any
 
 DOCS = Path(__file__).resolve().parent.parent
 
-_MARKER = re.compile(r"^<!-- (file|example-message|fields|event-kinds): (.+?) -->$")
+_MARKER = re.compile(r"^<!-- (file|example-message|fields|event-kinds|output|usage): (.+?) -->$")
 # The block belongs to its source, not to ruff's Markdown formatter (the Getting started files
 # keep the narrower line length of docs/snippets/ruff.toml).
 _FMT_OFF, _FMT_ON = "<!-- fmt:off -->", "<!-- fmt:on -->"
@@ -231,8 +240,71 @@ def event_kinds_table(points: str) -> str:
     return "\n".join(_table(header, rows))
 
 
+EXAMPLE_PORT = "41395"
+"""The port an ephemeral port of 127.0.0.1 is shown as in command output."""
+
+
+def _run_cli(args: list[str], cwd: Path) -> str:
+    """What ``dataworks-ext ARGS`` prints on standard output, run in a subprocess."""
+    import os
+    import subprocess
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATAWORKS_", "ALIBABA_CLOUD_", "FORCE_COLOR"))
+    }
+    env.update(NO_COLOR="1", COLUMNS="100", PYTHONIOENCODING="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "dataworks_ext", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+    )
+    if done.returncode not in (0, 1):
+        raise LookupError(f"dataworks-ext {' '.join(args)} exited {done.returncode}: {done.stderr}")
+    return done.stdout
+
+
+def command_output(argument: str) -> str:
+    """``$ command`` and what it prints, with what changes between runs written one way."""
+    import shlex
+
+    import dataworks_ext
+
+    cwd = DOCS
+    folder, sep, command = argument.partition(" && ")
+    if sep and folder.startswith("cd "):
+        cwd = (DOCS / folder[3:].strip()).resolve()
+    else:
+        command = argument
+    words = shlex.split(command)
+    if words[0] != "dataworks-ext":
+        raise LookupError(f"output: {command!r} is not a dataworks-ext command")
+    output = _run_cli(["--color", "never", *words[1:]], cwd)
+    package = str(Path(dataworks_ext.__file__).resolve().parent.parent)
+    output = output.replace(package, "/path/to/site-packages")
+    output = re.sub(r"(127\.0\.0\.1:)\d{4,5}\b", rf"\g<1>{EXAMPLE_PORT}", output)
+    return f"$ {command}\n{output.rstrip()}"
+
+
+def command_usage(command: str) -> str:
+    """The usage lines of ``dataworks-ext COMMAND --help``."""
+    text = _run_cli([*command.split(), "--help"], DOCS)
+    first, *rest = text.split("\n\n", 1)[0].splitlines()
+    indent = len("usage: ")
+    return "\n".join([first.removeprefix("usage: "), *(line[indent:] for line in rest)])
+
+
 def _content(kind: str, argument: str, page: Path) -> tuple[str | None, str]:
     """(language, text) of the block a marker asks for; no language: Markdown as it is."""
+    if kind == "output":
+        return "text", command_output(argument)
+    if kind == "usage":
+        return "text", command_usage(argument)
     if kind == "fields":
         return None, fields_table(argument)
     if kind == "event-kinds":
@@ -247,7 +319,12 @@ def _content(kind: str, argument: str, page: Path) -> tuple[str | None, str]:
     return "json", example_message_json(event_code, envelope.strip() or "cloudevent")
 
 
-def refresh(text: str, page: Path) -> str:
+USAGE_PYTHON = (3, 12)
+"""The Python whose ``argparse`` wrote the ``usage`` blocks (its wrapping of usage lines
+changes between versions; on another, the tests leave those blocks as they are)."""
+
+
+def refresh(text: str, page: Path, skip: frozenset[str] = frozenset()) -> str:
     """The page with every generated block written anew after its marker.
 
     The block is the fenced code block on the line after the marker, between ``fmt:off`` and
@@ -261,7 +338,7 @@ def refresh(text: str, page: Path) -> str:
         out.append(line)
         index += 1
         match = _MARKER.match(line.strip())
-        if not match:
+        if not match or match.group(1) in skip:
             continue
         language, content = _content(match.group(1), match.group(2).strip(), page)
         if index < len(lines) and lines[index] == _FMT_OFF:
