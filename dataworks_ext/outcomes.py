@@ -159,7 +159,8 @@ class Outcome:
         verdict = self.verdict
         return {
             "message_id": self.message_id,
-            "event_code": getattr(self.event, "event_code", None),
+            "event_code": getattr(self.event, "event_code", None)
+            or getattr(self.error, "event_code", None),  # an unreadable message names it
             "result": None if verdict is None else verdict.result.value,
             "tip": None if verdict is None else verdict.tip,
             "delivered": self.delivered,

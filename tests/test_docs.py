@@ -126,8 +126,9 @@ def _registries(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Registry
     yield "dataworks_ext.cli.demo_checks", _demo.registry
     from dataworks_ext import CallbackClient, Lookups
 
-    yield "dataworks_ext.cli.demo_checks", _demo.code_checks(
-        Lookups(CallbackClient(region_id="cn-shanghai"))
+    yield (
+        "dataworks_ext.cli.demo_checks",
+        _demo.code_checks(Lookups(CallbackClient(region_id="cn-shanghai"))),
     )
     yield "examples/policies.py", _load(ROOT / "examples" / "policies.py", "policies_docs").registry
     for path in sorted(DOCS.glob("snippets/**/*.py")):
@@ -289,3 +290,36 @@ def test_the_testing_page_tests_pass_and_can_fail(tmp_path: Path) -> None:
         f"tests that pass without the fault they are about: {sorted(expected - failed)}\n"
         + result.stdout
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "settings"),
+    [
+        ("range", {"start": "2025-01-01T00:00:00+08:00", "end": "2025-01-02T00:00:00+08:00"}),
+        ("daily", {"start": "22:00", "end": "06:00"}),
+        ("weekly", {"start": "sat", "end": "mon"}),
+        ("monthly", {"days": [-1]}),
+        ("weekends", {}),
+        ("month_end", {}),
+        ("dates", {"dates": ["2025-10-01"]}),
+    ],
+)
+def test_the_policies_page_says_which_windows_need_a_name(
+    kind: str, settings: dict[str, object]
+) -> None:
+    from dataworks_ext import ConfigurationError
+    from dataworks_ext.policies import from_config
+
+    page = (DOCS / "policies.md").read_text(encoding="utf-8")
+    said = re.search(r"`range`, `daily`, `weekly` and `monthly` need a `name`", page)
+    assert said, "policies.md no longer says which windows need a name"
+    needs_name = kind in ("range", "daily", "weekly", "monthly")
+    config = {
+        "timezone": "Asia/Shanghai",
+        "rules": [{"type": "change_freeze_window", "windows": [{"type": kind, **settings}]}],
+    }
+    if needs_name:
+        with pytest.raises(ConfigurationError, match=r"windows\[0\]\.name: missing"):
+            from_config(config)
+    else:
+        assert len(from_config(config)) >= 1
