@@ -23,8 +23,9 @@ as a fenced code block after a marker comment that says where it comes from:
     What the command prints, run here (``python -m dataworks_ext``, no colour, none of the
     caller's DataWorks settings), after a ``$ command`` line.  ``cd DIR && `` first runs it
     in that folder (relative to ``docs/``; not shown).  What changes from run to run is
-    written the same each time: an ephemeral port of 127.0.0.1 as ``41395``, the installed
-    package's folder as ``/path/to/site-packages``.
+    written the same each time: an ephemeral port of 127.0.0.1 as ``41395``, a new message
+    id (a UUID) as ``85e38ff6-...``, the installed package's folder as
+    ``/path/to/site-packages``.
 ``<!-- usage: trigger -->``
     The synopsis of a ``dataworks-ext`` command: the usage lines of its ``--help``.
 
@@ -242,6 +243,9 @@ def event_kinds_table(points: str) -> str:
 
 EXAMPLE_PORT = "41395"
 """The port an ephemeral port of 127.0.0.1 is shown as in command output."""
+EXAMPLE_UUID = "85e38ff6-3cf1-48b9-a34a-639734bf9fb2"
+"""The id a new message id (a UUID) is shown as in command output."""
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
 
 def _run_cli(args: list[str], cwd: Path) -> str:
@@ -288,6 +292,7 @@ def command_output(argument: str) -> str:
     package = str(Path(dataworks_ext.__file__).resolve().parent.parent)
     output = output.replace(package, "/path/to/site-packages")
     output = re.sub(r"(127\.0\.0\.1:)\d{4,5}\b", rf"\g<1>{EXAMPLE_PORT}", output)
+    output = _UUID.sub(EXAMPLE_UUID, output)
     return f"$ {command}\n{output.rstrip()}"
 
 
