@@ -214,3 +214,37 @@ def test_the_datastudio_readme_tries_its_checks_from_the_command_line() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "tip        ods_orders_d line 3 calls MAX_PT; name the partition instead" in done.stdout
+
+
+def test_the_credential_chains_logger_is_quiet_in_the_cli(folder: Path) -> None:
+    """The official SDK's credential chain logs a traceback on its own stream handler for each
+    provider that fails (the ECS metadata service, ...); a check that meets it stands in for
+    it here, through the same logger, so no network is needed."""
+    (folder / "noisy.py").write_text(
+        textwrap.dedent(
+            """
+            import logging
+
+            from dataworks_ext import Registry, Verdict
+
+            chain = logging.getLogger("credentials")  # the SDK's logger, set up as it does
+            chain.setLevel(logging.INFO)
+            chain.addHandler(logging.StreamHandler())
+            registry = Registry()
+
+            @registry.on_freeze
+            def noisy(event):
+                try:
+                    raise RuntimeError("Failed to get RAM session credentials")
+                except RuntimeError:
+                    chain.warning("Refresh credentials failed", exc_info=True)
+                return Verdict.ok()
+            """
+        )
+    )
+    quiet = run(folder, "trigger", "freeze", "--app", "noisy", "--expect", "OK")
+    assert quiet.returncode == 0, quiet.stdout + quiet.stderr
+    assert "Refresh credentials failed" not in quiet.stderr
+    assert "Traceback" not in quiet.stderr
+    loud = run(folder, "-vv", "trigger", "freeze", "--app", "noisy", "--expect", "OK")
+    assert "Refresh credentials failed" in loud.stderr  # -vv shows the chain again
