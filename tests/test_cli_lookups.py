@@ -172,11 +172,13 @@ def test_the_exported_variables_are_restored_after_an_in_process_run(
     monkeypatch.chdir(folder)
     monkeypatch.delenv("DATAWORKS_ENDPOINT", raising=False)
     monkeypatch.setenv("DATAWORKS_REGION_ID", "cn-beijing")
+    monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "caller-token")
     sys.modules.pop("mychecks", None)
     assert main(["trigger", "freeze", "--app", "mychecks", "--seed", "seed.json"]) == 0
     assert "verdict    FAIL" in capsys.readouterr().out
     assert "DATAWORKS_ENDPOINT" not in os.environ
     assert os.environ["DATAWORKS_REGION_ID"] == "cn-beijing"
+    assert os.environ["ALIBABA_CLOUD_SECURITY_TOKEN"] == "caller-token"
     sys.modules.pop("mychecks", None)
 
 

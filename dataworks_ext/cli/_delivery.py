@@ -25,10 +25,14 @@ class _Target:
 
 
 @contextmanager
-def _exported(variables: dict[str, str]) -> Iterator[None]:
-    """``os.environ`` with ``variables`` set, as it was again afterwards."""
+def _exported(variables: dict[str, str | None]) -> Iterator[None]:
+    """``os.environ`` with ``variables`` set (``None``: unset), as it was again afterwards."""
     saved = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
+    for name, value in variables.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     try:
         yield
     finally:
@@ -72,10 +76,8 @@ def _local_or_endpoint(
         if seed is not None:
             load_seed(local, seed)
         environ = local.env()
-        environ.pop("ALIBABA_CLOUD_SECURITY_TOKEN", None)
-        with _exported(environ):
-            if not local.security_token:
-                os.environ.pop("ALIBABA_CLOUD_SECURITY_TOKEN", None)
+        exported: dict[str, str | None] = {"ALIBABA_CLOUD_SECURITY_TOKEN": None, **environ}
+        with _exported(exported):  # the caller's STS token would not match its keys
             yield local
 
 

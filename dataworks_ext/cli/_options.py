@@ -29,9 +29,10 @@ def _add_delivery(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--endpoint",
         metavar="URL",
-        help="deliver through CallbackClient to this DataWorks endpoint, credentials from "
-        "ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET and region from "
-        "DATAWORKS_REGION_ID",
+        help="deliver through CallbackClient to this DataWorks API endpoint (lookups go there "
+        "too), credentials from ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET "
+        "and region from DATAWORKS_REGION_ID; to post an event to your own webhook, use "
+        "dataworks-ext send",
     )
     where.add_argument("--dry-run", action="store_true", help="decide but deliver nothing")
     group.add_argument(
