@@ -38,8 +38,11 @@ _ID_KEYS = {"nodes": "NodeId", "baselines": "BaselineId", "instances": "Instance
 def load_seed(local: LocalDataWorks, seed: Mapping[str, Any] | str) -> dict[str, int]:
     """Seed ``local`` with the nodes, baselines, instances and event details of ``seed``.
 
-    ``seed`` is a seed object (see the module's documentation) or the path of a JSON file
-    holding one.  Every item is read as the lookups will read it, so a field of the wrong kind
+    ``seed`` is a seed object or the path of a JSON file holding one: the file
+    ``dataworks-ext trigger --seed`` takes.  Its keys are :data:`SEED_KEYS`: ``nodes``,
+    ``baselines`` and ``instances`` (lists of the ``Data`` objects of ``GetNode``,
+    ``GetBaseline`` and ``GetInstance``), ``event_details`` (message id -> the
+    ``EventDetail`` of ``GetIDEEventDetail``).  Every item is read as the lookups will read it, so a field of the wrong kind
     is reported here, naming the item.  Returns how many items of each key were seeded.
 
     Raises:
