@@ -22,9 +22,10 @@ as a fenced code block after a marker comment that says where it comes from:
 ``<!-- output: dataworks-ext demo -->``
     What the command prints, run here (``python -m dataworks_ext``, no colour, none of the
     caller's DataWorks settings), after a ``$ command`` line.  ``cd DIR && `` first runs it
-    in that folder (relative to ``docs/``; not shown).  What changes from run to run is
-    written the same each time: an ephemeral port of 127.0.0.1 as ``41395``, a new message
-    id (a UUID) as ``85e38ff6-...``, the installed package's folder as
+    in that folder (relative to ``docs/``; not shown); a final ``2>&1`` shows what it writes
+    on standard error too (not shown either).  What changes from run to run is
+    written the same each time: an ephemeral port of 127.0.0.1 as ``41395``, the message id
+    ``trigger`` makes up as ``85e38ff6-...``, the installed package's folder as
     ``/path/to/site-packages``.
 ``<!-- usage: trigger -->``
     The synopsis of a ``dataworks-ext`` command: the usage lines of its ``--help``.
@@ -245,11 +246,14 @@ EXAMPLE_PORT = "41395"
 """The port an ephemeral port of 127.0.0.1 is shown as in command output."""
 EXAMPLE_UUID = "85e38ff6-3cf1-48b9-a34a-639734bf9fb2"
 """The id a new message id (a UUID) is shown as in command output."""
-_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+_NEW_ID = re.compile(
+    r"^(message +)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.MULTILINE
+)
 
 
-def _run_cli(args: list[str], cwd: Path) -> str:
-    """What ``dataworks-ext ARGS`` prints on standard output, run in a subprocess."""
+def _run_cli(args: list[str], cwd: Path, *, with_errors: bool = False) -> str:
+    """What ``dataworks-ext ARGS`` prints on standard output (and standard error, in the
+    order written, ``with_errors``), run in a subprocess."""
     import os
     import subprocess
 
@@ -263,12 +267,13 @@ def _run_cli(args: list[str], cwd: Path) -> str:
         [sys.executable, "-m", "dataworks_ext", *args],
         cwd=cwd,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if with_errors else subprocess.PIPE,
         text=True,
         encoding="utf-8",
         timeout=300,
     )
-    if done.returncode not in (0, 1):
+    if done.returncode not in (0, 1, 2) or (done.returncode == 2 and not with_errors):
         raise LookupError(f"dataworks-ext {' '.join(args)} exited {done.returncode}: {done.stderr}")
     return done.stdout
 
@@ -286,13 +291,17 @@ def command_output(argument: str) -> str:
     else:
         command = argument
     words = shlex.split(command)
+    with_errors = words[-1] == "2>&1"
+    if with_errors:
+        words = words[:-1]
+        command = command.removesuffix("2>&1").rstrip()
     if words[0] != "dataworks-ext":
         raise LookupError(f"output: {command!r} is not a dataworks-ext command")
-    output = _run_cli(["--color", "never", *words[1:]], cwd)
+    output = _run_cli(["--color", "never", *words[1:]], cwd, with_errors=with_errors)
     package = str(Path(dataworks_ext.__file__).resolve().parent.parent)
     output = output.replace(package, "/path/to/site-packages")
     output = re.sub(r"(127\.0\.0\.1:)\d{4,5}\b", rf"\g<1>{EXAMPLE_PORT}", output)
-    output = _UUID.sub(EXAMPLE_UUID, output)
+    output = _NEW_ID.sub(rf"\g<1>{EXAMPLE_UUID}", output)  # the id trigger makes up
     return f"$ {command}\n{output.rstrip()}"
 
 
