@@ -1,6 +1,12 @@
 """The rules the docs' command-line examples run (`--app rules:registry`)."""
 
-from dataworks_ext import BackfillEvent, FreezeNodeEvent, Registry, Verdict
+from dataworks_ext import (
+    BackfillEvent,
+    Extension,
+    FreezeNodeEvent,
+    Registry,
+    Verdict,
+)
 
 registry = Registry()
 
@@ -17,3 +23,7 @@ def max_days(event: BackfillEvent) -> Verdict:
     if event.total_days > 31:
         return Verdict.fail(f"{event.total_days} days is over 31")
     return Verdict.ok()
+
+
+extension = Extension("finance-guard", registry=registry, handler_timeout=10)
+"""The same rules as an Extension, with its own extension code and policies."""
