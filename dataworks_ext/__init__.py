@@ -1,4 +1,4 @@
-"""dataworks-ext: a typed SDK for DataWorks Operation Center extensions.
+"""dataworks-ext: a typed SDK for DataWorks extensions, at every extension point.
 
 Write checks with the decorators, hand messages to an :class:`Extension`, and it answers
 DataWorks through ``UpdateWorkbenchEventResult``::

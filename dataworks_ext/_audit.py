@@ -11,6 +11,7 @@ not enabled for INFO and without telemetry, no trail is made at all.
 from __future__ import annotations
 
 import contextvars
+import datetime
 import json
 import logging
 import time
@@ -213,11 +214,18 @@ class AuditRecord:
         return record
 
 
+def _iso_time(created: float) -> str:
+    """An instant as ISO 8601 in UTC, with milliseconds and its offset."""
+    stamp = datetime.datetime.fromtimestamp(created, tz=datetime.timezone.utc)
+    return stamp.isoformat(timespec="milliseconds")
+
+
 class AuditJsonFormatter(logging.Formatter):
     """Formats audit log records as one JSON object a line (other records as JSON too).
 
     Attach it to a handler of the ``dataworks_ext.audit`` logger; a record's ``audit`` dict
-    is written as it is, with ``time`` and ``level`` added.
+    is written as it is, with ``time`` (ISO 8601 in UTC, with milliseconds and its
+    ``+00:00`` offset, so a line means one instant wherever it is read) and ``level`` added.
 
     Example:
         >>> import io, json, logging
@@ -233,6 +241,8 @@ class AuditJsonFormatter(logging.Formatter):
         >>> line = json.loads(stream.getvalue())
         >>> line["message_id"], line["disposition"], line["level"]
         ('m-3', 'ACK', 'INFO')
+        >>> line["time"].endswith("+00:00")
+        True
     """
 
     def format(self, record: logging.LogRecord) -> str:
@@ -242,7 +252,7 @@ class AuditJsonFormatter(logging.Formatter):
             body = dict(data)
         else:
             body = {"logger": record.name, "message": record.getMessage()}
-        body["time"] = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
+        body["time"] = _iso_time(record.created)
         body["level"] = record.levelname
         return valid_text(json.dumps(body, ensure_ascii=False, default=str))
 
@@ -351,7 +361,7 @@ class _Trail:
         return AuditRecord(
             extension_code=extension_code,
             message_id=outcome.message_id,
-            event_code=getattr(event, "event_code", None),
+            event_code=getattr(event, "event_code", None) or getattr(error, "event_code", None),
             module=None if kind is None else kind.module.name,
             workspace=getattr(event, "project_id", None),
             operator=getattr(event, "operator", None),
@@ -449,12 +459,14 @@ def emit(
                 logging.INFO,
                 __file__,
                 0,
-                "%s %s for %s (message %s): %s",
+                "%s %s for %s (%s): %s",
                 (
                     record.extension_code,
                     record.result or "-",
-                    record.event_code,
-                    record.message_id,
+                    record.event_code or "an unreadable event",
+                    "no readable message id"
+                    if record.message_id is None
+                    else f"message {record.message_id}",
                     record.reason,
                 ),
                 None,

@@ -63,6 +63,9 @@ class MessageError(DataWorksExtError, ValueError):
             should reply 400.
         field: The offending field: its wire name (``nodeIds``) or a dotted path into the
             message (``data.multipleTimePeriods[0].bizEndTime``), or ``None``.
+        event_code: The event the message names (its ``eventCode``, its CloudEvent ``type``,
+            its Function Compute ``eventType``), read leniently when the id could be read;
+            else ``None``.
 
     Example:
         >>> from dataworks_ext import MessageError, parse_message
@@ -70,16 +73,22 @@ class MessageError(DataWorksExtError, ValueError):
         ...     parse_message('{"id": "m-1", "type": "dataworks:NodeChange:FreezeNode",'
         ...                   ' "data": {"nodeIds": "1,2"}}')
         ... except MessageError as exc:
-        ...     print(exc.message_id, exc.field)
-        m-1 data.nodeIds
+        ...     print(exc.message_id, exc.field, exc.event_code)
+        m-1 data.nodeIds freeze-node
     """
 
     def __init__(
-        self, reason: str, *, message_id: str | None = None, field: str | None = None
+        self,
+        reason: str,
+        *,
+        message_id: str | None = None,
+        field: str | None = None,
+        event_code: str | None = None,
     ) -> None:
         self.reason = reason
         self.message_id = message_id
         self.field = field
+        self.event_code = event_code
         super().__init__(reason)
 
     def __str__(self) -> str:
@@ -91,13 +100,20 @@ class MessageError(DataWorksExtError, ValueError):
         return text
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.reason, self.message_id, self.field))
+        return (
+            _rebuild,
+            (type(self), self.reason, self.message_id, self.field, self.event_code),
+        )
 
 
 def _rebuild(
-    cls: type[MessageError], reason: str, message_id: str | None, field: str | None
+    cls: type[MessageError],
+    reason: str,
+    message_id: str | None,
+    field: str | None,
+    event_code: str | None = None,
 ) -> MessageError:
-    return cls(reason, message_id=message_id, field=field)
+    return cls(reason, message_id=message_id, field=field, event_code=event_code)
 
 
 class MessageDecodeError(MessageError):

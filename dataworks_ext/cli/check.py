@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import MessageError
 from ._app import _extension_code, _extension_settings, load_app
+from ._delivery import _embedded
 from ._exit_codes import ExitCode
 from ._input import EXPECT_KEY, EXPECT_SUFFIX, Captured, captured_messages
-from ._options import _add_app, _add_common
+from ._options import _add_app, _add_common, _add_seed
 from ._render import _error_dict
 from ._terminal import Cell, _Formatter, _table, _Ui
 
@@ -56,6 +57,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="list only the messages whose verdict differs from the expectation",
     )
+    _add_seed(check)
     check.set_defaults(run=run)
 
 
@@ -86,7 +88,7 @@ class _Checked:
         return {
             "source": self.captured.source,
             **self.outcome.to_dict(),
-            "error": None if error is None else _error_dict(error),
+            "error_detail": None if error is None else _error_dict(error),
             "decided_by": self.decided,
             "expected": self.expected,
             "as_expected": None if self.differences is None else not self.differences,
@@ -112,6 +114,11 @@ def _judge(
 
 def run(args: argparse.Namespace, ui: _Ui) -> int:
     """Run ``check``; returns the exit code."""
+    with _embedded(None, args.seed):  # what the checks look up
+        return _run(args, ui)
+
+
+def _run(args: argparse.Namespace, ui: _Ui) -> int:
     import json
 
     from ..extension import Extension
