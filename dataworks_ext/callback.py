@@ -578,7 +578,7 @@ class CallbackClient:
             ...     local.verdict_for("m-1").result, local.verdict_for("m-2").api
             ('FAIL', 'UpdateIDEEventResult')
         """
-        self._call(*_request(message_id, extension_code, verdict, api), message_id=message_id)
+        self.call(*_request(message_id, extension_code, verdict, api), message_id=message_id)
 
     async def deliver_async(
         self,
@@ -602,13 +602,13 @@ class CallbackClient:
             ...     local.verdict_for("m-2").api
             'CallbackExtension'
         """
-        await self._call_async(
+        await self.call_async(
             *_request(message_id, extension_code, verdict, api), message_id=message_id
         )
 
     # ------------------------------------------------------------------ retried SDK calls
 
-    def _call(
+    def call(
         self,
         action: str,
         request: str,
@@ -628,6 +628,20 @@ class CallbackClient:
         once its ``Success`` is true (any answer when ``checked`` is false: for APIs whose
         answer has no ``Success``), else raises :class:`CallbackError` (``message_id`` and
         ``what`` only word errors and logs).
+
+        This is the one path every call of the client takes (deliveries, lookups, the
+        extension's settings): retried by one policy, within the rate budget (``limiter``),
+        reported to the audit trail.  Use it for a DataWorks API the SDK has and this client
+        has no method for.
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.set_extension_settings("ext", "owner=finance")
+            ...     body = local.client().call(
+            ...         "get_extension", "GetExtensionRequest", {"extension_code": "ext"}, False)
+            ...     body.extension.parameter_setting
+            'owner=finance'
         """
         try:
             client, models = self._route(action)
@@ -657,7 +671,7 @@ class CallbackClient:
             except StopIteration as done:
                 return done.value
 
-    async def _call_async(
+    async def call_async(
         self,
         action: str,
         request: str,
@@ -668,9 +682,19 @@ class CallbackClient:
         what: str = "the verdict",
         retry: RetryPolicy | None = None,
     ) -> Any:
-        """:meth:`_call` on the SDK's ``<action>_with_options_async``, without blocking the loop.
+        """:meth:`call` on the SDK's ``<action>_with_options_async``, without blocking the loop.
 
         The first call imports the SDK in a worker thread.
+
+        Example:
+            >>> import asyncio
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.set_extension_settings("ext", "owner=finance")
+            ...     body = asyncio.run(local.client().call_async(
+            ...         "get_extension", "GetExtensionRequest", {"extension_code": "ext"}, False))
+            ...     body.extension.parameter_setting
+            'owner=finance'
         """
         import asyncio
 

@@ -35,10 +35,10 @@ Each answer goes through the API of the event's module (:attr:`EventKind.api
 (``UpdateWorkbenchEventResult``) is sent as OK with its tip, and a warning is logged.  The
 policies above take OK, WARN or FAIL.
 
-The work is split in rooms of one job each: the pipeline's steps (:mod:`._pipeline`), the
-drivers that perform them blocking or with awaits (:mod:`._drivers`), the heartbeat that
-keeps the leases of claims in flight (:mod:`._heartbeat`), and the answer stores
-(:mod:`.stores`).  This module holds the options and the public entry points.
+The work is split in rooms of one job each: the pipeline's steps (``_pipeline.py``), the
+drivers that perform them blocking or with awaits (``_drivers.py``), the heartbeat that
+keeps the leases of claims in flight (``_heartbeat.py``), and the answer stores
+(``stores/``).  This module holds the options and the public entry points.
 """
 
 from __future__ import annotations
@@ -139,9 +139,9 @@ class Extension:
             extension's parameters switch off (``extension.project.disabled``,
             ``extension.project.{eventCode}.disabled``,
             ``extension.fileType.{fileType}.{eventCode}.enabled=false``; read with
-            ``GetExtension`` and cached, see :mod:`dataworks_ext.settings`) is answered OK
-            with a tip naming the parameter, without running the checks.  ``False`` runs the
-            checks anyway.
+            ``GetExtension`` and cached, see :class:`~dataworks_ext.ExtensionSettings`) is
+            answered OK with a tip naming the parameter, without running the checks.
+            ``False`` runs the checks anyway.
         check_threads: How many threads run sync checks for :meth:`handle_async` (a bounded
             pool, made on first use), so that they block neither the event loop nor each
             other.

@@ -223,7 +223,7 @@ class Lookups:
         project_env: str = "PROD",
         bucket: TokenBucket | None = None,
     ) -> None:
-        if not callable(getattr(client, "_call", None)):
+        if not callable(getattr(client, "call", None)):
             raise ConfigurationError(
                 f"client must be a CallbackClient, got {type(client).__name__}"
             )
@@ -537,7 +537,7 @@ class Lookups:
                 try:
                     if isinstance(step, _Call):
                         try:
-                            body = self.client._call(*step.args, what=step.what)
+                            body = self.client.call(*step.args, what=step.what)
                         except CallbackError as exc:
                             step = steps.throw(exc)
                             continue
@@ -566,7 +566,7 @@ class Lookups:
                 try:
                     if isinstance(step, _Call):
                         try:
-                            body = await self.client._call_async(*step.args, what=step.what)
+                            body = await self.client.call_async(*step.args, what=step.what)
                         except CallbackError as exc:
                             step = steps.throw(exc)
                             continue

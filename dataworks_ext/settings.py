@@ -3,7 +3,7 @@
 An extension's registration carries a parameter text, one ``key=value`` a line, which the
 extension reads with ``GetExtension`` (DataWorks' page "Configure extension parameters").
 :class:`ExtensionSettings` is that answer, typed: the built-in keys as fields, the author's
-own keys in :attr:`ExtensionSettings.parameters`.  :func:`switched_off_by` decides whether
+own keys in :attr:`ExtensionSettings.parameters`.  ``switched_off_by`` decides whether
 the built-in blocklists switch a message off, and names the parameter that does;
 :class:`SettingsCache` fetches the settings through a
 :class:`~dataworks_ext.CallbackClient`, caches them with a TTL and refreshes them in the
@@ -278,7 +278,7 @@ class ExtensionSettings:
         return wire
 
     def switched_off_by(self, message: EventMessage) -> str | None:
-        """The parameter that switches ``message`` off (see :func:`switched_off_by`).
+        """The parameter that switches ``message`` off (see ``switched_off_by``).
 
         Example:
             >>> from dataworks_ext.settings import ExtensionSettings
@@ -441,7 +441,7 @@ class SettingsCache:
         retry_after: float = 10.0,
         fetch_deadline: float = 5.0,
     ) -> None:
-        if not callable(getattr(client, "_call", None)):
+        if not callable(getattr(client, "call", None)):
             raise ConfigurationError(
                 f"client must be a CallbackClient, got {type(client).__name__}"
             )
@@ -568,7 +568,7 @@ class SettingsCache:
     def _fetch(self, future: concurrent.futures.Future[ExtensionSettings | None]) -> None:
         token = CALLS.set(None)  # not one of the message's calls, in its audit trail
         try:
-            body = self.client._call(
+            body = self.client.call(
                 *self._request(), what="the extension's settings", retry=self._retry
             )
             self._done(future, body, None)
@@ -616,7 +616,7 @@ class SettingsCache:
     ) -> None:
         token = CALLS.set(None)
         try:
-            body = await self.client._call_async(
+            body = await self.client.call_async(
                 *self._request(), what="the extension's settings", retry=self._retry
             )
             self._done(future, body, None)

@@ -22,7 +22,7 @@ client = CallbackClient.from_env(limiter=limiter, deadline=60.0, backoff_base=0.
 name = os.environ["WORKER_NAME"]
 # Warm up before the start: the SDK imported, its client built, a connection open (a read,
 # from the read budget), so the first delivery is not slower than the others.
-client._call("get_extension", "GetExtensionRequest", {"extension_code": "warm"}, False)
+client.call("get_extension", "GetExtensionRequest", {"extension_code": "warm"}, False)
 time.sleep(max(0.0, float(os.environ["WORKER_START"]) - time.time()))
 for i in range(int(os.environ["WORKER_COUNT"])):
     try:

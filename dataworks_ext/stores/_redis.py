@@ -1,7 +1,7 @@
 """The answer store on Redis, or any server that speaks its protocol (Valkey, Tair).
 
 Each message is one string key, ``<key_prefix><extension code>:<message id>``, holding its
-record in one of the states of :mod:`the protocol <dataworks_ext.stores._base>`:
+record in one of the states of the protocol (see :class:`~dataworks_ext.AnswerStore`):
 
 * held: ``H<token>``, expiring with the lease (a holder that dies leaves nothing behind);
 * decided: ``D<lease end, ms of the server's clock>|<token>|<verdict>``, kept for the TTL;
