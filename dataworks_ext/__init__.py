@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._audit import AUDIT_LOGGER, AuditJsonFormatter, AuditRecord, CheckRecord
 from ._body import BodyStream, read_body, read_wsgi_body
+from ._retry import RetryPolicy
 from ._version import __version__
 from .callback import Callback, CallbackClient, sendable
 from .errors import (
@@ -250,6 +251,7 @@ __all__ = [
     "Registry",
     "RequestTooLargeError",
     "RestoreNodeEvent",
+    "RetryPolicy",
     "RunFileEvent",
     "SettingsCache",
     "StoreError",

@@ -624,8 +624,8 @@ class CallbackClient:
         ``action`` is the SDK method's name (``"update_workbench_event_result"``, ``"get_node"``,
         ...), ``request`` the request model's class name in
         ``alibabacloud_dataworks_public20200518.models`` (``"GetNodeRequest"``).  The call is
-        retried by ``retry`` (default: the client's :attr:`retry`); returns the answer's body
-        once its ``Success`` is true (any answer when ``checked`` is false: for APIs whose
+        retried by ``retry`` (a :class:`~dataworks_ext.RetryPolicy`; default: the client's
+        own); returns the answer's body once its ``Success`` is true (any answer when ``checked`` is false: for APIs whose
         answer has no ``Success``), else raises :class:`CallbackError` (``message_id`` and
         ``what`` only word errors and logs).
 

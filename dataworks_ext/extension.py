@@ -202,6 +202,7 @@ class Extension:
         self.timeout_result = result_option(timeout_result, "timeout_result")
         self.unhandled_result = result_option(unhandled_result, "unhandled_result")
         self.check_threads = check_threads
+        self._given_lease = lease
         self._lease = DEFAULT_LEASE if lease is None else float(lease)
         self.apis = apis_option(apis)
         self._takes_api = True
@@ -224,6 +225,7 @@ class Extension:
         self.honour_parameters = honour_parameters
         self._settings_cache: SettingsCache | None = None
         self._settings_for: Any = _NOT_YET
+        self._given_telemetry = telemetry
         self._telemetry = telemetry_option(telemetry)
         self._sync = SyncDriver(self, self._pipeline)
         self._async = AsyncDriver(self, self._pipeline)
@@ -340,6 +342,53 @@ class Extension:
             (10.0, 30.0)
         """
         return self._lease
+
+    def replace(self, **changes: Any) -> Extension:
+        """A new Extension with this one's options, as they were given, but for ``changes``.
+
+        Like ``attrs.evolve``: ``lease`` and ``telemetry`` are passed on as they were given
+        (a lease left to its default stays the default; ``"auto"`` stays ``"auto"``), every
+        other option as it is now (a callback set later included).  This Extension is left
+        as it is; the new one shares its registry, store and callback unless ``changes``
+        replace them.  A subclass whose constructor takes other arguments overrides it.
+
+        Raises:
+            ConfigurationError: ``changes`` names something that is not an option of
+                :class:`Extension` (or has a bad value).
+
+        Example:
+            >>> from dataworks_ext import Extension
+            >>> from dataworks_ext.testing import RecordingCallback
+            >>> ext = Extension("ext", handler_timeout=5)
+            >>> replay = ext.replace(callback=RecordingCallback(), extension_code="other")
+            >>> replay.extension_code, replay.handler_timeout, ext.callback is None
+            ('other', 5.0, True)
+        """
+        options: dict[str, Any] = {
+            "extension_code": self.extension_code,
+            "callback": self._callback,
+            "registry": self.registry,
+            "handler_timeout": self._handler_timeout,
+            "unreadable_result": self.unreadable_result,
+            "error_result": self.error_result,
+            "timeout_result": self.timeout_result,
+            "unhandled_result": self.unhandled_result,
+            "store": self._store,
+            "lease": self._given_lease,
+            "on_audit": self.on_audit,
+            "enforce": self._enforce,
+            "telemetry": self._given_telemetry,
+            "apis": dict(self.apis),
+            "check_threads": self.check_threads,
+            "honour_parameters": self.honour_parameters,
+        }
+        unknown = sorted(set(changes) - set(options))
+        if unknown:
+            raise ConfigurationError(
+                f"replace() takes the options of Extension; not {', '.join(unknown)}"
+            )
+        options.update(changes)
+        return type(self)(**options)
 
     @classmethod
     def from_env(

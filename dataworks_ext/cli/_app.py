@@ -227,31 +227,6 @@ _EVENT_WORDS = {
 }
 
 
-_STORE_PARAMETERS = frozenset({"store", "lease"})
-"""Extension keywords about where answers are remembered (left out by ``check``, which
-judges each captured message on its own and must not touch a shared store)."""
-
-
-def _extension_settings(app: Extension | Registry, *, keep_store: bool = True) -> dict[str, Any]:
-    """The keywords that build another Extension like the app's: every parameter of
-    :class:`Extension` but the extension code and the callback, read from the attribute of
-    the same name (its registry and policies; its store unless ``keep_store`` is false); a
-    Registry gives only itself."""
-    import inspect
-
-    from ..extension import Extension
-
-    if not isinstance(app, Extension):
-        return {"registry": app}
-    settings: dict[str, Any] = {}
-    for name in inspect.signature(Extension).parameters:
-        if name in ("extension_code", "callback") or (not keep_store and name in _STORE_PARAMETERS):
-            continue
-        if hasattr(app, name):
-            settings[name] = getattr(app, name)
-    return settings
-
-
 def _extension_code(app: Extension | Registry, extension_code: str | None) -> str:
     from ..extension import Extension
 
@@ -265,16 +240,17 @@ def _extension_code(app: Extension | Registry, extension_code: str | None) -> st
 def _extension_for(
     app: Extension | Registry, callback: Any, extension_code: str | None
 ) -> Extension:
-    """The Extension a command runs: the app's own, as configured (checks, policies, store),
-    with only its callback replaced (and its extension code, when one is given); for a
-    Registry, a plain Extension of its checks."""
+    """The Extension a command runs: a copy of the app's own, as configured (checks,
+    policies, store; :meth:`Extension.replace`), with only its callback replaced (and its
+    extension code, when one is given); for a Registry, a plain Extension of its checks.
+    The user's Extension itself is never changed."""
     from ..extension import Extension
 
     if isinstance(app, Extension):
-        app.callback = callback
+        changes: dict[str, Any] = {"callback": callback}
         if extension_code:
-            app.extension_code = extension_code
-        return app
+            changes["extension_code"] = extension_code
+        return app.replace(**changes)
     return Extension(_extension_code(app, extension_code), callback, app)
 
 

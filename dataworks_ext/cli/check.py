@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MessageError
-from ._app import _extension_code, _extension_settings, load_app
+from ._app import _extension_code, load_app
 from ._delivery import _embedded
 from ._exit_codes import ExitCode
 from ._input import EXPECT_KEY, EXPECT_SUFFIX, Captured, captured_messages
@@ -122,15 +122,20 @@ def _run(args: argparse.Namespace, ui: _Ui) -> int:
     import json
 
     from ..extension import Extension
+    from ..stores._memory import MemoryAnswerStore
 
     app = load_app(args.app)
     records: list[AuditRecord] = []
-    settings = _extension_settings(app, keep_store=False)
-    settings["on_audit"] = records.append  # what each check answered, and what decided
     code = _extension_code(app, None)
 
     def extension_for() -> Extension:
-        return Extension(code, None, **settings)  # a fresh store: each message on its own
+        # a dry run with a fresh store (each message judged on its own), noting what each
+        # check answered and what decided; the app's own Extension is left as it is
+        if isinstance(app, Extension):
+            return app.replace(
+                callback=None, store=MemoryAnswerStore(), lease=None, on_audit=records.append
+            )
+        return Extension(code, None, app, on_audit=records.append)
 
     messages = list(captured_messages(args.paths))
     results: list[_Checked] = []
