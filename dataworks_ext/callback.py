@@ -625,9 +625,9 @@ class CallbackClient:
         ...), ``request`` the request model's class name in
         ``alibabacloud_dataworks_public20200518.models`` (``"GetNodeRequest"``).  The call is
         retried by ``retry`` (a :class:`~dataworks_ext.RetryPolicy`; default: the client's
-        own); returns the answer's body once its ``Success`` is true (any answer when ``checked`` is false: for APIs whose
-        answer has no ``Success``), else raises :class:`CallbackError` (``message_id`` and
-        ``what`` only word errors and logs).
+        own); returns the answer's body once its ``Success`` is true (any answer when
+        ``checked`` is false: for APIs whose answer has no ``Success``), else raises
+        :class:`CallbackError` (``message_id`` and ``what`` only word errors and logs).
 
         This is the one path every call of the client takes (deliveries, lookups, the
         extension's settings): retried by one policy, within the rate budget (``limiter``),
