@@ -27,7 +27,7 @@ class RetryPolicy:
     """Retries what may pass on a later try, with exponential backoff and full jitter.
 
     A failure is retried when it is retryable (throttling, server errors, timeouts,
-    connection errors: :mod:`dataworks_ext._sdk_failures` decides), fewer than
+    connection errors: the client's classification of SDK failures decides), fewer than
     ``max_attempts`` calls were made, and the wait still ends before ``deadline`` seconds
     after the first call.  Wait ``n`` (from 1) is drawn uniformly from
     ``[0, min(backoff_cap, backoff_base * 2 ** (n - 1))]``.
