@@ -106,11 +106,9 @@ class Heartbeat:
             if not claims:
                 continue
             try:
-                kept = self._store().renew(claims, lease)
-            except Exception as exc:
+                _renewed(claims, self._store().renew(claims, lease), held)
+            except Exception as exc:  # the thread goes on, whatever the store did
                 _failed(len(claims), exc)
-                continue
-            _renewed(claims, kept, held)
 
 
 class _LoopBeat:
@@ -170,9 +168,8 @@ class AsyncHeartbeat:
                         kept = await renew(claims, lease)
                     else:
                         kept = await asyncio.to_thread(store.renew, claims, lease)
-                except Exception as exc:
+                    _renewed(claims, kept, held)
+                except Exception as exc:  # the task goes on, whatever the store did
                     _failed(len(claims), exc)
-                    continue
-                _renewed(claims, kept, held)
         finally:
             beat.task = None

@@ -593,3 +593,29 @@ def test_the_outcome_names_its_reason_and_the_api_that_answered(local: LocalData
         Disposition.ACK, Disposition.ACK, Disposition.ACK, Disposition.RETRY, Disposition.RETRY,
         Disposition.RETRY, Disposition.RETRY, Disposition.REJECT, Disposition.RETRY,
     ]  # fmt: skip
+
+
+def test_the_heartbeat_outlives_a_store_that_fails_a_renewal(local: LocalDataWorks) -> None:
+    from dataworks_ext import MemoryAnswerStore
+
+    store = MemoryAnswerStore()
+    failures: list[Exception] = [TypeError("a store answering nonsense")]
+    renew = store.renew
+
+    def flaky(claims: Any, lease: float) -> Any:
+        if failures:
+            raise failures.pop(0)
+        return renew(claims, lease)
+
+    store.renew = flaky  # type: ignore[method-assign]
+    first = replica("a", local, store, sleeping(2.5), lease=1.5)
+    second = replica("b", local, store, sleeping(0.0), lease=1.5)
+    message = freeze_event(message_id=f"blip-{uuid.uuid4().hex}")
+    outcomes: list[Any] = []
+    worker = threading.Thread(target=lambda: outcomes.append(first.handle(message.to_json())))
+    worker.start()
+    time.sleep(2.0)  # past the lease: renewals after the failed ones kept the claim
+    during = second.handle(message.to_json())
+    worker.join(30)
+    assert not failures and during.in_progress and outcomes[0].delivered
+    assert local.count_for(message.message_id) == 1
