@@ -867,6 +867,44 @@ def purge_generated(app: Sphinx, env: Any, docname: str) -> None:
     getattr(env, _GENERATED_DOCS, set()).discard(docname)
 
 
+_GENERATED_TABLE = re.compile(r"<!--\s*(fields|envelope-fields|event-kinds):")
+
+
+def mark_generated_tables(app: Sphinx, doctree: nodes.document) -> None:
+    """Give the Markdown tables written by ``scripts/generate_docs.py`` (each after a
+    ``<!-- fields: ... -->`` or ``<!-- event-kinds: ... -->`` marker) the classes of the
+    generated tables (``dwx-fields``, ``dwx-table``), so they get the same layout."""
+    for marker in list(doctree.findall(lambda node: isinstance(node, (nodes.raw, nodes.comment)))):
+        found = _GENERATED_TABLE.search(marker.astext())
+        parent = marker.parent
+        if found is None or parent is None:
+            continue
+        kind = "dwx-fields" if found.group(1) == "fields" else "dwx-table"
+        for sibling in parent.children[parent.index(marker) + 1 :]:
+            if isinstance(sibling, nodes.table):
+                sibling["classes"].append(kind)
+                _give_widths(sibling, _FIELD_WIDTHS if kind == "dwx-fields" else None)
+                break
+            if isinstance(sibling, (nodes.section, nodes.literal_block)):
+                break
+
+
+_FIELD_WIDTHS = (19, 19, 17, 45)
+"""Wire name, Python name, type, meaning: the meaning the widest (equal columns left it a
+word or two a line on a laptop)."""
+
+
+def _give_widths(table: nodes.table, widths: tuple[int, ...] | None) -> None:
+    """Write ``widths`` (percentages) into the table's column specs, when they fit it."""
+    specs = list(table.findall(nodes.colspec))
+    if widths is None or len(specs) != len(widths):
+        return
+    for spec, width in zip(specs, widths, strict=True):
+        spec["colwidth"] = width
+    classes = [name for name in table["classes"] if name != "colwidths-auto"]
+    table["classes"] = [*classes, "colwidths-given"]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value(
         "dwx_public_modules",
@@ -884,6 +922,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("dwx-envelope-fields", EnvelopeFieldsDirective)
     app.add_directive("dwx-include-example", IncludeExampleDirective)
     app.connect("builder-inited", check_docstrings)
+    app.connect("doctree-read", mark_generated_tables)
     app.connect("autodoc-process-docstring", prepare_docstring, priority=100)
     app.connect("autodoc-process-bases", drop_private_bases)
     app.connect("missing-reference", resolve_public_path, priority=900)
