@@ -70,6 +70,12 @@ class _DeadlinePassed(Exception):
     """The extension's deadline (not a check's own TimeoutError) cut an async check short."""
 
 
+def _performers(driver: Any) -> tuple[Any, ...]:
+    """The driver's method for each :class:`Step`, in the order of its values: ``_claim``
+    for CLAIM, ``_check`` for CHECK, and so on."""
+    return tuple(getattr(driver, f"_{step.name.lower()}") for step in sorted(Step))
+
+
 def _store_failed(job: Job, operation: str, exc: Exception) -> Any:
     """The StoreError of a store step, counted in the job's trail."""
     if job.trail is not None:
@@ -92,15 +98,7 @@ class SyncDriver:
         self.ext = ext
         self.pipeline = pipeline
         self.heartbeat = Heartbeat(lambda: ext._store, lambda: ext.lease)
-        self._perform = (
-            self._claim,
-            self._check,
-            self._decide,
-            self._deliver,
-            self._complete,
-            self._release,
-            self._settings,
-        )
+        self._perform = _performers(self)
 
     def run(self, raw: Any) -> Outcome:
         """Handle one message."""
@@ -295,15 +293,7 @@ class AsyncDriver:
         self._pool: Any = None
         self._pool_lock = threading.Lock()
         self._answering: set[Any] = set()  # tasks giving answers, shielded from cancels
-        self._perform = (
-            self._claim,
-            self._check,
-            self._decide,
-            self._deliver,
-            self._complete,
-            self._release,
-            self._settings,
-        )
+        self._perform = _performers(self)
 
     async def run(self, raw: Any) -> Outcome:
         """Handle one message."""
