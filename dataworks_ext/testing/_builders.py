@@ -1,14 +1,18 @@
-"""Builders of realistic messages, with sensible defaults for every field."""
+"""Builders of realistic event messages, one per event kind, with defaults for every field.
+
+The builder of each event is named in its row of :data:`~dataworks_ext.EVENT_KINDS`
+(``freeze_event`` for ``freeze-node``), and so are the field values it adds to its family's;
+:func:`event_for` finds it by code, and builds one for an event kind added at run time.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
 import inspect
-import itertools
-import json
-import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
+
+import attrs
 
 from .._convert import structure_common
 from ..events import (
@@ -21,12 +25,10 @@ from ..events import (
     DeleteFileEvent,
     DeployFileEvent,
     DeployTableEvent,
-    ExtensionPointEvent,
+    EventKind,
     FileEvent,
     FreezeNodeEvent,
     InstancePreEvent,
-    ModelledEvent,
-    Module,
     NodeEvent,
     PreFreezeInstanceEvent,
     PreKillInstanceEvent,
@@ -37,10 +39,27 @@ from ..events import (
     RunFileEvent,
     TableEvent,
     UnpublishNodeEvent,
-    kind_for_event,
+    event_kinds,
+    kind_for_class,
+    kind_for_code,
 )
 from ..messages import EnvelopeKind, EventMessage
-from ..nodes import BaselineInfo, InstanceInfo, NodeInfo
+from ._context import DEFAULT_BASELINE_ID, baseline_info, instance_info, node_info
+from ._wrapping import (
+    DEFAULT_NODE_IDS,
+    DEFAULT_OPERATOR,
+    DEFAULT_PROJECT_ID,
+    DEFAULT_REGION,
+    DEFAULT_TENANT_ID,
+    REMOVE,
+    EnvelopeLike,
+    as_envelope,
+    batch,
+    counter,
+    message_for,
+    new_id,
+    with_payload,
+)
 
 __all__ = [
     "DEFAULT_BASELINE_ID",
@@ -77,236 +96,6 @@ __all__ = [
     "unpublish_event",
     "with_payload",
 ]
-
-DEFAULT_OPERATOR = "1107550004253538"
-"""A realistic Alibaba Cloud account UID."""
-DEFAULT_PROJECT_ID = 23393
-"""A realistic DataWorks workspace id."""
-DEFAULT_TENANT_ID = 28378142127872
-"""A realistic DataWorks tenant id (over 2**32, as real ones are)."""
-DEFAULT_NODE_IDS = (700005966962, 700005966963)
-"""Two realistic production node ids."""
-DEFAULT_REGION = "cn-shanghai"
-"""The region the builders put in CloudEvents."""
-
-_counter = itertools.count(1)
-EnvelopeLike = EnvelopeKind | str
-
-
-def _new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def message_for(
-    event: ModelledEvent | ExtensionPointEvent,
-    *,
-    message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
-    region: str = DEFAULT_REGION,
-    time: _dt.datetime | None = None,
-) -> EventMessage:
-    """Wrap an event in a realistic envelope, as DataWorks and EventBridge would send it.
-
-    Example:
-        >>> from dataworks_ext import FreezeNodeEvent
-        >>> from dataworks_ext.testing import message_for
-        >>> event = FreezeNodeEvent(operator="1", project_id=2, tenant_id=3, node_ids=(4,),
-        ...                         extension_biz_id="b-1")
-        >>> message_for(event, message_id="m-9", envelope="function-compute").to_dict()
-        ... # doctest: +NORMALIZE_WHITESPACE
-        {'eventCategoryType': 'operation-center', 'blockBusiness': True, 'messageId': 'm-9',
-         'eventType': 'freeze-node', 'extensionBizId': 'b-1',
-         'messageBody': {'operator': '1', 'projectId': 2, 'tenantId': 3, 'nodeIds': [4],
-                         'extensionBizId': 'b-1', 'blockBusiness': True,
-                         'eventCode': 'freeze-node'}}
-    """
-    kind = kind_for_event(event)
-    module = kind.module if kind is not None else Module.OPERATION_CENTER
-    message_id = message_id or _new_id()
-    envelope = EnvelopeKind(envelope)
-    if envelope is EnvelopeKind.FUNCTION_COMPUTE:
-        return EventMessage(
-            message_id=message_id,
-            event=event,
-            envelope=envelope,
-            extension_biz_id=event.extension_biz_id,
-            event_type=event.event_code,
-            attributes={
-                "eventCategoryType": module.value,
-                "blockBusiness": event.block_business,
-            },
-        )
-    when = time or _dt.datetime.now(_dt.timezone.utc)
-    stamp = when.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    operator = event.operator or ""
-    account = operator if operator.isdigit() else DEFAULT_OPERATOR
-    project = event.project_id if event.project_id is not None else DEFAULT_PROJECT_ID
-    event_type = kind.eventbridge_type if kind is not None else event.event_code
-    return EventMessage(
-        message_id=message_id,
-        event=event,
-        envelope=envelope,
-        extension_biz_id=event.extension_biz_id,
-        event_type=event_type,
-        source="acs.dataworks",
-        subject=f"acs.dataworks:{region}:{account}:{project}",
-        time=stamp,
-        region=region,
-        account=account,
-        attributes={
-            "specversion": "1.0",
-            "datacontenttype": "application/json;charset=utf-8",
-            "aliyunpublishtime": stamp,
-            "aliyunoriginalaccountid": account,
-            "aliyuneventbusname": "default",
-            "aliyunpublishaddr": "10.25.12.131",
-        },
-    )
-
-
-_REWRAPPABLE = (
-    NodeEvent,
-    BackfillEvent,
-    FileEvent,
-    TableEvent,
-    InstancePreEvent,
-    ExtensionPointEvent,
-)
-
-
-def as_envelope(message: EventMessage, envelope: EnvelopeLike) -> EventMessage:
-    """The same event and id in another envelope.
-
-    Example:
-        >>> from dataworks_ext.testing import as_envelope, freeze_event
-        >>> as_envelope(freeze_event(), "function-compute").envelope.value
-        'function-compute'
-    """
-    event = message.event
-    if isinstance(
-        event,
-        (NodeEvent, BackfillEvent, FileEvent, TableEvent, InstancePreEvent, ExtensionPointEvent),
-    ):
-        return message_for(event, message_id=message.message_id, envelope=envelope)
-    raise TypeError("only extension-point events can be re-wrapped")
-
-
-def _node_event(
-    cls: type[NodeEvent],
-    node_ids: Iterable[int],
-    operator: str,
-    project_id: int,
-    tenant_id: int,
-    extension_biz_id: str | None,
-    extra: Mapping[str, Any] | None,
-    message_id: str | None,
-    envelope: EnvelopeLike,
-) -> EventMessage:
-    event = cls(
-        operator=operator,
-        project_id=project_id,
-        tenant_id=tenant_id,
-        node_ids=tuple(node_ids),
-        extension_biz_id=_new_id() if extension_biz_id is None else extension_biz_id,
-        extra=dict(extra or {}),
-    )
-    return message_for(event, message_id=message_id, envelope=envelope)  # type: ignore[arg-type]
-
-
-def freeze_event(
-    *,
-    node_ids: Iterable[int] = DEFAULT_NODE_IDS,
-    operator: str = DEFAULT_OPERATOR,
-    project_id: int = DEFAULT_PROJECT_ID,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    extension_biz_id: str | None = None,
-    extra: Mapping[str, Any] | None = None,
-    message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
-) -> EventMessage:
-    """A message announcing that production nodes are about to be frozen.
-
-    Ids default to fresh UUIDs, so every call is a new message.
-
-    Example:
-        >>> from dataworks_ext.testing import freeze_event
-        >>> message = freeze_event(node_ids=[42])
-        >>> message.event.node_ids, message.event_type
-        ((42,), 'dataworks:NodeChange:FreezeNode')
-    """
-    return _node_event(
-        FreezeNodeEvent,
-        node_ids,
-        operator,
-        project_id,
-        tenant_id,
-        extension_biz_id,
-        extra,
-        message_id,
-        envelope,
-    )
-
-
-def restore_event(
-    *,
-    node_ids: Iterable[int] = DEFAULT_NODE_IDS,
-    operator: str = DEFAULT_OPERATOR,
-    project_id: int = DEFAULT_PROJECT_ID,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    extension_biz_id: str | None = None,
-    extra: Mapping[str, Any] | None = None,
-    message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
-) -> EventMessage:
-    """A message announcing that frozen nodes are about to be restored.
-
-    Example:
-        >>> from dataworks_ext.testing import restore_event
-        >>> restore_event().event_code
-        'unfreeze-node'
-    """
-    return _node_event(
-        RestoreNodeEvent,
-        node_ids,
-        operator,
-        project_id,
-        tenant_id,
-        extension_biz_id,
-        extra,
-        message_id,
-        envelope,
-    )
-
-
-def unpublish_event(
-    *,
-    node_ids: Iterable[int] = DEFAULT_NODE_IDS,
-    operator: str = DEFAULT_OPERATOR,
-    project_id: int = DEFAULT_PROJECT_ID,
-    tenant_id: int = DEFAULT_TENANT_ID,
-    extension_biz_id: str | None = None,
-    extra: Mapping[str, Any] | None = None,
-    message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
-) -> EventMessage:
-    """A message announcing that production nodes are about to be unpublished.
-
-    Example:
-        >>> from dataworks_ext.testing import unpublish_event
-        >>> unpublish_event(envelope="function-compute").to_dict()["eventType"]
-        'undeploy-node'
-    """
-    return _node_event(
-        UnpublishNodeEvent,
-        node_ids,
-        operator,
-        project_id,
-        tenant_id,
-        extension_biz_id,
-        extra,
-        message_id,
-        envelope,
-    )
 
 
 def backfill_event(
@@ -355,14 +144,14 @@ def backfill_event(
         )
     first_date = min((p.begin for p in built), default=_dt.date.today())
     event = BackfillEvent(
-        name=name or f"P_backfill_{root_node_id}_{first_date:%Y%m%d}_{next(_counter)}",
+        name=name or f"P_backfill_{root_node_id}_{first_date:%Y%m%d}_{next(counter)}",
         root_node_id=root_node_id,
         root_node_project_id=project_id,
         periods=built,
         operator=operator,
         project_id=project_id,
         tenant_id=tenant_id,
-        extension_biz_id=_new_id() if extension_biz_id is None else extension_biz_id,
+        extension_biz_id=new_id() if extension_biz_id is None else extension_biz_id,
         include_node_ids=tuple(include_node_ids)
         if include_node_ids is not None
         else (root_node_id,),
@@ -404,8 +193,6 @@ _FILE_DEFAULTS: dict[str, Any] = {
     "node_id": DEFAULT_NODE_IDS[0],
     **_COMMON_DEFAULTS,
 }
-#: Commits and deployments carry a version and a change type; runs and deletions do not.
-_VERSIONED = {"file_version": 3, "change_type": ChangeType.UPDATE}
 _TABLE_DEFAULTS: dict[str, Any] = {
     "table_name": "ods_orders_d",
     "table_type": "ODPS",
@@ -417,6 +204,30 @@ _INSTANCE_DEFAULTS: dict[str, Any] = {
     "extension_biz_name": "instance_check",
     **_COMMON_DEFAULTS,
 }
+_NODE_DEFAULTS: dict[str, Any] = {"node_ids": DEFAULT_NODE_IDS, **_COMMON_DEFAULTS}
+
+#: The defaults each family of events shares; a row's ``defaults`` add to them.
+FAMILY_DEFAULTS: dict[type[Any], Mapping[str, Any]] = {
+    NodeEvent: _NODE_DEFAULTS,
+    FileEvent: _FILE_DEFAULTS,
+    TableEvent: _TABLE_DEFAULTS,
+    InstancePreEvent: _INSTANCE_DEFAULTS,
+}
+
+
+class _NodeEventBuilder(Protocol):
+    def __call__(
+        self,
+        *,
+        node_ids: Iterable[int] = ...,
+        operator: str = ...,
+        project_id: int = ...,
+        tenant_id: int = ...,
+        extension_biz_id: str | None = ...,
+        extra: Mapping[str, Any] | None = ...,
+        message_id: str | None = ...,
+        envelope: EnvelopeLike = ...,
+    ) -> EventMessage: ...
 
 
 class _FileEventBuilder(Protocol):
@@ -476,6 +287,39 @@ class _InstanceEventBuilder(Protocol):
     ) -> EventMessage: ...
 
 
+def defaults_for(kind: EventKind) -> dict[str, Any]:
+    """The keywords of an event's builder with their defaults: its family's, then its row's.
+
+    A class outside the families gets the common fields it has (operator, workspace, ...).
+
+    Example:
+        >>> from dataworks_ext.events import kind_for_code
+        >>> from dataworks_ext.testing._builders import defaults_for
+        >>> defaults_for(kind_for_code("commit-file"))["file_version"]
+        3
+    """
+    cls = kind.cls
+    family = next((d for base, d in FAMILY_DEFAULTS.items() if issubclass(cls, base)), None)
+    if family is None:
+        names = {a.name for a in attrs.fields(cls)} | {"message_id", "envelope"}
+        family = {key: value for key, value in _COMMON_DEFAULTS.items() if key in names}
+    return {**family, **kind.defaults}
+
+
+def builder_for(kind: EventKind, doc: str | None = None) -> Any:
+    """The keyword-only builder of an event kind's messages, named by its row.
+
+    Example:
+        >>> from dataworks_ext.events import kind_for_code
+        >>> from dataworks_ext.testing._builders import builder_for
+        >>> builder_for(kind_for_code("deploy-table"))().event.table_name
+        'ods_orders_d'
+    """
+    name = kind.builder or f"{kind.event_code}_event"
+    text = doc or f"A message of the ``{kind.event_code}`` event ({kind.title})."
+    return _builder(name, kind.cls, defaults_for(kind), text)
+
+
 def _builder(name: str, cls: type[Any], defaults: Mapping[str, Any], doc: str) -> Any:
     """A keyword-only builder of ``cls`` messages; every field defaults to ``defaults``."""
     kinds = inspect.Parameter.KEYWORD_ONLY
@@ -489,10 +333,11 @@ def _builder(name: str, cls: type[Any], defaults: Mapping[str, Any], doc: str) -
         values = {**defaults, **fields}
         message_id, envelope = values.pop("message_id"), values.pop("envelope")
         if values["extension_biz_id"] is None:
-            values["extension_biz_id"] = _new_id()
+            values["extension_biz_id"] = new_id()
         values["extra"] = dict(values["extra"] or {})
-        if "task_ids" in values:
-            values["task_ids"] = tuple(values["task_ids"])
+        for ids in ("task_ids", "node_ids"):
+            if ids in values:
+                values[ids] = tuple(values[ids])
         return message_for(cls(**values), message_id=message_id, envelope=envelope)
 
     build.__name__ = build.__qualname__ = name
@@ -504,10 +349,8 @@ def _builder(name: str, cls: type[Any], defaults: Mapping[str, Any], doc: str) -
     return build
 
 
-commit_file_event: _FileEventBuilder = _builder(
-    "commit_file_event",
-    CommitFileEvent,
-    {**_FILE_DEFAULTS, **_VERSIONED},
+commit_file_event: _FileEventBuilder = builder_for(
+    kind_for_class(CommitFileEvent),
     """A message announcing that a DataStudio file is about to be committed.
 
     Every field of :class:`~dataworks_ext.CommitFileEvent` is a keyword; the defaults are an
@@ -520,10 +363,8 @@ commit_file_event: _FileEventBuilder = _builder(
         ('dwd_orders_di', 'dataworks:FileChange:CommitFile')
     """,
 )
-deploy_file_event: _FileEventBuilder = _builder(
-    "deploy_file_event",
-    DeployFileEvent,
-    {**_FILE_DEFAULTS, **_VERSIONED},
+deploy_file_event: _FileEventBuilder = builder_for(
+    kind_for_class(DeployFileEvent),
     """A message announcing that a DataStudio file is about to be deployed to production.
 
     Takes the keywords of :func:`commit_file_event`.
@@ -534,10 +375,8 @@ deploy_file_event: _FileEventBuilder = _builder(
         'deploy-file'
     """,
 )
-run_file_event: _FileEventBuilder = _builder(
-    "run_file_event",
-    RunFileEvent,
-    _FILE_DEFAULTS,
+run_file_event: _FileEventBuilder = builder_for(
+    kind_for_class(RunFileEvent),
     """A message announcing that a file's code is about to run in DataStudio.
 
     Takes the keywords of :func:`commit_file_event`; no version or change type by default.
@@ -548,10 +387,8 @@ run_file_event: _FileEventBuilder = _builder(
         True
     """,
 )
-delete_file_event: _FileEventBuilder = _builder(
-    "delete_file_event",
-    DeleteFileEvent,
-    _FILE_DEFAULTS,
+delete_file_event: _FileEventBuilder = builder_for(
+    kind_for_class(DeleteFileEvent),
     """A message announcing that a DataStudio file is about to be deleted.
 
     Takes the keywords of :func:`commit_file_event`; no version or change type by default.
@@ -562,10 +399,8 @@ delete_file_event: _FileEventBuilder = _builder(
         'delete-file'
     """,
 )
-commit_table_event: _TableEventBuilder = _builder(
-    "commit_table_event",
-    CommitTableEvent,
-    {**_TABLE_DEFAULTS, "max_compute_project": "sales_dw_dev"},
+commit_table_event: _TableEventBuilder = builder_for(
+    kind_for_class(CommitTableEvent),
     """A message announcing that a table is about to be committed to development.
 
     Every field of :class:`~dataworks_ext.CommitTableEvent` is a keyword.
@@ -576,10 +411,8 @@ commit_table_event: _TableEventBuilder = _builder(
         'dim_shop'
     """,
 )
-deploy_table_event: _TableEventBuilder = _builder(
-    "deploy_table_event",
-    DeployTableEvent,
-    _TABLE_DEFAULTS,
+deploy_table_event: _TableEventBuilder = builder_for(
+    kind_for_class(DeployTableEvent),
     """A message announcing that a table is about to be deployed to production.
 
     Takes the keywords of :func:`commit_table_event`.
@@ -590,10 +423,8 @@ deploy_table_event: _TableEventBuilder = _builder(
         'dataworks:TableChange:DeployTable'
     """,
 )
-pre_freeze_instance_event: _InstanceEventBuilder = _builder(
-    "pre_freeze_instance_event",
-    PreFreezeInstanceEvent,
-    _INSTANCE_DEFAULTS,
+pre_freeze_instance_event: _InstanceEventBuilder = builder_for(
+    kind_for_class(PreFreezeInstanceEvent),
     """A message announcing that instances are about to be frozen.
 
     Every field of :class:`~dataworks_ext.PreFreezeInstanceEvent` is a keyword.
@@ -604,10 +435,8 @@ pre_freeze_instance_event: _InstanceEventBuilder = _builder(
         (7,)
     """,
 )
-pre_unfreeze_instance_event: _InstanceEventBuilder = _builder(
-    "pre_unfreeze_instance_event",
-    PreUnfreezeInstanceEvent,
-    _INSTANCE_DEFAULTS,
+pre_unfreeze_instance_event: _InstanceEventBuilder = builder_for(
+    kind_for_class(PreUnfreezeInstanceEvent),
     """A message announcing that instances are about to be unfrozen.
 
     Takes the keywords of :func:`pre_freeze_instance_event`.
@@ -618,10 +447,8 @@ pre_unfreeze_instance_event: _InstanceEventBuilder = _builder(
         'pre-unfreeze-instance'
     """,
 )
-pre_rerun_instance_event: _InstanceEventBuilder = _builder(
-    "pre_rerun_instance_event",
-    PreRerunInstanceEvent,
-    _INSTANCE_DEFAULTS,
+pre_rerun_instance_event: _InstanceEventBuilder = builder_for(
+    kind_for_class(PreRerunInstanceEvent),
     """A message announcing that instances are about to be rerun.
 
     Takes the keywords of :func:`pre_freeze_instance_event`.
@@ -632,10 +459,8 @@ pre_rerun_instance_event: _InstanceEventBuilder = _builder(
         'dataworks:InstanceChange:PreRerunInstance'
     """,
 )
-pre_set_instance_success_event: _InstanceEventBuilder = _builder(
-    "pre_set_instance_success_event",
-    PreSetInstanceSuccessEvent,
-    _INSTANCE_DEFAULTS,
+pre_set_instance_success_event: _InstanceEventBuilder = builder_for(
+    kind_for_class(PreSetInstanceSuccessEvent),
     """A message announcing that instances are about to be set to succeeded.
 
     Takes the keywords of :func:`pre_freeze_instance_event`.
@@ -646,10 +471,8 @@ pre_set_instance_success_event: _InstanceEventBuilder = _builder(
         'pre-set-instance-success'
     """,
 )
-pre_kill_instance_event: _InstanceEventBuilder = _builder(
-    "pre_kill_instance_event",
-    PreKillInstanceEvent,
-    _INSTANCE_DEFAULTS,
+pre_kill_instance_event: _InstanceEventBuilder = builder_for(
+    kind_for_class(PreKillInstanceEvent),
     """A message announcing that running instances are about to be killed.
 
     Takes the keywords of :func:`pre_freeze_instance_event`.
@@ -658,6 +481,41 @@ pre_kill_instance_event: _InstanceEventBuilder = _builder(
         >>> from dataworks_ext.testing import pre_kill_instance_event
         >>> pre_kill_instance_event(envelope="function-compute").to_dict()["eventType"]
         'pre-kill-instance'
+    """,
+)
+
+
+freeze_event: _NodeEventBuilder = builder_for(
+    kind_for_class(FreezeNodeEvent),
+    """A message announcing that production nodes are about to be frozen.
+
+    Ids default to fresh UUIDs, so every call is a new message.
+
+    Example:
+        >>> from dataworks_ext.testing import freeze_event
+        >>> message = freeze_event(node_ids=[42])
+        >>> message.event.node_ids, message.event_type
+        ((42,), 'dataworks:NodeChange:FreezeNode')
+    """,
+)
+restore_event: _NodeEventBuilder = builder_for(
+    kind_for_class(RestoreNodeEvent),
+    """A message announcing that frozen nodes are about to be restored.
+
+    Example:
+        >>> from dataworks_ext.testing import restore_event
+        >>> restore_event().event_code
+        'unfreeze-node'
+    """,
+)
+unpublish_event: _NodeEventBuilder = builder_for(
+    kind_for_class(UnpublishNodeEvent),
+    """A message announcing that production nodes are about to be unpublished.
+
+    Example:
+        >>> from dataworks_ext.testing import unpublish_event
+        >>> unpublish_event(envelope="function-compute").to_dict()["eventType"]
+        'undeploy-node'
     """,
 )
 
@@ -688,7 +546,7 @@ def extension_point_event(
         "eventCode": event_code,
         "operator": operator,
         "tenantId": tenant_id,
-        "extensionBizId": _new_id() if extension_biz_id is None else extension_biz_id,
+        "extensionBizId": new_id() if extension_biz_id is None else extension_biz_id,
         "blockBusiness": True,
     }
     if project_id is not None:
@@ -714,6 +572,9 @@ def event_for(event_code: str, /, **fields: Any) -> EventMessage:
         'start-diJob'
     """
     builder = _BY_CODE.get(event_code)
+    kind = kind_for_code(event_code) if builder is None else None
+    if kind is not None and kind.has_model:  # an event kind added at run time
+        builder = builder_for(kind)
     if builder is None:
         message: EventMessage = extension_point_event(event_code, **fields)
         return message
@@ -721,162 +582,9 @@ def event_for(event_code: str, /, **fields: Any) -> EventMessage:
     return built
 
 
-def batch(*messages: EventMessage) -> bytes:
-    """An EventBridge batch push: the messages as one JSON array, UTF-8 encoded.
-
-    Example:
-        >>> from dataworks_ext import parse_messages
-        >>> from dataworks_ext.testing import batch, freeze_event, restore_event
-        >>> len(parse_messages(batch(freeze_event(), restore_event())))
-        2
-    """
-    return json.dumps([m.to_dict() for m in messages], ensure_ascii=False).encode()
-
-
-class _Remove:
-    """The type of :data:`REMOVE`."""
-
-    _instance: _Remove | None = None
-
-    def __new__(cls) -> _Remove:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "REMOVE"
-
-
-REMOVE: Any = _Remove()
-"""Give it to :func:`with_payload` to take a field out of the payload."""
-
-
-def with_payload(message: EventMessage, /, **fields: Any) -> dict[str, Any]:
-    """The message's wire form with payload fields set to any value, or removed.
-
-    Name fields by their wire name (``nodeIds``, ``multipleTimePeriods``); :data:`REMOVE`
-    deletes one.  The result is a plain dict, not an :class:`EventMessage`: it may well be
-    unreadable, which is the point: test what your extension answers to a broken message.
-
-    Example:
-        >>> from dataworks_ext import Extension, Registry
-        >>> from dataworks_ext.testing import REMOVE, freeze_event, with_payload
-        >>> broken = with_payload(freeze_event(message_id="m-1"), nodeIds="1,2", tenantId=REMOVE)
-        >>> "tenantId" in broken["data"], broken["data"]["nodeIds"]
-        (False, '1,2')
-        >>> outcome = Extension("ext", registry=Registry()).handle(
-        ...     with_payload(freeze_event(message_id="m-2"), nodeIds="1,2"))
-        >>> outcome.verdict.result.value, outcome.error.field
-        ('FAIL', 'data.nodeIds')
-    """
-    wire = message.to_dict()
-    key = "messageBody" if message.envelope is EnvelopeKind.FUNCTION_COMPUTE else "data"
-    payload = dict(wire[key])
-    for name, value in fields.items():
-        if value is REMOVE:
-            payload.pop(name, None)
-        else:
-            payload[name] = value
-    wire[key] = payload
-    return wire
-
-
-# ---------------------------------------------------------------------- node context
-
-DEFAULT_BASELINE_ID = 1201
-"""A realistic baseline id."""
-
-
-def node_info(node_id: int = DEFAULT_NODE_IDS[0], /, **fields: Any) -> NodeInfo:
-    """A realistic production node as ``GetNode`` describes it; any field can be overridden.
-
-    Example:
-        >>> from dataworks_ext.testing import node_info
-        >>> node = node_info(7, priority=8)
-        >>> node.node_id, node.priority, node.owner_id, node.scheduler_type
-        (7, 8, '1107550004253538', 'NORMAL')
-    """
-    values: dict[str, Any] = {
-        "node_name": f"ods_orders_{node_id}",
-        "owner_id": DEFAULT_OPERATOR,
-        "priority": 1,
-        "baseline_id": DEFAULT_BASELINE_ID,
-        "project_id": DEFAULT_PROJECT_ID,
-        "scheduler_type": "NORMAL",
-        "program_type": "ODPS_SQL",
-        "cron_express": "00 00 00 * * ?",
-        "res_group_name": "default_schedule_group",
-        "repeatability": True,
-        "repeat_mode": 1,
-    }
-    values.update(fields)
-    return NodeInfo(node_id=node_id, **values)
-
-
-def baseline_info(
-    baseline_id: int = DEFAULT_BASELINE_ID,
-    /,
-    node_ids: Iterable[int] = DEFAULT_NODE_IDS,
-    **fields: Any,
-) -> BaselineInfo:
-    """A realistic baseline as ``GetBaseline`` describes it, guarding ``node_ids``.
-
-    Example:
-        >>> from dataworks_ext.testing import baseline_info
-        >>> baseline_info(3, node_ids=[7, 8], baseline_name="finance").node_ids
-        (7, 8)
-    """
-    values: dict[str, Any] = {
-        "baseline_name": f"baseline_{baseline_id}",
-        "baseline_type": "DAILY",
-        "owner": DEFAULT_OPERATOR,
-        "priority": 7,
-        "project_id": DEFAULT_PROJECT_ID,
-        "enabled": True,
-    }
-    values.update(fields)
-    return BaselineInfo(baseline_id=baseline_id, node_ids=tuple(node_ids), **values)
-
-
-def instance_info(
-    instance_id: int, /, node_id: int = DEFAULT_NODE_IDS[0], **fields: Any
-) -> InstanceInfo:
-    """A realistic instance of ``node_id`` as ``GetInstance`` describes it.
-
-    Example:
-        >>> from dataworks_ext.testing import instance_info
-        >>> instance = instance_info(1160007, node_id=7, status="FAILURE")
-        >>> instance.node_id, instance.status, instance.dag_type
-        (7, 'FAILURE', 'DAILY')
-    """
-    values: dict[str, Any] = {
-        "node_name": f"ods_orders_{node_id}",
-        "owner": DEFAULT_OPERATOR,
-        "priority": 1,
-        "status": "SUCCESS",
-        "task_type": "NORMAL",
-        "dag_type": "DAILY",
-        "repeatability": True,
-    }
-    values.update(fields)
-    return InstanceInfo(instance_id=instance_id, node_id=node_id, **values)
-
-
 _BY_CODE: dict[str, Any] = {
-    "freeze-node": freeze_event,
-    "unfreeze-node": restore_event,
-    "undeploy-node": unpublish_event,
-    "backfill-data": backfill_event,
-    "commit-file": commit_file_event,
-    "deploy-file": deploy_file_event,
-    "run-file": run_file_event,
-    "delete-file": delete_file_event,
-    "commit-table": commit_table_event,
-    "deploy-table": deploy_table_event,
-    "pre-freeze-instance": pre_freeze_instance_event,
-    "pre-unfreeze-instance": pre_unfreeze_instance_event,
-    "pre-rerun-instance": pre_rerun_instance_event,
-    "pre-set-instance-success": pre_set_instance_success_event,
-    "pre-kill-instance": pre_kill_instance_event,
+    kind.event_code: globals()[kind.builder]
+    for kind in event_kinds()
+    if kind.has_model and kind.builder in globals()
 }
-"""The builder of each event code with a model of its own."""
+"""The builder of each event code with a model of its own, by the name its row gives."""
