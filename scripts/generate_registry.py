@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SURFACE = ROOT / "dataworks_ext" / "_registry_surface.py"
 REGISTRY = ROOT / "dataworks_ext" / "registry.py"
+OPERATIONS = ROOT / "dataworks_ext" / "policies" / "_common.py"
 MARK = "(scripts/generate_registry.py from EVENT_KINDS; do not edit)"
 HAND_WRITTEN_ALL = ("Check", "CheckReturn", "Registry", "default_registry")
 
@@ -29,6 +30,37 @@ _IMPL = "self, fn: Any = None, /, *, name: str | None = None, enforce: bool = Tr
 
 def _camel(stem: str) -> str:
     return "".join(part.title() for part in stem.split("_"))
+
+
+def _all_rows() -> list[object]:
+    _rows()
+    return list(sys.modules["_dwx_table._event_kinds"].EVENT_KINDS)
+
+
+def operation_block() -> dict[str, list[str]]:
+    """The ``Operation`` literal of the policies: every row's operation, in table order."""
+    import textwrap
+
+    kinds = sorted(
+        (k for k in _all_rows() if k.operation is not None),  # type: ignore[attr-defined]
+        key=operation_group,
+    )
+    ops = [k.operation for k in kinds]  # type: ignore[attr-defined]
+    words = ", ".join(f'``"{op}"``' for op in ops)
+    doc = textwrap.wrap(
+        f'"""An operation a rule can be registered for, in the user\'s words: {words}."""',
+        width=100,
+        break_on_hyphens=False,
+    )
+    return {"operations": ["Operation = Literal[", *(f'    "{op}",' for op in ops), "]", *doc]}
+
+
+def operation_group(kind: object) -> int:
+    """Node operations first, then DataStudio's, then the instance operations."""
+    if getattr(kind, "module").value == "datastudio":  # noqa: B009
+        return 1
+    point = getattr(kind, "extension_point")  # noqa: B009
+    return 2 if point is not None and point.value == "instance-operations" else 0
 
 
 def _rows() -> list[object]:
@@ -229,7 +261,7 @@ def with_blocks(text: str, generated: dict[str, list[str]]) -> str:
         )
         match = pattern.search(text)
         if match is None:
-            raise SystemExit(f"registry.py has no generated block {label!r}")
+            raise SystemExit(f"no generated block {label!r}")
         body = "".join(line + "\n" for line in lines)
         text = text[: match.start("body")] + body + text[match.end("body") :]
     return text
@@ -239,7 +271,12 @@ def expected() -> dict[Path, str]:
     """Each generated file with the text the table gives."""
     rows = _rows()
     registry = with_blocks(REGISTRY.read_text(encoding="utf-8"), blocks(rows))
-    return {SURFACE: _formatted(surface(rows), SURFACE), REGISTRY: _formatted(registry, REGISTRY)}
+    operations = with_blocks(OPERATIONS.read_text(encoding="utf-8"), operation_block())
+    return {
+        SURFACE: _formatted(surface(rows), SURFACE),
+        REGISTRY: _formatted(registry, REGISTRY),
+        OPERATIONS: _formatted(operations, OPERATIONS),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

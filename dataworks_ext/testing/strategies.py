@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -36,6 +37,7 @@ from ..events import (
     DeployFileEvent,
     DeployTableEvent,
     Event,
+    EventKind,
     ExtensionEvent,
     ExtensionPointEvent,
     FileEvent,
@@ -54,6 +56,8 @@ from ..events import (
     TableEvent,
     UnknownEvent,
     UnpublishNodeEvent,
+    event_kinds,
+    kind_for_code,
     kind_for_event,
 )
 from ..messages import EnvelopeKind, EventMessage
@@ -94,7 +98,6 @@ __all__ = [
     "unpublish_events",
 ]
 
-_KNOWN_CODES = frozenset(k.event_code for k in EVENT_KINDS)
 _GENERIC_CODES = tuple(k.event_code for k in EVENT_KINDS if k.cls is ExtensionPointEvent)
 _REGULAR_CODES = tuple(k.event_code for k in EVENT_KINDS if not k.is_extension_point)
 _KNOWN_TYPES = frozenset(k.eventbridge_type.lower() for k in EVENT_KINDS)
@@ -475,11 +478,42 @@ def modelled_events() -> st.SearchStrategy[ModelledEvent]:
         >>> kind_for_event(modelled_events().example()).has_model
         True
     """
-    return st.one_of(extension_events(), datastudio_events(), instance_events())
+    return st.one_of(*(strategy_for(kind) for kind in event_kinds() if kind.has_model))
 
+
+def strategy_for(kind: EventKind) -> st.SearchStrategy[Any]:
+    """Any valid event of a row of the table with a model of its own.
+
+    The strategy its row names (``freeze_events`` for ``freeze-node``), else its family's
+    (node, file, table or instance events) for its class, else ``st.builds`` of its class.
+
+    Example:
+        >>> from dataworks_ext.events import kind_for_code
+        >>> from dataworks_ext.testing.strategies import strategy_for
+        >>> strategy_for(kind_for_code("run-file")).example().event_code
+        'run-file'
+    """
+    if not kind.has_model:
+        raise ValueError(f"{kind.event_code!r} has no model of its own")
+    named = globals().get(kind.strategy or "")
+    if named is not None:
+        found: st.SearchStrategy[Any] = named()
+        return found
+    for family, strategy in _FAMILIES.items():
+        if issubclass(kind.cls, family):
+            return strategy(kind.cls)
+    return st.builds(kind.cls)
+
+
+_FAMILIES: dict[type[Any], Callable[[Any], st.SearchStrategy[Any]]] = {
+    NodeEvent: _node_events,
+    FileEvent: _file_events,
+    TableEvent: _table_events,
+    InstancePreEvent: _instance_events,
+}
 
 _new_codes = st.from_regex(r"\A[a-z]{3,10}(-[a-z]{2,10}){1,3}\Z").filter(
-    lambda code: code not in _KNOWN_CODES
+    lambda code: kind_for_code(code) is None
 )
 
 
@@ -520,7 +554,7 @@ def unknown_events() -> st.SearchStrategy[UnknownEvent]:
         True
     """
     codes = st.sampled_from(["run-smoke-test", *_REGULAR_CODES]) | _text.filter(
-        lambda c: bool(c) and c not in _KNOWN_CODES
+        lambda c: bool(c) and kind_for_code(c) is None
     )
 
     @st.composite
