@@ -15,24 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 from .verdicts import Verdict
 
 if TYPE_CHECKING:
-    from .events import (
-        BackfillEvent,
-        CommitFileEvent,
-        CommitTableEvent,
-        DeleteFileEvent,
-        DeployFileEvent,
-        DeployTableEvent,
-        ExtensionPointEvent,
-        FreezeNodeEvent,
-        PreFreezeInstanceEvent,
-        PreKillInstanceEvent,
-        PreRerunInstanceEvent,
-        PreSetInstanceSuccessEvent,
-        PreUnfreezeInstanceEvent,
-        RestoreNodeEvent,
-        RunFileEvent,
-        UnpublishNodeEvent,
-    )
+    from . import events
     from .messages import EventMessage
 
 __all__ = ["RegistryDecorators"]
@@ -41,74 +24,83 @@ _Ret = Verdict | bool | None | Awaitable[Verdict | bool | None]
 
 FreezeCheckT = TypeVar(
     "FreezeCheckT",
-    bound="Callable[[FreezeNodeEvent], _Ret] | Callable[[FreezeNodeEvent, EventMessage], _Ret]",
+    bound="Callable[[events.FreezeNodeEvent], _Ret]"
+    " | Callable[[events.FreezeNodeEvent, EventMessage], _Ret]",
 )
 RestoreCheckT = TypeVar(
     "RestoreCheckT",
-    bound="Callable[[RestoreNodeEvent], _Ret] | Callable[[RestoreNodeEvent, EventMessage], _Ret]",
+    bound="Callable[[events.RestoreNodeEvent], _Ret]"
+    " | Callable[[events.RestoreNodeEvent, EventMessage], _Ret]",
 )
 UnpublishCheckT = TypeVar(
     "UnpublishCheckT",
-    bound="Callable[[UnpublishNodeEvent], _Ret]"
-    " | Callable[[UnpublishNodeEvent, EventMessage], _Ret]",
+    bound="Callable[[events.UnpublishNodeEvent], _Ret]"
+    " | Callable[[events.UnpublishNodeEvent, EventMessage], _Ret]",
 )
 BackfillCheckT = TypeVar(
     "BackfillCheckT",
-    bound="Callable[[BackfillEvent], _Ret] | Callable[[BackfillEvent, EventMessage], _Ret]",
+    bound="Callable[[events.BackfillEvent], _Ret]"
+    " | Callable[[events.BackfillEvent, EventMessage], _Ret]",
 )
 PreFreezeInstanceCheckT = TypeVar(
     "PreFreezeInstanceCheckT",
-    bound="Callable[[PreFreezeInstanceEvent], _Ret]"
-    " | Callable[[PreFreezeInstanceEvent, EventMessage], _Ret]",
+    bound="Callable[[events.PreFreezeInstanceEvent], _Ret]"
+    " | Callable[[events.PreFreezeInstanceEvent, EventMessage], _Ret]",
 )
 PreUnfreezeInstanceCheckT = TypeVar(
     "PreUnfreezeInstanceCheckT",
-    bound="Callable[[PreUnfreezeInstanceEvent], _Ret]"
-    " | Callable[[PreUnfreezeInstanceEvent, EventMessage], _Ret]",
+    bound="Callable[[events.PreUnfreezeInstanceEvent], _Ret]"
+    " | Callable[[events.PreUnfreezeInstanceEvent, EventMessage], _Ret]",
 )
 PreRerunInstanceCheckT = TypeVar(
     "PreRerunInstanceCheckT",
-    bound="Callable[[PreRerunInstanceEvent], _Ret]"
-    " | Callable[[PreRerunInstanceEvent, EventMessage], _Ret]",
+    bound="Callable[[events.PreRerunInstanceEvent], _Ret]"
+    " | Callable[[events.PreRerunInstanceEvent, EventMessage], _Ret]",
 )
 PreSetInstanceSuccessCheckT = TypeVar(
     "PreSetInstanceSuccessCheckT",
-    bound="Callable[[PreSetInstanceSuccessEvent], _Ret]"
-    " | Callable[[PreSetInstanceSuccessEvent, EventMessage], _Ret]",
+    bound="Callable[[events.PreSetInstanceSuccessEvent], _Ret]"
+    " | Callable[[events.PreSetInstanceSuccessEvent, EventMessage], _Ret]",
 )
 PreKillInstanceCheckT = TypeVar(
     "PreKillInstanceCheckT",
-    bound="Callable[[PreKillInstanceEvent], _Ret]"
-    " | Callable[[PreKillInstanceEvent, EventMessage], _Ret]",
+    bound="Callable[[events.PreKillInstanceEvent], _Ret]"
+    " | Callable[[events.PreKillInstanceEvent, EventMessage], _Ret]",
 )
 CommitFileCheckT = TypeVar(
     "CommitFileCheckT",
-    bound="Callable[[CommitFileEvent], _Ret] | Callable[[CommitFileEvent, EventMessage], _Ret]",
+    bound="Callable[[events.CommitFileEvent], _Ret]"
+    " | Callable[[events.CommitFileEvent, EventMessage], _Ret]",
 )
 DeployFileCheckT = TypeVar(
     "DeployFileCheckT",
-    bound="Callable[[DeployFileEvent], _Ret] | Callable[[DeployFileEvent, EventMessage], _Ret]",
+    bound="Callable[[events.DeployFileEvent], _Ret]"
+    " | Callable[[events.DeployFileEvent, EventMessage], _Ret]",
 )
 RunFileCheckT = TypeVar(
     "RunFileCheckT",
-    bound="Callable[[RunFileEvent], _Ret] | Callable[[RunFileEvent, EventMessage], _Ret]",
+    bound="Callable[[events.RunFileEvent], _Ret]"
+    " | Callable[[events.RunFileEvent, EventMessage], _Ret]",
 )
 DeleteFileCheckT = TypeVar(
     "DeleteFileCheckT",
-    bound="Callable[[DeleteFileEvent], _Ret] | Callable[[DeleteFileEvent, EventMessage], _Ret]",
+    bound="Callable[[events.DeleteFileEvent], _Ret]"
+    " | Callable[[events.DeleteFileEvent, EventMessage], _Ret]",
 )
 CommitTableCheckT = TypeVar(
     "CommitTableCheckT",
-    bound="Callable[[CommitTableEvent], _Ret] | Callable[[CommitTableEvent, EventMessage], _Ret]",
+    bound="Callable[[events.CommitTableEvent], _Ret]"
+    " | Callable[[events.CommitTableEvent, EventMessage], _Ret]",
 )
 DeployTableCheckT = TypeVar(
     "DeployTableCheckT",
-    bound="Callable[[DeployTableEvent], _Ret] | Callable[[DeployTableEvent, EventMessage], _Ret]",
+    bound="Callable[[events.DeployTableEvent], _Ret]"
+    " | Callable[[events.DeployTableEvent, EventMessage], _Ret]",
 )
 GenericCheckT = TypeVar(
     "GenericCheckT",
-    bound="Callable[[ExtensionPointEvent], _Ret]"
-    " | Callable[[ExtensionPointEvent, EventMessage], _Ret]",
+    bound="Callable[[events.ExtensionPointEvent], _Ret]"
+    " | Callable[[events.ExtensionPointEvent, EventMessage], _Ret]",
 )
 
 
@@ -121,20 +113,9 @@ class RegistryDecorators:
         True
     """
 
-    def _decorate(
-        self, event_code: str, fn: Any, name: str | None, enforce: bool = True
-    ) -> Callable[[Any], Any] | Any:
-        raise NotImplementedError  # Registry's
+    if TYPE_CHECKING:  # Registry's: register ``fn`` by code, or return a decorator that does
 
-    def add_for_code(
-        self,
-        event_code: str,
-        fn: Callable[..., Any],
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Any:
-        raise NotImplementedError  # Registry's
+        def _decorate(self, event_code: str, fn: Any, name: str | None, enforce: bool) -> Any: ...
 
     @overload
     def on_freeze(self, fn: FreezeCheckT, /) -> FreezeCheckT: ...
@@ -672,8 +653,4 @@ class RegistryDecorators:
             'no-bulk-downloads'
         """
 
-        def decorator(fn: Any) -> Any:
-            self.add_for_code(event_code, fn, name=name, enforce=enforce)
-            return fn
-
-        return decorator
+        return self._decorate(event_code, None, name, enforce)

@@ -95,15 +95,14 @@ def _typevar(var: str, cls: str) -> str:
     return (
         f"{var} = TypeVar(\n"
         f'    "{var}",\n'
-        f'    bound="Callable[[{cls}], _Ret]"\n'
-        f'    " | Callable[[{cls}, EventMessage], _Ret]",\n'
+        f'    bound="Callable[[events.{cls}], _Ret]"\n'
+        f'    " | Callable[[events.{cls}, EventMessage], _Ret]",\n'
         ")\n"
     )
 
 
 def surface(rows: list[object]) -> str:
     """The text of ``_registry_surface.py`` for the table's rows."""
-    classes = sorted({"ExtensionPointEvent", *(k.class_name for k in rows)})  # type: ignore[attr-defined]
     out = [
         '"""The typed decorators of the registry, one per event with a model of its own.',
         "",
@@ -122,9 +121,7 @@ def surface(rows: list[object]) -> str:
         "from .verdicts import Verdict",
         "",
         "if TYPE_CHECKING:",
-        "    from .events import (",
-        *(f"        {name}," for name in classes),
-        "    )",
+        "    from . import events",
         "    from .messages import EventMessage",
         "",
         '__all__ = ["RegistryDecorators"]',
@@ -147,20 +144,9 @@ class RegistryDecorators:
         True
     """
 
-    def _decorate(
-        self, event_code: str, fn: Any, name: str | None, enforce: bool = True
-    ) -> Callable[[Any], Any] | Any:
-        raise NotImplementedError  # Registry's
+    if TYPE_CHECKING:  # Registry's: register ``fn`` by code, or return a decorator that does
 
-    def add_for_code(
-        self,
-        event_code: str,
-        fn: Callable[..., Any],
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Any:
-        raise NotImplementedError  # Registry's
+        def _decorate(self, event_code: str, fn: Any, name: str | None, enforce: bool) -> Any: ...
 '''
     for kind in rows:
         var = f"{_camel(kind.name)}CheckT"  # type: ignore[attr-defined]
@@ -231,11 +217,7 @@ class RegistryDecorators:
             'no-bulk-downloads'
         """
 
-        def decorator(fn: Any) -> Any:
-            self.add_for_code(event_code, fn, name=name, enforce=enforce)
-            return fn
-
-        return decorator
+        return self._decorate(event_code, None, name, enforce)
 '''
     return text
 

@@ -15,34 +15,10 @@ from typing import Any, Protocol
 import attrs
 
 from .._convert import structure_common
-from ..events import (
-    BackfillEvent,
-    BackfillOrder,
-    BizPeriod,
-    ChangeType,
-    CommitFileEvent,
-    CommitTableEvent,
-    DeleteFileEvent,
-    DeployFileEvent,
-    DeployTableEvent,
-    EventKind,
-    FileEvent,
-    FreezeNodeEvent,
-    InstancePreEvent,
-    NodeEvent,
-    PreFreezeInstanceEvent,
-    PreKillInstanceEvent,
-    PreRerunInstanceEvent,
-    PreSetInstanceSuccessEvent,
-    PreUnfreezeInstanceEvent,
-    RestoreNodeEvent,
-    RunFileEvent,
-    TableEvent,
-    UnpublishNodeEvent,
-    event_kinds,
-    kind_for_class,
-    kind_for_code,
-)
+from .._models_datastudio import FileEvent, TableEvent
+from .._models_instance import InstancePreEvent
+from .._models_node import BackfillEvent, BizPeriod, NodeEvent
+from ..events import BackfillOrder, ChangeType, EventKind, event_kinds, kind_for_code
 from ..messages import EnvelopeKind, EventMessage
 from ._context import DEFAULT_BASELINE_ID, baseline_info, instance_info, node_info
 from ._wrapping import (
@@ -287,6 +263,12 @@ class _InstanceEventBuilder(Protocol):
     ) -> EventMessage: ...
 
 
+def _row(event_code: str) -> EventKind:
+    kind = kind_for_code(event_code)
+    assert kind is not None, event_code
+    return kind
+
+
 def defaults_for(kind: EventKind) -> dict[str, Any]:
     """The keywords of an event's builder with their defaults: its family's, then its row's.
 
@@ -316,8 +298,30 @@ def builder_for(kind: EventKind, doc: str | None = None) -> Any:
         'ods_orders_d'
     """
     name = kind.builder or f"{kind.event_code}_event"
-    text = doc or f"A message of the ``{kind.event_code}`` event ({kind.title})."
-    return _builder(name, kind.cls, defaults_for(kind), text)
+    return _builder(name, kind.cls, defaults_for(kind), doc or _doc(kind, name))
+
+
+#: The builder whose keywords every builder of the family takes.
+_FIRST_OF_FAMILY = {
+    NodeEvent: "freeze_event",
+    FileEvent: "commit_file_event",
+    TableEvent: "commit_table_event",
+    InstancePreEvent: "pre_freeze_instance_event",
+}
+
+
+def _doc(kind: EventKind, name: str) -> str:
+    """The docstring of a builder from its row: what it announces, its keywords, an example."""
+    title = kind.title[:1].lower() + kind.title[1:]
+    first = next((b for base, b in _FIRST_OF_FAMILY.items() if issubclass(kind.cls, base)), "")
+    takes = f"Takes the keywords of :func:`{first}`." if first and first != name else ""
+    return (
+        f"A message of the ``{kind.event_code}`` event: {title}.\n\n    {takes}\n\n"
+        f"    Example:\n"
+        f"        >>> from dataworks_ext.testing import {name}\n"
+        f"        >>> {name}().event_code\n"
+        f"        '{kind.event_code}'\n    "
+    )
 
 
 def _builder(name: str, cls: type[Any], defaults: Mapping[str, Any], doc: str) -> Any:
@@ -350,7 +354,7 @@ def _builder(name: str, cls: type[Any], defaults: Mapping[str, Any], doc: str) -
 
 
 commit_file_event: _FileEventBuilder = builder_for(
-    kind_for_class(CommitFileEvent),
+    _row("commit-file"),
     """A message announcing that a DataStudio file is about to be committed.
 
     Every field of :class:`~dataworks_ext.CommitFileEvent` is a keyword; the defaults are an
@@ -363,44 +367,11 @@ commit_file_event: _FileEventBuilder = builder_for(
         ('dwd_orders_di', 'dataworks:FileChange:CommitFile')
     """,
 )
-deploy_file_event: _FileEventBuilder = builder_for(
-    kind_for_class(DeployFileEvent),
-    """A message announcing that a DataStudio file is about to be deployed to production.
-
-    Takes the keywords of :func:`commit_file_event`.
-
-    Example:
-        >>> from dataworks_ext.testing import deploy_file_event
-        >>> deploy_file_event(envelope="function-compute").to_dict()["eventType"]
-        'deploy-file'
-    """,
-)
-run_file_event: _FileEventBuilder = builder_for(
-    kind_for_class(RunFileEvent),
-    """A message announcing that a file's code is about to run in DataStudio.
-
-    Takes the keywords of :func:`commit_file_event`; no version or change type by default.
-
-    Example:
-        >>> from dataworks_ext.testing import run_file_event
-        >>> run_file_event().event.file_version is None
-        True
-    """,
-)
-delete_file_event: _FileEventBuilder = builder_for(
-    kind_for_class(DeleteFileEvent),
-    """A message announcing that a DataStudio file is about to be deleted.
-
-    Takes the keywords of :func:`commit_file_event`; no version or change type by default.
-
-    Example:
-        >>> from dataworks_ext.testing import delete_file_event
-        >>> delete_file_event().event_code
-        'delete-file'
-    """,
-)
+deploy_file_event: _FileEventBuilder = builder_for(_row("deploy-file"))
+run_file_event: _FileEventBuilder = builder_for(_row("run-file"))
+delete_file_event: _FileEventBuilder = builder_for(_row("delete-file"))
 commit_table_event: _TableEventBuilder = builder_for(
-    kind_for_class(CommitTableEvent),
+    _row("commit-table"),
     """A message announcing that a table is about to be committed to development.
 
     Every field of :class:`~dataworks_ext.CommitTableEvent` is a keyword.
@@ -411,20 +382,9 @@ commit_table_event: _TableEventBuilder = builder_for(
         'dim_shop'
     """,
 )
-deploy_table_event: _TableEventBuilder = builder_for(
-    kind_for_class(DeployTableEvent),
-    """A message announcing that a table is about to be deployed to production.
-
-    Takes the keywords of :func:`commit_table_event`.
-
-    Example:
-        >>> from dataworks_ext.testing import deploy_table_event
-        >>> deploy_table_event().event_type
-        'dataworks:TableChange:DeployTable'
-    """,
-)
+deploy_table_event: _TableEventBuilder = builder_for(_row("deploy-table"))
 pre_freeze_instance_event: _InstanceEventBuilder = builder_for(
-    kind_for_class(PreFreezeInstanceEvent),
+    _row("pre-freeze-instance"),
     """A message announcing that instances are about to be frozen.
 
     Every field of :class:`~dataworks_ext.PreFreezeInstanceEvent` is a keyword.
@@ -435,58 +395,16 @@ pre_freeze_instance_event: _InstanceEventBuilder = builder_for(
         (7,)
     """,
 )
-pre_unfreeze_instance_event: _InstanceEventBuilder = builder_for(
-    kind_for_class(PreUnfreezeInstanceEvent),
-    """A message announcing that instances are about to be unfrozen.
-
-    Takes the keywords of :func:`pre_freeze_instance_event`.
-
-    Example:
-        >>> from dataworks_ext.testing import pre_unfreeze_instance_event
-        >>> pre_unfreeze_instance_event().event_code
-        'pre-unfreeze-instance'
-    """,
-)
-pre_rerun_instance_event: _InstanceEventBuilder = builder_for(
-    kind_for_class(PreRerunInstanceEvent),
-    """A message announcing that instances are about to be rerun.
-
-    Takes the keywords of :func:`pre_freeze_instance_event`.
-
-    Example:
-        >>> from dataworks_ext.testing import pre_rerun_instance_event
-        >>> pre_rerun_instance_event().event_type
-        'dataworks:InstanceChange:PreRerunInstance'
-    """,
-)
+pre_unfreeze_instance_event: _InstanceEventBuilder = builder_for(_row("pre-unfreeze-instance"))
+pre_rerun_instance_event: _InstanceEventBuilder = builder_for(_row("pre-rerun-instance"))
 pre_set_instance_success_event: _InstanceEventBuilder = builder_for(
-    kind_for_class(PreSetInstanceSuccessEvent),
-    """A message announcing that instances are about to be set to succeeded.
-
-    Takes the keywords of :func:`pre_freeze_instance_event`.
-
-    Example:
-        >>> from dataworks_ext.testing import pre_set_instance_success_event
-        >>> pre_set_instance_success_event().event_code
-        'pre-set-instance-success'
-    """,
+    _row("pre-set-instance-success")
 )
-pre_kill_instance_event: _InstanceEventBuilder = builder_for(
-    kind_for_class(PreKillInstanceEvent),
-    """A message announcing that running instances are about to be killed.
-
-    Takes the keywords of :func:`pre_freeze_instance_event`.
-
-    Example:
-        >>> from dataworks_ext.testing import pre_kill_instance_event
-        >>> pre_kill_instance_event(envelope="function-compute").to_dict()["eventType"]
-        'pre-kill-instance'
-    """,
-)
+pre_kill_instance_event: _InstanceEventBuilder = builder_for(_row("pre-kill-instance"))
 
 
 freeze_event: _NodeEventBuilder = builder_for(
-    kind_for_class(FreezeNodeEvent),
+    _row("freeze-node"),
     """A message announcing that production nodes are about to be frozen.
 
     Ids default to fresh UUIDs, so every call is a new message.
@@ -498,26 +416,8 @@ freeze_event: _NodeEventBuilder = builder_for(
         ((42,), 'dataworks:NodeChange:FreezeNode')
     """,
 )
-restore_event: _NodeEventBuilder = builder_for(
-    kind_for_class(RestoreNodeEvent),
-    """A message announcing that frozen nodes are about to be restored.
-
-    Example:
-        >>> from dataworks_ext.testing import restore_event
-        >>> restore_event().event_code
-        'unfreeze-node'
-    """,
-)
-unpublish_event: _NodeEventBuilder = builder_for(
-    kind_for_class(UnpublishNodeEvent),
-    """A message announcing that production nodes are about to be unpublished.
-
-    Example:
-        >>> from dataworks_ext.testing import unpublish_event
-        >>> unpublish_event(envelope="function-compute").to_dict()["eventType"]
-        'undeploy-node'
-    """,
-)
+restore_event: _NodeEventBuilder = builder_for(_row("unfreeze-node"))
+unpublish_event: _NodeEventBuilder = builder_for(_row("undeploy-node"))
 
 
 def extension_point_event(

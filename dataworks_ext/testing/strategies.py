@@ -23,39 +23,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from .. import events as ev
 from .._convert import WIRE_NAMES, structure_common
 from ..events import (
     EVENT_KINDS,
-    BackfillEvent,
     BackfillOrder,
-    BizPeriod,
     ChangeType,
-    CommitFileEvent,
-    CommitTableEvent,
-    DataStudioEvent,
-    DeleteFileEvent,
-    DeployFileEvent,
-    DeployTableEvent,
-    Event,
     EventKind,
-    ExtensionEvent,
-    ExtensionPointEvent,
-    FileEvent,
-    FreezeNodeEvent,
-    InstanceOperationEvent,
-    InstancePreEvent,
-    ModelledEvent,
-    NodeEvent,
-    PreFreezeInstanceEvent,
-    PreKillInstanceEvent,
-    PreRerunInstanceEvent,
-    PreSetInstanceSuccessEvent,
-    PreUnfreezeInstanceEvent,
-    RestoreNodeEvent,
-    RunFileEvent,
-    TableEvent,
-    UnknownEvent,
-    UnpublishNodeEvent,
     event_kinds,
     kind_for_code,
     kind_for_event,
@@ -98,7 +72,7 @@ __all__ = [
     "unpublish_events",
 ]
 
-_GENERIC_CODES = tuple(k.event_code for k in EVENT_KINDS if k.cls is ExtensionPointEvent)
+_GENERIC_CODES = tuple(k.event_code for k in EVENT_KINDS if k.cls is ev.ExtensionPointEvent)
 _REGULAR_CODES = tuple(k.event_code for k in EVENT_KINDS if not k.is_extension_point)
 _KNOWN_TYPES = frozenset(k.eventbridge_type.lower() for k in EVENT_KINDS)
 _RESERVED_PAYLOAD_KEYS = frozenset(WIRE_NAMES.values()) | {"eventCode"}
@@ -153,7 +127,7 @@ def node_ids(min_size: int = 1, max_size: int = 20) -> st.SearchStrategy[tuple[i
     return st.lists(_ids, min_size=min_size, max_size=max_size).map(tuple)
 
 
-def _node_events(cls: type[NodeEvent]) -> st.SearchStrategy[Any]:
+def _node_events(cls: type[ev.NodeEvent]) -> st.SearchStrategy[Any]:
     return st.builds(
         cls,
         operator=st.from_regex(r"\A[0-9]{16}\Z") | _text,
@@ -166,7 +140,7 @@ def _node_events(cls: type[NodeEvent]) -> st.SearchStrategy[Any]:
     )
 
 
-def freeze_events() -> st.SearchStrategy[FreezeNodeEvent]:
+def freeze_events() -> st.SearchStrategy[ev.FreezeNodeEvent]:
     """Any valid :class:`~dataworks_ext.FreezeNodeEvent`.
 
     Example:
@@ -174,10 +148,10 @@ def freeze_events() -> st.SearchStrategy[FreezeNodeEvent]:
         >>> freeze_events().example().event_code
         'freeze-node'
     """
-    return _node_events(FreezeNodeEvent)
+    return _node_events(ev.FreezeNodeEvent)
 
 
-def restore_events() -> st.SearchStrategy[RestoreNodeEvent]:
+def restore_events() -> st.SearchStrategy[ev.RestoreNodeEvent]:
     """Any valid :class:`~dataworks_ext.RestoreNodeEvent`.
 
     Example:
@@ -185,10 +159,10 @@ def restore_events() -> st.SearchStrategy[RestoreNodeEvent]:
         >>> restore_events().example().event_code
         'unfreeze-node'
     """
-    return _node_events(RestoreNodeEvent)
+    return _node_events(ev.RestoreNodeEvent)
 
 
-def unpublish_events() -> st.SearchStrategy[UnpublishNodeEvent]:
+def unpublish_events() -> st.SearchStrategy[ev.UnpublishNodeEvent]:
     """Any valid :class:`~dataworks_ext.UnpublishNodeEvent`.
 
     Example:
@@ -196,13 +170,13 @@ def unpublish_events() -> st.SearchStrategy[UnpublishNodeEvent]:
         >>> unpublish_events().example().event_code
         'undeploy-node'
     """
-    return _node_events(UnpublishNodeEvent)
+    return _node_events(ev.UnpublishNodeEvent)
 
 
 @st.composite
 def biz_periods(
     draw: st.DrawFn, max_days: int = 400, min_date: _dt.date = _dt.date(2000, 1, 1)
-) -> BizPeriod:
+) -> ev.BizPeriod:
     """A valid :class:`~dataworks_ext.BizPeriod` of at most ``max_days`` business dates.
 
     Example:
@@ -214,10 +188,10 @@ def biz_periods(
     begin = draw(st.dates(min_value=min_date, max_value=_dt.date(2099, 12, 31)))
     length = draw(st.integers(min_value=0, max_value=max_days - 1))
     end = min(begin + _dt.timedelta(days=length), _dt.date(2099, 12, 31))
-    return BizPeriod(begin=begin, end=end)
+    return ev.BizPeriod(begin=begin, end=end)
 
 
-def backfill_events(max_periods: int = 3) -> st.SearchStrategy[BackfillEvent]:
+def backfill_events(max_periods: int = 3) -> st.SearchStrategy[ev.BackfillEvent]:
     """Any valid :class:`~dataworks_ext.BackfillEvent`.
 
     Example:
@@ -226,7 +200,7 @@ def backfill_events(max_periods: int = 3) -> st.SearchStrategy[BackfillEvent]:
         True
     """
     return st.builds(
-        BackfillEvent,
+        ev.BackfillEvent,
         name=_text,
         root_node_id=_ids,
         root_node_project_id=_ids,
@@ -247,7 +221,7 @@ def backfill_events(max_periods: int = 3) -> st.SearchStrategy[BackfillEvent]:
     )
 
 
-def extension_events() -> st.SearchStrategy[ExtensionEvent]:
+def extension_events() -> st.SearchStrategy[ev.ExtensionEvent]:
     """Any event of the Operation Center extension points.
 
     Example:
@@ -259,7 +233,7 @@ def extension_events() -> st.SearchStrategy[ExtensionEvent]:
     return st.one_of(freeze_events(), restore_events(), unpublish_events(), backfill_events())
 
 
-def _file_events(cls: type[FileEvent]) -> st.SearchStrategy[Any]:
+def _file_events(cls: type[ev.FileEvent]) -> st.SearchStrategy[Any]:
     return st.builds(
         cls,
         file_name=_text,
@@ -284,7 +258,7 @@ def _file_events(cls: type[FileEvent]) -> st.SearchStrategy[Any]:
     )
 
 
-def commit_file_events() -> st.SearchStrategy[CommitFileEvent]:
+def commit_file_events() -> st.SearchStrategy[ev.CommitFileEvent]:
     """Any valid :class:`~dataworks_ext.CommitFileEvent`.
 
     Example:
@@ -292,10 +266,10 @@ def commit_file_events() -> st.SearchStrategy[CommitFileEvent]:
         >>> commit_file_events().example().event_code
         'commit-file'
     """
-    return _file_events(CommitFileEvent)
+    return _file_events(ev.CommitFileEvent)
 
 
-def deploy_file_events() -> st.SearchStrategy[DeployFileEvent]:
+def deploy_file_events() -> st.SearchStrategy[ev.DeployFileEvent]:
     """Any valid :class:`~dataworks_ext.DeployFileEvent`.
 
     Example:
@@ -303,10 +277,10 @@ def deploy_file_events() -> st.SearchStrategy[DeployFileEvent]:
         >>> deploy_file_events().example().event_code
         'deploy-file'
     """
-    return _file_events(DeployFileEvent)
+    return _file_events(ev.DeployFileEvent)
 
 
-def run_file_events() -> st.SearchStrategy[RunFileEvent]:
+def run_file_events() -> st.SearchStrategy[ev.RunFileEvent]:
     """Any valid :class:`~dataworks_ext.RunFileEvent`.
 
     Example:
@@ -314,10 +288,10 @@ def run_file_events() -> st.SearchStrategy[RunFileEvent]:
         >>> run_file_events().example().event_code
         'run-file'
     """
-    return _file_events(RunFileEvent)
+    return _file_events(ev.RunFileEvent)
 
 
-def delete_file_events() -> st.SearchStrategy[DeleteFileEvent]:
+def delete_file_events() -> st.SearchStrategy[ev.DeleteFileEvent]:
     """Any valid :class:`~dataworks_ext.DeleteFileEvent`.
 
     Example:
@@ -325,10 +299,10 @@ def delete_file_events() -> st.SearchStrategy[DeleteFileEvent]:
         >>> delete_file_events().example().event_code
         'delete-file'
     """
-    return _file_events(DeleteFileEvent)
+    return _file_events(ev.DeleteFileEvent)
 
 
-def _table_events(cls: type[TableEvent]) -> st.SearchStrategy[Any]:
+def _table_events(cls: type[ev.TableEvent]) -> st.SearchStrategy[Any]:
     return st.builds(
         cls,
         table_name=_text,
@@ -343,7 +317,7 @@ def _table_events(cls: type[TableEvent]) -> st.SearchStrategy[Any]:
     )
 
 
-def commit_table_events() -> st.SearchStrategy[CommitTableEvent]:
+def commit_table_events() -> st.SearchStrategy[ev.CommitTableEvent]:
     """Any valid :class:`~dataworks_ext.CommitTableEvent`.
 
     Example:
@@ -351,10 +325,10 @@ def commit_table_events() -> st.SearchStrategy[CommitTableEvent]:
         >>> commit_table_events().example().event_code
         'commit-table'
     """
-    return _table_events(CommitTableEvent)
+    return _table_events(ev.CommitTableEvent)
 
 
-def deploy_table_events() -> st.SearchStrategy[DeployTableEvent]:
+def deploy_table_events() -> st.SearchStrategy[ev.DeployTableEvent]:
     """Any valid :class:`~dataworks_ext.DeployTableEvent`.
 
     Example:
@@ -362,10 +336,10 @@ def deploy_table_events() -> st.SearchStrategy[DeployTableEvent]:
         >>> deploy_table_events().example().event_code
         'deploy-table'
     """
-    return _table_events(DeployTableEvent)
+    return _table_events(ev.DeployTableEvent)
 
 
-def datastudio_events() -> st.SearchStrategy[DataStudioEvent]:
+def datastudio_events() -> st.SearchStrategy[ev.DataStudioEvent]:
     """Any DataStudio file or table event.
 
     Example:
@@ -383,7 +357,7 @@ def datastudio_events() -> st.SearchStrategy[DataStudioEvent]:
     )
 
 
-def _instance_events(cls: type[InstancePreEvent]) -> st.SearchStrategy[Any]:
+def _instance_events(cls: type[ev.InstancePreEvent]) -> st.SearchStrategy[Any]:
     return st.builds(
         cls,
         operator=st.from_regex(r"\A[0-9]{16}\Z") | _text,
@@ -397,7 +371,7 @@ def _instance_events(cls: type[InstancePreEvent]) -> st.SearchStrategy[Any]:
     )
 
 
-def pre_freeze_instance_events() -> st.SearchStrategy[PreFreezeInstanceEvent]:
+def pre_freeze_instance_events() -> st.SearchStrategy[ev.PreFreezeInstanceEvent]:
     """Any valid :class:`~dataworks_ext.PreFreezeInstanceEvent`.
 
     Example:
@@ -405,10 +379,10 @@ def pre_freeze_instance_events() -> st.SearchStrategy[PreFreezeInstanceEvent]:
         >>> pre_freeze_instance_events().example().event_code
         'pre-freeze-instance'
     """
-    return _instance_events(PreFreezeInstanceEvent)
+    return _instance_events(ev.PreFreezeInstanceEvent)
 
 
-def pre_unfreeze_instance_events() -> st.SearchStrategy[PreUnfreezeInstanceEvent]:
+def pre_unfreeze_instance_events() -> st.SearchStrategy[ev.PreUnfreezeInstanceEvent]:
     """Any valid :class:`~dataworks_ext.PreUnfreezeInstanceEvent`.
 
     Example:
@@ -416,10 +390,10 @@ def pre_unfreeze_instance_events() -> st.SearchStrategy[PreUnfreezeInstanceEvent
         >>> pre_unfreeze_instance_events().example().event_code
         'pre-unfreeze-instance'
     """
-    return _instance_events(PreUnfreezeInstanceEvent)
+    return _instance_events(ev.PreUnfreezeInstanceEvent)
 
 
-def pre_rerun_instance_events() -> st.SearchStrategy[PreRerunInstanceEvent]:
+def pre_rerun_instance_events() -> st.SearchStrategy[ev.PreRerunInstanceEvent]:
     """Any valid :class:`~dataworks_ext.PreRerunInstanceEvent`.
 
     Example:
@@ -427,10 +401,10 @@ def pre_rerun_instance_events() -> st.SearchStrategy[PreRerunInstanceEvent]:
         >>> pre_rerun_instance_events().example().event_code
         'pre-rerun-instance'
     """
-    return _instance_events(PreRerunInstanceEvent)
+    return _instance_events(ev.PreRerunInstanceEvent)
 
 
-def pre_set_instance_success_events() -> st.SearchStrategy[PreSetInstanceSuccessEvent]:
+def pre_set_instance_success_events() -> st.SearchStrategy[ev.PreSetInstanceSuccessEvent]:
     """Any valid :class:`~dataworks_ext.PreSetInstanceSuccessEvent`.
 
     Example:
@@ -438,10 +412,10 @@ def pre_set_instance_success_events() -> st.SearchStrategy[PreSetInstanceSuccess
         >>> pre_set_instance_success_events().example().event_code
         'pre-set-instance-success'
     """
-    return _instance_events(PreSetInstanceSuccessEvent)
+    return _instance_events(ev.PreSetInstanceSuccessEvent)
 
 
-def pre_kill_instance_events() -> st.SearchStrategy[PreKillInstanceEvent]:
+def pre_kill_instance_events() -> st.SearchStrategy[ev.PreKillInstanceEvent]:
     """Any valid :class:`~dataworks_ext.PreKillInstanceEvent`.
 
     Example:
@@ -449,10 +423,10 @@ def pre_kill_instance_events() -> st.SearchStrategy[PreKillInstanceEvent]:
         >>> pre_kill_instance_events().example().event_code
         'pre-kill-instance'
     """
-    return _instance_events(PreKillInstanceEvent)
+    return _instance_events(ev.PreKillInstanceEvent)
 
 
-def instance_events() -> st.SearchStrategy[InstanceOperationEvent]:
+def instance_events() -> st.SearchStrategy[ev.InstanceOperationEvent]:
     """Any Operation Center instance pre-event.
 
     Example:
@@ -469,7 +443,7 @@ def instance_events() -> st.SearchStrategy[InstanceOperationEvent]:
     )
 
 
-def modelled_events() -> st.SearchStrategy[ModelledEvent]:
+def modelled_events() -> st.SearchStrategy[ev.ModelledEvent]:
     """Any extension-point event with a model class of its own.
 
     Example:
@@ -506,10 +480,10 @@ def strategy_for(kind: EventKind) -> st.SearchStrategy[Any]:
 
 
 _FAMILIES: dict[type[Any], Callable[[Any], st.SearchStrategy[Any]]] = {
-    NodeEvent: _node_events,
-    FileEvent: _file_events,
-    TableEvent: _table_events,
-    InstancePreEvent: _instance_events,
+    ev.NodeEvent: _node_events,
+    ev.FileEvent: _file_events,
+    ev.TableEvent: _table_events,
+    ev.InstancePreEvent: _instance_events,
 }
 
 _new_codes = st.from_regex(r"\A[a-z]{3,10}(-[a-z]{2,10}){1,3}\Z").filter(
@@ -520,7 +494,7 @@ _new_codes = st.from_regex(r"\A[a-z]{3,10}(-[a-z]{2,10}){1,3}\Z").filter(
 @st.composite
 def extension_point_events(
     draw: st.DrawFn, codes: st.SearchStrategy[str] | None = None
-) -> ExtensionPointEvent:
+) -> ev.ExtensionPointEvent:
     """An :class:`~dataworks_ext.ExtensionPointEvent`: a generic code, or one newer than the SDK.
 
     The payload carries ``eventCode``, the common fields and a few event-specific ones.
@@ -543,7 +517,7 @@ def extension_point_events(
     return structure_common(code, payload)
 
 
-def unknown_events() -> st.SearchStrategy[UnknownEvent]:
+def unknown_events() -> st.SearchStrategy[ev.UnknownEvent]:
     """Regular events: no extension-point check id, nothing to answer.
 
     The payload carries the event code as ``eventCode`` and no ``extensionBizId``.
@@ -558,7 +532,7 @@ def unknown_events() -> st.SearchStrategy[UnknownEvent]:
     )
 
     @st.composite
-    def build(draw: st.DrawFn) -> UnknownEvent:
+    def build(draw: st.DrawFn) -> ev.UnknownEvent:
         code = draw(codes)
         payload = draw(
             st.dictionaries(
@@ -566,12 +540,12 @@ def unknown_events() -> st.SearchStrategy[UnknownEvent]:
             )
         )
         payload["eventCode"] = code
-        return UnknownEvent(event_code=code, payload=payload)
+        return ev.UnknownEvent(event_code=code, payload=payload)
 
     return build()
 
 
-def events() -> st.SearchStrategy[Event]:
+def events() -> st.SearchStrategy[ev.Event]:
     """Any event :func:`~dataworks_ext.parse_message` can return.
 
     Example:
@@ -589,7 +563,7 @@ _optional_text = st.none() | _text
 @st.composite
 def messages(
     draw: st.DrawFn,
-    events: st.SearchStrategy[Event] | None = None,
+    events: st.SearchStrategy[ev.Event] | None = None,
     envelope: EnvelopeKind | str | None = None,
 ) -> EventMessage:
     """An :class:`~dataworks_ext.EventMessage` in a CloudEvent or Function Compute envelope.
@@ -608,7 +582,7 @@ def messages(
     event = draw(events if events is not None else _any_events())
     kind = EnvelopeKind(envelope) if envelope is not None else draw(st.sampled_from(EnvelopeKind))
     message_id = draw(st.uuids().map(str) | _text.filter(lambda t: bool(t.strip())))
-    known = not isinstance(event, UnknownEvent)
+    known = not isinstance(event, ev.UnknownEvent)
     row = kind_for_event(event)
     event_type: str | None
     if kind is EnvelopeKind.FUNCTION_COMPUTE:
