@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import inspect
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 import attrs
 
@@ -36,6 +36,9 @@ from ._wrapping import (
     new_id,
     with_payload,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = [
     "DEFAULT_BASELINE_ID",
@@ -191,76 +194,61 @@ FAMILY_DEFAULTS: dict[type[Any], Mapping[str, Any]] = {
 }
 
 
+class _Common(TypedDict, total=False):
+    """The keywords every builder takes (the fields of every event, the message's id and
+    envelope)."""
+
+    operator: str
+    project_id: int
+    tenant_id: int
+    extension_biz_id: str | None
+    extra: Mapping[str, Any] | None
+    message_id: str | None
+    envelope: EnvelopeLike
+
+
+class _NodeFields(_Common, total=False):
+    node_ids: Iterable[int]
+
+
+class _FileFields(_Common, total=False):
+    file_name: str
+    file_id: int
+    file_version: int | None
+    file_type: int | None
+    file_owner: str | None
+    file_create_time: _dt.datetime | None
+    change_type: ChangeType | None
+    data_source_name: str | None
+    resource_type: str | None
+    node_id: int | None
+
+
+class _TableFields(_Common, total=False):
+    table_name: str
+    table_type: str | None
+    max_compute_project: str | None
+
+
+class _InstanceFields(_Common, total=False):
+    task_ids: Iterable[int]
+    extension_biz_name: str | None
+
+
 class _NodeEventBuilder(Protocol):
-    def __call__(
-        self,
-        *,
-        node_ids: Iterable[int] = ...,
-        operator: str = ...,
-        project_id: int = ...,
-        tenant_id: int = ...,
-        extension_biz_id: str | None = ...,
-        extra: Mapping[str, Any] | None = ...,
-        message_id: str | None = ...,
-        envelope: EnvelopeLike = ...,
-    ) -> EventMessage: ...
+    def __call__(self, **fields: Unpack[_NodeFields]) -> EventMessage: ...
 
 
 class _FileEventBuilder(Protocol):
-    def __call__(
-        self,
-        *,
-        file_name: str = ...,
-        file_id: int = ...,
-        file_version: int | None = ...,
-        file_type: int | None = ...,
-        file_owner: str | None = ...,
-        file_create_time: _dt.datetime | None = ...,
-        change_type: ChangeType | None = ...,
-        data_source_name: str | None = ...,
-        resource_type: str | None = ...,
-        node_id: int | None = ...,
-        operator: str = ...,
-        project_id: int = ...,
-        tenant_id: int = ...,
-        extension_biz_id: str | None = ...,
-        extra: Mapping[str, Any] | None = ...,
-        message_id: str | None = ...,
-        envelope: EnvelopeLike = ...,
-    ) -> EventMessage: ...
+    def __call__(self, **fields: Unpack[_FileFields]) -> EventMessage: ...
 
 
 class _TableEventBuilder(Protocol):
-    def __call__(
-        self,
-        *,
-        table_name: str = ...,
-        table_type: str | None = ...,
-        max_compute_project: str | None = ...,
-        operator: str = ...,
-        project_id: int = ...,
-        tenant_id: int = ...,
-        extension_biz_id: str | None = ...,
-        extra: Mapping[str, Any] | None = ...,
-        message_id: str | None = ...,
-        envelope: EnvelopeLike = ...,
-    ) -> EventMessage: ...
+    def __call__(self, **fields: Unpack[_TableFields]) -> EventMessage: ...
 
 
 class _InstanceEventBuilder(Protocol):
-    def __call__(
-        self,
-        *,
-        task_ids: Iterable[int] = ...,
-        extension_biz_name: str | None = ...,
-        operator: str = ...,
-        project_id: int = ...,
-        tenant_id: int = ...,
-        extension_biz_id: str | None = ...,
-        extra: Mapping[str, Any] | None = ...,
-        message_id: str | None = ...,
-        envelope: EnvelopeLike = ...,
-    ) -> EventMessage: ...
+    def __call__(self, **fields: Unpack[_InstanceFields]) -> EventMessage: ...
 
 
 def _row(event_code: str) -> EventKind:
