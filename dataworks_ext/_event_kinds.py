@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from ._vocabulary import CallbackApi, ChangeType, ExtensionPoint, Module
+from .errors import ConfigurationError
 
 __all__ = [
     "EVENT_KINDS",
@@ -581,22 +582,22 @@ _ADDED: list[EventKind] = []
 def add_event_kind(kind: EventKind) -> EventKind:
     """Add a row to the table of event kinds: the one path every row, built in or not, takes.
 
-    The code, the EventBridge type and the surface's names must be new.  A row added at run
-    time (an event the SDK does not model yet, with a model class of the caller's) parses,
-    registers by code (:meth:`Registry.on <dataworks_ext.Registry.on>`), builds
+    The code, the EventBridge type and the surface's names must be new; a row added at run
+    time before with the same code is replaced (a module that adds one may be reloaded).  A
+    row added at run time (an event the SDK does not model yet, with a model class of the
+    caller's) parses, registers by code (:meth:`Registry.on <dataworks_ext.Registry.on>`), builds
     (:func:`~dataworks_ext.testing.event_for`) and shows in the CLI like a built-in one; the
     typed decorators are generated from :data:`EVENT_KINDS` ahead of time.
 
     Example:
-        >>> import attrs
-        >>> from typing import ClassVar
-        >>> from dataworks_ext.events import EventKind, ExtensionPoint, add_event_kind
-        >>> from dataworks_ext.events import kind_for_code
-        >>> kind_for_code("freeze-node") is add_event_kind(kind_for_code("freeze-node"))
+        >>> from dataworks_ext.events import add_event_kind, kind_for_code
+        >>> add_event_kind(kind_for_code("freeze-node"))
         Traceback (most recent call last):
         ...
-        ValueError: event code 'freeze-node' is already in the table of event kinds
+        dataworks_ext.errors.ConfigurationError: event code 'freeze-node' is already ...
     """
+    if _BY_CODE.get(kind.event_code) in _ADDED:  # added at run time before (a module reloaded)
+        remove_event_kind(kind.event_code)
     problems = []
     if kind.event_code in _BY_CODE:
         problems.append(f"event code {kind.event_code!r}")
@@ -609,9 +610,12 @@ def add_event_kind(kind: EventKind) -> EventKind:
     if kind.operation is not None and any(t[2] == kind.operation for t in taken):
         problems.append(f"operation {kind.operation!r}")
     if problems:
-        raise ValueError(f"{problems[0]} is already in the table of event kinds")
+        raise ConfigurationError(f"{problems[0]} is already in the table of event kinds")
     if kind.has_model and kind.name is None:
-        raise ValueError(f"event {kind.event_code!r} has a model of its own but no name")
+        raise ConfigurationError(
+            f"event {kind.event_code!r} has a model of its own but no name (the stem of its "
+            "decorator, builder and strategy)"
+        )
     _BY_CODE[kind.event_code] = kind
     _BY_TYPE[kind.eventbridge_type] = kind
     _BY_TYPE_FOLDED[kind.eventbridge_type.lower()] = kind
@@ -650,13 +654,13 @@ def remove_event_kind(event_code: str) -> None:
         >>> remove_event_kind("freeze-node")
         Traceback (most recent call last):
         ...
-        ValueError: 'freeze-node' is a built-in event kind
+        dataworks_ext.errors.ConfigurationError: 'freeze-node' is a built-in event kind
     """
     kind = _BY_CODE.get(event_code)
     if kind is None:
         return
     if kind not in _ADDED:
-        raise ValueError(f"{event_code!r} is a built-in event kind")
+        raise ConfigurationError(f"{event_code!r} is a built-in event kind")
     _ADDED.remove(kind)
     del _BY_CODE[event_code]
     _BY_TYPE.pop(kind.eventbridge_type, None)
