@@ -385,6 +385,9 @@ class ApiDirective(_RstDirective):
             options = ["   :members:"]
             if obj.__bases__ != (object,):
                 options.append("   :show-inheritance:")
+            if any(_private_base(module, base) for base in obj.__bases__):
+                # e.g. Registry's decorators, generated into a base class of their own
+                options.append("   :inherited-members: object")
         elif inspect.isroutine(obj):
             kind, options = "autofunction", []
         else:
@@ -392,6 +395,12 @@ class ApiDirective(_RstDirective):
             if len(repr(obj)) > 60 or _is_type_alias(obj):
                 options.append("   :no-value:")
         return [f".. {kind}:: {full}", *options, ""]
+
+
+def _private_base(module: types.ModuleType, base: type[Any]) -> bool:
+    """Whether ``base`` is a class of the package that its public modules do not show."""
+    top = module.__name__.split(".")[0]
+    return base.__module__.startswith(top + ".") and base.__name__ not in vars(module)
 
 
 def _is_type_alias(obj: Any) -> bool:
