@@ -577,6 +577,13 @@ _BY_CODE: dict[str, EventKind] = {}
 _BY_TYPE: dict[str, EventKind] = {}
 _BY_TYPE_FOLDED: dict[str, EventKind] = {}
 _ADDED: list[EventKind] = []
+#: The surface's names the rows use, by kind of name (each must be unique).
+_TAKEN: dict[str, set[str]] = {"name": set(), "word": set(), "operation": set()}
+
+
+def _names(kind: EventKind) -> list[tuple[str, str]]:
+    named = (("name", kind.name), ("word", kind.word), ("operation", kind.operation))
+    return [(label, value) for label, value in named if value is not None]
 
 
 def add_event_kind(kind: EventKind) -> EventKind:
@@ -603,12 +610,8 @@ def add_event_kind(kind: EventKind) -> EventKind:
         problems.append(f"event code {kind.event_code!r}")
     if kind.eventbridge_type.lower() in _BY_TYPE_FOLDED:
         problems.append(f"EventBridge type {kind.eventbridge_type!r}")
-    taken = {(k.name, k.word, k.operation) for k in _BY_CODE.values()}
-    for label, value, index in (("name", kind.name, 0), ("word", kind.word, 1)):
-        if value is not None and any(t[index] == value for t in taken):
-            problems.append(f"{label} {value!r}")
-    if kind.operation is not None and any(t[2] == kind.operation for t in taken):
-        problems.append(f"operation {kind.operation!r}")
+    names = _names(kind)
+    problems += [f"{label} {value!r}" for label, value in names if value in _TAKEN[label]]
     if problems:
         raise ConfigurationError(f"{problems[0]} is already in the table of event kinds")
     if kind.has_model and kind.name is None:
@@ -616,6 +619,8 @@ def add_event_kind(kind: EventKind) -> EventKind:
             f"event {kind.event_code!r} has a model of its own but no name (the stem of its "
             "decorator, builder and strategy)"
         )
+    for label, value in names:
+        _TAKEN[label].add(value)
     _BY_CODE[kind.event_code] = kind
     _BY_TYPE[kind.eventbridge_type] = kind
     _BY_TYPE_FOLDED[kind.eventbridge_type.lower()] = kind
@@ -662,6 +667,8 @@ def remove_event_kind(event_code: str) -> None:
     if kind not in _ADDED:
         raise ConfigurationError(f"{event_code!r} is a built-in event kind")
     _ADDED.remove(kind)
+    for label, value in _names(kind):
+        _TAKEN[label].discard(value)
     del _BY_CODE[event_code]
     _BY_TYPE.pop(kind.eventbridge_type, None)
     _BY_TYPE_FOLDED.pop(kind.eventbridge_type.lower(), None)
