@@ -30,6 +30,7 @@ __all__ = [
     "kind_for_code",
     "kind_for_event",
     "kind_for_type",
+    "kind_for_word",
 ]
 
 _OC = CallbackApi.UPDATE_WORKBENCH_EVENT_RESULT
@@ -683,6 +684,17 @@ def kind_for_code(event_code: str) -> EventKind | None:
         'BackfillEvent'
     """
     return _BY_CODE.get(event_code)
+
+
+def kind_for_word(word: str) -> EventKind | None:
+    """The row whose command-line word is ``word`` (``restore``), or ``None``.
+
+    Example:
+        >>> from dataworks_ext.events import kind_for_word
+        >>> kind_for_word("restore").event_code, kind_for_word("restore").builder
+        ('unfreeze-node', 'restore_event')
+    """
+    return next((kind for kind in _BY_CODE.values() if kind.word == word), None)
 
 
 def api_for_code(event_code: str) -> CallbackApi | None:

@@ -31,6 +31,7 @@ from ._event_kinds import (
     kind_for_code,
     kind_for_event,
     kind_for_type,
+    kind_for_word,
     remove_event_kind,
 )
 from ._fields import wire_name
@@ -107,6 +108,7 @@ __all__ = [
     "kind_for_code",
     "kind_for_event",
     "kind_for_type",
+    "kind_for_word",
     "remove_event_kind",
     "wire_name",
 ]
