@@ -30,6 +30,8 @@ from ..events import (
     BackfillOrder,
     ChangeType,
     EventKind,
+    ExtensionPoint,
+    Module,
     event_kinds,
     kind_for_code,
     kind_for_event,
@@ -230,7 +232,7 @@ def extension_events() -> st.SearchStrategy[ev.ExtensionEvent]:
         ...     "freeze-node", "unfreeze-node", "undeploy-node", "backfill-data"}
         True
     """
-    return st.one_of(freeze_events(), restore_events(), unpublish_events(), backfill_events())
+    return _of_rows(lambda kind: kind.extension_point in _NODE_POINTS)
 
 
 def _file_events(cls: type[ev.FileEvent]) -> st.SearchStrategy[Any]:
@@ -347,14 +349,7 @@ def datastudio_events() -> st.SearchStrategy[ev.DataStudioEvent]:
         >>> datastudio_events().example().event_code.endswith(("-file", "-table"))
         True
     """
-    return st.one_of(
-        commit_file_events(),
-        deploy_file_events(),
-        run_file_events(),
-        delete_file_events(),
-        commit_table_events(),
-        deploy_table_events(),
-    )
+    return _of_rows(lambda kind: kind.module is Module.DATASTUDIO)
 
 
 def _instance_events(cls: type[ev.InstancePreEvent]) -> st.SearchStrategy[Any]:
@@ -434,13 +429,7 @@ def instance_events() -> st.SearchStrategy[ev.InstanceOperationEvent]:
         >>> instance_events().example().event_code.startswith("pre-")
         True
     """
-    return st.one_of(
-        pre_freeze_instance_events(),
-        pre_unfreeze_instance_events(),
-        pre_rerun_instance_events(),
-        pre_set_instance_success_events(),
-        pre_kill_instance_events(),
-    )
+    return _of_rows(lambda kind: kind.extension_point is ExtensionPoint.INSTANCE_OPERATIONS)
 
 
 def modelled_events() -> st.SearchStrategy[ev.ModelledEvent]:
@@ -453,6 +442,18 @@ def modelled_events() -> st.SearchStrategy[ev.ModelledEvent]:
         True
     """
     return st.one_of(*(strategy_for(kind) for kind in event_kinds() if kind.has_model))
+
+
+_NODE_POINTS = (
+    ExtensionPoint.FREEZE_AND_RESTORE,
+    ExtensionPoint.UNPUBLISH,
+    ExtensionPoint.BACKFILL,
+)
+
+
+def _of_rows(wanted: Callable[[EventKind], bool]) -> st.SearchStrategy[Any]:
+    """Any event of the built-in rows with a model of their own that ``wanted`` picks."""
+    return st.one_of(*(strategy_for(k) for k in EVENT_KINDS if k.has_model and wanted(k)))
 
 
 def strategy_for(kind: EventKind) -> st.SearchStrategy[Any]:
