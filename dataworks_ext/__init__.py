@@ -1,4 +1,4 @@
-"""dataworks-ext: a typed SDK for DataWorks Operation Center extensions.
+"""dataworks-ext: a typed SDK for DataWorks extensions, at every extension point.
 
 Write checks with the decorators, hand messages to an :class:`Extension`, and it answers
 DataWorks through ``UpdateWorkbenchEventResult``::
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._audit import AUDIT_LOGGER, AuditJsonFormatter, AuditRecord, CheckRecord
 from ._body import BodyStream, read_body, read_wsgi_body
+from ._retry import RetryPolicy
 from ._version import __version__
 from .callback import Callback, CallbackClient, sendable
 from .errors import (
@@ -138,21 +139,29 @@ if TYPE_CHECKING:  # imported on first use (see __getattr__): not needed to answ
         UnknownEvent,
         UnpublishNodeEvent,
     )
-    from .lookups import (
+    from .lookups import Lookups, LookupStats
+    from .nodes import BaselineInfo, InstanceInfo, NodeInfo
+    from .ratelimit import (
+        EDITION_BUDGETS,
         EDITION_RATE_LIMITS,
-        Lookups,
-        LookupStats,
+        BudgetLeft,
+        MemoryRateLimiter,
+        RateBudget,
         RateLimit,
+        RateLimiter,
+        RedisRateLimiter,
         TokenBucket,
         process_bucket,
+        process_limiter,
         set_rate_limit,
     )
-    from .nodes import BaselineInfo, InstanceInfo, NodeInfo
+    from .settings import ExtensionSettings, SettingsCache
     from .stores._redis import RedisAnswerStore
 
 __all__ = [
     "AUDIT_LOGGER",
     "DEFAULT_LEASE",
+    "EDITION_BUDGETS",
     "EDITION_RATE_LIMITS",
     "EVENT_KINDS",
     "MAX_BATCH_MESSAGES",
@@ -170,6 +179,7 @@ __all__ = [
     "BaselineInfo",
     "BizPeriod",
     "BodyStream",
+    "BudgetLeft",
     "Callback",
     "CallbackApi",
     "CallbackClient",
@@ -201,6 +211,7 @@ __all__ = [
     "ExtensionEvent",
     "ExtensionPoint",
     "ExtensionPointEvent",
+    "ExtensionSettings",
     "FieldError",
     "FileEvent",
     "FileExecutionCommand",
@@ -216,6 +227,7 @@ __all__ = [
     "LookupStats",
     "Lookups",
     "MemoryAnswerStore",
+    "MemoryRateLimiter",
     "MessageDecodeError",
     "MessageError",
     "ModelledEvent",
@@ -232,14 +244,19 @@ __all__ = [
     "PreRerunInstanceEvent",
     "PreSetInstanceSuccessEvent",
     "PreUnfreezeInstanceEvent",
+    "RateBudget",
     "RateLimit",
+    "RateLimiter",
     "RawMessage",
     "Reason",
     "RedisAnswerStore",
+    "RedisRateLimiter",
     "Registry",
     "RequestTooLargeError",
     "RestoreNodeEvent",
+    "RetryPolicy",
     "RunFileEvent",
+    "SettingsCache",
     "StoreError",
     "TableColumn",
     "TableEvent",
@@ -271,6 +288,7 @@ __all__ = [
     "parse_message",
     "parse_messages",
     "process_bucket",
+    "process_limiter",
     "read_body",
     "read_wsgi_body",
     "sendable",
@@ -286,7 +304,10 @@ _LAZY: dict[str, str] = {
     "BaselineInfo": ".nodes",
     "CommittedFile": ".event_details",
     "DeletedFile": ".event_details",
-    "EDITION_RATE_LIMITS": ".lookups",
+    "BudgetLeft": ".ratelimit",
+    "EDITION_BUDGETS": ".ratelimit",
+    "EDITION_RATE_LIMITS": ".ratelimit",
+    "ExtensionSettings": ".settings",
     "FileExecutionCommand": ".event_details",
     "FileProperties": ".event_details",
     "Health": "._health",
@@ -298,13 +319,19 @@ _LAZY: dict[str, str] = {
     "NodeInfo": ".nodes",
     "NodeInput": ".event_details",
     "NodeOutput": ".event_details",
-    "RateLimit": ".lookups",
+    "MemoryRateLimiter": ".ratelimit",
+    "RateBudget": ".ratelimit",
+    "RateLimit": ".ratelimit",
+    "RateLimiter": ".ratelimit",
     "RedisAnswerStore": ".stores._redis",
+    "RedisRateLimiter": ".ratelimit",
+    "SettingsCache": ".settings",
     "TableColumn": ".event_details",
     "TableModel": ".event_details",
-    "TokenBucket": ".lookups",
-    "process_bucket": ".lookups",
-    "set_rate_limit": ".lookups",
+    "TokenBucket": ".ratelimit",
+    "process_bucket": ".ratelimit",
+    "process_limiter": ".ratelimit",
+    "set_rate_limit": ".ratelimit",
     **dict.fromkeys(model_names(), ".events"),
 }
 

@@ -11,6 +11,7 @@ not enabled for INFO and without telemetry, no trail is made at all.
 from __future__ import annotations
 
 import contextvars
+import datetime
 import json
 import logging
 import time
@@ -137,7 +138,8 @@ class AuditRecord:
     (``unreadable_result``, ``timeout_result``, ``unhandled_result``).  Empty when nothing
     was decided now (a duplicate, a message in progress elsewhere, the store down)."""
     reason: str
-    """What happened: ``checked``, ``unhandled``, ``unreadable``, ``deadline``,
+    """What happened: ``checked``, ``unhandled``, ``switched off`` (the extension's parameters
+    switch the message off: answered OK, no check ran), ``unreadable``, ``deadline``,
     ``duplicate``, ``in progress``, ``store down``, ``delivery failed``, ``nothing to
     answer``, ``rejected``, ``resent`` (a verdict decided before, by an instance that died or
     whose delivery failed, was delivered again; no check ran), or ``cancelled`` (the host
@@ -165,6 +167,9 @@ class AuditRecord:
     """When handling started (seconds since the epoch)."""
     duration_ms: float
     """How long handling took, in milliseconds."""
+    switched_off_by: str | None = None
+    """The extension parameter that switched the message off (``extension.project.disabled``,
+    ...): it was answered OK without running the checks.  ``None`` otherwise."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (what ``record.audit`` of the audit logger carries).
@@ -203,16 +208,24 @@ class AuditRecord:
                 "error": self.error,
                 "started": self.started,
                 "duration_ms": self.duration_ms,
+                "switched_off_by": self.switched_off_by,
             }
         )
         return record
+
+
+def _iso_time(created: float) -> str:
+    """An instant as ISO 8601 in UTC, with milliseconds and its offset."""
+    stamp = datetime.datetime.fromtimestamp(created, tz=datetime.timezone.utc)
+    return stamp.isoformat(timespec="milliseconds")
 
 
 class AuditJsonFormatter(logging.Formatter):
     """Formats audit log records as one JSON object a line (other records as JSON too).
 
     Attach it to a handler of the ``dataworks_ext.audit`` logger; a record's ``audit`` dict
-    is written as it is, with ``time`` and ``level`` added.
+    is written as it is, with ``time`` (ISO 8601 in UTC, with milliseconds and its
+    ``+00:00`` offset, so a line means one instant wherever it is read) and ``level`` added.
 
     Example:
         >>> import io, json, logging
@@ -228,6 +241,8 @@ class AuditJsonFormatter(logging.Formatter):
         >>> line = json.loads(stream.getvalue())
         >>> line["message_id"], line["disposition"], line["level"]
         ('m-3', 'ACK', 'INFO')
+        >>> line["time"].endswith("+00:00")
+        True
     """
 
     def format(self, record: logging.LogRecord) -> str:
@@ -237,7 +252,7 @@ class AuditJsonFormatter(logging.Formatter):
             body = dict(data)
         else:
             body = {"logger": record.name, "message": record.getMessage()}
-        body["time"] = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
+        body["time"] = _iso_time(record.created)
         body["level"] = record.levelname
         return valid_text(json.dumps(body, ensure_ascii=False, default=str))
 
@@ -272,6 +287,7 @@ class _Trail:
         "message",
         "perf",
         "store_errors",
+        "switched_off",
         "wall",
     )
 
@@ -289,6 +305,8 @@ class _Trail:
         self.api: str | None = None
         self.closed = False
         self.store_errors = 0
+        self.switched_off: str | None = None
+        """The extension parameter that switched the message off, if one did."""
 
     def record(self, extension_code: str, outcome: Any) -> AuditRecord:
         """Assemble the record of the finished pipeline."""
@@ -319,7 +337,13 @@ class _Trail:
         else:
             store = "store down"
         reason = _reason(outcome, store, checks, error)
-        decided_by = _decided_by(outcome, reason, checks)
+        switched_off = self.switched_off
+        if switched_off is not None and reason == "unhandled":  # no check ran: the parameter
+            reason = "switched off"
+        if switched_off is not None and reason == "switched off":
+            decided_by: tuple[str, ...] = (switched_off,)
+        else:
+            decided_by = _decided_by(outcome, reason, checks)
         reports = [c.result for c in checks if not c.enforced]
         would_have = None
         if reports:
@@ -337,7 +361,7 @@ class _Trail:
         return AuditRecord(
             extension_code=extension_code,
             message_id=outcome.message_id,
-            event_code=getattr(event, "event_code", None),
+            event_code=getattr(event, "event_code", None) or getattr(error, "event_code", None),
             module=None if kind is None else kind.module.name,
             workspace=getattr(event, "project_id", None),
             operator=getattr(event, "operator", None),
@@ -357,6 +381,7 @@ class _Trail:
             error=error_text,
             started=self.wall / 1e9,
             duration_ms=round((time.perf_counter() - self.perf) * 1000, 3),
+            switched_off_by=switched_off if reason == "switched off" else None,
         )
 
 
@@ -434,12 +459,14 @@ def emit(
                 logging.INFO,
                 __file__,
                 0,
-                "%s %s for %s (message %s): %s",
+                "%s %s for %s (%s): %s",
                 (
                     record.extension_code,
                     record.result or "-",
-                    record.event_code,
-                    record.message_id,
+                    record.event_code or "an unreadable event",
+                    "no readable message id"
+                    if record.message_id is None
+                    else f"message {record.message_id}",
                     record.reason,
                 ),
                 None,

@@ -9,7 +9,7 @@ and say :class:`RequestTooLargeError` (answered 413 by :func:`http_reply`) past 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from .errors import MessageDecodeError, RequestTooLargeError
 
@@ -19,8 +19,16 @@ _PIECE = 64 * 1024
 _MAX_LINE = 1024  # a chunk-size line or a trailer line
 
 
+@runtime_checkable
 class BodyStream(Protocol):
-    """What :func:`read_body` reads from: a binary stream (``wsgi.input``, a socket file)."""
+    """What :func:`read_body` reads from: a binary stream (``wsgi.input``, a socket file).
+
+    Example:
+        >>> import io
+        >>> from dataworks_ext import BodyStream
+        >>> isinstance(io.BytesIO(b"{}"), BodyStream)
+        True
+    """
 
     def read(self, size: int = ..., /) -> bytes:
         """Up to ``size`` bytes; fewer at the end of the body."""

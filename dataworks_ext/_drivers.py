@@ -19,6 +19,7 @@ Each driver holds its claims' leases with a heartbeat (:mod:`dataworks_ext._hear
 from __future__ import annotations
 
 import contextvars
+import logging
 import threading
 import time
 from collections.abc import Awaitable
@@ -38,9 +39,14 @@ if TYPE_CHECKING:
 
 __all__ = ["AsyncDriver", "SyncDriver"]
 
+logger = logging.getLogger("dataworks_ext")
+
 _watch = WATCHDOG.watch
 _cancel = WATCHDOG.cancel
 _HOLDS = (ClaimState.ACQUIRED, ClaimState.DECIDED)
+_BEFORE_DECIDING = frozenset({Step.CLAIM, Step.SETTINGS, Step.CHECK, Step.RELEASE})
+"""The steps of handle_async that a cancel interrupts (the pipeline then gives its claim up);
+from DECIDE, DELIVER or COMPLETE on, the answer runs in a shielded task."""
 
 
 class _HandedOver(Exception):
@@ -93,6 +99,7 @@ class SyncDriver:
             self._deliver,
             self._complete,
             self._release,
+            self._settings,
         )
 
     def run(self, raw: Any) -> Outcome:
@@ -155,6 +162,17 @@ class SyncDriver:
             return bool(self.ext._store.release(claim))
         except Exception as exc:
             return _store_failed(job, "release", exc)
+
+    def _settings(self, job: Job) -> str | None:
+        cache = self.ext.settings_cache
+        if cache is None:
+            return None
+        try:
+            settings = cache.get()
+        except Exception:  # the settings never stop a message
+            logger.exception("could not read the extension settings")
+            return None
+        return self.pipeline.switched_off(job, settings)
 
     # ------------------------------------------------------------------ delivery
 
@@ -231,10 +249,8 @@ class SyncDriver:
             return decided
 
     def _call(self, job: Job, check: Check, watch: Watch | None) -> Decided:
-        message = job.message
-        event = message.event
         try:
-            result = check.fn(event, message) if check.wants_message else check.fn(event)
+            result = self.pipeline.invoke(job, check)
             if result is None or result is True:
                 return PASSED
             if check.is_async or hasattr(result, "__await__"):
@@ -286,6 +302,7 @@ class AsyncDriver:
             self._deliver,
             self._complete,
             self._release,
+            self._settings,
         )
 
     async def run(self, raw: Any) -> Outcome:
@@ -302,7 +319,7 @@ class AsyncDriver:
         perform = self._perform
         try:
             step = send(None)
-            while step is Step.CLAIM or step is Step.CHECK or step is Step.RELEASE:
+            while step in _BEFORE_DECIDING:
                 try:
                     value = await perform[step](job)
                 except BaseException as exc:  # a cancel: the pipeline gives its claim up
@@ -376,6 +393,17 @@ class AsyncDriver:
         except Exception as exc:
             return _store_failed(job, "release", exc)
 
+    async def _settings(self, job: Job) -> str | None:
+        cache = self.ext.settings_cache
+        if cache is None:
+            return None
+        try:
+            settings = await cache.get_async()
+        except Exception:  # the settings never stop a message
+            logger.exception("could not read the extension settings")
+            return None
+        return self.pipeline.switched_off(job, settings)
+
     # ------------------------------------------------------------------ delivery
 
     async def _deliver(self, job: Job) -> Exception | None:
@@ -428,15 +456,14 @@ class AsyncDriver:
     async def _call(self, job: Job, check: Check, deadline: float | None) -> Decided:
         import asyncio
 
-        message = job.message
-        event = message.event
+        invoke = self.pipeline.invoke
         try:
             if check.is_async:
-                result = check.fn(event, message) if check.wants_message else check.fn(event)
+                result = invoke(job, check)
             else:  # off the loop, so a slow one neither blocks it nor misses the deadline
                 context = contextvars.copy_context()  # the trail, the caller's spans, ...
                 result = asyncio.get_running_loop().run_in_executor(
-                    self._checks_pool(), context.run, _call_sync, check, event, message
+                    self._checks_pool(), context.run, invoke, job, check
                 )
             result = await _await_until(result, deadline)
             if hasattr(result, "__await__"):  # a sync function that returned an awaitable
@@ -460,10 +487,6 @@ class AsyncDriver:
                         thread_name_prefix="dataworks-ext-check",
                     )
         return pool
-
-
-def _call_sync(check: Check, event: Any, message: Any) -> Any:
-    return check.fn(event, message) if check.wants_message else check.fn(event)
 
 
 async def _await_until(awaitable: Awaitable[Any], deadline: float | None) -> Any:

@@ -5,7 +5,8 @@ holder that is alive renews it every third of the lease, however long its checks
 delivery take.  One heartbeat serves every message in flight: a thread for
 :meth:`Extension.handle <dataworks_ext.Extension.handle>`, a task per event loop for
 ``handle_async``, each renewing all the claims it holds in one store call (one pipelined
-round trip on Redis).  With nothing held they sleep without waking.  A renewal that finds a
+round trip on Redis).  With nothing held, the task ends and the thread only looks again once
+a third of a lease (no store call).  A renewal that finds a
 claim lost (its lease ended and another instance took the message) drops it; the holder then
 finds out at its next store step, which refuses it (the fencing token), and delivers nothing.
 """

@@ -32,6 +32,7 @@ from .verdicts import CheckResult, Verdict, combine
 
 if TYPE_CHECKING:
     from .extension import Extension
+    from .settings import ExtensionSettings
 
 __all__ = ["PASSED", "TIMED_OUT", "Decided", "Job", "Pipeline", "Step", "Steps"]
 
@@ -61,6 +62,9 @@ class Step(enum.IntEnum):
     """Record ``job.verdict`` as answered; send back True/False, or a StoreError."""
     RELEASE = 5
     """Give ``job.claim`` up (a decided verdict is kept); send back True/False/StoreError."""
+    SETTINGS = 6
+    """Read the extension's parameters (cached); send back the parameter that switches the
+    message off, or None."""
 
 
 class _TimedOut:
@@ -110,7 +114,15 @@ class Plan:
     """What one event type needs, worked out once: its checks, whether any is async, and
     which of them are enforced (the others only report what they would have answered)."""
 
-    __slots__ = ("any_async", "checks", "enforced", "registry", "single", "version")
+    __slots__ = (
+        "any_async",
+        "checks",
+        "enforced",
+        "registry",
+        "single",
+        "version",
+        "wants_settings",
+    )
 
     def __init__(
         self, checks: tuple[Check, ...], enforce: bool, registry: Registry, version: int
@@ -119,6 +131,7 @@ class Plan:
         self.version = version  # the registry's version it was made from
         self.checks = checks
         self.any_async = any(check.is_async for check in checks)
+        self.wants_settings = any(check.wants_settings for check in checks)
         self.enforced = tuple(enforce and check.enforce for check in checks)
         everything = all(self.enforced)
         self.single = checks[0] if len(checks) == 1 and everything else None
@@ -185,7 +198,15 @@ class Pipeline:
                 job.verdict, job.error = self._unreadable_verdict(failure), failure
             else:
                 plan = job.plan = self.plan(message)
-                if not plan.checks:
+                ext = self.ext
+                off: str | None = None
+                if ext._callback is not None and (ext.honour_parameters or plan.wants_settings):
+                    off = yield Step.SETTINGS
+                    if trail is not None:
+                        trail.switched_off = off
+                if off is not None:
+                    job.verdict = Verdict.ok(self._switched_off_tip(off, message))
+                elif not plan.checks:
                     job.verdict = self._unhandled(message)
                 else:
                     decided: Decided = yield Step.CHECK
@@ -338,6 +359,37 @@ class Pipeline:
             if first_error is None:
                 first_error = error
         return combine(verdicts), first_error
+
+    def invoke(self, job: Job, check: Check) -> Any:
+        """Call ``check`` with what it declares: the event, the message, the settings."""
+        message = job.message
+        if check.wants_settings:
+            cache = self.ext.settings_cache
+            settings = None if cache is None else cache.current
+            if check.wants_message:
+                return check.fn(message.event, message, settings=settings)
+            return check.fn(message.event, settings=settings)
+        return check.fn(message.event, message) if check.wants_message else check.fn(message.event)
+
+    def switched_off(self, job: Job, settings: ExtensionSettings | None) -> str | None:
+        """The parameter of ``settings`` that switches the job's message off, if any."""
+        if settings is None or not self.ext.honour_parameters:
+            return None
+        message = job.message
+        off = settings.switched_off_by(message)
+        if off is not None:
+            logger.info(
+                "%s is switched off by the extension parameter %s: answered OK, not checked",
+                message.event_code,
+                off,
+                extra=_log(message),
+            )
+        return off
+
+    def _switched_off_tip(self, parameter: str, message: Any) -> str:
+        from .settings import switched_off_tip
+
+        return switched_off_tip(parameter, message)
 
     def result(self, job: Job, check: Check, result: Any) -> Decided:
         """What a check's return value means: (verdict, None), or the error policy's verdict."""

@@ -31,6 +31,15 @@ class RetryPolicy:
     ``max_attempts`` calls were made, and the wait still ends before ``deadline`` seconds
     after the first call.  Wait ``n`` (from 1) is drawn uniformly from
     ``[0, min(backoff_cap, backoff_base * 2 ** (n - 1))]``.
+
+    Pass one as ``retry=`` to :meth:`CallbackClient.call <dataworks_ext.CallbackClient.call>`
+    for a call more (or less) patient than the client's own policy.
+
+    Example:
+        >>> from dataworks_ext import RetryPolicy
+        >>> patient = RetryPolicy(max_attempts=8, deadline=60)
+        >>> patient.max_attempts, patient.deadline
+        (8, 60.0)
     """
 
     __slots__ = ("backoff_base", "backoff_cap", "deadline", "max_attempts")

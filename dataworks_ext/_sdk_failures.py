@@ -19,7 +19,7 @@ __all__ = ["SdkFailure", "classify", "deadline_exceeded", "response_failure", "u
 class SdkFailure:
     """One failed attempt, described in our own words (never the SDK's texts)."""
 
-    __slots__ = ("code", "reason", "request_id", "retryable", "status", "unexpected")
+    __slots__ = ("code", "maybe_sent", "reason", "request_id", "retryable", "status", "unexpected")
 
     def __init__(
         self,
@@ -30,6 +30,7 @@ class SdkFailure:
         request_id: str | None = None,
         retryable: bool = False,
         unexpected: bool = False,
+        maybe_sent: bool = False,
     ) -> None:
         self.reason = reason
         self.code = code
@@ -38,6 +39,8 @@ class SdkFailure:
         self.retryable = retryable
         # Neither an answer nor a transport error: worth a warning with the class name.
         self.unexpected = unexpected
+        # Whether DataWorks may have received (and recorded) the call: the outcome is unknown.
+        self.maybe_sent = maybe_sent
 
     def describe(self) -> str:
         """``code, HTTP status, request id`` for logs."""
@@ -49,7 +52,10 @@ class SdkFailure:
         return ", ".join(parts)
 
     def __repr__(self) -> str:
-        return f"SdkFailure({self.reason!r}, {self.describe()}, retryable={self.retryable})"
+        return (
+            f"SdkFailure({self.reason!r}, {self.describe()}, retryable={self.retryable}, "
+            f"maybe_sent={self.maybe_sent})"
+        )
 
 
 def clean(value: Any) -> str | None:
@@ -104,6 +110,8 @@ def response_failure(status: int | None, code: str | None, request_id: str | Non
         status=status,
         request_id=request_id,
         retryable=throttled or server_side or status == 408,
+        # An answer says what happened, except a gateway's: it lost DataWorks' answer.
+        maybe_sent=status in _GATEWAY_LOST,
     )
 
 
@@ -120,12 +128,16 @@ def unsuccessful(response: Any, what: str) -> SdkFailure | None:
     )
 
 
+_GATEWAY_LOST = frozenset({502, 504})
+
+
 def deadline_exceeded(deadline: float) -> SdkFailure:
-    """No answer before the whole call's deadline."""
+    """No answer before the whole call's deadline: the request may have reached DataWorks."""
     return SdkFailure(
         f"no answer from DataWorks within the {deadline:g}s delivery deadline",
         "DeadlineExceeded",
         retryable=True,
+        maybe_sent=True,
     )
 
 
@@ -216,14 +228,61 @@ def classify(exc: BaseException, where: str, read_timeout: float) -> SdkFailure:
         )
     if kind == "ReadTimeout":
         return SdkFailure(
-            f"DataWorks did not answer within {read_timeout:g}s", kind, retryable=True
+            f"DataWorks did not answer within {read_timeout:g}s",
+            kind,
+            retryable=True,
+            maybe_sent=True,
         )
     if kind == "ConnectionError":
-        return SdkFailure(f"could not reach DataWorks at {where}", kind, retryable=True)
+        return SdkFailure(
+            f"could not reach DataWorks at {where}",
+            kind,
+            retryable=True,
+            maybe_sent=not _never_connected(chain, names),
+        )
     if names & {"JSONDecodeError", "UnicodeDecodeError"}:
         return SdkFailure(
-            "DataWorks sent an answer that is not JSON", "InvalidResponse", retryable=True
+            "DataWorks sent an answer that is not JSON",
+            "InvalidResponse",
+            retryable=True,
+            maybe_sent=True,
         )
     inner = chain[1] if len(chain) > 1 and type(exc).__name__ == "UnretryableException" else exc
     name = type(inner).__name__
-    return SdkFailure(f"the Alibaba Cloud SDK raised {name}", name, unexpected=True)
+    return SdkFailure(
+        f"the Alibaba Cloud SDK raised {name}", name, unexpected=True, maybe_sent=True
+    )
+
+
+# A connection error before any byte of the request left: the connection was refused, the
+# name did not resolve, the network is unreachable.  Any other connection error (reset, broken
+# pipe, the server closing without an answer) may come after the request was sent.
+_NEVER_CONNECTED = frozenset(
+    {
+        "NewConnectionError",
+        "ConnectionRefusedError",
+        "NameResolutionError",
+        "gaierror",
+        "ClientConnectorError",
+        "ClientConnectorDNSError",
+        "ConnectTimeoutError",
+    }
+)
+_NEVER_CONNECTED_TEXTS = (
+    "connection refused",
+    "name or service not known",
+    "nodename nor servname",
+    "failed to resolve",
+    "temporary failure in name resolution",
+    "network is unreachable",
+    "no route to host",
+)
+
+
+def _never_connected(chain: list[BaseException], names: set[str]) -> bool:
+    """Whether a connection error happened before the request could be sent."""
+    if names & _NEVER_CONNECTED:
+        return True
+    # darabonba's RetryError carries only the text of the error it wrapped: read, never shown.
+    text = " ".join(str(item) for item in chain).lower()
+    return any(mark in text for mark in _NEVER_CONNECTED_TEXTS)

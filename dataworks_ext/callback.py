@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ._audit import note_call
 from ._retry import RetryPolicy, seconds
@@ -25,6 +25,9 @@ from ._version import __version__
 from .errors import CallbackError, ConfigurationError
 from .events import CallbackApi
 from .verdicts import CheckResult, Verdict, tip_for_api
+
+if TYPE_CHECKING:
+    from .ratelimit import RateLimiter
 
 __all__ = ["Callback", "CallbackClient", "sendable"]
 
@@ -147,6 +150,32 @@ def _sdk() -> _Sdk:
     return sdk
 
 
+API_VERSIONS = ("2020-05-18", "2024-05-18")
+"""The DataWorks OpenAPI versions a :class:`CallbackClient` speaks (``api_version``)."""
+
+_SDK_2024_PACKAGE = "alibabacloud_dataworks_public20240518"
+#: The SDK methods the 2024-05-18 API has among those the client calls: with
+#: ``api_version="2024-05-18"`` they go through it; every other call stays on 2020-05-18
+#: (which alone has UpdateWorkbenchEventResult, CallbackExtension and GetExtension).
+_NEWER_IN_2024 = frozenset({"update_ideevent_result", "get_ideevent_detail"})
+_SDK_2024: tuple[Any, Any] | None = None
+
+
+def _sdk_2024() -> tuple[Any, Any]:
+    """(the 2024-05-18 SDK's Client class, its models module), imported once."""
+    global _SDK_2024
+    found = _SDK_2024
+    if found is None:
+        with _SDK_LOCK:
+            found = _SDK_2024
+            if found is None:
+                from alibabacloud_dataworks_public20240518 import models
+                from alibabacloud_dataworks_public20240518.client import Client
+
+                found = _SDK_2024 = (Client, models)
+    return found
+
+
 # ---------------------------------------------------------------------------- the client
 
 
@@ -214,6 +243,19 @@ class CallbackClient:
         deadline: Seconds one delivery may take in total, retries and waits included.
         sleep: What waits between sync attempts (``time.sleep``); for tests.
         async_sleep: What waits between async attempts (``asyncio.sleep``); for tests.
+        api_version: ``"2020-05-18"`` (the default: every call through
+            ``alibabacloud-dataworks-public20200518``) or ``"2024-05-18"``: each call then
+            goes through the newest version that has it, ``UpdateIDEEventResult`` and
+            ``GetIDEEventDetail`` through ``alibabacloud-dataworks-public20240518`` (the
+            ``datastudio2024`` extra), ``UpdateWorkbenchEventResult``,
+            ``CallbackExtension``, ``GetExtension`` and the node lookups through 2020-05-18,
+            which alone has them.
+        limiter: A :class:`~dataworks_ext.ratelimit.RateLimiter` every call takes from first
+            (deliveries are writes, lookups and ``GetExtension`` reads), e.g.
+            :class:`~dataworks_ext.RedisRateLimiter` shared by every replica; the wait counts
+            against the call's ``deadline``, and a throttling answer slows the budget down.
+            ``None`` (the default): deliveries are not paced, lookups take from
+            :func:`~dataworks_ext.ratelimit.process_bucket`.
 
     Example:
         >>> from dataworks_ext import CallbackClient
@@ -242,7 +284,30 @@ class CallbackClient:
         deadline: float = 20.0,
         sleep: Callable[[float], object] | None = None,
         async_sleep: Callable[[float], Awaitable[object]] | None = None,
+        api_version: str = "2020-05-18",
+        limiter: RateLimiter | None = None,
     ) -> None:
+        if api_version not in API_VERSIONS:
+            raise ConfigurationError(
+                f"api_version must be one of {', '.join(API_VERSIONS)}; got {api_version!r}"
+            )
+        if api_version == "2024-05-18":
+            import importlib.util
+
+            if importlib.util.find_spec(_SDK_2024_PACKAGE) is None:
+                raise ConfigurationError(
+                    "api_version='2024-05-18' needs the alibabacloud-dataworks-public20240518 "
+                    "package: pip install 'dataworks-ext[datastudio2024]'"
+                )
+        self.api_version = api_version
+        if limiter is not None and not all(
+            callable(getattr(limiter, name, None)) for name in _LIMITER_METHODS
+        ):
+            raise ConfigurationError(
+                "limiter must have reserve(), reserve_async(), throttled(), throttled_async() "
+                f"and remaining(); got {type(limiter).__name__}"
+            )
+        self.limiter = limiter
         if not isinstance(region_id, str) or not region_id.strip():
             raise ConfigurationError("region_id must be a region such as 'cn-shanghai'")
         self.region_id = region_id.strip()
@@ -273,6 +338,7 @@ class CallbackClient:
         self._sleep: Callable[[float], object] = time.sleep if sleep is None else sleep
         self._async_sleep = async_sleep
         self._client: Any = None
+        self._client_2024: Any = None
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ construction helpers
@@ -419,7 +485,26 @@ class CallbackClient:
                 self._client = self._build()
             return self._client
 
-    def _build(self) -> Any:
+    def _route(self, action: str) -> tuple[Any, Any]:
+        """(the SDK client, its models module) that make ``action``: the 2024-05-18 SDK's for
+        the calls it has when ``api_version`` is ``2024-05-18``, else the 2020-05-18 SDK's."""
+        if self.api_version != "2020-05-18" and action in _NEWER_IN_2024:
+            client = self._client_2024
+            if client is None:
+                with self._lock:
+                    if self._client_2024 is None:
+                        self._client_2024 = self._build(_sdk_2024()[0])
+                    client = self._client_2024
+            return client, _sdk_2024()[1]
+        return self._sdk_client(), _sdk().models
+
+    def _routed(self, action: str) -> bool:
+        """Whether the client that makes ``action`` is built (its SDK imported)."""
+        if self.api_version != "2020-05-18" and action in _NEWER_IN_2024:
+            return self._client_2024 is not None
+        return self._client is not None
+
+    def _build(self, client_class: Any = None) -> Any:
         sdk = _sdk()
         config = sdk.Config(
             region_id=self.region_id,
@@ -438,7 +523,7 @@ class CallbackClient:
             config.credential = (
                 self._credential if self._credential is not None else sdk.CredentialClient()
             )
-        return sdk.Client(config)
+        return (sdk.Client if client_class is None else client_class)(config)
 
     # ------------------------------------------------------------------ the retry policy
 
@@ -493,7 +578,7 @@ class CallbackClient:
             ...     local.verdict_for("m-1").result, local.verdict_for("m-2").api
             ('FAIL', 'UpdateIDEEventResult')
         """
-        self._call(*_request(message_id, extension_code, verdict, api), message_id=message_id)
+        self.call(*_request(message_id, extension_code, verdict, api), message_id=message_id)
 
     async def deliver_async(
         self,
@@ -517,13 +602,13 @@ class CallbackClient:
             ...     local.verdict_for("m-2").api
             'CallbackExtension'
         """
-        await self._call_async(
+        await self.call_async(
             *_request(message_id, extension_code, verdict, api), message_id=message_id
         )
 
     # ------------------------------------------------------------------ retried SDK calls
 
-    def _call(
+    def call(
         self,
         action: str,
         request: str,
@@ -539,15 +624,29 @@ class CallbackClient:
         ``action`` is the SDK method's name (``"update_workbench_event_result"``, ``"get_node"``,
         ...), ``request`` the request model's class name in
         ``alibabacloud_dataworks_public20200518.models`` (``"GetNodeRequest"``).  The call is
-        retried by ``retry`` (default: the client's :attr:`retry`); returns the answer's body
-        once its ``Success`` is true (any answer when ``checked`` is false: for APIs whose
-        answer has no ``Success``), else raises :class:`CallbackError` (``message_id`` and
-        ``what`` only word errors and logs).
+        retried by ``retry`` (a :class:`~dataworks_ext.RetryPolicy`; default: the client's
+        own); returns the answer's body once its ``Success`` is true (any answer when
+        ``checked`` is false: for APIs whose answer has no ``Success``), else raises
+        :class:`CallbackError` (``message_id`` and ``what`` only word errors and logs).
+
+        This is the one path every call of the client takes (deliveries, lookups, the
+        extension's settings): retried by one policy, within the rate budget (``limiter``),
+        reported to the audit trail.  Use it for a DataWorks API the SDK has and this client
+        has no method for.
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.set_extension_settings("ext", "owner=finance")
+            ...     body = local.client().call(
+            ...         "get_extension", "GetExtensionRequest", {"extension_code": "ext"}, False)
+            ...     body.extension.parameter_setting
+            'owner=finance'
         """
         try:
-            client = self._sdk_client()
+            client, models = self._route(action)
             call = getattr(client, f"{action}_with_options")
-            built = getattr(_sdk().models, request)(**fields)
+            built = getattr(models, request)(**fields)
         except Exception as exc:
             raise self._setup_failed(exc, message_id) from None
         steps = self._attempts(action, what, message_id, retry or self.retry, checked)
@@ -555,8 +654,14 @@ class CallbackClient:
         while True:
             outcome: object = None
             if isinstance(step, _Try):
+                outcome = _CALLERS.run(call, built, step.runtime, max(step.remaining, 0.001) + 0.1)
+            elif isinstance(step, _Budget):
                 try:
-                    outcome = call(built, step.runtime)
+                    limiter: Any = self.limiter
+                    if step.throttled:
+                        limiter.throttled(step.kind)
+                    else:
+                        outcome = limiter.reserve(step.kind)
                 except Exception as exc:
                     outcome = exc
             else:
@@ -566,7 +671,7 @@ class CallbackClient:
             except StopIteration as done:
                 return done.value
 
-    async def _call_async(
+    async def call_async(
         self,
         action: str,
         request: str,
@@ -577,19 +682,31 @@ class CallbackClient:
         what: str = "the verdict",
         retry: RetryPolicy | None = None,
     ) -> Any:
-        """:meth:`_call` on the SDK's ``<action>_with_options_async``, without blocking the loop.
+        """:meth:`call` on the SDK's ``<action>_with_options_async``, without blocking the loop.
 
         The first call imports the SDK in a worker thread.
+
+        Example:
+            >>> import asyncio
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     local.set_extension_settings("ext", "owner=finance")
+            ...     body = asyncio.run(local.client().call_async(
+            ...         "get_extension", "GetExtensionRequest", {"extension_code": "ext"}, False))
+            ...     body.extension.parameter_setting
+            'owner=finance'
         """
         import asyncio
 
         try:
-            if self._client is None:
-                client = await asyncio.get_running_loop().run_in_executor(None, self._sdk_client)
+            if not self._routed(action):  # the SDK's import blocks: not on the loop
+                client, models = await asyncio.get_running_loop().run_in_executor(
+                    None, self._route, action
+                )
             else:
-                client = self._client
+                client, models = self._route(action)
             call = getattr(client, f"{action}_with_options_async")
-            built = getattr(_sdk().models, request)(**fields)
+            built = getattr(models, request)(**fields)
         except Exception as exc:
             raise self._setup_failed(exc, message_id) from None
         sleep = asyncio.sleep if self._async_sleep is None else self._async_sleep
@@ -606,6 +723,15 @@ class CallbackClient:
                     outcome = _DeadlineReached()
                 except Exception as exc:
                     outcome = exc
+            elif isinstance(step, _Budget):
+                try:
+                    limiter: Any = self.limiter
+                    if step.throttled:
+                        await limiter.throttled_async(step.kind)
+                    else:
+                        outcome = await limiter.reserve_async(step.kind)
+                except Exception as exc:
+                    outcome = exc
             else:
                 await sleep(step)
             try:
@@ -620,17 +746,36 @@ class CallbackClient:
         message_id: str | None,
         policy: RetryPolicy,
         checked: bool = True,
-    ) -> Generator[_Try | float, object, Any]:
+    ) -> Generator[_Try | _Budget | float, object, Any]:
         """The retry loop, written once for both paths and doing no I/O itself.
 
         Yields a :class:`_Try` (make the call with its runtime options and send back the
-        answer or the exception raised) or a float (wait that many seconds, send back
-        ``None``).  Returns the accepted answer's body; raises :class:`CallbackError`.
+        answer or the exception raised), a :class:`_Budget` (reserve a call from the rate
+        limiter and send back the wait, or report a throttling answer to it), or a float
+        (wait that many seconds, send back ``None``).  Returns the accepted answer's body;
+        raises :class:`CallbackError`.
         """
         started = time.monotonic()
         attempt = 0
+        kind = "write" if action in _WRITES else "read"
+        limited = self.limiter is not None
+        maybe_sent = False  # whether an attempt so far may have reached DataWorks
         while True:
             attempt += 1
+            if limited:
+                wait = yield _Budget(kind)
+                if wait is None:
+                    raise self._over_budget(message_id, attempt - 1, None, policy, maybe_sent)
+                if isinstance(wait, BaseException):  # the limiter is down: call anyway
+                    logger.warning(
+                        "the rate limiter failed (%s); calling %s without waiting for budget",
+                        type(wait).__name__,
+                        action,
+                    )
+                elif isinstance(wait, float) and wait > 0:
+                    if time.monotonic() - started + wait >= policy.deadline:
+                        raise self._over_budget(message_id, attempt - 1, wait, policy, maybe_sent)
+                    yield wait
             attempt_try = self._try(policy.deadline - (time.monotonic() - started))
             tried = time.perf_counter()
             outcome = yield attempt_try
@@ -653,9 +798,12 @@ class CallbackClient:
                     return body
                 failure = refused
             note_call(action, tried, failure.code)
+            maybe_sent = maybe_sent or failure.maybe_sent
+            if limited and (failure.status == 429 or (failure.code or "").startswith("Throttling")):
+                yield _Budget(kind, throttled=True)  # slow the shared budget down
             delay = policy.delay(attempt, failure, time.monotonic() - started)
             if delay is None:
-                raise self._gave_up(message_id, attempt, failure, started, policy)
+                raise self._gave_up(message_id, attempt, failure, started, policy, maybe_sent)
             logger.info(
                 "attempt %d of %d of %s for message %s failed (%s); retrying in %.3fs",
                 attempt,
@@ -683,12 +831,41 @@ class CallbackClient:
             return deadline_exceeded(policy.deadline)
         failure = classify(exc, self.url, attempt.read)
         if attempt.capped and failure.code in ("ReadTimeout", "ConnectTimeout"):
-            return deadline_exceeded(policy.deadline)
+            exceeded = deadline_exceeded(policy.deadline)
+            exceeded.maybe_sent = failure.maybe_sent  # not sent when it never connected
+            return exceeded
         if failure.unexpected:
             # Neither an answer nor a transport error: log the class name for debugging,
             # never the text (the SDK's texts may carry request data).
             logger.warning("the Alibaba Cloud SDK raised %s", failure.code)
         return failure
+
+    def _over_budget(
+        self,
+        message_id: str | None,
+        attempts: int,
+        wait: float | None,
+        policy: RetryPolicy,
+        maybe_sent: bool,
+    ) -> CallbackError:
+        """The error of a call the rate budget stopped before it was made: the daily cap is
+        reached (``wait`` None), or its wait would pass the deadline."""
+        if wait is None:
+            reason, code = "the daily budget of DataWorks calls is spent", "DailyLimitReached"
+        else:
+            reason = (
+                f"the rate budget's wait of {wait:.3g}s passes the {policy.deadline:g}s deadline"
+            )
+            code = "DeadlineExceeded"
+        logger.debug("%s for message %s", reason, message_id, extra={"message_id": message_id})
+        return CallbackError(
+            reason,
+            message_id=message_id,
+            code=code,
+            attempts=attempts,
+            retryable=wait is not None,
+            maybe_sent=maybe_sent,
+        )
 
     def _setup_failed(self, exc: BaseException, message_id: str | None) -> CallbackError:
         logger.error(
@@ -710,6 +887,7 @@ class CallbackClient:
         failure: SdkFailure,
         started: float,
         policy: RetryPolicy,
+        maybe_sent: bool = False,
     ) -> CallbackError:
         reason = failure.reason
         if policy.cut_short(attempts, failure):
@@ -730,6 +908,7 @@ class CallbackClient:
             request_id=failure.request_id,
             attempts=attempts,
             retryable=failure.retryable,
+            maybe_sent=maybe_sent or failure.maybe_sent,
         )
 
 
@@ -745,8 +924,112 @@ class _Try:
         self.capped = capped  # whether the deadline cut the read timeout short
 
 
+class _Budget:
+    """A step of the rate budget: reserve a call of ``kind`` (send back the wait, ``None``
+    for the daily cap, or the limiter's exception), or report a throttling answer."""
+
+    __slots__ = ("kind", "throttled")
+
+    def __init__(self, kind: str, *, throttled: bool = False) -> None:
+        self.kind = kind
+        self.throttled = throttled
+
+
+#: What a rate limiter has (the RateLimiter protocol's methods).
+_LIMITER_METHODS = ("reserve", "reserve_async", "throttled", "throttled_async", "remaining")
+
+#: The SDK methods that write (deliver an answer); every other call reads.
+_WRITES = frozenset(
+    {"update_workbench_event_result", "update_ideevent_result", "callback_extension"}
+)
+
+
 class _DeadlineReached(Exception):
-    """The async path's own timer ran out before the SDK answered."""
+    """The path's own timer ran out before the SDK answered."""
+
+
+class _Callers:
+    """Daemon threads that make blocking SDK calls, so that the sync path stops waiting at
+    the deadline: the SDK's timeouts bound each socket read, not the whole answer, and an
+    endpoint that trickles its answer byte by byte would hold the caller far longer.
+
+    A call past its deadline runs on in its thread until the SDK gives up; its outcome is
+    dropped.  Idle threads are kept for the next calls (daemon threads: they never hold the
+    interpreter's exit).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: list[_Caller] = []
+
+    def forget(self) -> None:
+        """Forget every thread (in a forked child, which has none of them)."""
+        self._lock = threading.Lock()
+        self._idle = []
+
+    def run(self, call: Callable[..., Any], request: Any, runtime: Any, timeout: float) -> object:
+        """The answer of ``call(request, runtime)``, the exception it raised, or
+        :class:`_DeadlineReached` after ``timeout`` seconds."""
+        with self._lock:
+            caller = self._idle.pop() if self._idle else None
+        if caller is None:
+            caller = _Caller(self)
+        return caller.run(call, request, runtime, timeout)
+
+    def _rest(self, caller: _Caller) -> None:
+        with self._lock:
+            if len(self._idle) < 64:
+                self._idle.append(caller)
+                return
+        caller.retire()
+
+
+class _Caller:
+    """One daemon thread of :class:`_Callers`, taking one call at a time."""
+
+    __slots__ = ("_done", "_outcome", "_owner", "_todo")
+
+    def __init__(self, owner: _Callers) -> None:
+        import queue
+
+        self._owner = owner
+        self._todo: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+        self._done = threading.Event()
+        self._outcome: object = None
+        threading.Thread(target=self._serve, name="dataworks-ext-call", daemon=True).start()
+
+    def run(self, call: Callable[..., Any], request: Any, runtime: Any, timeout: float) -> object:
+        import contextvars
+
+        self._done.clear()
+        self._todo.put((contextvars.copy_context(), call, request, runtime))
+        if not self._done.wait(timeout):
+            self.retire()  # the thread ends once the stuck call does; it is not reused
+            return _DeadlineReached()
+        outcome = self._outcome
+        self._outcome = None
+        self._owner._rest(self)
+        return outcome
+
+    def retire(self) -> None:
+        self._todo.put(None)
+
+    def _serve(self) -> None:
+        while True:
+            work = self._todo.get()
+            if work is None:
+                return
+            context, call, request, runtime = work
+            try:
+                self._outcome = context.run(call, request, runtime)
+            except Exception as exc:
+                self._outcome = exc
+            self._done.set()
+
+
+_CALLERS = _Callers()
+if hasattr(os, "register_at_fork"):  # a forked child has none of the parent's threads
+    os.register_at_fork(after_in_child=_CALLERS.forget)
 
 
 #: Per API: the SDK method, its request model, and whether its answer carries ``Success``

@@ -63,6 +63,9 @@ class MessageError(DataWorksExtError, ValueError):
             should reply 400.
         field: The offending field: its wire name (``nodeIds``) or a dotted path into the
             message (``data.multipleTimePeriods[0].bizEndTime``), or ``None``.
+        event_code: The event the message names (its ``eventCode``, its CloudEvent ``type``,
+            its Function Compute ``eventType``), read leniently when the id could be read;
+            else ``None``.
 
     Example:
         >>> from dataworks_ext import MessageError, parse_message
@@ -70,16 +73,22 @@ class MessageError(DataWorksExtError, ValueError):
         ...     parse_message('{"id": "m-1", "type": "dataworks:NodeChange:FreezeNode",'
         ...                   ' "data": {"nodeIds": "1,2"}}')
         ... except MessageError as exc:
-        ...     print(exc.message_id, exc.field)
-        m-1 data.nodeIds
+        ...     print(exc.message_id, exc.field, exc.event_code)
+        m-1 data.nodeIds freeze-node
     """
 
     def __init__(
-        self, reason: str, *, message_id: str | None = None, field: str | None = None
+        self,
+        reason: str,
+        *,
+        message_id: str | None = None,
+        field: str | None = None,
+        event_code: str | None = None,
     ) -> None:
         self.reason = reason
         self.message_id = message_id
         self.field = field
+        self.event_code = event_code
         super().__init__(reason)
 
     def __str__(self) -> str:
@@ -91,13 +100,20 @@ class MessageError(DataWorksExtError, ValueError):
         return text
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.reason, self.message_id, self.field))
+        return (
+            _rebuild,
+            (type(self), self.reason, self.message_id, self.field, self.event_code),
+        )
 
 
 def _rebuild(
-    cls: type[MessageError], reason: str, message_id: str | None, field: str | None
+    cls: type[MessageError],
+    reason: str,
+    message_id: str | None,
+    field: str | None,
+    event_code: str | None = None,
 ) -> MessageError:
-    return cls(reason, message_id=message_id, field=field)
+    return cls(reason, message_id=message_id, field=field, event_code=event_code)
 
 
 class MessageDecodeError(MessageError):
@@ -227,6 +243,12 @@ class CallbackError(DataWorksExtError):
         request_id: DataWorks' request id of the last attempt, for support tickets.
         attempts: How many calls were made.
         retryable: Whether the last failure was of a kind that may pass on a later try.
+        maybe_sent: Whether DataWorks may have received and recorded the verdict: ``True``
+            when the outcome of a call is unknown (no answer within the read timeout or the
+            deadline, a connection reset after sending, a gateway's 502/504); ``False`` when
+            it is known that nothing was recorded (no call made, connection refused, a name
+            that did not resolve, an error answer from DataWorks).  A retry of a verdict that
+            may have been recorded must send the same verdict.
 
     Example:
         >>> from dataworks_ext import CallbackError
@@ -234,6 +256,8 @@ class CallbackError(DataWorksExtError):
         ...                     status=429, request_id="R1", attempts=3, retryable=True)
         >>> print(err)
         throttled (message m-1, code Throttling.User, HTTP 429, request R1, after 3 attempts)
+        >>> err.maybe_sent
+        False
     """
 
     def __init__(
@@ -246,6 +270,7 @@ class CallbackError(DataWorksExtError):
         request_id: str | None = None,
         attempts: int = 1,
         retryable: bool = False,
+        maybe_sent: bool = False,
     ) -> None:
         self.reason = reason
         self.message_id = message_id
@@ -254,6 +279,7 @@ class CallbackError(DataWorksExtError):
         self.request_id = request_id
         self.attempts = attempts
         self.retryable = retryable
+        self.maybe_sent = maybe_sent
         super().__init__(reason)
 
     def __str__(self) -> str:

@@ -35,10 +35,10 @@ Each answer goes through the API of the event's module (:attr:`EventKind.api
 (``UpdateWorkbenchEventResult``) is sent as OK with its tip, and a warning is logged.  The
 policies above take OK, WARN or FAIL.
 
-The work is split in rooms of one job each: the pipeline's steps (:mod:`._pipeline`), the
-drivers that perform them blocking or with awaits (:mod:`._drivers`), the heartbeat that
-keeps the leases of claims in flight (:mod:`._heartbeat`), and the answer stores
-(:mod:`.stores`).  This module holds the options and the public entry points.
+The work is split in rooms of one job each: the pipeline's steps (``_pipeline.py``), the
+drivers that perform them blocking or with awaits (``_drivers.py``), the heartbeat that
+keeps the leases of claims in flight (``_heartbeat.py``), and the answer stores
+(``stores/``).  This module holds the options and the public entry points.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ from .verdicts import CheckResult
 
 if TYPE_CHECKING:
     from ._health import Health
+    from .settings import SettingsCache
     from .telemetry import Telemetry
 
 __all__ = ["DEFAULT_LEASE", "MIN_LEASE", "Extension", "Outcome"]
@@ -91,6 +92,8 @@ MIN_LEASE = 1.0
 _LEASE_PER_STORE_TIMEOUT = 2.0
 """A lease must be at least this many times the store's ``operation_timeout``, so that a
 renewal sent a third into the lease has time to land."""
+_NOT_YET = object()
+"""No settings cache was looked for yet."""
 DEFAULT_CHECK_THREADS = 32
 """Threads that run sync checks for ``handle_async``, per Extension."""
 
@@ -132,6 +135,16 @@ class Extension:
             :class:`~dataworks_ext.events.EventKind`), overriding the table's
             (:attr:`EventKind.api <dataworks_ext.events.EventKind.api>`), e.g.
             ``{"commit-file": CallbackApi.CALLBACK_EXTENSION}``.
+        honour_parameters: With a :class:`CallbackClient` as the callback, a message that the
+            extension's parameters switch off (``extension.project.disabled``,
+            ``extension.project.{eventCode}.disabled``,
+            ``extension.fileType.{fileType}.{eventCode}.enabled=false``; read with
+            ``GetExtension`` and cached, see :class:`~dataworks_ext.ExtensionSettings`) is
+            answered OK with a tip naming the parameter, without running the checks.
+            ``False`` runs the checks anyway.
+        check_threads: How many threads run sync checks for :meth:`handle_async` (a bounded
+            pool, made on first use), so that they block neither the event loop nor each
+            other.
 
     Example:
         >>> from dataworks_ext import Extension, FreezeNodeEvent, Registry, Verdict
@@ -168,6 +181,7 @@ class Extension:
         telemetry: bool | Literal["auto"] | Telemetry = "auto",
         apis: Mapping[str | EventKind, CallbackApi | str] | None = None,
         check_threads: int = DEFAULT_CHECK_THREADS,
+        honour_parameters: bool = True,
     ) -> None:
         if not isinstance(extension_code, str) or not extension_code.strip():
             raise ConfigurationError(
@@ -188,6 +202,7 @@ class Extension:
         self.timeout_result = result_option(timeout_result, "timeout_result")
         self.unhandled_result = result_option(unhandled_result, "unhandled_result")
         self.check_threads = check_threads
+        self._given_lease = lease
         self._lease = DEFAULT_LEASE if lease is None else float(lease)
         self.apis = apis_option(apis)
         self._takes_api = True
@@ -203,6 +218,14 @@ class Extension:
             )
         self.on_audit = on_audit
         self.enforce = enforce
+        if not isinstance(honour_parameters, bool):
+            raise ConfigurationError(
+                f"honour_parameters must be True or False, got {honour_parameters!r}"
+            )
+        self.honour_parameters = honour_parameters
+        self._settings_cache: SettingsCache | None = None
+        self._settings_for: Any = _NOT_YET
+        self._given_telemetry = telemetry
         self._telemetry = telemetry_option(telemetry)
         self._sync = SyncDriver(self, self._pipeline)
         self._async = AsyncDriver(self, self._pipeline)
@@ -319,6 +342,53 @@ class Extension:
             (10.0, 30.0)
         """
         return self._lease
+
+    def replace(self, **changes: Any) -> Extension:
+        """A new Extension with this one's options, as they were given, but for ``changes``.
+
+        Like ``attrs.evolve``: ``lease`` and ``telemetry`` are passed on as they were given
+        (a lease left to its default stays the default; ``"auto"`` stays ``"auto"``), every
+        other option as it is now (a callback set later included).  This Extension is left
+        as it is; the new one shares its registry, store and callback unless ``changes``
+        replace them.  A subclass whose constructor takes other arguments overrides it.
+
+        Raises:
+            ConfigurationError: ``changes`` names something that is not an option of
+                :class:`Extension` (or has a bad value).
+
+        Example:
+            >>> from dataworks_ext import Extension
+            >>> from dataworks_ext.testing import RecordingCallback
+            >>> ext = Extension("ext", handler_timeout=5)
+            >>> replay = ext.replace(callback=RecordingCallback(), extension_code="other")
+            >>> replay.extension_code, replay.handler_timeout, ext.callback is None
+            ('other', 5.0, True)
+        """
+        options: dict[str, Any] = {
+            "extension_code": self.extension_code,
+            "callback": self._callback,
+            "registry": self.registry,
+            "handler_timeout": self._handler_timeout,
+            "unreadable_result": self.unreadable_result,
+            "error_result": self.error_result,
+            "timeout_result": self.timeout_result,
+            "unhandled_result": self.unhandled_result,
+            "store": self._store,
+            "lease": self._given_lease,
+            "on_audit": self.on_audit,
+            "enforce": self._enforce,
+            "telemetry": self._given_telemetry,
+            "apis": dict(self.apis),
+            "check_threads": self.check_threads,
+            "honour_parameters": self.honour_parameters,
+        }
+        unknown = sorted(set(changes) - set(options))
+        if unknown:
+            raise ConfigurationError(
+                f"replace() takes the options of Extension; not {', '.join(unknown)}"
+            )
+        options.update(changes)
+        return type(self)(**options)
 
     @classmethod
     def from_env(
@@ -531,6 +601,32 @@ class Extension:
             except Exception as exc:
                 warnings = (f"could not describe the store ({type(exc).__name__})",)
         return assess(state, self._callback, self.registry.counts(), kind, tuple(warnings))
+
+    @property
+    def settings_cache(self) -> SettingsCache | None:
+        """The cache of the extension's settings (``GetExtension``), made on first need for a
+        :class:`CallbackClient` callback; ``None`` for other callbacks and in a dry run.
+
+        Example:
+            >>> from dataworks_ext import CallbackClient, Extension
+            >>> ext = Extension("ext", CallbackClient(region_id="cn-shanghai"))
+            >>> ext.settings_cache
+            SettingsCache('ext', ttl=60)
+            >>> Extension("ext").settings_cache is None
+            True
+        """
+        callback = self._callback
+        if self._settings_for is callback:  # made (or found needless) for this callback
+            return self._settings_cache
+        from .callback import CallbackClient
+
+        cache = None
+        if isinstance(callback, CallbackClient):
+            from .settings import SettingsCache  # on first need: not to answer a message
+
+            cache = SettingsCache(callback, self.extension_code)
+        self._settings_cache, self._settings_for = cache, callback
+        return cache
 
     def api_for(self, message: EventMessage | Event) -> CallbackApi:
         """The API that answers ``message`` (or its event): the ``apis`` override of its event

@@ -31,7 +31,7 @@ import collections
 import concurrent.futures
 import threading
 import time
-from collections.abc import Callable, Generator, Hashable, Iterable, Mapping
+from collections.abc import Generator, Hashable, Iterable, Mapping
 from contextvars import copy_context
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -40,6 +40,14 @@ import attrs
 from .errors import CallbackError, ConfigurationError, NodeLookupError, TooManyLookupsError
 from .event_details import IdeEventDetail
 from .nodes import BaselineInfo, InstanceInfo, NodeInfo
+from .ratelimit import (
+    _PROCESS_BUCKET,
+    EDITION_RATE_LIMITS,
+    RateLimit,
+    TokenBucket,
+    process_bucket,
+    set_rate_limit,
+)
 
 if TYPE_CHECKING:
     from .callback import CallbackClient
@@ -60,177 +68,6 @@ T = TypeVar("T")
 DEFAULT_LIMIT = 100
 """The most ids :meth:`Lookups.nodes` and :meth:`Lookups.instances` look up at once unless
 told otherwise."""
-
-
-# ---------------------------------------------------------------------------- rate limits
-
-
-@attrs.frozen
-class RateLimit:
-    """How fast lookups may call DataWorks: a rate, a burst, and an optional daily cap.
-
-    Args:
-        per_second: Calls a second, sustained.
-        burst: Calls that may go at once after a quiet spell (at least 1).
-        per_day: Calls a (UTC) day, or ``None`` for no cap.  Past it, a lookup fails at once
-            with :class:`~dataworks_ext.NodeLookupError` (code ``DailyLimitReached``).
-
-    Example:
-        >>> from dataworks_ext.lookups import RateLimit
-        >>> RateLimit.for_edition("basic")
-        RateLimit(per_second=5.0, burst=5, per_day=100)
-        >>> RateLimit(per_second=0)
-        Traceback (most recent call last):
-        ...
-        dataworks_ext.errors.ConfigurationError: per_second must be a positive number, got 0
-    """
-
-    per_second: float = attrs.field(converter=float)
-    burst: int = 1
-    per_day: int | None = None
-
-    def __attrs_post_init__(self) -> None:
-        if not self.per_second > 0:
-            raise ConfigurationError(
-                f"per_second must be a positive number, got {self.per_second:g}"
-            )
-        for name, value in (("burst", self.burst), ("per_day", self.per_day)):
-            if value is None and name == "per_day":
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigurationError(f"{name} must be a whole number of at least 1")
-
-    @classmethod
-    def for_edition(cls, edition: str) -> RateLimit:
-        """The limit for a DataWorks edition: ``basic``, ``standard``, ``professional`` or
-        ``enterprise`` (see :data:`EDITION_RATE_LIMITS`).
-
-        Example:
-            >>> from dataworks_ext.lookups import RateLimit
-            >>> RateLimit.for_edition("Enterprise").per_second
-            50.0
-        """
-        limit = EDITION_RATE_LIMITS.get(str(edition).strip().lower())
-        if limit is None:
-            raise ConfigurationError(
-                f"unknown DataWorks edition {edition!r}; "
-                f"choose from {', '.join(EDITION_RATE_LIMITS)}"
-            )
-        return limit
-
-
-EDITION_RATE_LIMITS: Mapping[str, RateLimit] = {
-    "basic": RateLimit(per_second=5, burst=5, per_day=100),
-    "standard": RateLimit(per_second=5, burst=5, per_day=1_000),
-    "professional": RateLimit(per_second=10, burst=10, per_day=10_000),
-    "enterprise": RateLimit(per_second=50, burst=50),
-}
-"""Read-call limits of DataWorks' OpenAPI per edition (per account and region).
-
-Enterprise allows about 50 read calls a second and no daily cap; Basic about 5 calls a
-second and 100 a day; Standard and Professional cap calls at 1,000 and 10,000 a day.
-DataWorks does not publish a per-second figure for Standard and Professional: the ones here
-are cautious choices.  The limits are per account: other tools of the same account share
-them, so leave room.
-"""
-
-
-class TokenBucket:
-    """A token bucket shared by threads and tasks: each DataWorks call takes one token.
-
-    A caller *reserves* a token and waits (``time.sleep`` or ``asyncio.sleep``) until it is
-    due: no polling, and callers are served in the order they asked.  :func:`process_bucket`
-    is the one bucket every :class:`Lookups` of the process uses unless given another.
-
-    Example:
-        >>> from dataworks_ext.lookups import RateLimit, TokenBucket
-        >>> bucket = TokenBucket(RateLimit(per_second=10, burst=2))
-        >>> [round(bucket.reserve(), 2) for _ in range(4)]
-        [0.0, 0.0, 0.1, 0.2]
-    """
-
-    def __init__(self, limit: RateLimit, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self._lock = threading.Lock()
-        self._clock = clock
-        self._day = -1
-        self._today = 0
-        self.configure(limit)
-
-    def __repr__(self) -> str:
-        return f"TokenBucket({self.limit!r})"
-
-    def configure(self, limit: RateLimit) -> None:
-        """Use a new limit from now on (the bucket starts full).
-
-        Example:
-            >>> from dataworks_ext.lookups import RateLimit, TokenBucket
-            >>> bucket = TokenBucket(RateLimit(per_second=1))
-            >>> bucket.configure(RateLimit.for_edition("enterprise"))
-            >>> bucket.limit.burst
-            50
-        """
-        if not isinstance(limit, RateLimit):
-            raise ConfigurationError(f"expected a RateLimit, got {type(limit).__name__}")
-        with self._lock:
-            self.limit = limit
-            self._tokens = float(limit.burst)
-            self._stamp = self._clock()
-
-    def reserve(self) -> float | None:
-        """Take a token: the seconds to wait until it is due, or ``None`` when the daily cap
-        is reached (nothing is taken then).
-
-        Example:
-            >>> from dataworks_ext.lookups import RateLimit, TokenBucket
-            >>> bucket = TokenBucket(RateLimit(per_second=1, per_day=1))
-            >>> bucket.reserve(), bucket.reserve()
-            (0.0, None)
-        """
-        with self._lock:
-            limit = self.limit
-            if limit.per_day is not None:
-                day = int(time.time() // 86_400)
-                if day != self._day:
-                    self._day, self._today = day, 0
-                if self._today >= limit.per_day:
-                    return None
-                self._today += 1
-            now = self._clock()
-            tokens = min(float(limit.burst), self._tokens + (now - self._stamp) * limit.per_second)
-            self._stamp = now
-            self._tokens = tokens - 1.0
-            return 0.0 if self._tokens >= 0.0 else -self._tokens / limit.per_second
-
-
-_PROCESS_BUCKET = TokenBucket(EDITION_RATE_LIMITS["enterprise"])
-
-
-def process_bucket() -> TokenBucket:
-    """The token bucket every :class:`Lookups` of the process shares by default.
-
-    Example:
-        >>> from dataworks_ext.lookups import process_bucket
-        >>> process_bucket() is process_bucket()
-        True
-    """
-    return _PROCESS_BUCKET
-
-
-def set_rate_limit(limit: RateLimit | str) -> None:
-    """Set the process's lookup rate: a :class:`RateLimit` or an edition name.
-
-    The default is the Enterprise edition's (50 calls a second); set it once at start-up.
-
-    Example:
-        >>> from dataworks_ext.lookups import process_bucket, set_rate_limit
-        >>> set_rate_limit("basic")
-        >>> process_bucket().limit.per_day
-        100
-        >>> set_rate_limit("enterprise")
-    """
-    _PROCESS_BUCKET.configure(
-        limit if isinstance(limit, RateLimit) else RateLimit.for_edition(limit)
-    )
 
 
 # ---------------------------------------------------------------------------- the cache
@@ -386,7 +223,7 @@ class Lookups:
         project_env: str = "PROD",
         bucket: TokenBucket | None = None,
     ) -> None:
-        if not callable(getattr(client, "_call", None)):
+        if not callable(getattr(client, "call", None)):
             raise ConfigurationError(
                 f"client must be a CallbackClient, got {type(client).__name__}"
             )
@@ -700,7 +537,7 @@ class Lookups:
                 try:
                     if isinstance(step, _Call):
                         try:
-                            body = self.client._call(*step.args, what=step.what)
+                            body = self.client.call(*step.args, what=step.what)
                         except CallbackError as exc:
                             step = steps.throw(exc)
                             continue
@@ -729,7 +566,7 @@ class Lookups:
                 try:
                     if isinstance(step, _Call):
                         try:
-                            body = await self.client._call_async(*step.args, what=step.what)
+                            body = await self.client.call_async(*step.args, what=step.what)
                         except CallbackError as exc:
                             step = steps.throw(exc)
                             continue
@@ -794,6 +631,10 @@ class Lookups:
         return pool
 
     def _reserve(self, kind: str, key: Hashable) -> float:
+        if getattr(self.client, "limiter", None) is not None:  # the client takes from it
+            with self._lock:
+                self._calls += 1
+            return 0.0
         delay = self.bucket.reserve()
         if delay is None:
             raise NodeLookupError(

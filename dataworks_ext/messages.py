@@ -517,10 +517,15 @@ def parse_object(obj: Any) -> EventMessage:
             )
         if not isinstance(obj, Mapping):
             raise EnvelopeError(f"the message must be a JSON object, got {_quote(obj)}")
-    if "messageId" in obj or "messageBody" in obj:
-        return _parse_function_compute(obj)
-    if "id" in obj or "specversion" in obj or "data" in obj:
-        return _parse_cloudevent(obj)
+    try:
+        if "messageId" in obj or "messageBody" in obj:
+            return _parse_function_compute(obj)
+        if "id" in obj or "specversion" in obj or "data" in obj:
+            return _parse_cloudevent(obj)
+    except MessageError as exc:
+        if exc.message_id is not None and exc.event_code is None:
+            exc.event_code = _named_code(obj)  # the event it names, read leniently
+        raise
     keys = ", ".join(sorted(str(k) for k in obj)[:8]) or "none"
     raise EnvelopeError(
         "the message is neither a CloudEvent (id, type, data) nor a Function Compute "
@@ -729,7 +734,9 @@ def parse_messages(raw: RawMessage | list[Any]) -> list[EventMessage]:
             messages.append(parse_object(item))
         except MessageError as exc:
             field = f"[{index}].{exc.field}" if exc.field else f"[{index}]"
-            raise type(exc)(exc.reason, message_id=exc.message_id, field=field) from None
+            raise type(exc)(
+                exc.reason, message_id=exc.message_id, field=field, event_code=exc.event_code
+            ) from None
     return messages
 
 

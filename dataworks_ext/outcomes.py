@@ -266,7 +266,8 @@ class Outcome:
         """
         verdict = self.verdict
         message_id = self.message_id
-        code = getattr(self.event, "event_code", None)
+        # an unreadable message whose envelope names its event: the error carries the code
+        code = getattr(self.event, "event_code", None) or getattr(self.error, "event_code", None)
         tip = None if verdict is None else verdict.tip
         return {
             "message_id": message_id if message_id is None else valid_text(message_id),

@@ -102,12 +102,58 @@ def _shape(fn: Callable[..., Any]) -> tuple[int, int, bool, int, bool] | None:
     )
 
 
+def _takes_settings(fn: Callable[..., Any]) -> bool:
+    """Whether a check declares a parameter named ``settings`` (given the extension settings)."""
+    code = getattr(fn, "__code__", None) or getattr(getattr(fn, "__func__", None), "__code__", None)
+    if code is None and not isinstance(fn, type):
+        code = getattr(getattr(type(fn), "__call__", None), "__code__", None)  # noqa: B004
+    if code is not None:
+        return _SETTINGS in code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    import inspect
+
+    try:
+        return _SETTINGS in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _describe_with_settings(fn: Callable[..., Any], event_type: type[Any]) -> tuple[bool, bool]:
+    """(wants_message, is_async) of a check that takes ``settings`` (passed by keyword)."""
+    import inspect
+
+    params = [p for name, p in inspect.signature(fn).parameters.items() if name != _SETTINGS]
+    settings = inspect.signature(fn).parameters[_SETTINGS]
+    if settings.kind is inspect.Parameter.POSITIONAL_ONLY:
+        raise TypeError(
+            f"check {_name_of(fn)!r}: settings is given by keyword: not positional-only"
+        )
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    positional = [p for p in params if p.kind in kinds]
+    varargs = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
+    required = sum(1 for p in positional if p.default is inspect.Parameter.empty)
+    if (not positional and not varargs) or required > 2:
+        raise TypeError(
+            f"check {_name_of(fn)!r} must take the event (and optionally the message) "
+            "positionally, besides settings"
+        )
+    is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+        getattr(fn, "__call__", None)  # noqa: B004
+    )
+    return len(positional) >= 2 or varargs, is_async
+
+
+_SETTINGS = "settings"
+
+
 def _describe(fn: Callable[..., Any], event_type: type[Any]) -> tuple[bool, bool]:
     """(wants_message, is_async) of a check; a signature DataWorks' events cannot call is refused.
 
     A check is called ``check(event)`` or ``check(event, message)``: it needs one positional
-    parameter at least (or ``*args``), and no more than two without a default.
+    parameter at least (or ``*args``), and no more than two without a default.  A parameter
+    named ``settings`` is not counted: it is given by keyword.
     """
+    if _takes_settings(fn):
+        return _describe_with_settings(fn, event_type)
     shape = _shape(fn)
     if shape is None:
         import inspect
@@ -171,6 +217,10 @@ class Check:
     enforce: bool = True
     """Whether its answer counts; ``False``: report-only (it runs, what it would have answered
     is recorded in the audit trail, the metrics and the log, and the verdict ignores it)."""
+    wants_settings: bool = False
+    """Whether it declares a parameter named ``settings``: it is then given the extension's
+    :class:`~dataworks_ext.settings.ExtensionSettings` by keyword (``None`` when there are
+    none: a dry run, or ``GetExtension`` never answered)."""
 
 
 _NO_CHECKS: tuple[Check, ...] = ()
@@ -377,7 +427,16 @@ class Registry(RegistryDecorators):
         if not isinstance(enforce, bool):
             raise TypeError(f"enforce must be True or False, got {enforce!r}")
         wants_message, is_async = _describe(fn, event_type)
-        return Check(fn, name or _name_of(fn), event_type, wants_message, is_async, code, enforce)
+        return Check(
+            fn,
+            name or _name_of(fn),
+            event_type,
+            wants_message,
+            is_async,
+            code,
+            enforce,
+            _takes_settings(fn),
+        )
 
     def include(self, other: Registry) -> None:
         """Add every check of another registry to this one (after this one's own).

@@ -61,6 +61,9 @@ class Telemetry:
     """
 
     def __init__(self, *, tracer_provider: Any = None, meter_provider: Any = None) -> None:
+        from ._extras import require
+
+        require("opentelemetry.trace", "otel")  # else a ConfigurationError naming pip install
         from opentelemetry import metrics, trace
         from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 

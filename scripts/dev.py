@@ -2,16 +2,19 @@
 """One entry point for the project's own chores, needing nothing but Python 3.10+.
 
     python3 scripts/dev.py demo     # install into .venvs/ and run the demo (the main job)
-    python3 scripts/dev.py test     # install, lint, type-check and test on every Python found
+    python3 scripts/dev.py test     # install, lint, type-check and test on this Python
+    python3 scripts/dev.py test --all  # the same on every supported Python found (CI)
     python3 scripts/dev.py docs     # build the HTML docs into docs/_build/html
     python3 scripts/dev.py bench    # run the benchmarks (prints a table, writes JSON)
     python3 scripts/dev.py build    # build the sdist and the wheel into dist/ and check them
     python3 scripts/dev.py wheel-test  # build, install the wheel into a fresh virtualenv, test it
 
 Each command makes its own virtual environment under ``.venvs/`` and installs the project
-with the extras it needs, so it works on a fresh machine.  ``test`` runs the suite on every
-CPython from 3.10 to 3.13 it can find (``python3.X`` on PATH or under pyenv); set
-``DWX_PYTHONS=3.11`` (comma-separated) to choose.  Lint and ``mypy --strict`` run once.
+with the extras it needs, so it works on a fresh machine.  ``test`` runs the suite on the
+Python running this script; ``test --all`` on every CPython from 3.10 to 3.13 it can find
+(``python3.X`` on PATH or under pyenv), as CI does; ``DWX_PYTHONS=3.11`` (comma-separated)
+chooses the versions instead.  Lint and ``mypy --strict`` run once.  Other arguments go to
+pytest (``python3 scripts/dev.py test -x -q tests/test_cli.py``).
 """
 
 from __future__ import annotations
@@ -101,11 +104,27 @@ def venv_for(python: Path, name: str, extras: str, *, dev_tools: bool = True) ->
     return bindir
 
 
-def cmd_test(args: list[str]) -> int:
-    pythons = find_pythons()
-    if not pythons:
+def current_python() -> dict[str, Path]:
+    """The interpreter running this script, by its version."""
+    return {f"{sys.version_info.major}.{sys.version_info.minor}": Path(sys.executable)}
+
+
+def pythons_to_test(every: bool) -> dict[str, Path]:
+    """``DWX_PYTHONS`` when set; with ``--all``, every supported CPython found; else the
+    running interpreter."""
+    if not every and not os.environ.get("DWX_PYTHONS"):
+        return current_python()
+    found = find_pythons()
+    if not found:
         log("no CPython 3.10-3.13 found; using the running interpreter")
-        pythons = {f"{sys.version_info.major}.{sys.version_info.minor}": Path(sys.executable)}
+        return current_python()
+    return found
+
+
+def cmd_test(args: list[str]) -> int:
+    every = "--all" in args
+    args = [arg for arg in args if arg != "--all"]
+    pythons = pythons_to_test(every)
     log("testing on " + ", ".join(f"{v} ({p})" for v, p in pythons.items()))
     failures: list[str] = []
     first = True

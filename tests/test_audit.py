@@ -155,7 +155,8 @@ def test_an_unreadable_message_is_recorded(local: LocalDataWorks, mode: str) -> 
     ext = Extension("ext", local.client(), answering(True), on_audit=records.append)
     handle(ext, _unreadable(f"unreadable-{mode}"), mode)
     [record] = records
-    assert record.message_id == f"unreadable-{mode}" and record.event_code is None
+    assert record.message_id == f"unreadable-{mode}"
+    assert record.event_code == "freeze-node"  # the event its CloudEvent type names
     assert (record.reason, record.result, record.decided_by) == (
         "unreadable",
         "FAIL",
@@ -489,3 +490,45 @@ def test_decided_by_names_every_check_that_answered_the_verdict() -> None:
     unhandled = Extension("ext", registry=Registry(), on_audit=records.append)
     unhandled.handle(freeze_event())
     assert records[1].decided_by == ("unhandled_result",)
+
+
+def test_audit_text_lines_name_what_could_not_be_read_without_none(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ext = Extension("ext", registry=answering(True))
+    with caplog.at_level(logging.INFO, logger="dataworks_ext.audit"):
+        ext.handle(b"{not json")
+        ext.handle(_unreadable("m-9"))
+    lines = [r.getMessage() for r in caplog.records if r.name == "dataworks_ext.audit"]
+    assert len(lines) == 2
+    assert lines[0].startswith("ext - for an unreadable event (no readable message id): ")
+    assert lines[1].startswith("ext FAIL for freeze-node (message m-9): ")
+    assert not any("None" in line for line in lines)
+
+
+def test_the_json_formatter_writes_utc_times_with_their_offset() -> None:
+    import datetime as dt
+
+    from dataworks_ext import AuditJsonFormatter
+
+    record = logging.LogRecord("dataworks_ext.audit", logging.INFO, __file__, 0, "x", (), None)
+    record.created = dt.datetime(2024, 4, 8, 2, 15, 30, 123000, tzinfo=dt.timezone.utc).timestamp()
+    line = json.loads(AuditJsonFormatter().format(record))
+    assert line["time"] == "2024-04-08T02:15:30.123+00:00"
+    assert dt.datetime.fromisoformat(line["time"]).utcoffset() == dt.timedelta(0)
+
+
+def test_an_unreadable_message_with_a_readable_id_names_its_event_everywhere() -> None:
+    from dataworks_ext import MessageError, parse_message, parse_messages
+
+    outcome = Extension("ext", registry=answering(True)).handle(_unreadable("m-4"))
+    assert outcome.event is None
+    assert outcome.to_dict()["event_code"] == "freeze-node"
+    with pytest.raises(MessageError) as raised:
+        parse_message(_unreadable("m-5"))
+    assert raised.value.event_code == "freeze-node"
+    with pytest.raises(MessageError) as in_batch:
+        parse_messages(b"[" + _unreadable("m-6") + b"]")
+    assert (in_batch.value.event_code, in_batch.value.field) == ("freeze-node", "[0].data.nodeIds")
+    nameless = Extension("ext", registry=answering(True)).handle(b'{"data": {}}')
+    assert nameless.to_dict()["event_code"] is None

@@ -593,8 +593,8 @@ def test_an_sdk_call_by_name_is_retried_by_the_policy_it_is_given(
     def call(message_id: str, **options: object) -> object:
         fields = _workbench_fields(message_id)
         if mode == "sync":
-            return client._call(*name, fields, message_id=message_id, **options)  # type: ignore[arg-type]
-        return asyncio.run(client._call_async(*name, fields, message_id=message_id, **options))  # type: ignore[arg-type]
+            return client.call(*name, fields, message_id=message_id, **options)  # type: ignore[arg-type]
+        return asyncio.run(client.call_async(*name, fields, message_id=message_id, **options))  # type: ignore[arg-type]
 
     local.inject("throttle", times=1)
     with pytest.raises(CallbackError) as info:
@@ -609,6 +609,6 @@ def test_an_sdk_call_by_name_is_retried_by_the_policy_it_is_given(
 
 def test_an_sdk_call_the_sdk_does_not_have_is_a_setup_error(local: LocalDataWorks) -> None:
     with pytest.raises(CallbackError) as info:
-        local.client()._call("no_such_api", "UpdateWorkbenchEventResultRequest", {})
+        local.client().call("no_such_api", "UpdateWorkbenchEventResultRequest", {})
     assert (info.value.code, info.value.attempts) == ("ClientSetupError", 0)
     assert local.calls == 0

@@ -278,7 +278,9 @@ def test_trigger_uses_the_apps_extension_code_and_policies(project: Path) -> Non
     data = json.loads(result.stdout)
     assert data["extension_code"] == "team-ext"
     assert data["result"] == "OK"  # error_result="OK" was carried over
-    assert data["error"]["type"] == "RuntimeError"
+    assert data["error"] == "RuntimeError"  # the string every host answers
+    assert data["error_detail"]["type"] == "RuntimeError"
+    assert data["error_detail"]["message"] == "the CMDB is down"
     assert "RuntimeError: the CMDB is down" in result.stderr  # the check's traceback is logged
 
 
@@ -573,11 +575,12 @@ def test_serve_answers_posted_events_and_stops_cleanly(project: Path) -> None:
 
         status, body = served.post(b'{"hello": "world"}')
         assert status == 400
-        assert body["outcomes"][0]["error"]["type"] == "EnvelopeError"
+        assert body["outcomes"][0]["error"].startswith("EnvelopeError: ")
+        assert body["outcomes"][0]["error_detail"]["type"] == "EnvelopeError"
 
         status, body = served.post(b"{not json")
         assert (status, body["disposition"]) == (400, "REJECT")
-        assert body["outcomes"][0]["error"]["type"] == "MessageDecodeError"
+        assert body["outcomes"][0]["error"].startswith("MessageDecodeError: ")
     finally:
         code, out, err = stop(served)
     assert code == 0, err
@@ -617,7 +620,7 @@ def test_serve_reads_chunked_bodies_and_refuses_large_ones_with_413(project: Pat
         for chunked in (True, False):
             status, body = _post_raw(served.url, small + padding, chunked=chunked)
             assert status == 413, body
-            assert body["outcomes"][0]["error"]["type"] == "RequestTooLargeError"
+            assert body["outcomes"][0]["error"].startswith("RequestTooLargeError: ")
         status, body = _post_raw(served.url, small + b" " * 1000, chunked=True)
         assert status == 200  # and the server still answers after a refusal
     finally:
@@ -657,7 +660,8 @@ def test_serve_answers_503_retry_when_a_verdict_cannot_be_delivered(
         local_dataworks.inject("bad-request")
         status, body = served.post(freeze_event(message_id="m-1").to_json())
         assert (status, body["disposition"]) == (503, "RETRY")  # EventBridge sends it again
-        assert body["outcomes"][0]["error"]["code"] == "InvalidParameter"
+        assert body["outcomes"][0]["error_detail"]["code"] == "InvalidParameter"
+        assert "InvalidParameter" in body["outcomes"][0]["error"]
         status, body = served.post(freeze_event(message_id="m-1").to_json())
         assert status == 200
         assert local_dataworks.verdict_for("m-1") is not None
@@ -724,35 +728,62 @@ def test_serve_says_why_it_lists_no_verdicts(
         assert posted["outcomes"][0]["delivered_to"] == local_dataworks.endpoint
 
 
-def test_a_command_runs_the_apps_extension_with_only_its_callback_replaced() -> None:
+def test_a_command_runs_a_copy_of_the_apps_extension_with_only_its_callback_replaced() -> None:
     from dataworks_ext.cli._app import _extension_for
     from dataworks_ext.testing import RecordingCallback
 
-    ext = Extension("team-ext", registry=Registry(), handler_timeout=7, unhandled_result="FAIL")
+    ext = Extension(
+        "team-ext",
+        registry=Registry(),
+        handler_timeout=7,
+        unhandled_result="FAIL",
+        telemetry="auto",
+        check_threads=3,
+    )
     store = ext.store
     recorder = RecordingCallback()
     served = _extension_for(ext, recorder, None)
-    assert served is ext and served.callback is recorder and served.store is store
-    assert _extension_for(ext, None, "other-code").extension_code == "other-code"
+    assert served is not ext and ext.callback is None  # the user's Extension is not changed
+    assert served.callback is recorder and served.store is store
+    assert (served.handler_timeout, served.unhandled_result.value) == (7.0, "FAIL")
+    assert (served.check_threads, served._given_telemetry, served._given_lease) == (3, "auto", None)
+    renamed = _extension_for(ext, None, "other-code")
+    assert (renamed.extension_code, ext.extension_code) == ("other-code", "team-ext")
 
 
-def test_check_builds_its_extensions_with_every_setting_but_the_store() -> None:
+def test_replace_carries_every_option_of_the_extension() -> None:
     import inspect
 
-    from dataworks_ext.cli._app import _STORE_PARAMETERS, _extension_settings
+    from dataworks_ext import CheckResult, MemoryAnswerStore
+    from dataworks_ext.testing import RecordingCallback
 
-    ext = Extension("team-ext", registry=Registry(), handler_timeout=7, unhandled_result="FAIL")
-    settings = _extension_settings(ext, keep_store=False)
-    for name in inspect.signature(Extension).parameters:
-        if name in ("extension_code", "callback") or name in _STORE_PARAMETERS:
-            assert name not in settings
-            continue
-        assert hasattr(ext, name), f"Extension keeps {name!r} under another name: carry it over"
-        assert settings[name] == getattr(ext, name), name
-    rebuilt = Extension("team-ext", None, **settings)
-    assert (rebuilt.handler_timeout, rebuilt.unhandled_result.value) == (7.0, "FAIL")
-    assert rebuilt.store is not ext.store
-    assert _extension_settings(Registry()).keys() == {"registry"}
+    given: dict[str, Any] = {
+        "extension_code": "team-ext",
+        "callback": RecordingCallback(),
+        "registry": Registry(),
+        "handler_timeout": 7.0,
+        "unreadable_result": CheckResult.WARN,
+        "error_result": CheckResult.OK,
+        "timeout_result": CheckResult.WARN,
+        "unhandled_result": CheckResult.FAIL,
+        "store": MemoryAnswerStore(),
+        "lease": 3.0,
+        "on_audit": print,
+        "enforce": False,
+        "telemetry": False,
+        "apis": {},
+        "check_threads": 2,
+        "honour_parameters": False,
+    }
+    assert set(given) == set(inspect.signature(Extension).parameters)  # a new option: add it
+    copy = Extension(**given).replace()
+    for name, value in given.items():
+        kept = {"lease": copy._given_lease, "telemetry": copy._given_telemetry}.get(
+            name, getattr(copy, name, None)
+        )
+        assert kept == value or kept is value, name
+    with pytest.raises(ConfigurationError, match="not colour"):
+        Extension("e").replace(colour="blue")
 
 
 def test_serve_explains_a_port_in_use(project: Path) -> None:
@@ -859,7 +890,7 @@ def test_the_docs_page_describes_every_command_and_option() -> None:
     parser = _parser()
     (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     assert set(commands.choices) == {
-        "demo", "trigger", "check", "parse", "samples", "serve", "local"
+        "demo", "trigger", "check", "parse", "samples", "serve", "send", "local"
     }  # fmt: skip
     for name, command in commands.choices.items():
         assert f"## `dataworks-ext {name}`" in page

@@ -105,10 +105,11 @@ def test_check_json_reports_every_message_and_a_summary(rules: Path) -> None:
         "source": None, "message_id": "b-7", "event_code": "backfill-data", "result": "OK",
         "tip": None, "delivered": False, "duplicate": False, "in_progress": False,
         "reason": "answered", "api": None,
-        "disposition": "ACK", "error": None, "decided_by": ["max-days"],
+        "disposition": "ACK", "error": None, "error_detail": None, "decided_by": ["max-days"],
         "expected": {"result": "OK"}, "as_expected": True, "differences": [],
     }  # fmt: skip
-    assert by_id["p-2"]["error"]["type"] == "RuntimeError"
+    assert by_id["p-2"]["error"] == "RuntimeError"
+    assert by_id["p-2"]["error_detail"]["type"] == "RuntimeError"
     assert by_id["n-1"]["as_expected"] is None
 
 

@@ -265,6 +265,8 @@ def test_a_cancel_during_delivery_still_answers_and_records(
     store = store_on(valkey_server, f"cancel-{uuid.uuid4().hex}:")
     ext = replica("a", local, store, sleeping(0.0), on_audit=records.append)
     message = freeze_event(message_id=f"cancel-{uuid.uuid4().hex}")
+    assert ext.handle(freeze_event()).delivered  # the extension's settings are read now
+    records.clear()
     local.delay = 0.6
 
     async def main() -> None:
@@ -283,6 +285,26 @@ def test_a_cancel_during_delivery_still_answers_and_records(
     assert [r.reason for r in records] == ["checked"] and records[0].delivered
     assert ext.handle(message.to_json()).duplicate
     assert local.count_for(message.message_id) == 1
+
+
+def test_a_cancel_while_the_settings_are_read_does_not_spoil_them(local: LocalDataWorks) -> None:
+    local.set_extension_settings(EXTENSION_CODE, "extension.project.disabled=10")
+    ext = replica("a", local, None, sleeping(0.0))
+    local.delay = 0.4
+
+    async def main() -> Any:
+        first = asyncio.create_task(ext.handle_async(freeze_event(project_id=10).to_json()))
+        second = asyncio.create_task(ext.handle_async(freeze_event(project_id=10).to_json()))
+        await asyncio.sleep(0.1)  # both wait for the one GetExtension call
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        return await second
+
+    outcome = asyncio.run(main())
+    local.delay = 0.0
+    assert outcome.delivered and "extension.project.disabled" in (outcome.verdict.tip or "")
+    assert local.calls_for("GetExtension") == 1
 
 
 def test_a_cancel_during_the_checks_gives_the_claim_up_and_leaves_a_record(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
@@ -12,7 +13,10 @@ if TYPE_CHECKING:
     from ..extension import Extension
     from ..registry import Registry
 
-__all__ = ["DEFAULT_EXTENSION_CODE", "load_app"]
+__all__ = ["APP_VARIABLE", "DEFAULT_EXTENSION_CODE", "extension_from_env", "load_app"]
+
+APP_VARIABLE = "DATAWORKS_APP"
+"""The environment variable that names a host's checks, as ``--app`` does: ``MODULE:ATTR``."""
 
 DEFAULT_EXTENSION_CODE = "local-extension"
 """The extension code used when neither ``--extension-code``, the app's Extension nor
@@ -91,6 +95,54 @@ def load_app(spec: str) -> Extension | Registry:
         f"module {name!r} has no Extension or Registry and registered no checks; "
         f"name one with --app {name}:ATTR, or register checks with @on_freeze and friends"
     )
+
+
+def extension_from_env(
+    default: str | None = None, *, environ: Mapping[str, str] | None = None, **options: Any
+) -> Extension:
+    """The Extension a host serves: the app ``DATAWORKS_APP`` names, else ``default``.
+
+    The app is named as ``--app`` names it (``MODULE:ATTR``, ``MODULE``, or
+    ``path/to/checks.py[:ATTR]``) and loaded by :func:`load_app`, so a host (a Flask app, a
+    Kafka consumer, a Function Compute function) serves the checks the command line tried.  A
+    :class:`~dataworks_ext.Registry` is served by :meth:`Extension.from_env
+    <dataworks_ext.Extension.from_env>` of it (the extension code, credentials and answer
+    store from ``environ``), with ``options`` passed on; an :class:`~dataworks_ext.Extension`
+    is served as it was built.
+
+    Raises:
+        ConfigurationError: Neither ``DATAWORKS_APP`` nor ``default`` names an app, or the app
+            cannot be loaded (the message says what to fix).
+
+    Example:
+        >>> from dataworks_ext.cli import extension_from_env
+        >>> environ = {"DATAWORKS_APP": "dataworks_ext.cli.demo_checks:registry",
+        ...            "DATAWORKS_EXTENSION_CODE": "finance-guard"}
+        >>> extension = extension_from_env(environ=environ, callback=None)
+        >>> extension.extension_code, len(extension.registry)
+        ('finance-guard', 4)
+        >>> extension_from_env(environ={})
+        Traceback (most recent call last):
+        ...
+        dataworks_ext.errors.ConfigurationError: DATAWORKS_APP is not set: name your checks as MODULE:ATTR (for example DATAWORKS_APP=mychecks:registry)
+    """  # noqa: E501
+    from ..extension import Extension
+
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    spec = (env.get(APP_VARIABLE) or "").strip() or default
+    if not spec:
+        raise ConfigurationError(
+            f"{APP_VARIABLE} is not set: name your checks as MODULE:ATTR "
+            f"(for example {APP_VARIABLE}=mychecks:registry)"
+        )
+    try:
+        app = load_app(spec)
+    except ConfigurationError as exc:
+        where = f"{APP_VARIABLE}={spec}" if env.get(APP_VARIABLE) else spec
+        raise ConfigurationError(f"{where}: {exc}") from None
+    if isinstance(app, Extension):
+        return app
+    return Extension.from_env(app, environ=environ, **options)
 
 
 def _has_attr(spec: str) -> bool:
@@ -180,31 +232,6 @@ class _EventWords:
 _EVENT_WORDS = _EventWords()
 
 
-_STORE_PARAMETERS = frozenset({"store", "lease"})
-"""Extension keywords about where answers are remembered (left out by ``check``, which
-judges each captured message on its own and must not touch a shared store)."""
-
-
-def _extension_settings(app: Extension | Registry, *, keep_store: bool = True) -> dict[str, Any]:
-    """The keywords that build another Extension like the app's: every parameter of
-    :class:`Extension` but the extension code and the callback, read from the attribute of
-    the same name (its registry and policies; its store unless ``keep_store`` is false); a
-    Registry gives only itself."""
-    import inspect
-
-    from ..extension import Extension
-
-    if not isinstance(app, Extension):
-        return {"registry": app}
-    settings: dict[str, Any] = {}
-    for name in inspect.signature(Extension).parameters:
-        if name in ("extension_code", "callback") or (not keep_store and name in _STORE_PARAMETERS):
-            continue
-        if hasattr(app, name):
-            settings[name] = getattr(app, name)
-    return settings
-
-
 def _extension_code(app: Extension | Registry, extension_code: str | None) -> str:
     from ..extension import Extension
 
@@ -218,16 +245,17 @@ def _extension_code(app: Extension | Registry, extension_code: str | None) -> st
 def _extension_for(
     app: Extension | Registry, callback: Any, extension_code: str | None
 ) -> Extension:
-    """The Extension a command runs: the app's own, as configured (checks, policies, store),
-    with only its callback replaced (and its extension code, when one is given); for a
-    Registry, a plain Extension of its checks."""
+    """The Extension a command runs: a copy of the app's own, as configured (checks,
+    policies, store; :meth:`Extension.replace`), with only its callback replaced (and its
+    extension code, when one is given); for a Registry, a plain Extension of its checks.
+    The user's Extension itself is never changed."""
     from ..extension import Extension
 
     if isinstance(app, Extension):
-        app.callback = callback
+        changes: dict[str, Any] = {"callback": callback}
         if extension_code:
-            app.extension_code = extension_code
-        return app
+            changes["extension_code"] = extension_code
+        return app.replace(**changes)
     return Extension(_extension_code(app, extension_code), callback, app)
 
 

@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ..errors import CallbackError, StoreError
+from ..errors import CallbackError, ConfigurationError, StoreError
 
 if TYPE_CHECKING:
     from ..extension import Outcome
+    from ..testing._local import LocalDataWorks
 
 
 class _Target:
@@ -24,7 +25,87 @@ class _Target:
 
 
 @contextmanager
-def _target(endpoint: str | None, dry_run: bool) -> Iterator[_Target]:
+def _exported(variables: dict[str, str | None]) -> Iterator[None]:
+    """``os.environ`` with ``variables`` set (``None``: unset), as it was again afterwards."""
+    saved = {name: os.environ.get(name) for name in variables}
+    for name, value in variables.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
+def _embedded(
+    endpoint: str | None = None, seed: str | None = None, **options: Any
+) -> Iterator[LocalDataWorks | None]:
+    """The DataWorks a command's app looks things up in and answers, set up BEFORE the app
+    is imported: an embedded LocalDataWorks (seeded from ``seed``) whose endpoint and keys are
+    exported for :meth:`CallbackClient.from_env`, so ``Lookups(CallbackClient.from_env())``
+    built at import reaches it; with ``endpoint``, ``DATAWORKS_ENDPOINT`` names that endpoint
+    (the credentials stay those of the environment) and nothing is embedded."""
+    with _quiet_credential_chain(), _local_or_endpoint(endpoint, seed, **options) as local:
+        yield local
+
+
+@contextmanager
+def _local_or_endpoint(
+    endpoint: str | None, seed: str | None, **options: Any
+) -> Iterator[LocalDataWorks | None]:
+    if endpoint:
+        if seed is not None:
+            raise ConfigurationError(
+                "--seed fills the embedded LocalDataWorks; with --endpoint, lookups go to "
+                f"{endpoint}: drop one of them"
+            )
+        with _exported({"DATAWORKS_ENDPOINT": endpoint}):
+            yield None
+        return
+    from ..testing._local import LocalDataWorks
+    from ..testing._seed import load_seed
+
+    with LocalDataWorks(**options) as local:
+        if seed is not None:
+            load_seed(local, seed)
+        environ = local.env()
+        exported: dict[str, str | None] = {"ALIBABA_CLOUD_SECURITY_TOKEN": None, **environ}
+        with _exported(exported):  # the caller's STS token would not match its keys
+            yield local
+
+
+@contextmanager
+def _quiet_credential_chain() -> Iterator[None]:
+    """Keep the official SDK's credential chain from printing a traceback for each provider
+    it tries while a command runs (its failure comes back as one error that says what to
+    set; ``-vv`` shows the chain again)."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in ("credentials", "darabonba-core")]
+    if logging.getLogger("dataworks_ext").isEnabledFor(logging.DEBUG):
+        yield
+        return
+    saved = [logger.disabled for logger in loggers]
+    for logger in loggers:
+        logger.disabled = True  # its modules set their own level when imported: disable
+    try:
+        yield
+    finally:
+        for logger, disabled in zip(loggers, saved, strict=True):
+            logger.disabled = disabled
+
+
+@contextmanager
+def _target(
+    endpoint: str | None, dry_run: bool, local: LocalDataWorks | None = None
+) -> Iterator[_Target]:
     if dry_run:
         yield _Target(None, "nowhere (dry run)")
         return
@@ -34,10 +115,13 @@ def _target(endpoint: str | None, dry_run: bool) -> Iterator[_Target]:
         environ = {**os.environ, "DATAWORKS_ENDPOINT": endpoint}
         yield _Target(CallbackClient.from_env(environ=environ), endpoint)
         return
+    if local is not None:
+        yield _Target(local.client(), f"LocalDataWorks at {local.endpoint}", local)
+        return
     from ..testing._local import LocalDataWorks
 
-    with LocalDataWorks() as local:
-        yield _Target(local.client(), f"LocalDataWorks at {local.endpoint}", local)
+    with LocalDataWorks() as started:
+        yield _Target(started.client(), f"LocalDataWorks at {started.endpoint}", started)
 
 
 def _delivered_text(outcome: Outcome, target: _Target) -> str:

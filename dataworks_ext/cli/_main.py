@@ -1,8 +1,8 @@
 """``main``: the ``dataworks-ext`` command's parser, logging and error handling.
 
 Each command lives in its own module (:mod:`.demo`, :mod:`.trigger`, :mod:`.check`,
-:mod:`.parse`, :mod:`.samples`, :mod:`.serve`, :mod:`.local`) with its ``add_parser`` and its
-``run``; this module puts them together.
+:mod:`.parse`, :mod:`.samples`, :mod:`.serve`, :mod:`.send`, :mod:`.local`) with its
+``add_parser`` and its ``run``; this module puts them together.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 from .._version import __version__
 from ..errors import ConfigurationError, DataWorksExtError
-from . import check, demo, local, parse, samples, serve, trigger
+from . import check, demo, local, parse, samples, send, serve, trigger
 from ._exit_codes import ExitCode
 from ._terminal import _Formatter, _Ui
 
@@ -25,12 +26,11 @@ PROG = "dataworks-ext"
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Try DataWorks Operation Center extension checks locally, "
-        "without a DataWorks account.",
+        description="Try DataWorks extension checks locally, without a DataWorks account.",
         epilog=(
             "exit codes: 0 success; 1 unreadable message, unexpected verdict (trigger --expect, "
-            "check) or failed demo; "
-            "2 usage error; 3 a verdict could not be delivered"
+            "send --expect, check), an error status answering send, or failed demo; "
+            "2 usage error; 3 a verdict could not be delivered (send: the host answered 503)"
         ),
         formatter_class=_Formatter,
     )
@@ -44,9 +44,29 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log what the SDK does")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    for command in (demo, trigger, check, parse, samples, serve, local):
+    for command in (demo, trigger, check, parse, samples, serve, send, local):
         command.add_parser(commands)
     return parser
+
+
+def _brief(formatter: Any) -> Any:
+    """A formatter of log lines without the tracebacks of the SDK's own errors (a failed
+    lookup, a refused call: their message says it all, and the command's output names them;
+    ``-v`` shows the tracebacks); an error of the user's code keeps its traceback."""
+    import copy
+    import logging
+
+    class Brief(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            error = record.exc_info[1] if record.exc_info else None
+            if not isinstance(error, DataWorksExtError):
+                return str(formatter.format(record))
+            brief = copy.copy(record)
+            brief.exc_info, brief.exc_text, brief.stack_info = None, None, None
+            text: str = formatter.format(brief)
+            return text
+
+    return Brief()
 
 
 def _configure_logging(verbosity: int, command: str) -> AbstractContextManager[None]:
@@ -62,7 +82,8 @@ def _configure_logging(verbosity: int, command: str) -> AbstractContextManager[N
     else:
         level = logging.WARNING
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s: %(message)s"))
+    formatter = logging.Formatter("%(name)s %(levelname)s: %(message)s")
+    handler.setFormatter(formatter if verbosity else _brief(formatter))
 
     @contextmanager
     def configured() -> Iterator[None]:

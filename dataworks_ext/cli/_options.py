@@ -29,9 +29,10 @@ def _add_delivery(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--endpoint",
         metavar="URL",
-        help="deliver through CallbackClient to this DataWorks endpoint, credentials from "
-        "ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET and region from "
-        "DATAWORKS_REGION_ID",
+        help="deliver through CallbackClient to this DataWorks API endpoint (lookups go there "
+        "too), credentials from ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET "
+        "and region from DATAWORKS_REGION_ID; to post an event to your own webhook, use "
+        "dataworks-ext send",
     )
     where.add_argument("--dry-run", action="store_true", help="decide but deliver nothing")
     group.add_argument(
@@ -60,3 +61,13 @@ def _positive_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
     return value
+
+
+def _add_seed(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--seed",
+        metavar="FILE",
+        help="seed the embedded LocalDataWorks with the nodes, baselines, instances and event "
+        "details of this JSON file, for checks that look things up "
+        "(Lookups(CallbackClient.from_env()) reaches it)",
+    )

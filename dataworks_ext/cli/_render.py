@@ -26,12 +26,13 @@ def _outcome_dict(
     outcome: Outcome, extension_code: str, delivered_to: str | None
 ) -> dict[str, Any]:
     """An Outcome as JSON-ready data (``trigger --json`` and ``serve`` answers):
-    :meth:`Outcome.to_dict` with the error in detail, the extension code it was answered with
-    and where it was delivered (``None``: it was not)."""
+    :meth:`Outcome.to_dict` (its ``error`` a string, as every host answers it), the error in
+    detail (``error_detail``), the extension code it was answered with and where it was
+    delivered (``None``: it was not)."""
     error = outcome.error
     return {
         **outcome.to_dict(),
-        "error": None if error is None else _error_dict(error),
+        "error_detail": None if error is None else _error_dict(error),
         "extension_code": extension_code,
         "delivered_to": delivered_to if outcome.delivered else None,
     }

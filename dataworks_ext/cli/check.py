@@ -12,10 +12,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MessageError
-from ._app import _extension_code, _extension_settings, load_app
+from ._app import _extension_code, load_app
+from ._delivery import _embedded
 from ._exit_codes import ExitCode
 from ._input import EXPECT_KEY, EXPECT_SUFFIX, Captured, captured_messages
-from ._options import _add_app, _add_common
+from ._options import _add_app, _add_common, _add_seed
 from ._render import _error_dict
 from ._terminal import Cell, _Formatter, _table, _Ui
 
@@ -56,6 +57,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="list only the messages whose verdict differs from the expectation",
     )
+    _add_seed(check)
     check.set_defaults(run=run)
 
 
@@ -86,7 +88,7 @@ class _Checked:
         return {
             "source": self.captured.source,
             **self.outcome.to_dict(),
-            "error": None if error is None else _error_dict(error),
+            "error_detail": None if error is None else _error_dict(error),
             "decided_by": self.decided,
             "expected": self.expected,
             "as_expected": None if self.differences is None else not self.differences,
@@ -112,18 +114,28 @@ def _judge(
 
 def run(args: argparse.Namespace, ui: _Ui) -> int:
     """Run ``check``; returns the exit code."""
+    with _embedded(None, args.seed):  # what the checks look up
+        return _run(args, ui)
+
+
+def _run(args: argparse.Namespace, ui: _Ui) -> int:
     import json
 
     from ..extension import Extension
+    from ..stores._memory import MemoryAnswerStore
 
     app = load_app(args.app)
     records: list[AuditRecord] = []
-    settings = _extension_settings(app, keep_store=False)
-    settings["on_audit"] = records.append  # what each check answered, and what decided
     code = _extension_code(app, None)
 
     def extension_for() -> Extension:
-        return Extension(code, None, **settings)  # a fresh store: each message on its own
+        # a dry run with a fresh store (each message judged on its own), noting what each
+        # check answered and what decided; the app's own Extension is left as it is
+        if isinstance(app, Extension):
+            return app.replace(
+                callback=None, store=MemoryAnswerStore(), lease=None, on_audit=records.append
+            )
+        return Extension(code, None, app, on_audit=records.append)
 
     messages = list(captured_messages(args.paths))
     results: list[_Checked] = []

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
 from ._exit_codes import ExitCode
-from ._options import _add_common
+from ._options import _add_common, _add_seed
+from ._settings import _add_settings
 from ._terminal import _Formatter, _Ui
 
 if TYPE_CHECKING:
@@ -23,8 +24,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     local = commands.add_parser(
         "local",
         help="run a local DataWorks endpoint and print each verdict it receives",
-        description="Run LocalDataWorks (it answers the official SDK's signed "
-        "UpdateWorkbenchEventResult calls as DataWorks does) on a port, print the environment "
+        description="Run LocalDataWorks (it answers the official SDK's signed verdict calls "
+        "as DataWorks does, and the lookups GetNode, GetBaseline, GetInstance and "
+        "GetIDEEventDetail from the data of --seed) on a port, print the environment "
         "that points CallbackClient.from_env / Extension.from_env at it, and print each "
         "verdict as it arrives, until Ctrl+C.",
         epilog="example:\n"
@@ -42,6 +44,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     local.add_argument(
         "--json", action="store_true", help="print each verdict as one JSON line, nothing else"
     )
+    _add_seed(local)
+    _add_settings(local)
     local.set_defaults(run=run)
 
 
@@ -69,7 +73,9 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     import time
 
     from ..testing._local import LocalDataWorks
+    from ..testing._seed import load_seed
     from ._render import _jsonable
+    from ._settings import _apply_settings
 
     lock = threading.Lock()
 
@@ -83,6 +89,9 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
             ui.print(line)
 
     local = LocalDataWorks(host=args.host, port=args.port, on_verdict=show)
+    _apply_settings(args, local)
+    if args.seed is not None:
+        load_seed(local, args.seed)  # before listening: a bad seed is a usage error
     try:
         local.start()
     except OSError as exc:

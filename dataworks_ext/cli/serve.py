@@ -19,10 +19,11 @@ from ..errors import ConfigurationError, MessageError
 from ..messages import MAX_BODY_BYTES
 from ..outcomes import Disposition, Outcome, http_reply
 from ._app import _describe_checks, _describe_settings, _extension_for, load_app
-from ._delivery import _delivered_text, _Target, _target
+from ._delivery import _delivered_text, _embedded, _Target, _target
 from ._exit_codes import ExitCode
-from ._options import _add_app, _add_common, _add_delivery
+from ._options import _add_app, _add_common, _add_delivery, _add_seed
 from ._render import _jsonable, _outcome_dict
+from ._settings import _add_settings, _apply_settings
 from ._terminal import _Formatter, _Ui
 
 if TYPE_CHECKING:
@@ -46,7 +47,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000; 0: any)")
     serve.add_argument("-q", "--quiet", action="store_true", help="no line per request")
+    _add_seed(serve)
     _add_delivery(serve)
+    _add_settings(serve)
     serve.set_defaults(run=run)
 
 
@@ -57,9 +60,11 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
 
     from ..extension import Extension
 
-    app = load_app(args.app)
     with ExitStack() as stack:
-        target = stack.enter_context(_target(args.endpoint, args.dry_run))
+        local = stack.enter_context(_embedded(args.endpoint, args.seed))
+        _apply_settings(args, local)
+        app = load_app(args.app)  # after the embedded DataWorks' variables are exported
+        target = stack.enter_context(_target(args.endpoint, args.dry_run, local))
         extension = _extension_for(app, target.callback, args.extension_code)
         handler = _make_handler(extension, target, ui, args.quiet)
         try:

@@ -10,15 +10,17 @@ from ..errors import CallbackError, ConfigurationError
 from ..events import EVENT_KINDS
 from ..outcomes import Disposition
 from ._app import _extension_for, load_app
-from ._delivery import _delivered_text, _target
+from ._delivery import _delivered_text, _embedded, _target
 from ._exit_codes import ExitCode
-from ._options import _add_app, _add_common, _add_delivery, _positive_int
+from ._options import _add_app, _add_common, _add_delivery, _add_seed, _positive_int
 from ._render import _nodes_text, _outcome_dict
+from ._settings import _add_settings, _apply_settings
 from ._terminal import _Formatter, _pairs, _Ui
 
 if TYPE_CHECKING:
     from ..extension import Extension, Outcome
     from ..messages import EventMessage
+    from ..testing._local import LocalDataWorks
 
 _NODE_OPERATIONS = ("freeze", "restore", "unpublish", "backfill")
 TRIGGER_EVENTS = (
@@ -41,6 +43,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "  dataworks-ext trigger backfill --app mychecks:extension --days 90 --expect FAIL\n"
         "  dataworks-ext trigger --file captured.json --app mychecks:registry\n"
         "  dataworks-ext trigger commit-file --app mychecks:registry --expect WARN\n"
+        "  dataworks-ext trigger commit-file --app mychecks:registry --code query.sql\n"
+        "  dataworks-ext trigger freeze --app mychecks:registry --seed seed.json\n"
         "\nexit codes: 0 done; 1 the verdict is not the one --expect names; 2 usage error;"
         " 3 the verdict could not be delivered",
         formatter_class=_Formatter,
@@ -56,34 +60,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "start-diJob, ...); or give --file",
     )
     _add_app(trigger)
-    trigger.add_argument(
-        "--file",
-        metavar="FILE",
-        help="send this captured message or batch (a JSON file, or - for standard input) "
-        "instead of building an event",
-    )
-    trigger.add_argument(
-        "--node-id",
-        dest="node_ids",
-        metavar="N",
-        type=_positive_int,
-        action="append",
-        help="a node id (repeat for several; for backfill the first is the root node)",
-    )
-    trigger.add_argument(
-        "--days", type=int, metavar="N", help="business dates of the backfill (default 1)"
-    )
-    trigger.add_argument(
-        "--operator", metavar="UID", default="1107550004253538", help="the operator's UID"
-    )
-    trigger.add_argument("--project-id", type=_positive_int, metavar="N", help="workspace id")
-    trigger.add_argument("--message-id", metavar="ID", help="the message id (default: new)")
-    trigger.add_argument(
-        "--envelope",
-        choices=("cloudevent", "function-compute"),
-        default="cloudevent",
-        help="the envelope the event arrives in (default: cloudevent)",
-    )
+    _add_event_options(trigger)
     trigger.add_argument(
         "--expect",
         type=str.upper,
@@ -91,8 +68,52 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="exit 1 unless the verdict is this one",
     )
     trigger.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    lookups = trigger.add_argument_group(
+        "what lookups find (the embedded LocalDataWorks answers GetNode, GetBaseline, "
+        "GetInstance and GetIDEEventDetail)"
+    )
+    _add_seed(lookups)
+    lookups.add_argument(
+        "--code",
+        metavar="FILE",
+        help="the code the built DataStudio event carries (commit-file, deploy-file, "
+        "run-file, delete-file): GetIDEEventDetail answers it for the event",
+    )
     _add_delivery(trigger)
+    _add_settings(trigger)
     trigger.set_defaults(run=run)
+
+
+def _add_event_options(parser: argparse.ArgumentParser, verb: str = "send") -> None:
+    """The options that build an event (or name a captured one): ``trigger`` and ``send``."""
+    parser.add_argument(
+        "--file",
+        metavar="FILE",
+        help=f"{verb} this captured message or batch (a JSON file, or - for standard input) "
+        "instead of building an event",
+    )
+    parser.add_argument(
+        "--node-id",
+        dest="node_ids",
+        metavar="N",
+        type=_positive_int,
+        action="append",
+        help="a node id (repeat for several; for backfill the first is the root node)",
+    )
+    parser.add_argument(
+        "--days", type=int, metavar="N", help="business dates of the backfill (default 1)"
+    )
+    parser.add_argument(
+        "--operator", metavar="UID", default="1107550004253538", help="the operator's UID"
+    )
+    parser.add_argument("--project-id", type=_positive_int, metavar="N", help="workspace id")
+    parser.add_argument("--message-id", metavar="ID", help="the message id (default: new)")
+    parser.add_argument(
+        "--envelope",
+        choices=("cloudevent", "function-compute"),
+        default="cloudevent",
+        help="the envelope the event arrives in (default: cloudevent)",
+    )
 
 
 def _build_event(args: argparse.Namespace) -> EventMessage:
@@ -162,13 +183,89 @@ def _messages(args: argparse.Namespace) -> Any:
     return decode(_read_input(args.file))
 
 
+_DETAIL_KEYS = {
+    "commit-file": "CommittedFile",
+    "deploy-file": "CommittedFile",
+    "delete-file": "DeletedFile",
+    "run-file": "FileExecutionCommand",
+}
+"""The part of ``GetIDEEventDetail``'s ``EventDetail`` that holds each event's code."""
+
+
+def _seed_code(args: argparse.Namespace, messages: Any, local: LocalDataWorks | None) -> None:
+    """Make GetIDEEventDetail answer the code of ``--code`` for the built event."""
+    from ._input import _read_input
+
+    if args.code is None:
+        return
+    if local is None:
+        raise ConfigurationError(
+            "--code fills the embedded LocalDataWorks; with --endpoint, the event detail "
+            "comes from that endpoint: drop one of them"
+        )
+    if args.file is not None:
+        raise ConfigurationError(
+            "--code goes with a built event; for captured messages, put their event details "
+            "in a --seed file (event_details by message id)"
+        )
+    message = messages[0]
+    code = getattr(message.event, "event_code", None)
+    key = _DETAIL_KEYS.get(code or "")
+    if key is None:
+        raise ConfigurationError(
+            f"--code applies to {', '.join(_DETAIL_KEYS)} events, not {code or args.event}"
+        )
+    raw = _read_input(args.code)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"{args.code}: not UTF-8 text") from None
+    part: dict[str, Any] = {"Content": text}
+    if key != "FileExecutionCommand":
+        part["FileName"] = message.event.file_name
+    local.seed_event_detail(message.message_id, {key: part})
+
+
+def _seeded_nodes(args: argparse.Namespace, local: LocalDataWorks | None, ui: _Ui) -> None:
+    """With a seed of nodes: a node operation without ``--node-id`` names the seeded nodes,
+    and a ``--node-id`` the seed lacks is pointed out (GetNode will not find it)."""
+    if local is None or args.seed is None or args.event not in _NODE_OPERATIONS:
+        return
+    seeded = sorted(local.nodes)
+    if not seeded:
+        return
+    if not args.node_ids:
+        args.node_ids = seeded
+        return
+    missing = [str(n) for n in args.node_ids if n not in local.nodes]
+    if missing:
+        ui.note(
+            f"note: {args.seed} has no node {', '.join(missing)}; GetNode answers "
+            "Invalid.Tenant.NodeNotExists for it"
+        )
+
+
 def run(args: argparse.Namespace, ui: _Ui) -> int:
     """Run ``trigger``; returns the exit code."""
+    with _embedded(args.endpoint, args.seed) as local:
+        _apply_settings(args, local)
+        app = load_app(args.app)  # after the embedded DataWorks' variables are exported
+        _seeded_nodes(args, local, ui)
+        messages = _messages(args)
+        _seed_code(args, messages, local)
+        return _run(args, ui, app, messages, local)
+
+
+def _run(
+    args: argparse.Namespace,
+    ui: _Ui,
+    app: Any,
+    messages: Any,
+    local: LocalDataWorks | None,
+) -> int:
     import json
 
-    app = load_app(args.app)
-    messages = _messages(args)
-    with _target(args.endpoint, args.dry_run) as target:
+    with _target(args.endpoint, args.dry_run, local) as target:
         extension = _extension_for(app, target.callback, args.extension_code)
         outcomes = extension.handle_batch(messages)
         delivered = [_delivered_text(outcome, target) for outcome in outcomes]

@@ -1,7 +1,7 @@
 """The answer store on Redis, or any server that speaks its protocol (Valkey, Tair).
 
 Each message is one string key, ``<key_prefix><extension code>:<message id>``, holding its
-record in one of the states of :mod:`the protocol <dataworks_ext.stores._base>`:
+record in one of the states of the protocol (see :class:`~dataworks_ext.AnswerStore`):
 
 * held: ``H<token>``, expiring with the lease (a holder that dies leaves nothing behind);
 * decided: ``D<lease end, ms of the server's clock>|<token>|<verdict>``, kept for the TTL;
@@ -21,6 +21,7 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
+from .._extras import require
 from ..errors import ConfigurationError, StoreError
 from ..verdicts import Verdict
 from ._base import Claim, ClaimState, decode_verdict, encode_verdict
@@ -222,7 +223,7 @@ class RedisAnswerStore:
             # not echoed: a value without a scheme may be anything, a password included
             shown = "text without ://" if isinstance(url, str) else type(url).__name__
             raise ConfigurationError(f"url must look like redis://host:port/db, got {shown}")
-        import redis  # here, at start-up, not on a first message inside an event loop
+        redis = require("redis", "redis")  # here, at start-up, not on a first message in a loop
 
         try:  # a malformed URL is refused now; nothing connects yet
             redis.Redis.from_url(url)
@@ -274,7 +275,7 @@ class RedisAnswerStore:
                     "(client=redis.Redis(...)) to use it from Extension.handle",
                     operation="connect",
                 )
-            import redis
+            redis = require("redis", "redis")
 
             client = self._client = redis.Redis.from_url(self._url, **self._options)
         scripts = self._scripts = _register(client)
@@ -292,7 +293,7 @@ class RedisAnswerStore:
         if client is None:
             if self._url is None:
                 return None
-            import redis.asyncio
+            redis = require("redis.asyncio", "redis")
 
             client = redis.asyncio.Redis.from_url(self._url, **self._options)
         scripts = self._async_scripts[loop] = _register(client)

@@ -51,6 +51,7 @@ from ._builders import (
 )
 from ._local import LocalDataWorks, RecordedVerdict
 from ._recording import Delivery, PrintingCallback, RecordingCallback
+from ._seed import SEED_KEYS, load_seed
 
 __all__ = [
     "DEFAULT_BASELINE_ID",
@@ -62,6 +63,7 @@ __all__ = [
     "DEFAULT_REGION",
     "DEFAULT_TENANT_ID",
     "REMOVE",
+    "SEED_KEYS",
     "Delivery",
     "LocalDataWorks",
     "PrintingCallback",
@@ -80,6 +82,7 @@ __all__ = [
     "extension_point_event",
     "freeze_event",
     "instance_info",
+    "load_seed",
     "message_for",
     "node_info",
     "pre_freeze_instance_event",

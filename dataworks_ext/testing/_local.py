@@ -1,8 +1,10 @@
 """A local DataWorks endpoint: answers the extension APIs over real HTTP.
 
 ``UpdateWorkbenchEventResult`` (Operation Center), ``UpdateIDEEventResult`` (DataStudio),
-``CallbackExtension`` (any extension point) and ``GetIDEEventDetail`` (what a DataStudio event
-committed or deployed, as seeded by the test).
+``CallbackExtension`` (any extension point), ``GetIDEEventDetail`` (what a DataStudio event
+committed or deployed, as seeded by the test) and ``GetExtension`` (the extension's parameters,
+as set by the test), in API version 2020-05-18, and ``UpdateIDEEventResult`` and
+``GetIDEEventDetail`` in 2024-05-18 too.
 
 :class:`LocalDataWorks` runs a small HTTP/1.1 server on 127.0.0.1 that checks what DataWorks
 checks for the official SDK (the ``x-acs-action`` and ``x-acs-version`` headers, the
@@ -35,6 +37,7 @@ import attrs
 from ..callback import CallbackClient
 from ..event_details import IdeEventDetail
 from ..nodes import BaselineInfo, InstanceInfo, NodeInfo, write_answer
+from ..settings import ExtensionSettings
 
 __all__ = ["FAULTS", "LocalDataWorks", "RecordedVerdict"]
 
@@ -44,7 +47,12 @@ _WORKBENCH = "UpdateWorkbenchEventResult"
 _IDE = "UpdateIDEEventResult"
 _CALLBACK_EXTENSION = "CallbackExtension"
 _IDE_EVENT_DETAIL = "GetIDEEventDetail"
+_GET_EXTENSION = "GetExtension"
 _VERSION = "2020-05-18"
+_VERSION_2024 = "2024-05-18"
+_ANY_EXTENSION = ""  # the key of the settings every extension code gets unless set on its own
+#: The actions the 2024-05-18 API has among those served here (the others are 2020-05-18's).
+_ACTIONS_2024 = frozenset({_IDE, _IDE_EVENT_DETAIL})
 _ALGORITHM = "ACS3-HMAC-SHA256"
 _CONTENT_TYPE = "application/json;charset=utf-8"
 _CLOCK_SKEW = 15 * 60.0
@@ -174,7 +182,11 @@ class LocalDataWorks:
     ``UpdateIDEEventResult`` and ``CallbackExtension`` the same way (``CheckResult`` in
     OK/WARN/FAIL; the tip in ``CheckResultTip``, or ``CheckMessage`` for
     ``CallbackExtension``), recording the API in :attr:`RecordedVerdict.api`, and
-    ``GetIDEEventDetail`` from the details a test seeds with :meth:`seed_event_detail`.  Faults
+    ``GetIDEEventDetail`` from the details a test seeds with :meth:`seed_event_detail`, and
+    ``GetExtension`` from the settings a test gives :meth:`set_extension_settings`.  Calls
+    name API version ``2020-05-18``, or ``2024-05-18`` for the actions that version has
+    (``UpdateIDEEventResult``, ``GetIDEEventDetail``); another version is refused with
+    ``InvalidVersion``.  Faults
     are injected with :meth:`inject`, on every API alike.  Use it as a (sync or async)
     context manager, or :meth:`start` and :meth:`stop`; the pytest fixture
     ``local_dataworks`` gives a running one.
@@ -226,7 +238,9 @@ class LocalDataWorks:
         self._lock = threading.Lock()
         self._verdicts: list[RecordedVerdict] = []
         self._event_details: dict[str, tuple[int | None, dict[str, Any]]] = {}
+        self._extensions: dict[str, dict[str, Any]] = {}
         self._calls_by_action: collections.Counter[str] = collections.Counter()
+        self._calls_by_version: collections.Counter[tuple[str, str]] = collections.Counter()
         self._nodes: dict[int, dict[str, Any]] = {}
         self._baselines: dict[int, dict[str, Any]] = {}
         self._instances: dict[int, dict[str, Any]] = {}
@@ -417,7 +431,9 @@ class LocalDataWorks:
         ``lost-reply``: the call is checked and its verdict recorded as DataWorks would, then
         the reply waits ``delay`` seconds (past the client's read timeout, it is lost: the
         client cannot know the verdict was accepted).  With ``action`` (``"GetNode"``,
-        ...), the faults apply only to calls of that API.
+        ...), the faults apply only to calls of that API; without it, to every API but
+        ``GetExtension`` (an Extension reads its settings before its first verdict: a fault
+        meant for a verdict is not spent on that read).
 
         Example:
             >>> from dataworks_ext import CallbackError, Verdict
@@ -438,7 +454,8 @@ class LocalDataWorks:
             self._faults.extend([(fault, float(delay), action)] * times)
 
     def reset(self) -> None:
-        """Forget verdicts, seeded event details, pending faults, seen nonces and counters.
+        """Forget verdicts, seeded event details and extension settings, pending faults, seen
+        nonces and counters.
 
         Example:
             >>> from dataworks_ext.testing import LocalDataWorks
@@ -451,7 +468,9 @@ class LocalDataWorks:
         with self._lock:
             self._verdicts.clear()
             self._event_details.clear()
+            self._extensions.clear()
             self._calls_by_action.clear()
+            self._calls_by_version.clear()
             self._faults.clear()
             self._nonces.clear()
             self._nonce_order.clear()
@@ -518,6 +537,7 @@ class LocalDataWorks:
         with self._lock:
             self._calls += 1
             self._calls_by_action[action] += 1
+            self._calls_by_version[(action, handler.headers.get("x-acs-version", ""))] += 1
             fault = self._next_fault(action)
         lost = None
         if fault is not None and fault[0] == "lost-reply":
@@ -588,7 +608,10 @@ class LocalDataWorks:
         """The parameters of a call (query and form body), once its version and signature
         are checked."""
         headers = handler.headers
-        if headers.get("x-acs-version") != _VERSION:
+        version = headers.get("x-acs-version")
+        if version != _VERSION and not (
+            version == _VERSION_2024 and headers.get("x-acs-action") in _ACTIONS_2024
+        ):
             raise _Reject(400, "InvalidVersion", "Specified parameter Version is not valid.")
         split = urlsplit(handler.path)
         params = dict(parse_qsl(split.query, keep_blank_values=True))
@@ -639,6 +662,71 @@ class LocalDataWorks:
                 f"No event detail for message {params['MessageId']} in this workspace.",
             )
         return None, {"EventDetail": seeded[1]}
+
+    def _get_extension(self, params: dict[str, str]) -> tuple[None, dict[str, Any]]:
+        code = params.get("ExtensionCode")
+        if not code:
+            raise _Reject(
+                400, "MissingExtensionCode", "ExtensionCode is mandatory for this action."
+            )
+        with self._lock:
+            found = self._extensions.get(code) or self._extensions.get(_ANY_EXTENSION)
+        if found is not None:
+            found = {**found, "ExtensionCode": code}
+        else:
+            # An extension registered without parameters (the answer a test gets unless it
+            # set some): no ParameterSetting.
+            found = {"ExtensionCode": code, "Status": 1, "ParameterSetting": ""}
+        return None, {"Extension": found}
+
+    def set_extension_settings(
+        self, extension_code: str | None, settings: str | ExtensionSettings | Mapping[str, Any]
+    ) -> None:
+        """Make ``GetExtension(extension_code)`` answer these settings (``None``: for every
+        extension code not set on its own).
+
+        ``settings`` is a parameter text (``key=value`` lines, as typed in DataWorks), an
+        :class:`~dataworks_ext.settings.ExtensionSettings`, or the ``Extension`` object of
+        the answer as DataWorks sends it (``ParameterSetting``, ``Status``,
+        ``BindEventList``, ...).  An extension never set answers with an empty
+        ``ParameterSetting`` and ``Status`` 1.  Set again to change them (a cache sees the
+        change when it refreshes).
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> local = LocalDataWorks()
+            >>> local.set_extension_settings("ext", "extension.project.disabled=23393")
+            >>> local.extension_settings("ext")["ParameterSetting"]
+            'extension.project.disabled=23393'
+        """
+        if isinstance(settings, ExtensionSettings):
+            wire = settings.to_wire()
+        elif isinstance(settings, str):
+            wire = {"ParameterSetting": settings, "Status": 1}
+        elif isinstance(settings, Mapping):
+            wire = dict(settings)
+        else:
+            raise TypeError(
+                "settings must be a parameter text, an ExtensionSettings or a mapping, "
+                f"not {type(settings).__name__}"
+            )
+        key = _ANY_EXTENSION if extension_code is None else extension_code
+        if extension_code is not None:
+            wire["ExtensionCode"] = extension_code
+        with self._lock:
+            self._extensions[key] = wire
+
+    def extension_settings(self, extension_code: str) -> dict[str, Any] | None:
+        """The ``Extension`` object set for ``extension_code``, or ``None``.
+
+        Example:
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> LocalDataWorks().extension_settings("ext") is None
+            True
+        """
+        with self._lock:
+            found = self._extensions.get(extension_code)
+        return None if found is None else dict(found)
 
     def seed_event_detail(
         self,
@@ -828,18 +916,21 @@ class LocalDataWorks:
         with self._lock:
             return dict(self._instances)
 
-    def calls_for(self, action: str) -> int:
+    def calls_for(self, action: str, version: str | None = None) -> int:
         """Calls received for one API (``"GetNode"``, ``"UpdateWorkbenchEventResult"``...),
-        faulted and rejected ones included.
+        faulted and rejected ones included; with ``version`` (``"2024-05-18"``), only the
+        calls that named that API version.
 
         Example:
             >>> from dataworks_ext.testing import LocalDataWorks
             >>> with LocalDataWorks() as local:
-            ...     local.calls_for("GetNode")
-            0
+            ...     local.calls_for("GetNode"), local.calls_for("GetNode", "2020-05-18")
+            (0, 0)
         """
         with self._lock:
-            return self._calls_by_action[action]
+            if version is None:
+                return self._calls_by_action[action]
+            return self._calls_by_version[(action, version)]
 
     def _seed(
         self,
@@ -855,7 +946,7 @@ class LocalDataWorks:
     def _next_fault(self, action: str) -> tuple[str, float, str | None] | None:
         """The first queued fault for ``action`` (taken off the queue); under the lock."""
         for index, fault in enumerate(self._faults):
-            if fault[2] is None or fault[2] == action:
+            if (fault[2] is None and action != _GET_EXTENSION) or fault[2] == action:
                 del self._faults[index]
                 return fault
         return None
@@ -908,6 +999,7 @@ _ACTIONS: dict[str, _Action] = {
     _IDE: LocalDataWorks._ide_event_result,
     _CALLBACK_EXTENSION: LocalDataWorks._callback_extension,
     _IDE_EVENT_DETAIL: LocalDataWorks._ide_event_detail,
+    _GET_EXTENSION: LocalDataWorks._get_extension,
     "GetNode": LocalDataWorks._get_node,
     "GetBaseline": LocalDataWorks._get_baseline,
     "GetInstance": LocalDataWorks._get_instance,

@@ -10,8 +10,9 @@ Property-test your checks with them::
         verdict = protect_core(event)
         assert verdict.passed == (700005966962 not in event.node_ids)
 
-This module needs ``hypothesis`` (``pip install dataworks-ext[test]``); nothing else in the SDK
-imports it.
+This module needs ``hypothesis`` (``pip install 'dataworks-ext[test]'``; without it, importing
+this module raises :class:`~dataworks_ext.ConfigurationError` saying so); nothing else in the
+SDK imports it.
 """
 
 from __future__ import annotations
@@ -21,10 +22,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import strategies as st
-
 from .. import events as ev
 from .._convert import WIRE_NAMES, structure_common
+from .._extras import require
 from ..events import (
     EVENT_KINDS,
     BackfillOrder,
@@ -38,6 +38,10 @@ from ..events import (
 )
 from ..messages import EnvelopeKind, EventMessage
 from ..nodes import BaselineInfo, InstanceInfo, NodeInfo, write_answer
+
+require("hypothesis", "test")  # a ConfigurationError naming the pip command when missing
+
+from hypothesis import strategies as st  # noqa: E402
 
 __all__ = [
     "backfill_events",

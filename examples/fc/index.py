@@ -18,7 +18,8 @@ The callback signs with the temporary credentials Function Compute hands the fun
 they rotate.  Settings come from the environment: ``DATAWORKS_EXTENSION_CODE`` (required),
 ``DATAWORKS_REGION_ID`` (defaults to the function's region), ``DATAWORKS_ENDPOINT``,
 ``DATAWORKS_DRY_RUN``, and ``DATAWORKS_REDIS_URL`` so that every instance shares one answer
-store.
+store.  The checks are the app ``DATAWORKS_APP`` names (``MODULE:ATTR``, as ``dataworks-ext
+trigger --app`` takes it), else the examples' ``../policies.py``.
 """
 
 from __future__ import annotations
@@ -27,14 +28,20 @@ import json
 import logging
 import os
 import threading
+from pathlib import Path
 from typing import Protocol
 
-from policies import registry
-
 from dataworks_ext import CallbackClient, Disposition, Extension, Verdict, http_reply
+from dataworks_ext.cli import extension_from_env
 from dataworks_ext.verdicts import tip_for_api
 
-__all__ = ["extension_handler", "handler", "initializer"]
+__all__ = ["DEFAULT_APP", "extension_handler", "handler", "initializer"]
+
+_HERE = Path(__file__).resolve().parent
+_POLICIES = next((p for p in (_HERE, _HERE.parent) if (p / "policies.py").exists()), _HERE)
+DEFAULT_APP = f"{_POLICIES / 'policies.py'}:registry"
+"""The checks served when ``DATAWORKS_APP`` is not set: the examples' ``policies.py``, beside
+``index.py`` (as deployed) or in the folder above (as in the repository)."""
 
 logger = logging.getLogger("dataworks_ext.examples.fc")
 _TRUTHY = frozenset({"1", "true", "yes", "on"})
@@ -70,7 +77,7 @@ class _Instance:
         with self.lock:
             if self.extension is None:
                 # The extension code from the environment; the callback is set just below.
-                self.extension = Extension.from_env(registry, callback=None)
+                self.extension = extension_from_env(DEFAULT_APP, callback=None)
             if key != self.credentials:
                 callback = None
                 if os.environ.get("DATAWORKS_DRY_RUN", "").strip().lower() not in _TRUTHY:

@@ -15,8 +15,10 @@ set (``redis://host:port/db``), so a message pushed to two of them is answered o
 ``GET /healthz`` answers :meth:`Extension.health`: 200 when the answer store answers, the
 credentials are there and checks are registered, else 503 (load-balancer and Kubernetes probes).
 
-Run it with any WSGI server, e.g. ``gunicorn 'app:create_app()'`` (policies.py beside app.py,
-or ``PYTHONPATH`` pointing at the folder that holds it).
+The checks are the app ``DATAWORKS_APP`` names (``MODULE:ATTR``, as ``dataworks-ext trigger
+--app`` takes it: ``mychecks:registry``, ``path/to/checks.py:extension``), else the examples'
+``../policies.py``.  Run it with any WSGI server, e.g. ``gunicorn 'app:create_app()'``, from
+its folder.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+from pathlib import Path
 
 from flask import Flask, Response, jsonify, request
-from policies import registry
 from werkzeug.exceptions import HTTPException
 
 from dataworks_ext import (
@@ -38,8 +40,15 @@ from dataworks_ext import (
     http_reply,
     read_wsgi_body,
 )
+from dataworks_ext.cli import extension_from_env
 
-__all__ = ["EVENTS_PATH", "SECRET_HEADER", "create_app"]
+__all__ = ["DEFAULT_APP", "EVENTS_PATH", "SECRET_HEADER", "create_app"]
+
+_HERE = Path(__file__).resolve().parent
+_POLICIES = next((p for p in (_HERE, _HERE.parent) if (p / "policies.py").exists()), _HERE)
+DEFAULT_APP = f"{_POLICIES / 'policies.py'}:registry"
+"""The checks served when ``DATAWORKS_APP`` is not set: the examples' ``policies.py``, beside
+``app.py`` (as deployed) or in the folder above (as in the repository)."""
 
 EVENTS_PATH = "/dataworks/events"
 """Where EventBridge posts events."""
@@ -61,9 +70,11 @@ def create_app(
     """Build the Flask app.
 
     Args:
-        extension: What answers DataWorks; ``Extension.from_env(registry)`` when omitted
-            (``DATAWORKS_EXTENSION_CODE``, ``DATAWORKS_REGION_ID``, credentials,
-            ``DATAWORKS_REDIS_URL`` ...).
+        extension: What answers DataWorks; when omitted, the app ``DATAWORKS_APP`` names
+            (else :data:`DEFAULT_APP`) by :func:`~dataworks_ext.cli.extension_from_env`: a
+            Registry served by ``Extension.from_env`` (``DATAWORKS_EXTENSION_CODE``,
+            ``DATAWORKS_REGION_ID``, credentials, ``DATAWORKS_REDIS_URL`` ...), an Extension
+            as it is.
         secret: The shared secret EventBridge sends in :data:`SECRET_HEADER`; read from
             ``DATAWORKS_WEBHOOK_SECRET`` when omitted.  Without one the app refuses to start,
             unless ``DATAWORKS_ALLOW_UNAUTHENTICATED=1`` says to accept anyone's POST.
@@ -81,7 +92,7 @@ def create_app(
             f"EventBridge target's {SECRET_HEADER} header), or set "
             "DATAWORKS_ALLOW_UNAUTHENTICATED=1 to accept anyone's POST"
         )
-    ext = extension if extension is not None else Extension.from_env(registry)
+    ext = extension if extension is not None else extension_from_env(DEFAULT_APP)
     limit = max_body_bytes or int(
         os.environ.get("DATAWORKS_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
     )

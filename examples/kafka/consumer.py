@@ -9,7 +9,8 @@ outage never loses a verdict (at least once; the answer store drops repeats, acr
 consumer group when ``DATAWORKS_REDIS_URL`` is set).  SIGTERM or SIGINT (or ``stop``) ends
 the loop cleanly.
 
-Run it as a service (policies.py beside consumer.py, or on ``PYTHONPATH``)::
+The checks are the app ``DATAWORKS_APP`` names (``MODULE:ATTR``, as ``dataworks-ext trigger
+--app`` takes it), else the examples' ``../policies.py``.  Run it as a service::
 
     KAFKA_BOOTSTRAP_SERVERS=... KAFKA_TOPIC=dataworks-events DATAWORKS_EXTENSION_CODE=... \\
         python consumer.py
@@ -23,6 +24,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -35,11 +37,17 @@ from confluent_kafka import (
     Message,
     TopicPartition,
 )
-from policies import registry
 
 from dataworks_ext import Disposition, Extension
+from dataworks_ext.cli import extension_from_env
 
-__all__ = ["config_from_env", "main", "run"]
+__all__ = ["DEFAULT_APP", "config_from_env", "main", "run"]
+
+_HERE = Path(__file__).resolve().parent
+_POLICIES = next((p for p in (_HERE, _HERE.parent) if (p / "policies.py").exists()), _HERE)
+DEFAULT_APP = f"{_POLICIES / 'policies.py'}:registry"
+"""The checks served when ``DATAWORKS_APP`` is not set: the examples' ``policies.py``, beside
+``consumer.py`` (as deployed) or in the folder above (as in the repository)."""
 
 logger = logging.getLogger("dataworks_ext.examples.kafka")
 
@@ -242,7 +250,7 @@ def main() -> None:
         raise SystemExit("KAFKA_TOPIC is not set")
     listed = os.environ.get("KAFKA_PARTITIONS", "").strip()
     partitions = [int(p) for p in listed.split(",")] if listed else None
-    extension = Extension.from_env(registry)
+    extension = extension_from_env(DEFAULT_APP)
     health = extension.health()  # the store answers, credentials and checks are there
     if not health.ok:
         raise SystemExit("the extension is not healthy: " + "; ".join(health.problems))

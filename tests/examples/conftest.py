@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -46,6 +47,22 @@ def load_example(folder: str, filename: str) -> ModuleType:
             sys.modules.pop("policies", None)
 
 
+def registry_of(example: ModuleType) -> Any:
+    """The Registry an example host serves without ``DATAWORKS_APP``: its ``DEFAULT_APP``,
+    loaded by the CLI's loader as the host loads it (``sys.path`` and ``policies`` restored)."""
+    from dataworks_ext.cli import load_app
+
+    path, had_policies = list(sys.path), sys.modules.get("policies")
+    try:
+        return load_app(example.DEFAULT_APP)
+    finally:
+        sys.path[:] = path
+        if had_policies is None:
+            sys.modules.pop("policies", None)
+        else:
+            sys.modules["policies"] = had_policies
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -54,11 +71,12 @@ def free_port() -> int:
 
 
 def example_env(**extra: str) -> tuple[dict[str, str], Path]:
-    """The environment a subprocess running an example needs (PYTHONPATH for ``policies``),
-    and the examples folder."""
+    """The environment a subprocess running an example needs (none of the caller's
+    DataWorks or Kafka settings, no ``PYTHONPATH``: a host finds ``policies.py`` itself), and
+    the examples folder."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATAWORKS_", "KAFKA_"))}
-    path = os.pathsep.join(p for p in (str(EXAMPLES), env.get("PYTHONPATH")) if p)
-    env.update(PYTHONPATH=path, **extra)
+    env.pop("PYTHONPATH", None)
+    env.update(**extra)
     return env, EXAMPLES
 
 

@@ -9,6 +9,7 @@ from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
+from conftest import registry_of
 
 from dataworks_ext import Extension
 from dataworks_ext.testing import (
@@ -66,7 +67,7 @@ def fc_env(local_dataworks: LocalDataWorks, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def expected(fc_index: ModuleType, message: Any) -> Any:
-    return Extension("dry-run", registry=fc_index.registry).handle(message).verdict
+    return Extension("dry-run", registry=registry_of(fc_index)).handle(message).verdict
 
 
 def test_eventbridge_trigger_answers_a_cloudevent(

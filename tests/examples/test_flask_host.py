@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from _checks import PROTECTED, strict_checks
-from conftest import free_port
+from conftest import free_port, registry_of
 from werkzeug.serving import make_server
 
 from dataworks_ext import ConfigurationError, Extension
@@ -108,7 +108,7 @@ def test_configured_from_the_environment_with_the_shared_checks(
         backfill_event(days=400),
         unpublish_event(node_ids=[123]),
     ]
-    expected = Extension("dry-run", registry=flask_app.registry)
+    expected = Extension("dry-run", registry=registry_of(flask_app))
     server = serve(flask_app.create_app())
 
     status, _, body = server.post(batch(*messages))
@@ -284,7 +284,7 @@ def test_body_over_the_limit_is_413(
 
 
 def test_health_check(flask_app: ModuleType, serve: Any, local_dataworks: Any) -> None:
-    extension = Extension(EXTENSION_CODE, local_dataworks.client(), flask_app.registry)
+    extension = Extension(EXTENSION_CODE, local_dataworks.client(), registry_of(flask_app))
     server = serve(flask_app.create_app(extension))
 
     status, _, body = server.request("GET", "/healthz")[:3]
@@ -301,7 +301,9 @@ def test_health_check_fails_while_the_store_is_down(
     from dataworks_ext import RedisAnswerStore
 
     store = RedisAnswerStore.from_url(f"redis://127.0.0.1:{free_port()}/0")  # nobody there
-    extension = Extension(EXTENSION_CODE, local_dataworks.client(), flask_app.registry, store=store)
+    extension = Extension(
+        EXTENSION_CODE, local_dataworks.client(), registry_of(flask_app), store=store
+    )
     status, _, body = serve(flask_app.create_app(extension)).request("GET", "/healthz")[:3]
     assert (status, body["ok"]) == (503, False)
     assert any("store" in problem for problem in body["problems"])

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from _checks import PROTECTED, strict_checks
+from conftest import registry_of
 
 from dataworks_ext import Extension
 from dataworks_ext.testing import (
@@ -125,8 +126,8 @@ def test_subscribing_with_the_shared_checks_from_the_environment(
     group = f"g-{uuid.uuid4().hex[:8]}"
     messages = [freeze_event(node_ids=[PROTECTED]), backfill_event(days=400), restore_event()]
     kafka_broker.produce(topic, [messages[0].to_json(), batch(*messages[1:])])
-    extension = Extension.from_env(kafka_consumer.registry)
-    expected = Extension("dry-run", registry=kafka_consumer.registry)
+    extension = Extension.from_env(registry_of(kafka_consumer))
+    expected = Extension("dry-run", registry=registry_of(kafka_consumer))
     cfg = {
         **config(kafka_broker, group),
         "session.timeout.ms": 6000,
@@ -207,7 +208,7 @@ def test_unreadable_records_are_skipped_not_retried(
     )
     wait_until(lambda: local_dataworks.verdict_for(after.message_id), "the readable message")
     assert running.finish() == 4
-    assert local_dataworks.calls == 1
+    assert local_dataworks.calls_for("UpdateWorkbenchEventResult") == 1
     assert kafka_broker.committed(topic, group) == 4
 
 
