@@ -44,39 +44,18 @@ from .errors import (
 )
 from .events import (
     EVENT_KINDS,
-    BackfillEvent,
     BackfillOrder,
-    BizPeriod,
     CallbackApi,
     ChangeType,
-    CommitFileEvent,
-    CommitTableEvent,
     DataStudioEvent,
-    DeleteFileEvent,
-    DeployFileEvent,
-    DeployTableEvent,
     Event,
     EventKind,
     ExtensionEvent,
     ExtensionPoint,
-    ExtensionPointEvent,
-    FileEvent,
-    FreezeNodeEvent,
     InstanceOperationEvent,
-    InstancePreEvent,
     ModelledEvent,
     Module,
-    NodeEvent,
-    PreFreezeInstanceEvent,
-    PreKillInstanceEvent,
-    PreRerunInstanceEvent,
-    PreSetInstanceSuccessEvent,
-    PreUnfreezeInstanceEvent,
-    RestoreNodeEvent,
-    RunFileEvent,
-    TableEvent,
-    UnknownEvent,
-    UnpublishNodeEvent,
+    model_names,
 )
 from .extension import DEFAULT_LEASE, MIN_LEASE, Extension
 from .messages import (
@@ -135,6 +114,30 @@ if TYPE_CHECKING:  # imported on first use (see __getattr__): not needed to answ
         NodeOutput,
         TableColumn,
         TableModel,
+    )
+    from .events import (
+        BackfillEvent,
+        BizPeriod,
+        CommitFileEvent,
+        CommitTableEvent,
+        DeleteFileEvent,
+        DeployFileEvent,
+        DeployTableEvent,
+        ExtensionPointEvent,
+        FileEvent,
+        FreezeNodeEvent,
+        InstancePreEvent,
+        NodeEvent,
+        PreFreezeInstanceEvent,
+        PreKillInstanceEvent,
+        PreRerunInstanceEvent,
+        PreSetInstanceSuccessEvent,
+        PreUnfreezeInstanceEvent,
+        RestoreNodeEvent,
+        RunFileEvent,
+        TableEvent,
+        UnknownEvent,
+        UnpublishNodeEvent,
     )
     from .lookups import Lookups, LookupStats
     from .nodes import BaselineInfo, InstanceInfo, NodeInfo
@@ -294,8 +297,9 @@ __all__ = [
 
 
 #: Names imported on first use, by the module that defines them: node context, GetIDEEventDetail
-#: models, health and the Redis store are not needed to answer a message, so
-#: ``import dataworks_ext`` does not pay for them.
+#: models, health and the Redis store are not needed to answer a message, and each family of
+#: event classes is built when one of its classes is first used, so ``import dataworks_ext``
+#: does not pay for them.
 _LAZY: dict[str, str] = {
     "BaselineInfo": ".nodes",
     "CommittedFile": ".event_details",
@@ -328,6 +332,7 @@ _LAZY: dict[str, str] = {
     "process_bucket": ".ratelimit",
     "process_limiter": ".ratelimit",
     "set_rate_limit": ".ratelimit",
+    **dict.fromkeys(model_names(), ".events"),
 }
 
 

@@ -13,20 +13,18 @@ import json
 import threading
 from collections.abc import Callable, Mapping
 from operator import countOf
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from ._fields import wire_name
+from ._models_generic import ExtensionPointEvent
+from ._vocabulary import BackfillOrder, ChangeType
 from .errors import _quote
-from .events import (
-    MODELLED_CLASSES,
-    BackfillOrder,
-    BizPeriod,
-    ChangeType,
-    ExtensionPointEvent,
-    ModelledEvent,
-    wire_name,
-)
+
+if TYPE_CHECKING:
+    from ._models_node import BizPeriod
+    from .events import ModelledEvent
 
 T = TypeVar("T")
 
@@ -166,23 +164,44 @@ def _periods(value: Any, _: Any = None) -> tuple[BizPeriod, ...]:
         if type(item) is not dict:
             raise FieldProblem(f"expected a period object, got {_quote(item)}", f"[{index}]")
         try:
-            periods.append(_structure_period(item, BizPeriod))
+            periods.append(_structure_period(item))
         except FieldProblem as exc:
             raise FieldProblem(exc.reason, f"[{index}]{exc.path}") from None
     return tuple(periods)
 
 
-_MODELS: tuple[type[Any], ...] = (BizPeriod, *MODELLED_CLASSES)
+def _wire_names() -> dict[str, str]:
+    """Attribute name -> wire name, over every built-in model (the names agree across models).
 
-#: Attribute name -> wire name, over every model (the generated names agree across models).
-WIRE_NAMES: dict[str, str] = {
-    a.name: wire_name(a) for cls in _MODELS for a in attrs.fields(cls) if a.name != "extra"
-}
+    Builds every model class: read by the strategies and by error messages, not to parse.
+    """
+    names = globals().get("WIRE_NAMES")
+    if names is None:
+        from ._models_node import BizPeriod
+        from .events import EVENT_KINDS
 
-_KNOWN_KEYS: dict[type[Any], frozenset[str]] = {
-    cls: frozenset({wire_name(a) for a in attrs.fields(cls) if a.name != "extra"} | {"eventCode"})
-    for cls in _MODELS
-}
+        models: list[type[Any]] = [BizPeriod, *(k.cls for k in EVENT_KINDS if k.has_model)]
+        names = {a.name: wire_name(a) for c in models for a in attrs.fields(c) if a.name != "extra"}
+        globals()["WIRE_NAMES"] = names
+    return names
+
+
+#: The wire names a model reads (and ``eventCode``), per model class, noted on first use.
+_KNOWN_KEYS: dict[type[Any], frozenset[str]] = {}
+
+
+def _known_keys(cls: type[Any]) -> frozenset[str]:
+    keys = _KNOWN_KEYS.get(cls)
+    if keys is None:
+        names = {wire_name(a) for a in attrs.fields(cls) if a.name != "extra"}
+        keys = _KNOWN_KEYS[cls] = frozenset(names | {"eventCode"})
+    return keys
+
+
+def _is_event_model(tp: Any) -> bool:
+    """Whether ``tp`` is an event model of its own (an attrs class with a class-level code)."""
+    return isinstance(tp, type) and isinstance(getattr(tp, "event_code", None), str)
+
 
 # ---------------------------------------------------------------- the converter, built on use
 #
@@ -204,6 +223,8 @@ _CONVERTER: Any = None
 
 def _build_converter() -> Any:
     from cattrs import Converter
+
+    from ._models_node import BizPeriod
 
     conv = Converter(detailed_validation=True, forbid_extra_keys=False)
     hooks: tuple[tuple[Any, Callable[[Any, Any], Any]], ...] = (
@@ -238,7 +259,15 @@ def _build_converter() -> Any:
             [_unstructure_fn(BizPeriod)(p) for p in periods], separators=(",", ":")
         ),
     )
-    for cls in (*_MODELS, *_ANSWER_MODELS):
+    # Event models by predicate: a model class is built when it is first used, not here.
+    conv.register_structure_hook_func(
+        _is_event_model, lambda payload, cls: _detailed_fn(cls)(payload, cls)
+    )
+    conv.register_unstructure_hook_func(
+        _is_event_model, lambda value: _unstructure_fn(type(value))(value)
+    )
+    models: list[type[Any]] = [BizPeriod, *_ANSWER_MODELS]
+    for cls in models:
         conv.register_structure_hook(cls, _lazy_structure_hook(cls))
         conv.register_unstructure_hook(cls, _lazy_unstructure_hook(cls))
     return conv
@@ -289,6 +318,8 @@ def _converter() -> Any:
 def __getattr__(name: str) -> Any:
     if name == "converter":
         return _converter()
+    if name == "WIRE_NAMES":
+        return _wire_names()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -388,10 +419,12 @@ def _wire_of(cls: Any, name: str) -> str:
         field = attrs.fields_dict(cls).get(name)
         if field is not None:
             return wire_name(field)
-    return WIRE_NAMES.get(name, name)
+    return _wire_names().get(name, name)
 
 
-def _structure_period(item: Mapping[str, Any], cls: type[BizPeriod]) -> BizPeriod:
+def _structure_period(item: Mapping[str, Any]) -> BizPeriod:
+    from ._models_node import BizPeriod
+
     try:
         return _structure(BizPeriod, item)
     except FieldProblem as problem:
@@ -412,8 +445,9 @@ def structure_event(payload: Mapping[str, Any], cls: type[T]) -> T:
     Unknown keys land in the event's ``extra``.  Raises :class:`FieldProblem` naming the
     offending field by its wire path.
     """
-    if not _KNOWN_KEYS[cls].issuperset(payload):
-        extra_keys = payload.keys() - _KNOWN_KEYS[cls]
+    known = _KNOWN_KEYS.get(cls) or _known_keys(cls)
+    if not known.issuperset(payload):
+        extra_keys = payload.keys() - known
         payload = dict(payload)
         payload[_EXTRA_KEY] = {key: payload[key] for key in extra_keys}
     fast = _FAST.get(cls)
@@ -462,7 +496,7 @@ def unstructure_event(event: ModelledEvent | ExtensionPointEvent | BizPeriod) ->
     if cls is ExtensionPointEvent:
         return dict(event.payload)  # type: ignore[union-attr]
     wire = _unstructure_fn(cls)(event)
-    if cls is not BizPeriod:
+    if _is_event_model(cls):
         wire["eventCode"] = event.event_code  # type: ignore[union-attr]
         if None in wire.values():
             wire = {key: value for key, value in wire.items() if value is not None}
@@ -472,10 +506,9 @@ def unstructure_event(event: ModelledEvent | ExtensionPointEvent | BizPeriod) ->
     return wire
 
 
-__all__ = [
-    "WIRE_NAMES",
+__all__ = [  # and `converter`, `WIRE_NAMES` (built on first use)
     "FieldProblem",
     "structure_common",
     "structure_event",
     "unstructure_event",
-]  # and `converter`
+]

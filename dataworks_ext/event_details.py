@@ -31,8 +31,8 @@ from typing import Any
 import attrs
 
 from ._convert import FieldProblem, _structure, _unstructure_fn, register_models
+from ._fields import documented, field
 from .errors import FieldError
-from .events import _documented, _field
 
 __all__ = [
     "CommittedFile",
@@ -49,13 +49,13 @@ __all__ = [
 
 
 def _opt(doc: str, wire: str, **kwargs: Any) -> Any:
-    return _field(doc, wire=wire, default=kwargs.pop("default", None), **kwargs)
+    return field(doc, wire=wire, default=kwargs.pop("default", None), **kwargs)
 
 
 _CONTENT = "The file's code (the SQL, script, ...), as DataStudio holds it."
 
 
-@_documented
+@documented
 @attrs.frozen(kw_only=True)
 class NodeInput:
     """One input (upstream dependency) of a node's configuration.
@@ -70,7 +70,7 @@ class NodeInput:
     parse_type: str | None = _opt("How it was found: ``MANUAL`` or ``AUTO``.", "ParseType")
 
 
-@_documented
+@documented
 @attrs.frozen(kw_only=True)
 class NodeOutput:
     """One output of a node's configuration.
@@ -85,7 +85,7 @@ class NodeOutput:
     ref_table_name: str | None = _opt("The table the output writes, if any.", "RefTableName")
 
 
-@_documented
+@documented
 @attrs.frozen(kw_only=True)
 class NodeConfiguration:
     """The scheduling configuration of a committed file's node.
@@ -120,11 +120,11 @@ class NodeConfiguration:
         "Ids of the nodes of a ``USER_DEFINE`` cross-cycle dependency, comma-separated.",
         "DependentNodeIdList",
     )
-    input_list: tuple[NodeInput, ...] = _field("Its inputs.", wire="InputList", default=())
-    output_list: tuple[NodeOutput, ...] = _field("Its outputs.", wire="OutputList", default=())
+    input_list: tuple[NodeInput, ...] = field("Its inputs.", wire="InputList", default=())
+    output_list: tuple[NodeOutput, ...] = field("Its outputs.", wire="OutputList", default=())
 
 
-@_documented
+@documented
 @attrs.frozen(kw_only=True)
 class FileProperties:
     """Properties of a committed file (``FilePropertyContent``).
@@ -143,7 +143,7 @@ class FileProperties:
     parent_file_id: int | None = _opt("Id of the file's parent (inner nodes).", "ParentFileId")
 
 
-@_documented
+@documented
 @attrs.frozen(kw_only=True)
 class CommittedFile:
     """A file being committed or deployed, with its code and its node's configuration.
@@ -174,7 +174,7 @@ class CommittedFile:
     )
 
 
-@_documented
+@documented
 @attrs.frozen(kw_only=True)
 class DeletedFile:
     """A file being deleted.
@@ -199,7 +199,7 @@ class DeletedFile:
     use_type: str | None = _opt("Where the file lives (see :class:`CommittedFile`).", "UseType")
 
 
-@_documented
+@documented
 @attrs.frozen(kw_only=True)
 class FileExecutionCommand:
     """The code a run of a file executes.
@@ -216,7 +216,7 @@ class FileExecutionCommand:
     data_source_name: str | None = _opt("The data source it runs on.", "DataSourceName")
 
 
-@_documented
+@documented
 @attrs.frozen(kw_only=True)
 class TableColumn:
     """One column of a table model.
@@ -235,7 +235,7 @@ class TableColumn:
     )
 
 
-@_documented
+@documented
 @attrs.frozen(kw_only=True)
 class TableModel:
     """A table being committed or deployed.
@@ -252,10 +252,10 @@ class TableModel:
     env: str | None = _opt("``DEV`` or ``PROD``.", "Env")
     location: str | None = _opt("Its storage location, for external tables.", "Location")
     data_source_name: str | None = _opt("The data source of the table.", "DataSourceName")
-    columns: tuple[TableColumn, ...] = _field("Its columns.", wire="Columns", default=())
+    columns: tuple[TableColumn, ...] = field("Its columns.", wire="Columns", default=())
 
 
-@_documented
+@documented
 @attrs.frozen(kw_only=True)
 class IdeEventDetail:
     """What a DataStudio operation carries: the ``EventDetail`` of ``GetIDEEventDetail``.

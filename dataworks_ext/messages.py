@@ -22,6 +22,7 @@ from typing import Any, cast
 import attrs
 
 from ._convert import FieldProblem, structure_common, structure_event, unstructure_event
+from ._models_generic import ExtensionPointEvent, UnknownEvent
 from ._text import has_surrogate
 from .errors import (
     EnvelopeError,
@@ -31,15 +32,7 @@ from .errors import (
     RequestTooLargeError,
     _quote,
 )
-from .events import (
-    _BY_CODE,
-    Event,
-    EventKind,
-    ExtensionPointEvent,
-    UnknownEvent,
-    kind_for_event,
-    kind_for_type,
-)
+from .events import Event, EventKind, kind_for_code, kind_for_event, kind_for_type
 
 __all__ = [
     "MAX_BATCH_MESSAGES",
@@ -642,7 +635,7 @@ def _event(
                 field=f"{where}.eventCode",
                 message_id=message_id,
             )
-        kind = _BY_CODE.get(code)
+        kind = kind_for_code(code)
     elif code is not None and type(code) is not str:
         raise FieldError(
             f"expected a string, got {_quote(code)}",
@@ -652,7 +645,7 @@ def _event(
     elif cloudevent_type:
         kind = kind_for_type(cloudevent_type)
     elif fc_event_type:
-        kind = _BY_CODE.get(fc_event_type)
+        kind = kind_for_code(fc_event_type)
     if kind is None:
         name = code or cloudevent_type or fc_event_type or ""
         if has_surrogate(name):

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from .events import _documented, _extra_field, _field, wire_name
+from ._fields import documented, extra_field, field, wire_name
 
 __all__ = ["BaselineInfo", "InstanceInfo", "NodeInfo", "read_answer", "write_answer"]
 
@@ -29,10 +29,10 @@ _MS = "milliseconds since the epoch"
 
 
 def _opt(doc: str, wire: str) -> Any:
-    return _field(doc, wire=wire, default=None)
+    return field(doc, wire=wire, default=None)
 
 
-@_documented
+@documented
 @attrs.frozen(kw_only=True)
 class NodeInfo:
     """A production node as ``GetNode`` describes it.
@@ -49,7 +49,7 @@ class NodeInfo:
         (700005966962, 8, True)
     """
 
-    node_id: int = _field("Id of the node.", wire="NodeId")
+    node_id: int = field("Id of the node.", wire="NodeId")
     node_name: str | None = _opt("Name of the node.", "NodeName")
     owner_id: str | None = _opt("Account UID of the node's owner.", "OwnerId")
     priority: int | None = _opt("Priority: 1, 3, 5, 7 or 8 (higher is more urgent).", "Priority")
@@ -87,7 +87,7 @@ class NodeInfo:
     deploy_date: int | None = _opt(f"When it was deployed, {_MS}.", "DeployDate")
     create_time: int | None = _opt(f"When it was created, {_MS}.", "CreateTime")
     modify_time: int | None = _opt(f"When it was last changed, {_MS}.", "ModifyTime")
-    extra: Mapping[str, Any] = _extra_field()
+    extra: Mapping[str, Any] = extra_field()
 
     @property
     def frozen(self) -> bool:
@@ -115,7 +115,7 @@ class NodeInfo:
         return read_answer(cls, data)
 
 
-@_documented
+@documented
 @attrs.frozen(kw_only=True)
 class BaselineInfo:
     """A baseline as ``GetBaseline`` describes it: who owns it, and the nodes it guards.
@@ -131,7 +131,7 @@ class BaselineInfo:
         (700005966962, 700005966963)
     """
 
-    baseline_id: int = _field("Id of the baseline.", wire="BaselineId")
+    baseline_id: int = field("Id of the baseline.", wire="BaselineId")
     baseline_name: str | None = _opt("Name of the baseline.", "BaselineName")
     baseline_type: str | None = _opt("``DAILY`` or ``HOURLY``.", "BaselineType")
     owner: str | None = _opt("Account UID of its owner.", "Owner")
@@ -140,12 +140,12 @@ class BaselineInfo:
     enabled: bool | None = _opt("Whether it is switched on.", "Enabled")
     alert_enabled: bool | None = _opt("Whether it alerts.", "AlertEnabled")
     alert_margin_threshold: int | None = _opt("Alert margin, in minutes.", "AlertMarginThreshold")
-    node_ids: tuple[int, ...] = _field(
+    node_ids: tuple[int, ...] = field(
         "Ids of the nodes it guards (its leaf nodes and their ancestors).",
         wire="NodeIds",
         factory=tuple,
     )
-    extra: Mapping[str, Any] = _extra_field()
+    extra: Mapping[str, Any] = extra_field()
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> BaselineInfo:
@@ -159,7 +159,7 @@ class BaselineInfo:
         return read_answer(cls, data)
 
 
-@_documented
+@documented
 @attrs.frozen(kw_only=True)
 class InstanceInfo:
     """A node instance as ``GetInstance`` describes it; ``node_id`` names its node.
@@ -175,8 +175,8 @@ class InstanceInfo:
         (700005966962, False)
     """
 
-    instance_id: int = _field("Id of the instance.", wire="InstanceId")
-    node_id: int = _field("Id of the node the instance runs.", wire="NodeId")
+    instance_id: int = field("Id of the instance.", wire="InstanceId")
+    node_id: int = field("Id of the node the instance runs.", wire="NodeId")
     node_name: str | None = _opt("Name of that node.", "NodeName")
     owner: str | None = _opt("Account UID of the instance's owner.", "Owner")
     priority: int | None = _opt("Priority: 1, 3, 5, 7 or 8.", "Priority")
@@ -219,7 +219,7 @@ class InstanceInfo:
     )
     begin_running_time: int | None = _opt(f"When it began running, {_MS}.", "BeginRunningTime")
     finish_time: int | None = _opt(f"When it finished, {_MS}.", "FinishTime")
-    extra: Mapping[str, Any] = _extra_field()
+    extra: Mapping[str, Any] = extra_field()
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> InstanceInfo:

@@ -9,37 +9,21 @@ Register it with the event's decorator (``@on_freeze``, ``@on_commit_file``, ...
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any, Literal, TypeVar, overload
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .events import (
-    MODELLED_CLASSES,
-    BackfillEvent,
-    CommitFileEvent,
-    CommitTableEvent,
-    DeleteFileEvent,
-    DeployFileEvent,
-    DeployTableEvent,
-    Event,
-    ExtensionPointEvent,
-    FreezeNodeEvent,
-    ModelledEvent,
-    PreFreezeInstanceEvent,
-    PreKillInstanceEvent,
-    PreRerunInstanceEvent,
-    PreSetInstanceSuccessEvent,
-    PreUnfreezeInstanceEvent,
-    RestoreNodeEvent,
-    RunFileEvent,
-    UnpublishNodeEvent,
-    kind_for_code,
-)
-from .messages import EventMessage
+from ._registry_surface import RegistryDecorators
+from .events import ExtensionPointEvent, event_kinds, kind_for_class, kind_for_code
 from .verdicts import Verdict
 
+if TYPE_CHECKING:
+    from .events import Event, ModelledEvent
+    from .messages import EventMessage
+
 __all__ = [
+    # BEGIN GENERATED all (scripts/generate_registry.py from EVENT_KINDS; do not edit)
     "Check",
     "CheckReturn",
     "Registry",
@@ -59,83 +43,11 @@ __all__ = [
     "on_restore",
     "on_run_file",
     "on_unpublish",
+    # END GENERATED all
 ]
 
 CheckReturn = Verdict | bool | None
 """What a check may return: a Verdict, ``True``/``None`` (pass) or ``False`` (fail)."""
-
-_Ret = CheckReturn | Awaitable[CheckReturn]
-
-FreezeCheckT = TypeVar(
-    "FreezeCheckT",
-    bound=Callable[[FreezeNodeEvent], _Ret] | Callable[[FreezeNodeEvent, EventMessage], _Ret],
-)
-RestoreCheckT = TypeVar(
-    "RestoreCheckT",
-    bound=Callable[[RestoreNodeEvent], _Ret] | Callable[[RestoreNodeEvent, EventMessage], _Ret],
-)
-UnpublishCheckT = TypeVar(
-    "UnpublishCheckT",
-    bound=Callable[[UnpublishNodeEvent], _Ret] | Callable[[UnpublishNodeEvent, EventMessage], _Ret],
-)
-BackfillCheckT = TypeVar(
-    "BackfillCheckT",
-    bound=Callable[[BackfillEvent], _Ret] | Callable[[BackfillEvent, EventMessage], _Ret],
-)
-CommitFileCheckT = TypeVar(
-    "CommitFileCheckT",
-    bound=Callable[[CommitFileEvent], _Ret] | Callable[[CommitFileEvent, EventMessage], _Ret],
-)
-DeployFileCheckT = TypeVar(
-    "DeployFileCheckT",
-    bound=Callable[[DeployFileEvent], _Ret] | Callable[[DeployFileEvent, EventMessage], _Ret],
-)
-RunFileCheckT = TypeVar(
-    "RunFileCheckT",
-    bound=Callable[[RunFileEvent], _Ret] | Callable[[RunFileEvent, EventMessage], _Ret],
-)
-DeleteFileCheckT = TypeVar(
-    "DeleteFileCheckT",
-    bound=Callable[[DeleteFileEvent], _Ret] | Callable[[DeleteFileEvent, EventMessage], _Ret],
-)
-CommitTableCheckT = TypeVar(
-    "CommitTableCheckT",
-    bound=Callable[[CommitTableEvent], _Ret] | Callable[[CommitTableEvent, EventMessage], _Ret],
-)
-DeployTableCheckT = TypeVar(
-    "DeployTableCheckT",
-    bound=Callable[[DeployTableEvent], _Ret] | Callable[[DeployTableEvent, EventMessage], _Ret],
-)
-PreFreezeInstanceCheckT = TypeVar(
-    "PreFreezeInstanceCheckT",
-    bound=Callable[[PreFreezeInstanceEvent], _Ret]
-    | Callable[[PreFreezeInstanceEvent, EventMessage], _Ret],
-)
-PreUnfreezeInstanceCheckT = TypeVar(
-    "PreUnfreezeInstanceCheckT",
-    bound=Callable[[PreUnfreezeInstanceEvent], _Ret]
-    | Callable[[PreUnfreezeInstanceEvent, EventMessage], _Ret],
-)
-PreRerunInstanceCheckT = TypeVar(
-    "PreRerunInstanceCheckT",
-    bound=Callable[[PreRerunInstanceEvent], _Ret]
-    | Callable[[PreRerunInstanceEvent, EventMessage], _Ret],
-)
-PreSetInstanceSuccessCheckT = TypeVar(
-    "PreSetInstanceSuccessCheckT",
-    bound=Callable[[PreSetInstanceSuccessEvent], _Ret]
-    | Callable[[PreSetInstanceSuccessEvent, EventMessage], _Ret],
-)
-PreKillInstanceCheckT = TypeVar(
-    "PreKillInstanceCheckT",
-    bound=Callable[[PreKillInstanceEvent], _Ret]
-    | Callable[[PreKillInstanceEvent, EventMessage], _Ret],
-)
-GenericCheckT = TypeVar(
-    "GenericCheckT",
-    bound=Callable[[ExtensionPointEvent], _Ret]
-    | Callable[[ExtensionPointEvent, EventMessage], _Ret],
-)
 
 _CO_VARARGS = 0x04
 _CO_COROUTINE = 0x80
@@ -314,7 +226,7 @@ class Check:
 _NO_CHECKS: tuple[Check, ...] = ()
 
 
-class Registry:
+class Registry(RegistryDecorators):
     """A set of checks, each registered for one event.
 
     Register with the decorators, bare or with options; several checks on one event all run
@@ -341,7 +253,7 @@ class Registry:
     """
 
     def __init__(self) -> None:
-        self._checks: dict[type[Any], tuple[Check, ...]] = dict.fromkeys(MODELLED_CLASSES, ())
+        self._checks: dict[type[Any], tuple[Check, ...]] = {}
         self._by_code: dict[str, tuple[Check, ...]] = {}
         self.version = 0
         """How many times checks were added (by :meth:`add`, the decorators or :meth:`include`)."""
@@ -352,7 +264,9 @@ class Registry:
         )
 
     def __repr__(self) -> str:
-        counts = [f"{cls.__name__}={len(checks)}" for cls, checks in self._checks.items() if checks]
+        counts = [
+            f"{cls.__name__}={len(checks)}" for cls, checks in self._in_table_order() if checks
+        ]
         counts += [f"{code!r}={len(checks)}" for code, checks in self._by_code.items() if checks]
         return f"Registry({', '.join(counts)})"
 
@@ -367,11 +281,15 @@ class Registry:
             >>> reg.counts()
             {'freeze-node': 1, 'download-resources': 1}
         """
-        counts = {cls.event_code: len(checks) for cls, checks in self._checks.items() if checks}
+        counts = {cls.event_code: len(checks) for cls, checks in self._in_table_order() if checks}
         for code, checks in self._by_code.items():
             if checks:
                 counts[code] = counts.get(code, 0) + len(checks)
         return counts
+
+    def _in_table_order(self) -> list[tuple[type[Any], tuple[Check, ...]]]:
+        order = {kind.event_code: index for index, kind in enumerate(event_kinds())}
+        return sorted(self._checks.items(), key=lambda item: order.get(item[0].event_code, 0))
 
     def checks_for(self, event_type: type[Any]) -> tuple[Check, ...]:
         """The checks registered for an event class, in registration order.
@@ -398,7 +316,7 @@ class Registry:
         """
         kind = kind_for_code(event_code)
         if kind is not None and kind.has_model:
-            return self._checks[kind.cls]
+            return self._checks.get(kind.cls, _NO_CHECKS)
         return self._by_code.get(event_code, _NO_CHECKS)
 
     def checks_for_event(self, event: Event) -> tuple[Check, ...]:
@@ -446,14 +364,16 @@ class Registry:
             >>> reg.add(UnpublishNodeEvent, lambda event: True, name="allow").name
             'allow'
         """
-        if event_type not in self._checks:
-            known = ", ".join(cls.__name__ for cls in MODELLED_CLASSES)
+        try:
+            kind_for_class(event_type)
+        except (KeyError, TypeError):  # not a model class of its own
+            known = ", ".join(k.class_name for k in event_kinds() if k.has_model)
             raise TypeError(
                 f"checks can be registered for {known}, or by event code with "
                 f"Registry.on('event-code'); got {event_type!r}"
-            )
+            ) from None
         check = self._check(event_type, fn, name, None, enforce)
-        self._checks[event_type] = (*self._checks[event_type], check)
+        self._checks[event_type] = (*self._checks.get(event_type, ()), check)
         self.version += 1
         return check
 
@@ -530,530 +450,57 @@ class Registry:
             1
         """
         for event_type, checks in other._checks.items():
-            self._checks[event_type] = (*self._checks[event_type], *checks)
+            self._checks[event_type] = (*self._checks.get(event_type, ()), *checks)
         for code, checks in other._by_code.items():
             self._by_code[code] = (*self._by_code.get(code, ()), *checks)
         self.version += 1
 
     def _decorate(
-        self, event_type: type[ModelledEvent], fn: Any, name: str | None, enforce: bool = True
+        self, event_code: str, fn: Any, name: str | None, enforce: bool = True
     ) -> Callable[[Any], Any] | Any:
         if fn is None:
 
             def decorator(inner: Any) -> Any:
-                self.add(event_type, inner, name=name, enforce=enforce)
+                self.add_for_code(event_code, inner, name=name, enforce=enforce)
                 return inner
 
             return decorator
-        self.add(event_type, fn, name=name, enforce=enforce)
+        self.add_for_code(event_code, fn, name=name, enforce=enforce)
         return fn
-
-    @overload
-    def on_freeze(self, fn: FreezeCheckT, /) -> FreezeCheckT: ...
-    @overload
-    def on_freeze(
-        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[FreezeCheckT], FreezeCheckT]: ...
-    def on_freeze(self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True) -> Any:
-        """Register a check for :class:`FreezeNodeEvent` (someone freezes production nodes).
-
-        Example:
-            >>> from dataworks_ext import FreezeNodeEvent, Registry
-            >>> reg = Registry()
-            >>> @reg.on_freeze
-            ... def only_small_freezes(event: FreezeNodeEvent) -> bool:
-            ...     return len(event.node_ids) <= 50
-        """
-        return self._decorate(FreezeNodeEvent, fn, name, enforce)
-
-    @overload
-    def on_restore(self, fn: RestoreCheckT, /) -> RestoreCheckT: ...
-    @overload
-    def on_restore(
-        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[RestoreCheckT], RestoreCheckT]: ...
-    def on_restore(
-        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Any:
-        """Register a check for :class:`RestoreNodeEvent` (someone restores frozen nodes).
-
-        Example:
-            >>> from dataworks_ext import EventMessage, Registry, RestoreNodeEvent, Verdict
-            >>> reg = Registry()
-            >>> @reg.on_restore(name="log-restores")
-            ... async def log_restores(event: RestoreNodeEvent, message: EventMessage) -> Verdict:
-            ...     return Verdict.ok(f"restore recorded as {message.message_id}")
-        """
-        return self._decorate(RestoreNodeEvent, fn, name, enforce)
-
-    @overload
-    def on_unpublish(self, fn: UnpublishCheckT, /) -> UnpublishCheckT: ...
-    @overload
-    def on_unpublish(
-        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[UnpublishCheckT], UnpublishCheckT]: ...
-    def on_unpublish(
-        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Any:
-        """Register a check for :class:`UnpublishNodeEvent` (someone unpublishes nodes).
-
-        Example:
-            >>> from dataworks_ext import Registry, UnpublishNodeEvent, Verdict
-            >>> reg = Registry()
-            >>> @reg.on_unpublish
-            ... def never_unpublish_core(event: UnpublishNodeEvent) -> Verdict | None:
-            ...     if 700005966962 in event.node_ids:
-            ...         return Verdict.fail("the core node cannot be unpublished")
-            ...     return None
-        """
-        return self._decorate(UnpublishNodeEvent, fn, name, enforce)
-
-    @overload
-    def on_backfill(self, fn: BackfillCheckT, /) -> BackfillCheckT: ...
-    @overload
-    def on_backfill(
-        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[BackfillCheckT], BackfillCheckT]: ...
-    def on_backfill(
-        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Any:
-        """Register a check for :class:`BackfillEvent` (someone starts a data backfill).
-
-        Example:
-            >>> from dataworks_ext import BackfillEvent, Registry, Verdict
-            >>> reg = Registry()
-            >>> @reg.on_backfill(name="max-range")
-            ... def max_range(event: BackfillEvent) -> Verdict:
-            ...     if event.total_days > 31:
-            ...         return Verdict.fail(f"{event.total_days} days is over the 31-day limit")
-            ...     return Verdict.ok()
-        """
-        return self._decorate(BackfillEvent, fn, name, enforce)
-
-    @overload
-    def on_commit_file(self, fn: CommitFileCheckT, /) -> CommitFileCheckT: ...
-    @overload
-    def on_commit_file(
-        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[CommitFileCheckT], CommitFileCheckT]: ...
-    def on_commit_file(
-        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Any:
-        """Register a check for :class:`CommitFileEvent` (someone commits a file in DataStudio).
-
-        Example:
-            >>> from dataworks_ext import CommitFileEvent, Registry, Verdict
-            >>> reg = Registry()
-            >>> @reg.on_commit_file
-            ... def owner_commits(event: CommitFileEvent) -> Verdict:
-            ...     if event.file_owner and event.file_owner != event.operator:
-            ...         return Verdict.warn(f"{event.file_name} belongs to {event.file_owner}")
-            ...     return Verdict.ok()
-        """
-        return self._decorate(CommitFileEvent, fn, name, enforce)
-
-    @overload
-    def on_deploy_file(self, fn: DeployFileCheckT, /) -> DeployFileCheckT: ...
-    @overload
-    def on_deploy_file(
-        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[DeployFileCheckT], DeployFileCheckT]: ...
-    def on_deploy_file(
-        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Any:
-        """Register a check for :class:`DeployFileEvent` (someone deploys a file to production).
-
-        Example:
-            >>> import datetime
-            >>> from dataworks_ext import DeployFileEvent, Registry, Verdict
-            >>> HOLIDAYS = {datetime.date(2024, 10, 1)}
-            >>> reg = Registry()
-            >>> @reg.on_deploy_file(name="no-holiday-deploys")
-            ... def no_holiday_deploys(event: DeployFileEvent) -> Verdict:
-            ...     if datetime.date.today() in HOLIDAYS:
-            ...         return Verdict.fail("no deployments on public holidays")
-            ...     return Verdict.ok()
-        """
-        return self._decorate(DeployFileEvent, fn, name, enforce)
-
-    @overload
-    def on_run_file(self, fn: RunFileCheckT, /) -> RunFileCheckT: ...
-    @overload
-    def on_run_file(
-        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[RunFileCheckT], RunFileCheckT]: ...
-    def on_run_file(
-        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Any:
-        """Register a check for :class:`RunFileEvent` (someone runs a file's code in DataStudio).
-
-        Example:
-            >>> from dataworks_ext import Registry, RunFileEvent
-            >>> reg = Registry()
-            >>> @reg.on_run_file
-            ... def runs_are_fine(event: RunFileEvent) -> bool:
-            ...     return True
-        """
-        return self._decorate(RunFileEvent, fn, name, enforce)
-
-    @overload
-    def on_delete_file(self, fn: DeleteFileCheckT, /) -> DeleteFileCheckT: ...
-    @overload
-    def on_delete_file(
-        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[DeleteFileCheckT], DeleteFileCheckT]: ...
-    def on_delete_file(
-        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Any:
-        """Register a check for :class:`DeleteFileEvent` (someone deletes a file in DataStudio).
-
-        Example:
-            >>> from dataworks_ext import DeleteFileEvent, Registry, Verdict
-            >>> reg = Registry()
-            >>> @reg.on_delete_file
-            ... def keep_shared_files(event: DeleteFileEvent) -> Verdict:
-            ...     if event.file_name.startswith("shared_"):
-            ...         return Verdict.fail("shared files are deleted by the platform team")
-            ...     return Verdict.ok()
-        """
-        return self._decorate(DeleteFileEvent, fn, name, enforce)
-
-    @overload
-    def on_commit_table(self, fn: CommitTableCheckT, /) -> CommitTableCheckT: ...
-    @overload
-    def on_commit_table(
-        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[CommitTableCheckT], CommitTableCheckT]: ...
-    def on_commit_table(
-        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Any:
-        """Register a check for :class:`CommitTableEvent` (someone commits a table to development).
-
-        Example:
-            >>> from dataworks_ext import CommitTableEvent, Registry
-            >>> reg = Registry()
-            >>> @reg.on_commit_table
-            ... def layered_names(event: CommitTableEvent) -> bool:
-            ...     return event.table_name.startswith(("ods_", "dwd_", "dws_", "ads_"))
-        """
-        return self._decorate(CommitTableEvent, fn, name, enforce)
-
-    @overload
-    def on_deploy_table(self, fn: DeployTableCheckT, /) -> DeployTableCheckT: ...
-    @overload
-    def on_deploy_table(
-        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[DeployTableCheckT], DeployTableCheckT]: ...
-    def on_deploy_table(
-        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Any:
-        """Register a check for :class:`DeployTableEvent` (someone deploys a table to production).
-
-        Example:
-            >>> from dataworks_ext import DeployTableEvent, Registry
-            >>> reg = Registry()
-            >>> @reg.on_deploy_table
-            ... def tables_deploy(event: DeployTableEvent) -> None:
-            ...     return None
-        """
-        return self._decorate(DeployTableEvent, fn, name, enforce)
-
-    @overload
-    def on_pre_freeze_instance(self, fn: PreFreezeInstanceCheckT, /) -> PreFreezeInstanceCheckT: ...
-    @overload
-    def on_pre_freeze_instance(
-        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[PreFreezeInstanceCheckT], PreFreezeInstanceCheckT]: ...
-    def on_pre_freeze_instance(
-        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Any:
-        """Register a check for :class:`PreFreezeInstanceEvent` (someone freezes instances).
-
-        Example:
-            >>> from dataworks_ext import PreFreezeInstanceEvent, Registry
-            >>> reg = Registry()
-            >>> @reg.on_pre_freeze_instance
-            ... def few_at_a_time(event: PreFreezeInstanceEvent) -> bool:
-            ...     return len(event.task_ids) <= 100
-        """
-        return self._decorate(PreFreezeInstanceEvent, fn, name, enforce)
-
-    @overload
-    def on_pre_unfreeze_instance(
-        self, fn: PreUnfreezeInstanceCheckT, /
-    ) -> PreUnfreezeInstanceCheckT: ...
-    @overload
-    def on_pre_unfreeze_instance(
-        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[PreUnfreezeInstanceCheckT], PreUnfreezeInstanceCheckT]: ...
-    def on_pre_unfreeze_instance(
-        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Any:
-        """Register a check for :class:`PreUnfreezeInstanceEvent` (someone unfreezes instances).
-
-        Example:
-            >>> from dataworks_ext import PreUnfreezeInstanceEvent, Registry
-            >>> reg = Registry()
-            >>> @reg.on_pre_unfreeze_instance
-            ... def allow(event: PreUnfreezeInstanceEvent) -> bool:
-            ...     return True
-        """
-        return self._decorate(PreUnfreezeInstanceEvent, fn, name, enforce)
-
-    @overload
-    def on_pre_rerun_instance(self, fn: PreRerunInstanceCheckT, /) -> PreRerunInstanceCheckT: ...
-    @overload
-    def on_pre_rerun_instance(
-        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[PreRerunInstanceCheckT], PreRerunInstanceCheckT]: ...
-    def on_pre_rerun_instance(
-        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Any:
-        """Register a check for :class:`PreRerunInstanceEvent` (someone reruns instances).
-
-        Example:
-            >>> from dataworks_ext import PreRerunInstanceEvent, Registry, Verdict
-            >>> reg = Registry()
-            >>> @reg.on_pre_rerun_instance
-            ... def big_reruns_warn(event: PreRerunInstanceEvent) -> Verdict:
-            ...     if len(event.task_ids) > 50:
-            ...         return Verdict.warn(f"{len(event.task_ids)} instances will rerun")
-            ...     return Verdict.ok()
-        """
-        return self._decorate(PreRerunInstanceEvent, fn, name, enforce)
-
-    @overload
-    def on_pre_set_instance_success(
-        self, fn: PreSetInstanceSuccessCheckT, /
-    ) -> PreSetInstanceSuccessCheckT: ...
-    @overload
-    def on_pre_set_instance_success(
-        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[PreSetInstanceSuccessCheckT], PreSetInstanceSuccessCheckT]: ...
-    def on_pre_set_instance_success(
-        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Any:
-        """Register a check for :class:`PreSetInstanceSuccessEvent` (set instances to succeeded).
-
-        Example:
-            >>> from dataworks_ext import PreSetInstanceSuccessEvent, Registry
-            >>> reg = Registry()
-            >>> @reg.on_pre_set_instance_success
-            ... def allow(event: PreSetInstanceSuccessEvent) -> bool:
-            ...     return True
-        """
-        return self._decorate(PreSetInstanceSuccessEvent, fn, name, enforce)
-
-    @overload
-    def on_pre_kill_instance(self, fn: PreKillInstanceCheckT, /) -> PreKillInstanceCheckT: ...
-    @overload
-    def on_pre_kill_instance(
-        self, fn: None = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[PreKillInstanceCheckT], PreKillInstanceCheckT]: ...
-    def on_pre_kill_instance(
-        self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True
-    ) -> Any:
-        """Register a check for :class:`PreKillInstanceEvent` (someone kills running instances).
-
-        Example:
-            >>> from dataworks_ext import PreKillInstanceEvent, Registry
-            >>> reg = Registry()
-            >>> @reg.on_pre_kill_instance(name="kill-ok")
-            ... def kill_ok(event: PreKillInstanceEvent) -> bool:
-            ...     return True
-        """
-        return self._decorate(PreKillInstanceEvent, fn, name, enforce)
-
-    @overload
-    def on(  # type: ignore[overload-overlap]
-        self,
-        event_code: Literal["freeze-node"],
-        /,
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Callable[[FreezeCheckT], FreezeCheckT]: ...
-    @overload
-    def on(  # type: ignore[overload-overlap]
-        self,
-        event_code: Literal["unfreeze-node"],
-        /,
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Callable[[RestoreCheckT], RestoreCheckT]: ...
-    @overload
-    def on(  # type: ignore[overload-overlap]
-        self,
-        event_code: Literal["undeploy-node"],
-        /,
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Callable[[UnpublishCheckT], UnpublishCheckT]: ...
-    @overload
-    def on(  # type: ignore[overload-overlap]
-        self,
-        event_code: Literal["backfill-data"],
-        /,
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Callable[[BackfillCheckT], BackfillCheckT]: ...
-    @overload
-    def on(  # type: ignore[overload-overlap]
-        self,
-        event_code: Literal["commit-file"],
-        /,
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Callable[[CommitFileCheckT], CommitFileCheckT]: ...
-    @overload
-    def on(  # type: ignore[overload-overlap]
-        self,
-        event_code: Literal["deploy-file"],
-        /,
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Callable[[DeployFileCheckT], DeployFileCheckT]: ...
-    @overload
-    def on(  # type: ignore[overload-overlap]
-        self, event_code: Literal["run-file"], /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[RunFileCheckT], RunFileCheckT]: ...
-    @overload
-    def on(  # type: ignore[overload-overlap]
-        self,
-        event_code: Literal["delete-file"],
-        /,
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Callable[[DeleteFileCheckT], DeleteFileCheckT]: ...
-    @overload
-    def on(  # type: ignore[overload-overlap]
-        self,
-        event_code: Literal["commit-table"],
-        /,
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Callable[[CommitTableCheckT], CommitTableCheckT]: ...
-    @overload
-    def on(  # type: ignore[overload-overlap]
-        self,
-        event_code: Literal["deploy-table"],
-        /,
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Callable[[DeployTableCheckT], DeployTableCheckT]: ...
-    @overload
-    def on(  # type: ignore[overload-overlap]
-        self,
-        event_code: Literal["pre-freeze-instance"],
-        /,
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Callable[[PreFreezeInstanceCheckT], PreFreezeInstanceCheckT]: ...
-    @overload
-    def on(  # type: ignore[overload-overlap]
-        self,
-        event_code: Literal["pre-unfreeze-instance"],
-        /,
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Callable[[PreUnfreezeInstanceCheckT], PreUnfreezeInstanceCheckT]: ...
-    @overload
-    def on(  # type: ignore[overload-overlap]
-        self,
-        event_code: Literal["pre-rerun-instance"],
-        /,
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Callable[[PreRerunInstanceCheckT], PreRerunInstanceCheckT]: ...
-    @overload
-    def on(  # type: ignore[overload-overlap]
-        self,
-        event_code: Literal["pre-set-instance-success"],
-        /,
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Callable[[PreSetInstanceSuccessCheckT], PreSetInstanceSuccessCheckT]: ...
-    @overload
-    def on(  # type: ignore[overload-overlap]
-        self,
-        event_code: Literal["pre-kill-instance"],
-        /,
-        *,
-        name: str | None = None,
-        enforce: bool = True,
-    ) -> Callable[[PreKillInstanceCheckT], PreKillInstanceCheckT]: ...
-    @overload
-    def on(
-        self, event_code: str, /, *, name: str | None = None, enforce: bool = True
-    ) -> Callable[[GenericCheckT], GenericCheckT]: ...
-    def on(self, event_code: str, /, *, name: str | None = None, enforce: bool = True) -> Any:
-        """Register a check for an extension-point event by its code (a decorator).
-
-        The check gets the event's class when the code has one (``on("commit-file")`` is
-        ``on_commit_file``), else an :class:`ExtensionPointEvent`: Data Integration, Data
-        Quality, Security Center and tenant-level events, and codes newer than the SDK.
-
-        Example:
-            >>> from dataworks_ext import ExtensionPointEvent, Registry, Verdict
-            >>> reg = Registry()
-            >>> @reg.on("download-resources", name="no-bulk-downloads")
-            ... def no_bulk_downloads(event: ExtensionPointEvent) -> Verdict:
-            ...     if event.payload.get("rowCount", 0) > 100_000:
-            ...         return Verdict.fail("downloads are limited to 100,000 rows")
-            ...     return Verdict.ok()
-            >>> reg.checks_for_code("download-resources")[0].name
-            'no-bulk-downloads'
-        """
-
-        def decorator(fn: Any) -> Any:
-            self.add_for_code(event_code, fn, name=name, enforce=enforce)
-            return fn
-
-        return decorator
 
 
 default_registry = Registry()
 """The registry the module-level decorators write to and :class:`Extension` reads by default."""
 
+# BEGIN GENERATED aliases (scripts/generate_registry.py from EVENT_KINDS; do not edit)
 on_freeze = default_registry.on_freeze
-"""Register a freeze check in :data:`default_registry` (see :meth:`Registry.on_freeze`)."""
+"""A decorator: :meth:`Registry.on_freeze` on :data:`default_registry`."""
 on_restore = default_registry.on_restore
-"""Register a restore check in :data:`default_registry` (see :meth:`Registry.on_restore`)."""
+"""A decorator: :meth:`Registry.on_restore` on :data:`default_registry`."""
 on_unpublish = default_registry.on_unpublish
-"""Register an unpublish check in :data:`default_registry` (see :meth:`Registry.on_unpublish`)."""
+"""A decorator: :meth:`Registry.on_unpublish` on :data:`default_registry`."""
 on_backfill = default_registry.on_backfill
-"""Register a backfill check in :data:`default_registry` (see :meth:`Registry.on_backfill`)."""
-on_commit_file = default_registry.on_commit_file
-"""Register a check in :data:`default_registry` (:meth:`Registry.on_commit_file`)."""
-on_deploy_file = default_registry.on_deploy_file
-"""Register a check in :data:`default_registry` (:meth:`Registry.on_deploy_file`)."""
-on_run_file = default_registry.on_run_file
-"""Register a check in :data:`default_registry` (:meth:`Registry.on_run_file`)."""
-on_delete_file = default_registry.on_delete_file
-"""Register a check in :data:`default_registry` (:meth:`Registry.on_delete_file`)."""
-on_commit_table = default_registry.on_commit_table
-"""Register a check in :data:`default_registry` (:meth:`Registry.on_commit_table`)."""
-on_deploy_table = default_registry.on_deploy_table
-"""Register a check in :data:`default_registry` (:meth:`Registry.on_deploy_table`)."""
+"""A decorator: :meth:`Registry.on_backfill` on :data:`default_registry`."""
 on_pre_freeze_instance = default_registry.on_pre_freeze_instance
-"""Register a check in :data:`default_registry` (:meth:`Registry.on_pre_freeze_instance`)."""
+"""A decorator: :meth:`Registry.on_pre_freeze_instance` on :data:`default_registry`."""
 on_pre_unfreeze_instance = default_registry.on_pre_unfreeze_instance
 """A decorator: :meth:`Registry.on_pre_unfreeze_instance` on :data:`default_registry`."""
 on_pre_rerun_instance = default_registry.on_pre_rerun_instance
-"""Register a check in :data:`default_registry` (:meth:`Registry.on_pre_rerun_instance`)."""
+"""A decorator: :meth:`Registry.on_pre_rerun_instance` on :data:`default_registry`."""
 on_pre_set_instance_success = default_registry.on_pre_set_instance_success
 """A decorator: :meth:`Registry.on_pre_set_instance_success` on :data:`default_registry`."""
 on_pre_kill_instance = default_registry.on_pre_kill_instance
-"""Register a check in :data:`default_registry` (:meth:`Registry.on_pre_kill_instance`)."""
+"""A decorator: :meth:`Registry.on_pre_kill_instance` on :data:`default_registry`."""
+on_commit_file = default_registry.on_commit_file
+"""A decorator: :meth:`Registry.on_commit_file` on :data:`default_registry`."""
+on_deploy_file = default_registry.on_deploy_file
+"""A decorator: :meth:`Registry.on_deploy_file` on :data:`default_registry`."""
+on_run_file = default_registry.on_run_file
+"""A decorator: :meth:`Registry.on_run_file` on :data:`default_registry`."""
+on_delete_file = default_registry.on_delete_file
+"""A decorator: :meth:`Registry.on_delete_file` on :data:`default_registry`."""
+on_commit_table = default_registry.on_commit_table
+"""A decorator: :meth:`Registry.on_commit_table` on :data:`default_registry`."""
+on_deploy_table = default_registry.on_deploy_table
+"""A decorator: :meth:`Registry.on_deploy_table` on :data:`default_registry`."""
+# END GENERATED aliases

@@ -137,6 +137,8 @@ def cmd_test(args: list[str]) -> int:
                 [bindir / "ruff", "check", "."],
                 [bindir / "ruff", "format", "--check", "."],
                 [bindir / "mypy", "--strict", "dataworks_ext", *EXAMPLES_TYPED],
+                # the registry surface and the operations, generated from EVENT_KINDS
+                [bindir / "python", "scripts/generate_registry.py", "--check"],
             ]
             for check in checks:
                 if run(check) != 0:

@@ -28,6 +28,16 @@ def _no_proxies() -> None:
         os.environ.pop(name, None)
 
 
+@pytest.fixture(autouse=True)
+def _built_in_event_kinds_only() -> Iterator[None]:
+    """Event kinds a test (or a docs example it runs) adds at run time do not outlive it."""
+    yield
+    from dataworks_ext.events import EVENT_KINDS, event_kinds, remove_event_kind
+
+    for kind in event_kinds()[len(EVENT_KINDS) :]:
+        remove_event_kind(kind.event_code)
+
+
 # ---------------------------------------------------------------------------- a Redis server
 
 

@@ -25,22 +25,31 @@ def test_every_extension_point_event_has_a_sample() -> None:
     assert set(sample_builders()) == answered
 
 
-def test_a_new_builder_is_a_new_sample(monkeypatch: pytest.MonkeyPatch) -> None:
-    import types
+def test_a_new_row_is_a_new_sample() -> None:
+    from dataworks_ext.events import (
+        EventKind,
+        ExtensionPoint,
+        Module,
+        add_event_kind,
+        remove_event_kind,
+    )
 
-    from dataworks_ext import testing
-
-    def other_event(*, message_id: str | None = None, envelope: str = "cloudevent") -> object:
-        return types.SimpleNamespace(event_code="made-up")
-
-    def needs_a_code_event(code: str, *, message_id: None = None, envelope: str = "") -> None:
-        raise AssertionError("a builder that needs arguments is not a sample")
-
-    names = [*testing.__all__, "other_event", "needs_a_code_event"]
-    monkeypatch.setattr(testing, "other_event", other_event, raising=False)
-    monkeypatch.setattr(testing, "needs_a_code_event", needs_a_code_event, raising=False)
-    monkeypatch.setattr(testing, "__all__", names)
-    assert sample_builders()["made-up"] == ("other_event", other_event)
+    row = EventKind(
+        "ExtensionPointEvent",
+        "approve-leave",
+        "dataworks:ApprovalChange:ApproveLeave",
+        ExtensionPoint.SECURITY_CENTER,
+        "Pre-event for approving a leave",
+        Module.SECURITY_CENTER,
+    )
+    add_event_kind(row)
+    try:
+        name, build = sample_builders()["approve-leave"]
+        assert name == "extension_point_event('approve-leave')"
+        assert build(message_id="m-1", envelope="cloudevent").event_code == "approve-leave"
+    finally:
+        remove_event_kind("approve-leave")
+    assert "approve-leave" not in sample_builders()
 
 
 def test_samples_of_every_event_and_envelope_read_back_with_parse(tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ def test_mypy_rejects_mismatched_checks(tmp_path: Path) -> None:
     assert any(line.startswith("checks.py:22:") for line in errors), errors
     assert any(line.startswith("checks.py:26:") for line in errors), errors
     assert len(errors) == 2, errors
-    assert any("def (event: dataworks_ext.events.FreezeNodeEvent)" in line for line in lines)
+    assert any("def (event: dataworks_ext._models_node.FreezeNodeEvent)" in line for line in lines)
 
 
 NEW_SNIPPET = textwrap.dedent(

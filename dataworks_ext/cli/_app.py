@@ -219,12 +219,17 @@ def _describe_checks(registry: Registry) -> str:
     return ", ".join(f"{name} ({', '.join(words)})" for name, words in names.items())
 
 
-_EVENT_WORDS = {
-    "freeze-node": "freeze",
-    "unfreeze-node": "restore",
-    "undeploy-node": "unpublish",
-    "backfill-data": "backfill",
-}
+class _EventWords:
+    """The CLI's word for each event code (``freeze``), read from the table's rows on use."""
+
+    def get(self, code: str, default: str) -> str:
+        from ..events import kind_for_code
+
+        kind = kind_for_code(code)
+        return kind.word if kind is not None and kind.word is not None else default
+
+
+_EVENT_WORDS = _EventWords()
 
 
 def _extension_code(app: Extension | Registry, extension_code: str | None) -> str:

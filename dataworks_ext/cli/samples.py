@@ -76,9 +76,9 @@ def sample_builders() -> dict[str, tuple[str, Builder]]:
     """Every extension-point event :mod:`dataworks_ext.testing` can build, by event code:
     ``{event code: (builder, build)}``, where ``build(message_id=, envelope=)`` builds one.
 
-    A public ``*_event`` builder that needs no argument gives the event it builds; one whose
-    only required argument is the event code (a generic builder) gives every other extension
-    point of the event table it builds a message for.
+    Read from the table of event kinds: an event with a model of its own is built by the
+    builder its row names, every other extension point by :func:`extension_point_event
+    <dataworks_ext.testing.extension_point_event>` with its code.
 
     Example:
         >>> from dataworks_ext.cli.samples import sample_builders
@@ -88,43 +88,21 @@ def sample_builders() -> dict[str, tuple[str, Builder]]:
         "extension_point_event('start-diJob')"
     """
     import functools
-    import inspect
 
     from .. import testing
-    from ..events import EVENT_KINDS, UnknownEvent
+    from ..events import event_kinds
+    from ..testing._builders import builder_for
 
     found: dict[str, tuple[str, Builder]] = {}
-    generic: list[tuple[str, Builder]] = []
-    for name in testing.__all__:
-        builder = getattr(testing, name)
-        if not name.endswith("_event") or not callable(builder):
+    for kind in event_kinds():
+        if not kind.is_extension_point:  # regular events: nothing to answer
             continue
-        try:
-            parameters = inspect.signature(builder).parameters
-        except (TypeError, ValueError):
-            continue
-        if not {"message_id", "envelope"} <= set(parameters):
-            continue
-        required = [
-            p.name
-            for p in parameters.values()
-            if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        ]
-        if not required:
-            found.setdefault(builder().event_code, (name, builder))
-        elif required == ["event_code"]:
-            generic.append((name, builder))
-    for name, builder in generic:
-        for kind in EVENT_KINDS:
-            if kind.event_code in found or kind.cls is UnknownEvent:  # regular events
-                continue
-            try:
-                message = builder(kind.event_code)
-            except (TypeError, ValueError, LookupError):
-                continue
-            if type(message.event) is kind.cls and message.event_code == kind.event_code:
-                shown = f"{name}({kind.event_code!r})"
-                found[kind.event_code] = (shown, functools.partial(builder, kind.event_code))
+        if kind.has_model and kind.builder is not None:
+            build = getattr(testing, kind.builder, None) or builder_for(kind)
+            found[kind.event_code] = (kind.builder, build)
+        else:
+            generic = functools.partial(testing.extension_point_event, kind.event_code)
+            found[kind.event_code] = (f"extension_point_event({kind.event_code!r})", generic)
     return found
 
 

@@ -43,6 +43,7 @@ from ._common import (
     to_verdict,
 )
 from ._config import from_config, register
+from ._freeze_window import ChangeFreezeWindow
 from ._nodes import (
     InstanceEvent,
     NodeMatch,
@@ -60,6 +61,7 @@ from ._rules import (
     OperatorDenylist,
     ProtectedNodes,
 )
+from ._time import Clock, require_aware, system_clock
 from ._types import (
     RULE_TYPES,
     Rule,
@@ -70,8 +72,6 @@ from ._types import (
     supported_operations,
 )
 from ._windows import (
-    ChangeFreezeWindow,
-    Clock,
     Daily,
     Dates,
     Monthly,
@@ -79,8 +79,6 @@ from ._windows import (
     TimeRange,
     Weekly,
     Window,
-    require_aware,
-    system_clock,
     window_from_dict,
 )
 

@@ -27,8 +27,8 @@ from ._common import (
     to_verdict,
     under,
 )
+from ._time import Clock
 from ._types import rule_from_config, rule_type, supported_operations
-from ._windows import Clock
 
 __all__ = ["AllOf", "AnyOf", "Not", "When", "all_of", "any_of", "not_", "when"]
 

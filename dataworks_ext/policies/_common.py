@@ -5,24 +5,21 @@ from __future__ import annotations
 import contextlib
 import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, Union, cast
 
 from ..errors import ConfigurationError
-from ..events import (
-    BackfillEvent,
-    CommitFileEvent,
-    DeployFileEvent,
-    ExtensionEvent,
-    FreezeNodeEvent,
-    InstanceOperationEvent,
-    PreFreezeInstanceEvent,
-    PreKillInstanceEvent,
-    PreRerunInstanceEvent,
-    PreSetInstanceSuccessEvent,
-    PreUnfreezeInstanceEvent,
-    RestoreNodeEvent,
-    UnpublishNodeEvent,
-)
+from ..events import EventKind, ExtensionPoint, Module, event_kinds
+
+if TYPE_CHECKING:
+    from ..events import (
+        BackfillEvent,
+        CommitFileEvent,
+        DeployFileEvent,
+        FreezeNodeEvent,
+        InstanceOperationEvent,
+        RestoreNodeEvent,
+        UnpublishNodeEvent,
+    )
 from ..verdicts import Verdict
 
 __all__ = [
@@ -39,6 +36,7 @@ __all__ = [
     "to_verdict",
 ]
 
+# BEGIN GENERATED operations (scripts/generate_registry.py from EVENT_KINDS; do not edit)
 Operation = Literal[
     "freeze",
     "restore",
@@ -52,60 +50,70 @@ Operation = Literal[
     "set-instance-success",
     "kill-instance",
 ]
+"""An operation a rule can be registered for, in the user's words: ``"freeze"``, ``"restore"``,
+``"unpublish"``, ``"backfill"``, ``"commit"``, ``"deploy"``, ``"freeze-instance"``,
+``"unfreeze-instance"``, ``"rerun-instance"``, ``"set-instance-success"``, ``"kill-instance"``."""
+# END GENERATED operations
 """An operation a rule can be registered for, in the user's words: ``"freeze"``,
 ``"restore"``, ``"unpublish"`` or ``"backfill"`` (Operation Center's node events), ``"commit"``
 or ``"deploy"`` (DataStudio's file commits and deployments), ``"freeze-instance"``,
 ``"unfreeze-instance"``, ``"rerun-instance"``, ``"set-instance-success"`` or
 ``"kill-instance"`` (Operation Center's instance pre-events)."""
 
-OperationEvent = (
-    FreezeNodeEvent
-    | RestoreNodeEvent
-    | UnpublishNodeEvent
-    | BackfillEvent
-    | CommitFileEvent
-    | DeployFileEvent
-    | InstanceOperationEvent
-)
+OperationEvent = Union[
+    "FreezeNodeEvent",
+    "RestoreNodeEvent",
+    "UnpublishNodeEvent",
+    "BackfillEvent",
+    "CommitFileEvent",
+    "DeployFileEvent",
+    "InstanceOperationEvent",
+]
 """An event of an operation: what the rules governing any operation take."""
 
-# The one table of operations: the event of each, and how a tip words it.
-_OPERATIONS: Mapping[Operation, tuple[type[OperationEvent], str]] = {
-    "freeze": (FreezeNodeEvent, "freezing nodes"),
-    "restore": (RestoreNodeEvent, "restoring nodes"),
-    "unpublish": (UnpublishNodeEvent, "unpublishing nodes"),
-    "backfill": (BackfillEvent, "backfilling data"),
-    "commit": (CommitFileEvent, "committing files"),
-    "deploy": (DeployFileEvent, "deploying files"),
-    "freeze-instance": (PreFreezeInstanceEvent, "freezing instances"),
-    "unfreeze-instance": (PreUnfreezeInstanceEvent, "unfreezing instances"),
-    "rerun-instance": (PreRerunInstanceEvent, "rerunning instances"),
-    "set-instance-success": (PreSetInstanceSuccessEvent, "setting instances as successful"),
-    "kill-instance": (PreKillInstanceEvent, "killing instances"),
-}
+
+# The operations are read from the table of event kinds: each row's ``operation``, its
+# event and how a tip words it (``action``).
+def _group(kind: EventKind) -> int:  # node operations, DataStudio's, then the instances'
+    if kind.module is Module.DATASTUDIO:
+        return 1
+    return 2 if kind.extension_point is ExtensionPoint.INSTANCE_OPERATIONS else 0
+
+
+_KINDS = tuple(sorted((k for k in event_kinds() if k.operation is not None), key=_group))
+_NODE_POINTS = (
+    ExtensionPoint.FREEZE_AND_RESTORE,
+    ExtensionPoint.UNPUBLISH,
+    ExtensionPoint.BACKFILL,
+)
 
 EVENT_FOR_OPERATION: Mapping[Operation, type[OperationEvent]] = {
-    op: event for op, (event, _) in _OPERATIONS.items()
+    cast("Operation", kind.operation): kind.cls for kind in _KINDS
 }
 """The event class of each operation."""
 
 
-def _operations_of_events(events: object) -> frozenset[Operation]:
-    classes = get_args(events)
-    return frozenset(op for op, event in EVENT_FOR_OPERATION.items() if event in classes)
+def _operations(*, point: ExtensionPoint | None = None, module: Module | None = None) -> Any:
+    return frozenset(
+        kind.operation
+        for kind in _KINDS
+        if (point is None or kind.extension_point is point)
+        and (module is None or kind.module is module)
+        and (point is not None or module is not None)
+    )
 
 
-ALL_OPERATIONS: frozenset[Operation] = _operations_of_events(ExtensionEvent)
+ALL_OPERATIONS: frozenset[Operation] = frozenset().union(
+    *(_operations(point=point) for point in _NODE_POINTS)
+)
 """The four Operation Center node operations (freeze, restore, unpublish, backfill): what a
 rule governs unless told otherwise (a rule governs DataStudio's commits and deployments, or
 the instance operations, only when registered for them)."""
 
-DATASTUDIO_OPERATIONS: frozenset[Operation] = _operations_of_events(
-    CommitFileEvent | DeployFileEvent
-)
+DATASTUDIO_OPERATIONS: frozenset[Operation] = _operations(module=Module.DATASTUDIO)
 """DataStudio's file commits and deployments (``commit-file``, ``deploy-file``)."""
 
-INSTANCE_OPERATIONS: frozenset[Operation] = _operations_of_events(InstanceOperationEvent)
+INSTANCE_OPERATIONS: frozenset[Operation] = _operations(point=ExtensionPoint.INSTANCE_OPERATIONS)
 """Operation Center's instance operations (``pre-freeze-instance``, ``pre-unfreeze-instance``,
 ``pre-rerun-instance``, ``pre-set-instance-success``, ``pre-kill-instance``).
 
@@ -119,8 +127,12 @@ EVERY_OPERATION: frozenset[Operation] = frozenset(EVENT_FOR_OPERATION)
 """Every operation a rule can be registered for."""
 
 _ORDER: tuple[Operation, ...] = tuple(EVENT_FOR_OPERATION)
-_BY_CODE: Mapping[str, Operation] = {cls.event_code: op for op, cls in EVENT_FOR_OPERATION.items()}
-_GERUND: Mapping[Operation, str] = {op: gerund for op, (_, gerund) in _OPERATIONS.items()}
+_BY_CODE: Mapping[str, Operation] = {
+    kind.event_code: cast("Operation", kind.operation) for kind in _KINDS
+}
+_GERUND: Mapping[Operation, str] = {
+    cast("Operation", kind.operation): kind.action or kind.title for kind in _KINDS
+}
 _PASS = Verdict.ok()
 
 

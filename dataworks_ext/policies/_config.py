@@ -20,8 +20,8 @@ from ._common import (
     sorted_operations,
     under,
 )
+from ._time import Clock, time_zone
 from ._types import lookups_for_config, rule_from_config, supported_operations
-from ._windows import Clock, time_zone
 
 if TYPE_CHECKING:
     from ..lookups import Lookups

@@ -44,6 +44,7 @@ from ._nodes import (
     NodeScope,
     touched_node_ids,
 )
+from ._time import Clock
 from ._types import (
     configured_lookups,
     given_lookups,
@@ -51,7 +52,6 @@ from ._types import (
     rule_type,
     supported_operations,
 )
-from ._windows import Clock
 
 if TYPE_CHECKING:
     from ..lookups import Lookups

@@ -1,4 +1,4 @@
-"""Change-freeze windows: explicit ranges and recurring ones, and the rule that enforces them.
+"""Change-freeze windows: explicit ranges and recurring ones, read from configuration.
 
 Every instant is time-zone aware.  Recurring windows are defined in wall-clock time of their
 own time zone (an IANA name such as ``Asia/Shanghai``) and compared as instants, so daylight
@@ -12,30 +12,32 @@ import abc
 import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
 from ..errors import ConfigurationError
-from ..verdicts import Verdict
 from ._common import (
-    ALL_OPERATIONS,
-    EVERY_OPERATION,
-    Operation,
-    OperationEvent,
     Reader,
-    Template,
-    action_values,
     config_error,
     describe,
     normalize_type,
-    under,
 )
-from ._types import rule_type
+from ._time import (
+    TICK,
+    UTC,
+    WEEKDAYS,
+    at,
+    datetime_value,
+    name_value,
+    require_aware,
+    time_of_day,
+    time_zone,
+    weekday,
+    weekly_point,
+    zone_label,
+)
 
 __all__ = [
-    "ChangeFreezeWindow",
-    "Clock",
     "Daily",
     "Dates",
     "Monthly",
@@ -43,141 +45,14 @@ __all__ = [
     "TimeRange",
     "Weekly",
     "Window",
-    "require_aware",
-    "system_clock",
     "window_from_dict",
 ]
 
-Clock = Callable[[], _dt.datetime]
-"""A function returning the current time as an aware datetime (inject one in tests)."""
-
-_UTC = _dt.timezone.utc
-_TICK = _dt.timedelta(microseconds=1)
 _MAX_CHAIN = 400  # occurrences joined into one (a fully selected month never ends otherwise)
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_NUMBER = {
-    **{d: i for i, d in enumerate(_WEEKDAYS)},
-    **{d[:3]: i for i, d in enumerate(_WEEKDAYS)},
+    **{d: i for i, d in enumerate(WEEKDAYS)},
+    **{d[:3]: i for i, d in enumerate(WEEKDAYS)},
 }
-_NAIVE_HINT = "give it a time zone, e.g. datetime(2024, 4, 30, tzinfo=ZoneInfo('Asia/Shanghai'))"
-
-
-def system_clock() -> _dt.datetime:
-    """The current time in UTC: the clock every rule uses unless given another.
-
-    Example:
-        >>> from dataworks_ext.policies import system_clock
-        >>> system_clock().utcoffset()
-        datetime.timedelta(0)
-    """
-    return _dt.datetime.now(_UTC)
-
-
-def require_aware(value: object, key: str) -> _dt.datetime:
-    """``value`` if it is an aware datetime; else :class:`~dataworks_ext.ConfigurationError`.
-
-    Example:
-        >>> import datetime
-        >>> from dataworks_ext.policies import require_aware
-        >>> require_aware(datetime.datetime(2024, 4, 30, 12), "start")
-        Traceback (most recent call last):
-        ...
-        dataworks_ext.errors.ConfigurationError: start: is a naive datetime (2024-04-30T12:00:00); give it a time zone, e.g. datetime(2024, 4, 30, tzinfo=ZoneInfo('Asia/Shanghai'))
-    """  # noqa: E501
-    if not isinstance(value, _dt.datetime):
-        raise config_error(key, f"must be a datetime, got {describe(value)}")
-    if value.utcoffset() is None:
-        raise config_error(key, f"is a naive datetime ({value.isoformat()}); {_NAIVE_HINT}")
-    return value
-
-
-def time_zone(value: object, key: str) -> _dt.tzinfo:
-    """A tzinfo from a tzinfo or an IANA name."""
-    if isinstance(value, _dt.tzinfo):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return ZoneInfo(value.strip())
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    raise config_error(
-        key, f"must be a time zone such as 'Asia/Shanghai' (an IANA name), got {describe(value)}"
-    )
-
-
-def zone_label(tz: _dt.tzinfo | None) -> str:
-    """``Asia/Shanghai`` for a ZoneInfo, ``UTC+08:00`` for a fixed offset."""
-    key = getattr(tz, "key", None)
-    return str(key) if key else str(tz)
-
-
-def format_instant(moment: _dt.datetime) -> str:
-    """``2024-05-01 00:00 Asia/Shanghai``: how tips show an instant."""
-    shape = "%Y-%m-%d %H:%M:%S" if moment.second or moment.microsecond else "%Y-%m-%d %H:%M"
-    return f"{moment.strftime(shape)} {zone_label(moment.tzinfo)}"
-
-
-def _datetime(value: object, key: str) -> _dt.datetime:
-    if isinstance(value, str):
-        text = value.strip()
-        if text[-1:] in ("Z", "z"):
-            text = text[:-1] + "+00:00"
-        try:
-            value = _dt.datetime.fromisoformat(text)
-        except ValueError:
-            raise config_error(
-                key, f"must be an ISO 8601 date-time with offset, got {describe(value)}"
-            ) from None
-    return require_aware(value, key)
-
-
-def _time_of_day(value: object, key: str) -> _dt.time:
-    if isinstance(value, str):
-        text = value.strip()
-        if text in ("24:00", "24:00:00"):
-            return _dt.time(0)
-        try:
-            value = _dt.time.fromisoformat(text)
-        except ValueError:
-            raise config_error(
-                key, f"must be a time of day (HH:MM), got {describe(value)}"
-            ) from None
-    if not isinstance(value, _dt.time):
-        raise config_error(key, f"must be a time of day (HH:MM), got {describe(value)}")
-    if value.tzinfo is not None:
-        raise config_error(key, "is a wall-clock time: give the time zone as 'timezone' instead")
-    return value
-
-
-def _weekday(value: object, key: str) -> int:
-    name = value.strip().lower() if isinstance(value, str) else None
-    if name not in _DAY_NUMBER:
-        raise config_error(key, f"must be a day of the week (mon ... sun), got {describe(value)}")
-    return _DAY_NUMBER[name]
-
-
-def _weekly_point(value: object, key: str) -> tuple[int, _dt.time]:
-    if not isinstance(value, str) or not value.split():
-        raise config_error(
-            key, f"must be a day and time such as 'sat 00:00', got {describe(value)}"
-        )
-    day, *rest = value.split()
-    if len(rest) > 1:
-        raise config_error(
-            key, f"must be a day and time such as 'sat 00:00', got {describe(value)}"
-        )
-    return _weekday(day, key), _time_of_day(rest[0], key) if rest else _dt.time(0)
-
-
-def _name(value: object, key: str = "name") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise config_error(key, f"must be a non-empty string, got {describe(value)}")
-    return value.strip()
-
-
-def _at(day: _dt.date, at: _dt.time, tz: _dt.tzinfo) -> _dt.datetime:
-    """The instant of a wall-clock time, in UTC."""
-    return _dt.datetime.combine(day, at, tzinfo=tz).astimezone(_UTC)
 
 
 @attrs.frozen
@@ -241,7 +116,7 @@ class Window(abc.ABC):
             >>> nightly.active(late).end.isoformat()
             '2024-05-01T06:00:00+08:00'
         """
-        moment = require_aware(now, "now").astimezone(_UTC)
+        moment = require_aware(now, "now").astimezone(UTC)
         found = self._find(moment)
         if found is None:
             return None
@@ -252,7 +127,7 @@ class Window(abc.ABC):
                 break
             end = after[1]
         for _ in range(_MAX_CHAIN):
-            before = self._find(start - _TICK)
+            before = self._find(start - TICK)
             if before is None or before[0] >= start:
                 break
             start = before[0]
@@ -294,10 +169,10 @@ class TimeRange(Window):
         self.end = require_aware(end, "end")
         # Instants, compared in UTC: datetimes sharing a tzinfo compare by wall-clock time,
         # which misorders the repeated hour when clocks go back.
-        self._span = (self.start.astimezone(_UTC), self.end.astimezone(_UTC))
+        self._span = (self.start.astimezone(UTC), self.end.astimezone(UTC))
         if self._span[1] <= self._span[0]:
             raise config_error("end", f"must be later than start ({self.start.isoformat()})")
-        self.name = _name(name)
+        self.name = name_value(name)
         tz = self.end.tzinfo
         assert tz is not None
         self.timezone = tz
@@ -323,7 +198,7 @@ class TimeRange(Window):
             >>> window.active(datetime.datetime(2024, 1, 1, 12, tzinfo=utc)).name
             'new year'
         """
-        moment = require_aware(now, "now").astimezone(_UTC)
+        moment = require_aware(now, "now").astimezone(UTC)
         start, end = self._span
         return Occurrence(self.name, self.start, self.end) if start <= moment < end else None
 
@@ -349,8 +224,8 @@ class TimeRange(Window):
             zoneinfo.ZoneInfo(key='Asia/Shanghai')
         """
         reader = Reader(config, cls.kind, ("name", "start", "end", "timezone"))
-        start = _datetime(reader.required("start"), "start")
-        end = _datetime(reader.required("end"), "end")
+        start = datetime_value(reader.required("start"), "start")
+        end = datetime_value(reader.required("end"), "end")
         zone = reader.optional("timezone", timezone)
         if zone is not None:
             shown = time_zone(zone, "timezone")
@@ -393,27 +268,27 @@ class Daily(Window):
         name: str,
         days: Iterable[str] | None = None,
     ) -> None:
-        self.start = _time_of_day(start, "start")
-        self.end = _time_of_day(end, "end")
+        self.start = time_of_day(start, "start")
+        self.end = time_of_day(end, "end")
         if self.start == self.end:
             raise config_error(
                 "end", "equals start: a daily window must be shorter than a day (use Weekly)"
             )
         self.timezone = time_zone(timezone, "timezone")
-        self.name = _name(name)
+        self.name = name_value(name)
         if days is None:
             self.days: frozenset[int] = frozenset(range(7))
         else:
             if isinstance(days, str) or not isinstance(days, Iterable):
                 raise config_error("days", f"must be a list of days, got {describe(days)}")
-            self.days = frozenset(_weekday(d, f"days[{i}]") for i, d in enumerate(days))
+            self.days = frozenset(weekday(d, f"days[{i}]") for i, d in enumerate(days))
             if not self.days:
                 raise config_error("days", "must name at least one day, or be left out")
 
     def __repr__(self) -> str:
         days = ""
         if len(self.days) < 7:
-            days = f", days={[_WEEKDAYS[d][:3] for d in sorted(self.days)]!r}"
+            days = f", days={[WEEKDAYS[d][:3] for d in sorted(self.days)]!r}"
         return (
             f"Daily({self.start.isoformat('minutes')!r}, {self.end.isoformat('minutes')!r}, "
             f"timezone={zone_label(self.timezone)!r}, name={self.name!r}{days})"
@@ -426,8 +301,8 @@ class Daily(Window):
             day = today + _dt.timedelta(days=offset)
             if day.weekday() not in self.days:
                 continue
-            start = _at(day, self.start, self.timezone)
-            end = _at(day + _dt.timedelta(days=overnight), self.end, self.timezone)
+            start = at(day, self.start, self.timezone)
+            end = at(day + _dt.timedelta(days=overnight), self.end, self.timezone)
             if start <= now < end:
                 return start, end
         return None
@@ -478,12 +353,12 @@ class Weekly(Window):
     kind: ClassVar[str] = "weekly"
 
     def __init__(self, start: str, end: str, *, timezone: str | _dt.tzinfo, name: str) -> None:
-        self.start_day, self.start_time = _weekly_point(start, "start")
-        self.end_day, self.end_time = _weekly_point(end, "end")
+        self.start_day, self.start_time = weekly_point(start, "start")
+        self.end_day, self.end_time = weekly_point(end, "end")
         if (self.start_day, self.start_time) == (self.end_day, self.end_time):
             raise config_error("end", "equals start: the window would never end")
         self.timezone = time_zone(timezone, "timezone")
-        self.name = _name(name)
+        self.name = name_value(name)
         span = (self.end_day - self.start_day) % 7
         if span == 0 and self.end_time <= self.start_time:
             span = 7
@@ -501,8 +376,8 @@ class Weekly(Window):
         return cls("sat 00:00", "mon 00:00", timezone=timezone, name=name)
 
     def __repr__(self) -> str:
-        start = f"{_WEEKDAYS[self.start_day][:3]} {self.start_time.isoformat('minutes')}"
-        end = f"{_WEEKDAYS[self.end_day][:3]} {self.end_time.isoformat('minutes')}"
+        start = f"{WEEKDAYS[self.start_day][:3]} {self.start_time.isoformat('minutes')}"
+        end = f"{WEEKDAYS[self.end_day][:3]} {self.end_time.isoformat('minutes')}"
         return (
             f"Weekly({start!r}, {end!r}, timezone={zone_label(self.timezone)!r}, "
             f"name={self.name!r})"
@@ -513,8 +388,8 @@ class Weekly(Window):
         latest = today - _dt.timedelta(days=(today.weekday() - self.start_day) % 7)
         for weeks in (-1, 0, 1):
             day = latest - _dt.timedelta(weeks=weeks)
-            start = _at(day, self.start_time, self.timezone)
-            end = _at(day + _dt.timedelta(days=self._span_days), self.end_time, self.timezone)
+            start = at(day, self.start_time, self.timezone)
+            end = at(day + _dt.timedelta(days=self._span_days), self.end_time, self.timezone)
             if start <= now < end:
                 return start, end
         return None
@@ -579,7 +454,7 @@ class Monthly(Window):
             raise config_error("days", "must name at least one day of the month")
         self.days = frozenset(chosen)
         self.timezone = time_zone(timezone, "timezone")
-        self.name = _name(name)
+        self.name = name_value(name)
 
     @classmethod
     def month_end(
@@ -620,8 +495,8 @@ class Monthly(Window):
         if not self.includes(today):
             return None
         midnight = _dt.time(0)
-        start = _at(today, midnight, self.timezone)
-        end = _at(today + _dt.timedelta(days=1), midnight, self.timezone)
+        start = at(today, midnight, self.timezone)
+        end = at(today + _dt.timedelta(days=1), midnight, self.timezone)
         if not start <= now < end:  # a day whose midnight a time-zone change skipped
             return None
         return start, end
@@ -680,7 +555,7 @@ class Dates(Window):
             raise config_error("dates", "must name at least one date")
         self.dates: frozenset[_dt.date] = frozenset(days)
         self.timezone = time_zone(timezone, "timezone")
-        self.name = _name(name)
+        self.name = name_value(name)
 
     def __repr__(self) -> str:
         shown = [d.isoformat() for d in sorted(self.dates)]
@@ -691,7 +566,7 @@ class Dates(Window):
         if day not in self.dates:
             return None
         midnight = _dt.time(0, 0)
-        return _at(day, midnight, self.timezone), _at(
+        return at(day, midnight, self.timezone), at(
             day + _dt.timedelta(days=1), midnight, self.timezone
         )
 
@@ -738,7 +613,7 @@ def _weekends_from_dict(config: Mapping[str, Any], timezone: str | _dt.tzinfo | 
     reader = Reader(config, "weekends", ("name", "timezone"))
     zone = _zone_from(reader, timezone)
     if "name" in reader:
-        return Weekly.weekends(timezone=zone, name=_name(reader.required("name")))
+        return Weekly.weekends(timezone=zone, name=name_value(reader.required("name")))
     return Weekly.weekends(timezone=zone)
 
 
@@ -747,7 +622,7 @@ def _month_end_from_dict(config: Mapping[str, Any], timezone: str | _dt.tzinfo |
     zone = _zone_from(reader, timezone)
     days = reader.optional("days", 1)
     if "name" in reader:
-        return Monthly.month_end(timezone=zone, days=days, name=_name(reader.required("name")))
+        return Monthly.month_end(timezone=zone, days=days, name=name_value(reader.required("name")))
     return Monthly.month_end(timezone=zone, days=days)
 
 
@@ -788,135 +663,3 @@ def window_from_dict(
             "type", f"unknown window type {config['type']!r}; one of {', '.join(_WINDOW_TYPES)}"
         )
     return build(config, timezone)
-
-
-@rule_type("change_freeze_window", supports=EVERY_OPERATION)
-class ChangeFreezeWindow:
-    """Refuse operations while any of its windows is in effect, naming it and when it ends.
-
-    Register it for the operations to refuse (the four Operation Center operations by default
-    in :func:`~dataworks_ext.policies.from_config`; name ``"commit"`` and ``"deploy"`` in
-    ``on`` for DataStudio's commits and deployments).
-
-    Args:
-        windows: One or more :class:`Window` objects (:class:`TimeRange`, :class:`Daily`,
-            :class:`Weekly`, :class:`Monthly`, :class:`Dates`, or your own).
-        message: The tip, a template with ``{window}``, ``{start}``, ``{end}``, ``{action}``,
-            ``{Action}`` and ``{operation}``; default
-            ``"{Action} is not allowed during {window} (until {end})"``.  When several windows
-            are in effect, one tip per window, joined with ``"; "``.
-        clock: Returns the current time as an aware datetime; :func:`system_clock` by default.
-
-    Example:
-        >>> import datetime
-        >>> from dataworks_ext.policies import ChangeFreezeWindow, Monthly
-        >>> from dataworks_ext.testing import freeze_event
-        >>> def clock():
-        ...     return datetime.datetime(2024, 4, 30, 9, 0, tzinfo=datetime.timezone.utc)
-        >>> rule = ChangeFreezeWindow(Monthly.month_end(timezone="Asia/Shanghai"), clock=clock)
-        >>> rule(freeze_event().event).tip
-        'Freezing nodes is not allowed during the month-end close (until 2024-05-01 00:00 Asia/Shanghai)'
-    """  # noqa: E501
-
-    DEFAULT_MESSAGE: ClassVar[str] = "{Action} is not allowed during {window} (until {end})"
-    """The tip template used when no ``message`` is given."""
-    operations: frozenset[Operation] = ALL_OPERATIONS
-    """The operations :func:`~dataworks_ext.policies.register` registers it for by default."""
-    _FIELDS = ("window", "start", "end", "action", "Action", "operation")
-
-    def __init__(
-        self, *windows: Window, message: str | None = None, clock: Clock | None = None
-    ) -> None:
-        if not windows:
-            raise config_error("windows", "give at least one window")
-        for index, window in enumerate(windows):
-            if not isinstance(window, Window):
-                raise config_error(
-                    f"windows[{index}]",
-                    f"must be a Window (TimeRange, Daily, Weekly, Monthly), "
-                    f"got {type(window).__name__}",
-                )
-        if clock is not None and not callable(clock):
-            raise config_error("clock", f"must be a callable, got {type(clock).__name__}")
-        self.windows: tuple[Window, ...] = windows
-        self.message = Template(self.DEFAULT_MESSAGE if message is None else message, self._FIELDS)
-        self.clock: Clock = clock or system_clock
-
-    def __repr__(self) -> str:
-        return f"ChangeFreezeWindow({', '.join(repr(w) for w in self.windows)})"
-
-    def now(self) -> _dt.datetime:
-        """The clock's current time; a naive answer raises ConfigurationError."""
-        return require_aware(self.clock(), "clock")
-
-    def active(self, now: _dt.datetime | None = None) -> tuple[Occurrence, ...]:
-        """The occurrences in effect at ``now`` (the clock's time by default).
-
-        Example:
-            >>> import datetime
-            >>> from dataworks_ext.policies import ChangeFreezeWindow, Weekly
-            >>> rule = ChangeFreezeWindow(Weekly.weekends(timezone="UTC"))
-            >>> sunday = datetime.datetime(2024, 4, 28, tzinfo=datetime.timezone.utc)
-            >>> [o.name for o in rule.active(sunday)]
-            ['the weekend']
-        """
-        moment = self.now() if now is None else require_aware(now, "now")
-        found = (window.active(moment) for window in self.windows)
-        return tuple(o for o in found if o is not None)
-
-    def __call__(
-        self,
-        event: OperationEvent,
-    ) -> Verdict:
-        occurrences = self.active()
-        if not occurrences:
-            return Verdict.ok()
-        action = action_values(event)
-        tips = [
-            self.message.render(
-                {
-                    **action,
-                    "window": o.name,
-                    "start": format_instant(o.start),
-                    "end": format_instant(o.end),
-                }
-            )
-            for o in occurrences
-        ]
-        return Verdict.fail("; ".join(tips))
-
-    @classmethod
-    def from_dict(
-        cls,
-        config: Mapping[str, Any],
-        *,
-        timezone: str | _dt.tzinfo | None = None,
-        clock: Clock | None = None,
-    ) -> ChangeFreezeWindow:
-        """Build from ``{"windows": [...], "message": ..., "timezone": ...}``.
-
-        Each window is a mapping for :func:`window_from_dict`; ``timezone`` (here or passed
-        in) is the default for windows that name none.
-
-        Example:
-            >>> from dataworks_ext.policies import ChangeFreezeWindow
-            >>> ChangeFreezeWindow.from_dict({
-            ...     "timezone": "Asia/Shanghai",
-            ...     "windows": [{"type": "month_end"}, {"type": "weekends"}],
-            ... })  # doctest: +NORMALIZE_WHITESPACE
-            ChangeFreezeWindow(Monthly([-1], timezone='Asia/Shanghai', name='the month-end close'),
-                               Weekly('sat 00:00', 'mon 00:00', timezone='Asia/Shanghai',
-                                      name='the weekend'))
-        """
-        reader = Reader(config, "change_freeze_window", ("windows", "message", "timezone"))
-        zone = reader.optional("timezone", timezone)
-        if zone is not None:
-            zone = time_zone(zone, "timezone")
-        raw = reader.required("windows")
-        if isinstance(raw, (str, Mapping)) or not isinstance(raw, Iterable):
-            raise config_error("windows", f"must be a list of windows, got {describe(raw)}")
-        windows = []
-        for index, item in enumerate(raw):
-            with under(f"windows[{index}]"):
-                windows.append(window_from_dict(item, timezone=zone))
-        return cls(*windows, message=reader.optional("message"), clock=clock)

@@ -19,41 +19,21 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+from collections.abc import Callable
 from typing import Any
 
+from .. import events as ev
 from .._convert import WIRE_NAMES, structure_common
 from .._extras import require
 from ..events import (
     EVENT_KINDS,
-    BackfillEvent,
     BackfillOrder,
-    BizPeriod,
     ChangeType,
-    CommitFileEvent,
-    CommitTableEvent,
-    DataStudioEvent,
-    DeleteFileEvent,
-    DeployFileEvent,
-    DeployTableEvent,
-    Event,
-    ExtensionEvent,
-    ExtensionPointEvent,
-    FileEvent,
-    FreezeNodeEvent,
-    InstanceOperationEvent,
-    InstancePreEvent,
-    ModelledEvent,
-    NodeEvent,
-    PreFreezeInstanceEvent,
-    PreKillInstanceEvent,
-    PreRerunInstanceEvent,
-    PreSetInstanceSuccessEvent,
-    PreUnfreezeInstanceEvent,
-    RestoreNodeEvent,
-    RunFileEvent,
-    TableEvent,
-    UnknownEvent,
-    UnpublishNodeEvent,
+    EventKind,
+    ExtensionPoint,
+    Module,
+    event_kinds,
+    kind_for_code,
     kind_for_event,
 )
 from ..messages import EnvelopeKind, EventMessage
@@ -98,8 +78,7 @@ __all__ = [
     "unpublish_events",
 ]
 
-_KNOWN_CODES = frozenset(k.event_code for k in EVENT_KINDS)
-_GENERIC_CODES = tuple(k.event_code for k in EVENT_KINDS if k.cls is ExtensionPointEvent)
+_GENERIC_CODES = tuple(k.event_code for k in EVENT_KINDS if k.cls is ev.ExtensionPointEvent)
 _REGULAR_CODES = tuple(k.event_code for k in EVENT_KINDS if not k.is_extension_point)
 _KNOWN_TYPES = frozenset(k.eventbridge_type.lower() for k in EVENT_KINDS)
 _RESERVED_PAYLOAD_KEYS = frozenset(WIRE_NAMES.values()) | {"eventCode"}
@@ -154,7 +133,7 @@ def node_ids(min_size: int = 1, max_size: int = 20) -> st.SearchStrategy[tuple[i
     return st.lists(_ids, min_size=min_size, max_size=max_size).map(tuple)
 
 
-def _node_events(cls: type[NodeEvent]) -> st.SearchStrategy[Any]:
+def _node_events(cls: type[ev.NodeEvent]) -> st.SearchStrategy[Any]:
     return st.builds(
         cls,
         operator=st.from_regex(r"\A[0-9]{16}\Z") | _text,
@@ -167,7 +146,7 @@ def _node_events(cls: type[NodeEvent]) -> st.SearchStrategy[Any]:
     )
 
 
-def freeze_events() -> st.SearchStrategy[FreezeNodeEvent]:
+def freeze_events() -> st.SearchStrategy[ev.FreezeNodeEvent]:
     """Any valid :class:`~dataworks_ext.FreezeNodeEvent`.
 
     Example:
@@ -175,10 +154,10 @@ def freeze_events() -> st.SearchStrategy[FreezeNodeEvent]:
         >>> freeze_events().example().event_code
         'freeze-node'
     """
-    return _node_events(FreezeNodeEvent)
+    return _node_events(ev.FreezeNodeEvent)
 
 
-def restore_events() -> st.SearchStrategy[RestoreNodeEvent]:
+def restore_events() -> st.SearchStrategy[ev.RestoreNodeEvent]:
     """Any valid :class:`~dataworks_ext.RestoreNodeEvent`.
 
     Example:
@@ -186,10 +165,10 @@ def restore_events() -> st.SearchStrategy[RestoreNodeEvent]:
         >>> restore_events().example().event_code
         'unfreeze-node'
     """
-    return _node_events(RestoreNodeEvent)
+    return _node_events(ev.RestoreNodeEvent)
 
 
-def unpublish_events() -> st.SearchStrategy[UnpublishNodeEvent]:
+def unpublish_events() -> st.SearchStrategy[ev.UnpublishNodeEvent]:
     """Any valid :class:`~dataworks_ext.UnpublishNodeEvent`.
 
     Example:
@@ -197,13 +176,13 @@ def unpublish_events() -> st.SearchStrategy[UnpublishNodeEvent]:
         >>> unpublish_events().example().event_code
         'undeploy-node'
     """
-    return _node_events(UnpublishNodeEvent)
+    return _node_events(ev.UnpublishNodeEvent)
 
 
 @st.composite
 def biz_periods(
     draw: st.DrawFn, max_days: int = 400, min_date: _dt.date = _dt.date(2000, 1, 1)
-) -> BizPeriod:
+) -> ev.BizPeriod:
     """A valid :class:`~dataworks_ext.BizPeriod` of at most ``max_days`` business dates.
 
     Example:
@@ -215,10 +194,10 @@ def biz_periods(
     begin = draw(st.dates(min_value=min_date, max_value=_dt.date(2099, 12, 31)))
     length = draw(st.integers(min_value=0, max_value=max_days - 1))
     end = min(begin + _dt.timedelta(days=length), _dt.date(2099, 12, 31))
-    return BizPeriod(begin=begin, end=end)
+    return ev.BizPeriod(begin=begin, end=end)
 
 
-def backfill_events(max_periods: int = 3) -> st.SearchStrategy[BackfillEvent]:
+def backfill_events(max_periods: int = 3) -> st.SearchStrategy[ev.BackfillEvent]:
     """Any valid :class:`~dataworks_ext.BackfillEvent`.
 
     Example:
@@ -227,7 +206,7 @@ def backfill_events(max_periods: int = 3) -> st.SearchStrategy[BackfillEvent]:
         True
     """
     return st.builds(
-        BackfillEvent,
+        ev.BackfillEvent,
         name=_text,
         root_node_id=_ids,
         root_node_project_id=_ids,
@@ -248,7 +227,7 @@ def backfill_events(max_periods: int = 3) -> st.SearchStrategy[BackfillEvent]:
     )
 
 
-def extension_events() -> st.SearchStrategy[ExtensionEvent]:
+def extension_events() -> st.SearchStrategy[ev.ExtensionEvent]:
     """Any event of the Operation Center extension points.
 
     Example:
@@ -257,10 +236,10 @@ def extension_events() -> st.SearchStrategy[ExtensionEvent]:
         ...     "freeze-node", "unfreeze-node", "undeploy-node", "backfill-data"}
         True
     """
-    return st.one_of(freeze_events(), restore_events(), unpublish_events(), backfill_events())
+    return _of_rows(lambda kind: kind.extension_point in _NODE_POINTS)
 
 
-def _file_events(cls: type[FileEvent]) -> st.SearchStrategy[Any]:
+def _file_events(cls: type[ev.FileEvent]) -> st.SearchStrategy[Any]:
     return st.builds(
         cls,
         file_name=_text,
@@ -285,7 +264,7 @@ def _file_events(cls: type[FileEvent]) -> st.SearchStrategy[Any]:
     )
 
 
-def commit_file_events() -> st.SearchStrategy[CommitFileEvent]:
+def commit_file_events() -> st.SearchStrategy[ev.CommitFileEvent]:
     """Any valid :class:`~dataworks_ext.CommitFileEvent`.
 
     Example:
@@ -293,10 +272,10 @@ def commit_file_events() -> st.SearchStrategy[CommitFileEvent]:
         >>> commit_file_events().example().event_code
         'commit-file'
     """
-    return _file_events(CommitFileEvent)
+    return _file_events(ev.CommitFileEvent)
 
 
-def deploy_file_events() -> st.SearchStrategy[DeployFileEvent]:
+def deploy_file_events() -> st.SearchStrategy[ev.DeployFileEvent]:
     """Any valid :class:`~dataworks_ext.DeployFileEvent`.
 
     Example:
@@ -304,10 +283,10 @@ def deploy_file_events() -> st.SearchStrategy[DeployFileEvent]:
         >>> deploy_file_events().example().event_code
         'deploy-file'
     """
-    return _file_events(DeployFileEvent)
+    return _file_events(ev.DeployFileEvent)
 
 
-def run_file_events() -> st.SearchStrategy[RunFileEvent]:
+def run_file_events() -> st.SearchStrategy[ev.RunFileEvent]:
     """Any valid :class:`~dataworks_ext.RunFileEvent`.
 
     Example:
@@ -315,10 +294,10 @@ def run_file_events() -> st.SearchStrategy[RunFileEvent]:
         >>> run_file_events().example().event_code
         'run-file'
     """
-    return _file_events(RunFileEvent)
+    return _file_events(ev.RunFileEvent)
 
 
-def delete_file_events() -> st.SearchStrategy[DeleteFileEvent]:
+def delete_file_events() -> st.SearchStrategy[ev.DeleteFileEvent]:
     """Any valid :class:`~dataworks_ext.DeleteFileEvent`.
 
     Example:
@@ -326,10 +305,10 @@ def delete_file_events() -> st.SearchStrategy[DeleteFileEvent]:
         >>> delete_file_events().example().event_code
         'delete-file'
     """
-    return _file_events(DeleteFileEvent)
+    return _file_events(ev.DeleteFileEvent)
 
 
-def _table_events(cls: type[TableEvent]) -> st.SearchStrategy[Any]:
+def _table_events(cls: type[ev.TableEvent]) -> st.SearchStrategy[Any]:
     return st.builds(
         cls,
         table_name=_text,
@@ -344,7 +323,7 @@ def _table_events(cls: type[TableEvent]) -> st.SearchStrategy[Any]:
     )
 
 
-def commit_table_events() -> st.SearchStrategy[CommitTableEvent]:
+def commit_table_events() -> st.SearchStrategy[ev.CommitTableEvent]:
     """Any valid :class:`~dataworks_ext.CommitTableEvent`.
 
     Example:
@@ -352,10 +331,10 @@ def commit_table_events() -> st.SearchStrategy[CommitTableEvent]:
         >>> commit_table_events().example().event_code
         'commit-table'
     """
-    return _table_events(CommitTableEvent)
+    return _table_events(ev.CommitTableEvent)
 
 
-def deploy_table_events() -> st.SearchStrategy[DeployTableEvent]:
+def deploy_table_events() -> st.SearchStrategy[ev.DeployTableEvent]:
     """Any valid :class:`~dataworks_ext.DeployTableEvent`.
 
     Example:
@@ -363,10 +342,10 @@ def deploy_table_events() -> st.SearchStrategy[DeployTableEvent]:
         >>> deploy_table_events().example().event_code
         'deploy-table'
     """
-    return _table_events(DeployTableEvent)
+    return _table_events(ev.DeployTableEvent)
 
 
-def datastudio_events() -> st.SearchStrategy[DataStudioEvent]:
+def datastudio_events() -> st.SearchStrategy[ev.DataStudioEvent]:
     """Any DataStudio file or table event.
 
     Example:
@@ -374,17 +353,10 @@ def datastudio_events() -> st.SearchStrategy[DataStudioEvent]:
         >>> datastudio_events().example().event_code.endswith(("-file", "-table"))
         True
     """
-    return st.one_of(
-        commit_file_events(),
-        deploy_file_events(),
-        run_file_events(),
-        delete_file_events(),
-        commit_table_events(),
-        deploy_table_events(),
-    )
+    return _of_rows(lambda kind: kind.module is Module.DATASTUDIO)
 
 
-def _instance_events(cls: type[InstancePreEvent]) -> st.SearchStrategy[Any]:
+def _instance_events(cls: type[ev.InstancePreEvent]) -> st.SearchStrategy[Any]:
     return st.builds(
         cls,
         operator=st.from_regex(r"\A[0-9]{16}\Z") | _text,
@@ -398,7 +370,7 @@ def _instance_events(cls: type[InstancePreEvent]) -> st.SearchStrategy[Any]:
     )
 
 
-def pre_freeze_instance_events() -> st.SearchStrategy[PreFreezeInstanceEvent]:
+def pre_freeze_instance_events() -> st.SearchStrategy[ev.PreFreezeInstanceEvent]:
     """Any valid :class:`~dataworks_ext.PreFreezeInstanceEvent`.
 
     Example:
@@ -406,10 +378,10 @@ def pre_freeze_instance_events() -> st.SearchStrategy[PreFreezeInstanceEvent]:
         >>> pre_freeze_instance_events().example().event_code
         'pre-freeze-instance'
     """
-    return _instance_events(PreFreezeInstanceEvent)
+    return _instance_events(ev.PreFreezeInstanceEvent)
 
 
-def pre_unfreeze_instance_events() -> st.SearchStrategy[PreUnfreezeInstanceEvent]:
+def pre_unfreeze_instance_events() -> st.SearchStrategy[ev.PreUnfreezeInstanceEvent]:
     """Any valid :class:`~dataworks_ext.PreUnfreezeInstanceEvent`.
 
     Example:
@@ -417,10 +389,10 @@ def pre_unfreeze_instance_events() -> st.SearchStrategy[PreUnfreezeInstanceEvent
         >>> pre_unfreeze_instance_events().example().event_code
         'pre-unfreeze-instance'
     """
-    return _instance_events(PreUnfreezeInstanceEvent)
+    return _instance_events(ev.PreUnfreezeInstanceEvent)
 
 
-def pre_rerun_instance_events() -> st.SearchStrategy[PreRerunInstanceEvent]:
+def pre_rerun_instance_events() -> st.SearchStrategy[ev.PreRerunInstanceEvent]:
     """Any valid :class:`~dataworks_ext.PreRerunInstanceEvent`.
 
     Example:
@@ -428,10 +400,10 @@ def pre_rerun_instance_events() -> st.SearchStrategy[PreRerunInstanceEvent]:
         >>> pre_rerun_instance_events().example().event_code
         'pre-rerun-instance'
     """
-    return _instance_events(PreRerunInstanceEvent)
+    return _instance_events(ev.PreRerunInstanceEvent)
 
 
-def pre_set_instance_success_events() -> st.SearchStrategy[PreSetInstanceSuccessEvent]:
+def pre_set_instance_success_events() -> st.SearchStrategy[ev.PreSetInstanceSuccessEvent]:
     """Any valid :class:`~dataworks_ext.PreSetInstanceSuccessEvent`.
 
     Example:
@@ -439,10 +411,10 @@ def pre_set_instance_success_events() -> st.SearchStrategy[PreSetInstanceSuccess
         >>> pre_set_instance_success_events().example().event_code
         'pre-set-instance-success'
     """
-    return _instance_events(PreSetInstanceSuccessEvent)
+    return _instance_events(ev.PreSetInstanceSuccessEvent)
 
 
-def pre_kill_instance_events() -> st.SearchStrategy[PreKillInstanceEvent]:
+def pre_kill_instance_events() -> st.SearchStrategy[ev.PreKillInstanceEvent]:
     """Any valid :class:`~dataworks_ext.PreKillInstanceEvent`.
 
     Example:
@@ -450,10 +422,10 @@ def pre_kill_instance_events() -> st.SearchStrategy[PreKillInstanceEvent]:
         >>> pre_kill_instance_events().example().event_code
         'pre-kill-instance'
     """
-    return _instance_events(PreKillInstanceEvent)
+    return _instance_events(ev.PreKillInstanceEvent)
 
 
-def instance_events() -> st.SearchStrategy[InstanceOperationEvent]:
+def instance_events() -> st.SearchStrategy[ev.InstanceOperationEvent]:
     """Any Operation Center instance pre-event.
 
     Example:
@@ -461,16 +433,10 @@ def instance_events() -> st.SearchStrategy[InstanceOperationEvent]:
         >>> instance_events().example().event_code.startswith("pre-")
         True
     """
-    return st.one_of(
-        pre_freeze_instance_events(),
-        pre_unfreeze_instance_events(),
-        pre_rerun_instance_events(),
-        pre_set_instance_success_events(),
-        pre_kill_instance_events(),
-    )
+    return _of_rows(lambda kind: kind.extension_point is ExtensionPoint.INSTANCE_OPERATIONS)
 
 
-def modelled_events() -> st.SearchStrategy[ModelledEvent]:
+def modelled_events() -> st.SearchStrategy[ev.ModelledEvent]:
     """Any extension-point event with a model class of its own.
 
     Example:
@@ -479,18 +445,61 @@ def modelled_events() -> st.SearchStrategy[ModelledEvent]:
         >>> kind_for_event(modelled_events().example()).has_model
         True
     """
-    return st.one_of(extension_events(), datastudio_events(), instance_events())
+    return st.one_of(*(strategy_for(kind) for kind in event_kinds() if kind.has_model))
 
+
+_NODE_POINTS = (
+    ExtensionPoint.FREEZE_AND_RESTORE,
+    ExtensionPoint.UNPUBLISH,
+    ExtensionPoint.BACKFILL,
+)
+
+
+def _of_rows(wanted: Callable[[EventKind], bool]) -> st.SearchStrategy[Any]:
+    """Any event of the built-in rows with a model of their own that ``wanted`` picks."""
+    return st.one_of(*(strategy_for(k) for k in EVENT_KINDS if k.has_model and wanted(k)))
+
+
+def strategy_for(kind: EventKind) -> st.SearchStrategy[Any]:
+    """Any valid event of a row of the table with a model of its own.
+
+    The strategy its row names (``freeze_events`` for ``freeze-node``), else its family's
+    (node, file, table or instance events) for its class, else ``st.builds`` of its class.
+
+    Example:
+        >>> from dataworks_ext.events import kind_for_code
+        >>> from dataworks_ext.testing.strategies import strategy_for
+        >>> strategy_for(kind_for_code("run-file")).example().event_code
+        'run-file'
+    """
+    if not kind.has_model:
+        raise ValueError(f"{kind.event_code!r} has no model of its own")
+    named = globals().get(kind.strategy or "")
+    if named is not None:
+        found: st.SearchStrategy[Any] = named()
+        return found
+    for family, strategy in _FAMILIES.items():
+        if issubclass(kind.cls, family):
+            return strategy(kind.cls)
+    return st.builds(kind.cls)
+
+
+_FAMILIES: dict[type[Any], Callable[[Any], st.SearchStrategy[Any]]] = {
+    ev.NodeEvent: _node_events,
+    ev.FileEvent: _file_events,
+    ev.TableEvent: _table_events,
+    ev.InstancePreEvent: _instance_events,
+}
 
 _new_codes = st.from_regex(r"\A[a-z]{3,10}(-[a-z]{2,10}){1,3}\Z").filter(
-    lambda code: code not in _KNOWN_CODES
+    lambda code: kind_for_code(code) is None
 )
 
 
 @st.composite
 def extension_point_events(
     draw: st.DrawFn, codes: st.SearchStrategy[str] | None = None
-) -> ExtensionPointEvent:
+) -> ev.ExtensionPointEvent:
     """An :class:`~dataworks_ext.ExtensionPointEvent`: a generic code, or one newer than the SDK.
 
     The payload carries ``eventCode``, the common fields and a few event-specific ones.
@@ -513,7 +522,7 @@ def extension_point_events(
     return structure_common(code, payload)
 
 
-def unknown_events() -> st.SearchStrategy[UnknownEvent]:
+def unknown_events() -> st.SearchStrategy[ev.UnknownEvent]:
     """Regular events: no extension-point check id, nothing to answer.
 
     The payload carries the event code as ``eventCode`` and no ``extensionBizId``.
@@ -524,11 +533,11 @@ def unknown_events() -> st.SearchStrategy[UnknownEvent]:
         True
     """
     codes = st.sampled_from(["run-smoke-test", *_REGULAR_CODES]) | _text.filter(
-        lambda c: bool(c) and c not in _KNOWN_CODES
+        lambda c: bool(c) and kind_for_code(c) is None
     )
 
     @st.composite
-    def build(draw: st.DrawFn) -> UnknownEvent:
+    def build(draw: st.DrawFn) -> ev.UnknownEvent:
         code = draw(codes)
         payload = draw(
             st.dictionaries(
@@ -536,12 +545,12 @@ def unknown_events() -> st.SearchStrategy[UnknownEvent]:
             )
         )
         payload["eventCode"] = code
-        return UnknownEvent(event_code=code, payload=payload)
+        return ev.UnknownEvent(event_code=code, payload=payload)
 
     return build()
 
 
-def events() -> st.SearchStrategy[Event]:
+def events() -> st.SearchStrategy[ev.Event]:
     """Any event :func:`~dataworks_ext.parse_message` can return.
 
     Example:
@@ -559,7 +568,7 @@ _optional_text = st.none() | _text
 @st.composite
 def messages(
     draw: st.DrawFn,
-    events: st.SearchStrategy[Event] | None = None,
+    events: st.SearchStrategy[ev.Event] | None = None,
     envelope: EnvelopeKind | str | None = None,
 ) -> EventMessage:
     """An :class:`~dataworks_ext.EventMessage` in a CloudEvent or Function Compute envelope.
@@ -578,7 +587,7 @@ def messages(
     event = draw(events if events is not None else _any_events())
     kind = EnvelopeKind(envelope) if envelope is not None else draw(st.sampled_from(EnvelopeKind))
     message_id = draw(st.uuids().map(str) | _text.filter(lambda t: bool(t.strip())))
-    known = not isinstance(event, UnknownEvent)
+    known = not isinstance(event, ev.UnknownEvent)
     row = kind_for_event(event)
     event_type: str | None
     if kind is EnvelopeKind.FUNCTION_COMPUTE:

@@ -385,6 +385,9 @@ class ApiDirective(_RstDirective):
             options = ["   :members:"]
             if obj.__bases__ != (object,):
                 options.append("   :show-inheritance:")
+            if any(_private_base(module, base) for base in obj.__bases__):
+                # e.g. Registry's decorators, generated into a base class of their own
+                options.append("   :inherited-members: object")
         elif inspect.isroutine(obj):
             kind, options = "autofunction", []
         else:
@@ -392,6 +395,12 @@ class ApiDirective(_RstDirective):
             if len(repr(obj)) > 60 or _is_type_alias(obj):
                 options.append("   :no-value:")
         return [f".. {kind}:: {full}", *options, ""]
+
+
+def _private_base(module: types.ModuleType, base: type[Any]) -> bool:
+    """Whether ``base`` is a class of the package that its public modules do not show."""
+    top = module.__name__.split(".")[0]
+    return base.__module__.startswith(top + ".") and base.__name__ not in vars(module)
 
 
 def _is_type_alias(obj: Any) -> bool:
@@ -540,19 +549,10 @@ def _default_text(field: attrs.Attribute[Any]) -> str:
 
 
 def _decorators() -> dict[type[Any], str]:
-    """Which module-level decorator registers a check for which event class (asked, not typed)."""
+    """Which module-level decorator registers a check for which event class: each row's."""
     import dataworks_ext
 
-    found: dict[type[Any], str] = {}
-    for name in dataworks_ext.__all__:
-        if not name.startswith("on_"):
-            continue
-        registry = dataworks_ext.Registry()
-        getattr(registry, name)(lambda event: True)
-        for kind in dataworks_ext.EVENT_KINDS:
-            if registry.checks_for(kind.cls):
-                found[kind.cls] = name
-    return found
+    return {k.cls: k.decorator for k in dataworks_ext.EVENT_KINDS if k.decorator is not None}
 
 
 class EventKindsDirective(_RstDirective):
