@@ -55,7 +55,10 @@ from .events import (
     InstanceOperationEvent,
     ModelledEvent,
     Module,
+    add_event_kind,
+    event_kinds,
     model_names,
+    remove_event_kind,
 )
 from .extension import DEFAULT_LEASE, MIN_LEASE, Extension
 from .messages import (
@@ -267,8 +270,10 @@ __all__ = [
     "UnpublishNodeEvent",
     "Verdict",
     "__version__",
+    "add_event_kind",
     "combine",
     "default_registry",
+    "event_kinds",
     "http_reply",
     "on_backfill",
     "on_commit_file",
@@ -291,6 +296,7 @@ __all__ = [
     "process_limiter",
     "read_body",
     "read_wsgi_body",
+    "remove_event_kind",
     "sendable",
     "set_rate_limit",
 ]

@@ -5,8 +5,8 @@ point, model class, the API that answers it, and, for an event with a model of i
 names the surface derives from it (the registry's decorator, the testing builder and
 strategy, the CLI's word, the policies' operation).  The typed registry surface is generated
 from the rows (``scripts/generate_registry.py``); the builders, strategies, CLI words and
-policy operations read them.  :func:`add_event_kind` is the one path that adds a row: the
-built-in rows go through it, and so can an event defined at run time.
+policy operations read them.  :func:`~dataworks_ext.add_event_kind` is the one path that adds
+a row: the built-in rows go through it, and so can an event defined at run time.
 """
 
 from __future__ import annotations
@@ -642,7 +642,8 @@ _BUILT_IN_DONE = True
 
 
 def event_kinds() -> tuple[EventKind, ...]:
-    """Every row: :data:`EVENT_KINDS`, then the rows added at run time by :func:`add_event_kind`.
+    """Every row: :data:`EVENT_KINDS`, then the rows added at run time by
+    :func:`~dataworks_ext.add_event_kind`.
 
     Example:
         >>> from dataworks_ext.events import EVENT_KINDS, event_kinds

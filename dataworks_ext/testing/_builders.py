@@ -28,7 +28,6 @@ from ._wrapping import (
     DEFAULT_REGION,
     DEFAULT_TENANT_ID,
     REMOVE,
-    EnvelopeLike,
     as_envelope,
     batch,
     counter,
@@ -96,7 +95,7 @@ def backfill_event(
     extension_biz_id: str | None = None,
     extra: Mapping[str, Any] | None = None,
     message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+    envelope: EnvelopeKind | str = EnvelopeKind.CLOUDEVENT,
 ) -> EventMessage:
     """A message announcing a data backfill.
 
@@ -204,7 +203,7 @@ class _Common(TypedDict, total=False):
     extension_biz_id: str | None
     extra: Mapping[str, Any] | None
     message_id: str | None
-    envelope: EnvelopeLike
+    envelope: EnvelopeKind | str
 
 
 class _NodeFields(_Common, total=False):
@@ -417,7 +416,7 @@ def extension_point_event(
     tenant_id: int = DEFAULT_TENANT_ID,
     extension_biz_id: str | None = None,
     message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+    envelope: EnvelopeKind | str = EnvelopeKind.CLOUDEVENT,
 ) -> EventMessage:
     """A message of an extension point without a model of its own: an ExtensionPointEvent.
 

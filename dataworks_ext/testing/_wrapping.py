@@ -21,7 +21,6 @@ __all__ = [
     "DEFAULT_REGION",
     "DEFAULT_TENANT_ID",
     "REMOVE",
-    "EnvelopeLike",
     "as_envelope",
     "batch",
     "counter",
@@ -43,7 +42,6 @@ DEFAULT_REGION = "cn-shanghai"
 
 counter = itertools.count(1)
 """Numbers the builders' generated names."""
-EnvelopeLike = EnvelopeKind | str
 
 
 def new_id() -> str:
@@ -61,7 +59,7 @@ def message_for(
     event: ModelledEvent | ExtensionPointEvent,
     *,
     message_id: str | None = None,
-    envelope: EnvelopeLike = EnvelopeKind.CLOUDEVENT,
+    envelope: EnvelopeKind | str = EnvelopeKind.CLOUDEVENT,
     region: str = DEFAULT_REGION,
     time: _dt.datetime | None = None,
 ) -> EventMessage:
@@ -124,7 +122,7 @@ def message_for(
     )
 
 
-def as_envelope(message: EventMessage, envelope: EnvelopeLike) -> EventMessage:
+def as_envelope(message: EventMessage, envelope: EnvelopeKind | str) -> EventMessage:
     """The same event and id in another envelope.
 
     Example:
