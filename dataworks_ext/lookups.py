@@ -687,7 +687,7 @@ class _Flight:
     def __enter__(self) -> _Flight:
         return self
 
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+    def __exit__(self, _exc_type: Any, exc: BaseException | None, _tb: Any) -> None:
         lookups, key = self.lookups, (self.kind, self.key)
         if exc is None:
             lookups._cache.put(key, self.value)  # cached before the in-flight entry goes

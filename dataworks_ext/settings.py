@@ -534,7 +534,7 @@ class SettingsCache:
         now = time.monotonic()
         if settings is not None and now < self._fresh_until:
             return settings
-        future, mine = self._claim(now, background=settings is not None)
+        future, mine = self._claim(now)
         if future is None:
             return settings
         if settings is not None:  # stale: refresh behind the message
@@ -600,7 +600,7 @@ class SettingsCache:
         now = time.monotonic()
         if settings is not None and now < self._fresh_until:
             return settings
-        future, mine = self._claim(now, background=settings is not None)
+        future, mine = self._claim(now)
         if future is None:
             return settings
         if mine:  # a task of its own: a message cancelled meanwhile does not cancel it
@@ -639,7 +639,7 @@ class SettingsCache:
         )
 
     def _claim(
-        self, now: float, *, background: bool = False, force: bool = False
+        self, now: float, *, force: bool = False
     ) -> tuple[concurrent.futures.Future[ExtensionSettings | None] | None, bool]:
         """(the fetch in flight or a new one, whether the caller must make it); ``(None,
         False)`` when no fetch is due (fresh again, or waiting ``retry_after``)."""

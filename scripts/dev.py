@@ -139,6 +139,8 @@ def cmd_test(args: list[str]) -> int:
                 [bindir / "mypy", "--strict", "dataworks_ext", *EXAMPLES_TYPED],
                 # the registry surface and the operations, generated from EVENT_KINDS
                 [bindir / "python", "scripts/generate_registry.py", "--check"],
+                # dead code, at 80 % confidence (unused names, unreachable code)
+                [bindir / "vulture", "dataworks_ext", "--min-confidence", "80"],
             ]
             for check in checks:
                 if run(check) != 0:

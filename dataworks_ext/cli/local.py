@@ -98,7 +98,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
         reason = exc.strerror or str(exc)
         raise ConfigurationError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
 
-    def stop(signum: int, frame: Any) -> None:
+    def stop(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, stop)

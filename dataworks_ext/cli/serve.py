@@ -97,7 +97,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
             ui.print(f"  what LocalDataWorks recorded: curl {url}verdicts")
         ui.print("  press Ctrl+C to stop")
 
-        def stop(signum: int, frame: Any) -> None:
+        def stop(_signum: int, _frame: Any) -> None:
             raise KeyboardInterrupt
 
         previous = signal.signal(signal.SIGTERM, stop)
