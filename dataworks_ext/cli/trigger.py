@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CallbackError, ConfigurationError
-from ..events import EVENT_KINDS
+from ..events import EVENT_KINDS, kind_for_word
 from ..outcomes import Disposition
 from ._app import _extension_for, load_app
 from ._delivery import _delivered_text, _embedded, _target
@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from ..messages import EventMessage
     from ..testing._local import LocalDataWorks
 
-_NODE_OPERATIONS = ("freeze", "restore", "unpublish", "backfill")
+_NODE_OPERATIONS = tuple(kind.word for kind in EVENT_KINDS if kind.word)
+"""The events built by their word (freeze, restore, unpublish, backfill): the table's words."""
 TRIGGER_EVENTS = (
     *_NODE_OPERATIONS,
     *(kind.event_code for kind in EVENT_KINDS if kind.is_extension_point),
@@ -142,12 +143,9 @@ def _build_event(args: argparse.Namespace) -> EventMessage:
         raise ConfigurationError("--days applies to backfill only")
     if args.node_ids:
         common["node_ids"] = args.node_ids
-    builder = {
-        "freeze": builders.freeze_event,
-        "restore": builders.restore_event,
-        "unpublish": builders.unpublish_event,
-    }[args.event]
-    message: EventMessage = builder(**common)
+    kind = kind_for_word(args.event)  # one of _NODE_OPERATIONS: it has a builder
+    assert kind is not None
+    message: EventMessage = getattr(builders, f"{kind.name}_event")(**common)
     return message
 
 
