@@ -30,9 +30,9 @@ import logging
 import os
 import random
 import subprocess
-import time
 import sys
 import threading
+import time
 import traceback
 import warnings
 from collections import Counter
