@@ -332,12 +332,18 @@ _LENIENT = json.JSONDecoder(parse_constant=lambda name: _BAD, parse_int=_lenient
 
 
 def _holds_bad(value: Any) -> bool:
-    if value is _BAD:
-        return True
-    if type(value) is dict:
-        return any(_holds_bad(item) for item in value.values())
-    if type(value) is list:
-        return any(_holds_bad(item) for item in value)
+    """Whether ``value`` holds a value the lenient reader marked, at any depth (a loop, not
+    recursion: the JSON reader of some Pythons reads deeper than Python can recurse)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item is _BAD:
+            return True
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
     return False
 
 

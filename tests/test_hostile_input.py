@@ -62,6 +62,14 @@ HOSTILE = [
 ]
 
 
+def _json_reads(text: str) -> bool:
+    try:
+        json.loads(text)
+    except RecursionError:
+        return False
+    return True
+
+
 def sample_objects() -> list[Any]:
     return [json.loads(path.read_text()) for path in SAMPLES]
 
@@ -388,8 +396,9 @@ def test_each_hostile_value_within_time_and_memory_bounds(literal: str) -> None:
     finally:
         tracemalloc.stop()
     reply.body.decode("utf-8")
-    # too deep to read at all: the id is lost with the rest (REJECT); else answered (ACK)
-    deep = literal.startswith("[" * 100)
+    # too deep for this Python's JSON reader: the id is lost with the rest (REJECT); else
+    # answered (ACK).  How deep the reader goes depends on the Python (3.13 reads deeper).
+    deep = literal.startswith("[" * 100) and not _json_reads(literal)
     expected = Disposition.REJECT if deep else Disposition.ACK
     assert len(outcomes) == 1 and outcomes[0].disposition is expected
     assert elapsed < 2.0
