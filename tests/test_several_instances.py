@@ -348,7 +348,8 @@ def test_a_hundred_simultaneous_timeouts_are_delivered_side_by_side(
         outcomes = [f.result(timeout=60) for f in futures]
     slowest = max(callback.at[m.message_id] - started[m.message_id] for m in messages)
     # one after another would take 100 x 0.5 s; side by side, the deadline plus one delivery
-    assert slowest < timeout + delivery + 2.0, slowest
+    # (and starting 200 threads on two loaded cores: 4 s of slack, an order below serial)
+    assert slowest < timeout + delivery + 4.0, slowest
     for message, outcome in zip(messages, outcomes, strict=True):
         assert isinstance(outcome.error, HandlerTimeoutError)
         assert outcome.delivered and outcome.disposition is Disposition.ACK
