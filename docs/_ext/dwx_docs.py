@@ -62,7 +62,7 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.parsers.rst.states import RSTState
 from docutils.statemachine import StringList
-from dwx_generated import example_message, example_message_json
+from dwx_generated import example_message, example_message_json, type_text
 from sphinx.application import Sphinx
 from sphinx.pycode import ModuleAnalyzer, PycodeError
 from sphinx.util import logging
@@ -299,23 +299,6 @@ def _list_table(
                 lines += ["", "       " + paragraph]
     lines.append("")
     return lines
-
-
-def type_text(tp: Any) -> str:
-    """A short, readable rendering of a type annotation (``tuple[int, ...]``, ``str | None``)."""
-    if tp is type(None) or tp is None:
-        return "None"
-    if tp is Any:
-        return "Any"
-    if tp is Ellipsis:
-        return "..."
-    origin = typing.get_origin(tp)
-    if origin in (types.UnionType, typing.Union):
-        return " | ".join(type_text(arg) for arg in typing.get_args(tp))
-    if origin is not None:
-        args = ", ".join(type_text(arg) for arg in typing.get_args(tp))
-        return f"{getattr(origin, '__name__', str(origin))}[{args}]"
-    return str(getattr(tp, "__qualname__", tp))
 
 
 # --------------------------------------------------------------------------- dwx-api

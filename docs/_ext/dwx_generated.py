@@ -104,7 +104,7 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def _type_text(tp: Any) -> str:
+def type_text(tp: Any) -> str:
     """A short rendering of a type annotation (``tuple[int, ...]``, ``str | None``)."""
     import types
     import typing
@@ -117,9 +117,9 @@ def _type_text(tp: Any) -> str:
         return "..."
     origin = typing.get_origin(tp)
     if origin in (types.UnionType, typing.Union):
-        return " | ".join(_type_text(arg) for arg in typing.get_args(tp))
+        return " | ".join(type_text(arg) for arg in typing.get_args(tp))
     if origin is not None:
-        args = ", ".join(_type_text(arg) for arg in typing.get_args(tp))
+        args = ", ".join(type_text(arg) for arg in typing.get_args(tp))
         return f"{getattr(origin, '__name__', str(origin))}[{args}]"
     return str(getattr(tp, "__qualname__", tp))
 
@@ -167,7 +167,7 @@ def fields_table(path: str) -> str:
             [
                 "*(any other field)*" if wire == "*" else f"`{wire}`",
                 f"`{field.name}`",
-                f"`{_type_text(hints.get(field.name, field.type))}`, {_default_text(field)}",
+                f"`{type_text(hints.get(field.name, field.type))}`, {_default_text(field)}",
                 field.metadata.get("doc", ""),
             ]
         )
