@@ -37,6 +37,8 @@ _OC = CallbackApi.UPDATE_WORKBENCH_EVENT_RESULT
 _IDE = CallbackApi.UPDATE_IDE_EVENT_RESULT
 _ANY = CallbackApi.CALLBACK_EXTENSION
 _WITHOUT_MODEL = frozenset({"ExtensionPointEvent", "UnknownEvent"})
+_BUILT: dict[str, type[Any]] = {}
+"""The model classes named by rows, once built (looked up on every message parsed)."""
 
 
 @attrs.frozen
@@ -86,10 +88,13 @@ class EventKind:
     @property
     def cls(self) -> type[Any]:
         """The model class (imported and built on first use)."""
-        if isinstance(self.model, type):
-            return self.model
-        events = importlib.import_module("dataworks_ext.events")
-        cls: type[Any] = getattr(events, self.model)
+        model = self.model
+        if isinstance(model, type):
+            return model
+        cls = _BUILT.get(model)
+        if cls is None:
+            events = importlib.import_module("dataworks_ext.events")
+            cls = _BUILT[model] = getattr(events, model)
         return cls
 
     @property
