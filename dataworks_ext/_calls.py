@@ -10,7 +10,6 @@ answering APIs and configures the client; this module knows no verdict.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from ._callers import CALLERS, DeadlineReached
 from ._retry import RetryPolicy
 from ._sdk_failures import SdkFailure, classify, clean, deadline_exceeded, unsuccessful
 from ._version import __version__
@@ -386,8 +386,8 @@ class CallPath:
 
         This is the one path every call of the client takes (deliveries, lookups, the
         extension's settings): retried by one policy, within the rate budget (``limiter``),
-        reported to the audit trail.  Use it for a DataWorks API the SDK has and this client
-        has no method for.
+        reported to the call hooks (see :class:`CallHook`).  Use it for a DataWorks API the SDK
+        has and this client has no method for.
 
         Example:
             >>> from dataworks_ext.testing import LocalDataWorks
@@ -398,27 +398,15 @@ class CallPath:
             ...     body.extension.parameter_setting
             'owner=finance'
         """
-        try:
-            client, models = self._route(action)
-            call = getattr(client, f"{action}_with_options")
-            built = getattr(models, request)(**fields)
-        except Exception as exc:
-            raise self._setup_failed(exc, message_id) from None
+        call, built = self._bound(action, request, fields, message_id)
         steps = self._attempts(action, what, message_id, retry or self.retry, checked)
         step = next(steps)
         while True:
             outcome: object = None
             if isinstance(step, _Try):
-                outcome = _CALLERS.run(call, built, step.runtime, max(step.remaining, 0.001) + 0.1)
+                outcome = CALLERS.run(call, built, step.runtime, max(step.remaining, 0.001) + 0.1)
             elif isinstance(step, _Budget):
-                try:
-                    limiter: Any = self.limiter
-                    if step.throttled:
-                        limiter.throttled(step.kind)
-                    else:
-                        outcome = limiter.reserve(step.kind)
-                except Exception as exc:
-                    outcome = exc
+                outcome = self._budget(step)
             else:
                 self._sleep(step)
             try:
@@ -431,7 +419,7 @@ class CallPath:
         action: str,
         request: str,
         fields: Mapping[str, Any],
-        checked: bool = True,
+        checked: bool = True,  # as for call(): False for an API whose answer has no Success
         *,
         message_id: str | None = None,
         what: str = "the verdict",
@@ -453,17 +441,13 @@ class CallPath:
         """
         import asyncio
 
-        try:
-            if not self._routed(action):  # the SDK's import blocks: not on the loop
-                client, models = await asyncio.get_running_loop().run_in_executor(
-                    None, self._route, action
-                )
-            else:
-                client, models = self._route(action)
-            call = getattr(client, f"{action}_with_options_async")
-            built = getattr(models, request)(**fields)
-        except Exception as exc:
-            raise self._setup_failed(exc, message_id) from None
+        routed = None
+        if not self._routed(action):  # the SDK's import blocks: not on the loop
+            try:
+                routed = await asyncio.get_running_loop().run_in_executor(None, self._route, action)
+            except Exception as exc:
+                raise self._setup_failed(exc, message_id) from None
+        call, built = self._bound(action, request, fields, message_id, routed, "_async")
         sleep = asyncio.sleep if self._async_sleep is None else self._async_sleep
         steps = self._attempts(action, what, message_id, retry or self.retry, checked)
         step = next(steps)
@@ -475,24 +459,56 @@ class CallPath:
                         call(built, step.runtime), timeout=max(step.remaining, 0.001) + 0.1
                     )
                 except asyncio.TimeoutError:
-                    outcome = _DeadlineReached()
+                    outcome = DeadlineReached()
                 except Exception as exc:
                     outcome = exc
             elif isinstance(step, _Budget):
-                try:
-                    limiter: Any = self.limiter
-                    if step.throttled:
-                        await limiter.throttled_async(step.kind)
-                    else:
-                        outcome = await limiter.reserve_async(step.kind)
-                except Exception as exc:
-                    outcome = exc
+                outcome = await self._budget_async(step)
             else:
                 await sleep(step)
             try:
                 step = steps.send(outcome)
             except StopIteration as done:
                 return done.value
+
+    def _bound(
+        self,
+        action: str,
+        request: str,
+        fields: Mapping[str, Any],
+        message_id: str | None,
+        routed: tuple[Any, Any] | None = None,
+        suffix: str = "",
+    ) -> tuple[Any, Any]:
+        """(the SDK method ``<action>_with_options<suffix>``, the request built from
+        ``fields``), through ``routed`` (the SDK client and models) unless routed here."""
+        try:
+            client, models = self._route(action) if routed is None else routed
+            return getattr(client, f"{action}_with_options{suffix}"), getattr(models, request)(
+                **fields
+            )
+        except Exception as exc:
+            raise self._setup_failed(exc, message_id) from None
+
+    def _budget(self, step: _Budget) -> object:
+        """Take ``step`` to the rate limiter: the wait it answers, or the exception raised."""
+        limiter: Any = self.limiter
+        try:
+            if step.throttled:
+                return limiter.throttled(step.kind)
+            return limiter.reserve(step.kind)
+        except Exception as exc:
+            return exc
+
+    async def _budget_async(self, step: _Budget) -> object:
+        """:meth:`_budget` without blocking the loop."""
+        limiter: Any = self.limiter
+        try:
+            if step.throttled:
+                return await limiter.throttled_async(step.kind)
+            return await limiter.reserve_async(step.kind)
+        except Exception as exc:
+            return exc
 
     def _attempts(
         self,
@@ -584,7 +600,7 @@ class CallPath:
         return _Try(runtime, remaining, read, read < self.read_timeout)
 
     def _failure(self, exc: BaseException, attempt: _Try, policy: RetryPolicy) -> SdkFailure:
-        if isinstance(exc, _DeadlineReached):
+        if isinstance(exc, DeadlineReached):
             return deadline_exceeded(policy.deadline)
         failure = classify(exc, self.url, attempt.read)
         if attempt.capped and failure.code in ("ReadTimeout", "ConnectTimeout"):
@@ -699,94 +715,6 @@ LIMITER_METHODS = ("reserve", "reserve_async", "throttled", "throttled_async", "
 WRITES = frozenset(
     {"update_workbench_event_result", "update_ideevent_result", "callback_extension"}
 )
-
-
-class _DeadlineReached(Exception):
-    """The path's own timer ran out before the SDK answered."""
-
-
-class _Callers:
-    """Daemon threads that make blocking SDK calls, so that the sync path stops waiting at
-    the deadline: the SDK's timeouts bound each socket read, not the whole answer, and an
-    endpoint that trickles its answer byte by byte would hold the caller far longer.
-
-    A call past its deadline runs on in its thread until the SDK gives up; its outcome is
-    dropped.  Idle threads are kept for the next calls (daemon threads: they never hold the
-    interpreter's exit).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._idle: list[_Caller] = []
-
-    def forget(self) -> None:
-        """Forget every thread (in a forked child, which has none of them)."""
-        self._lock = threading.Lock()
-        self._idle = []
-
-    def run(self, call: Callable[..., Any], request: Any, runtime: Any, timeout: float) -> object:
-        """The answer of ``call(request, runtime)``, the exception it raised, or
-        :class:`_DeadlineReached` after ``timeout`` seconds."""
-        with self._lock:
-            caller = self._idle.pop() if self._idle else None
-        if caller is None:
-            caller = _Caller(self)
-        return caller.run(call, request, runtime, timeout)
-
-    def _rest(self, caller: _Caller) -> None:
-        with self._lock:
-            if len(self._idle) < 64:
-                self._idle.append(caller)
-                return
-        caller.retire()
-
-
-class _Caller:
-    """One daemon thread of :class:`_Callers`, taking one call at a time."""
-
-    __slots__ = ("_done", "_outcome", "_owner", "_todo")
-
-    def __init__(self, owner: _Callers) -> None:
-        import queue
-
-        self._owner = owner
-        self._todo: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
-        self._done = threading.Event()
-        self._outcome: object = None
-        threading.Thread(target=self._serve, name="dataworks-ext-call", daemon=True).start()
-
-    def run(self, call: Callable[..., Any], request: Any, runtime: Any, timeout: float) -> object:
-        import contextvars
-
-        self._done.clear()
-        self._todo.put((contextvars.copy_context(), call, request, runtime))
-        if not self._done.wait(timeout):
-            self.retire()  # the thread ends once the stuck call does; it is not reused
-            return _DeadlineReached()
-        outcome = self._outcome
-        self._outcome = None
-        self._owner._rest(self)
-        return outcome
-
-    def retire(self) -> None:
-        self._todo.put(None)
-
-    def _serve(self) -> None:
-        while True:
-            work = self._todo.get()
-            if work is None:
-                return
-            context, call, request, runtime = work
-            try:
-                self._outcome = context.run(call, request, runtime)
-            except Exception as exc:
-                self._outcome = exc
-            self._done.set()
-
-
-_CALLERS = _Callers()
-if hasattr(os, "register_at_fork"):  # a forked child has none of the parent's threads
-    os.register_at_fork(after_in_child=_CALLERS.forget)
 
 
 def _millis(seconds: float) -> int:

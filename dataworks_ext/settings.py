@@ -500,14 +500,11 @@ class SettingsCache:
         """Seconds since the settings held were fetched (``None``: none yet).
 
         Example:
+            >>> from dataworks_ext import CallbackClient
             >>> from dataworks_ext.settings import SettingsCache
-            >>> from dataworks_ext.testing import LocalDataWorks
-            >>> with LocalDataWorks() as local:
-            ...     cache = SettingsCache(local.client(), "ext")
-            ...     before = cache.age
-            ...     _ = cache.refresh()
-            ...     before, 0 <= cache.age < 60
-            (None, True)
+            >>> cache = SettingsCache(CallbackClient(region_id="cn-hangzhou"), "ext")
+            >>> cache.age is None  # nothing fetched yet
+            True
         """
         fetched = self._fetched_at
         return None if fetched is None else time.monotonic() - fetched
