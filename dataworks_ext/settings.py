@@ -500,11 +500,14 @@ class SettingsCache:
         """Seconds since the settings held were fetched (``None``: none yet).
 
         Example:
-            >>> from dataworks_ext import CallbackClient
             >>> from dataworks_ext.settings import SettingsCache
-            >>> cache = SettingsCache(CallbackClient(region_id="cn-hangzhou"), "ext")
-            >>> cache.age is None  # nothing fetched yet
-            True
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     cache = SettingsCache(local.client(), "ext", ttl=60)
+            ...     unfetched = cache.age
+            ...     _ = cache.get()
+            ...     unfetched, 0 <= cache.age < 60
+            (None, True)
         """
         fetched = self._fetched_at
         return None if fetched is None else time.monotonic() - fetched
@@ -536,11 +539,7 @@ class SettingsCache:
             ...     SettingsCache(local.client(), "ext").get() is None
             True
         """
-        settings = self._settings
-        now = time.monotonic()
-        if settings is not None and now < self._fresh_until:
-            return settings
-        future, mine = self._claim(now)
+        settings, future, mine = self._wanted()
         if future is None:
             return settings
         if settings is not None:  # stale: refresh behind the message
@@ -597,11 +596,7 @@ class SettingsCache:
         """
         import asyncio
 
-        settings = self._settings
-        now = time.monotonic()
-        if settings is not None and now < self._fresh_until:
-            return settings
-        future, mine = self._claim(now)
+        settings, future, mine = self._wanted()
         if future is None:
             return settings
         if mine:  # a task of its own: a message cancelled meanwhile does not cancel it
@@ -624,6 +619,20 @@ class SettingsCache:
                     raise
 
     # ------------------------------------------------------------------ shared
+
+    def _wanted(
+        self,
+    ) -> tuple[
+        ExtensionSettings | None, concurrent.futures.Future[ExtensionSettings | None] | None, bool
+    ]:
+        """The settings held; unless they are fresh, the fetch to wait for (``None``: none
+        may start yet) and whether making it falls to this caller."""
+        settings = self._settings
+        now = time.monotonic()
+        if settings is not None and now < self._fresh_until:
+            return settings, None, False
+        future, mine = self._claim(now)
+        return settings, future, mine
 
     def _failed(
         self, future: concurrent.futures.Future[ExtensionSettings | None], exc: BaseException
