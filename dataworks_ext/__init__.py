@@ -27,7 +27,7 @@ from ._audit import AUDIT_LOGGER, AuditJsonFormatter, AuditRecord, CheckRecord
 from ._body import BodyStream, read_body, read_wsgi_body
 from ._retry import RetryPolicy
 from ._version import __version__
-from .callback import Callback, CallbackClient, sendable
+from .callback import Callback, CallbackClient, CallHook, CallRecord, sendable
 from .errors import (
     CallbackError,
     ConfigurationError,
@@ -183,6 +183,8 @@ __all__ = [
     "BizPeriod",
     "BodyStream",
     "BudgetLeft",
+    "CallHook",
+    "CallRecord",
     "Callback",
     "CallbackApi",
     "CallbackClient",

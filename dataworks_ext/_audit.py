@@ -16,16 +16,27 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
+from ._calls import CallPath
 from ._text import valid_data, valid_text
 from .errors import CallbackError, HandlerTimeoutError, MessageError, StoreError
 from .outcomes import Reason
 from .stores._base import Claim
 
-__all__ = ["AUDIT_LOGGER", "AuditJsonFormatter", "AuditRecord", "CheckRecord"]
+if TYPE_CHECKING:
+    from ._calls import CallRecord
+
+__all__ = [
+    "AUDIT_LOGGER",
+    "AuditJsonFormatter",
+    "AuditRecord",
+    "CheckRecord",
+    "MessageObserver",
+    "Trail",
+]
 
 AUDIT_LOGGER = "dataworks_ext.audit"
 """The name of the logger audit records go to, at INFO, as ``record.audit`` (a dict)."""
@@ -214,6 +225,48 @@ class AuditRecord:
         return record
 
 
+@runtime_checkable
+class MessageObserver(Protocol):
+    """What an :class:`~dataworks_ext.Extension` hands each settled message to, as its
+    ``telemetry`` option: :class:`~dataworks_ext.telemetry.Telemetry` is one; write your own
+    to send the records and timings elsewhere.
+
+    ``active`` is read once per message: while it is false the message's trail is not kept
+    for the observer (it costs nothing).  ``observe`` is called once per message settled,
+    with its :class:`AuditRecord` and its trail (``trail.checks``: each check's verdict and
+    times; ``trail.calls``: the :class:`~dataworks_ext.CallRecord` of every SDK call made
+    for it; ``trail.delivery``: when delivery started and ended, ``time.perf_counter``).
+    An observer that raises is logged; the message is answered anyway.
+
+    Example:
+        >>> from dataworks_ext import Extension, Registry
+        >>> from dataworks_ext.telemetry import MessageObserver
+        >>> from dataworks_ext.testing import freeze_event
+        >>> class Count:
+        ...     active = True
+        ...     def __init__(self) -> None:
+        ...         self.seen: list[str] = []
+        ...     def observe(self, record, trail) -> None:
+        ...         self.seen.append(f"{record.message_id} {record.reason} {len(trail.calls)}")
+        >>> counter = Count()
+        >>> isinstance(counter, MessageObserver)
+        True
+        >>> _ = Extension("ext", registry=Registry(), telemetry=counter).handle(
+        ...     freeze_event(message_id="m-1"))
+        >>> counter.seen
+        ['m-1 unhandled 0']
+    """
+
+    @property
+    def active(self) -> bool:
+        """Whether the observer wants this message (read before the message is handled)."""
+        ...
+
+    def observe(self, record: AuditRecord, trail: Trail) -> None:
+        """Receive one settled message: its record and its trail."""
+        ...
+
+
 def _iso_time(created: float) -> str:
     """An instant as ISO 8601 in UTC, with milliseconds and its offset."""
     stamp = datetime.datetime.fromtimestamp(created, tz=datetime.timezone.utc)
@@ -259,22 +312,70 @@ class AuditJsonFormatter(logging.Formatter):
 
 # ---------------------------------------------------------------------- collecting
 
-CALLS: contextvars.ContextVar[_Trail | None] = contextvars.ContextVar(
+_OPEN: contextvars.ContextVar[Trail | None] = contextvars.ContextVar(
     "dataworks_ext_trail", default=None
 )
-"""While the pipeline of an observed message runs: its trail, where the CallbackClient notes
-each SDK call it makes (see :func:`note_call`)."""
+"""The trail of the message whose pipeline runs here, while it runs: where :func:`note_call`
+puts the calls a client reports.  Private to this module: the drivers open a trail with
+:func:`trail_open`, the settings cache steps out of it with :func:`outside_message`."""
 
 
-def note_call(action: str, started: float, failure: str | None) -> None:
-    """Note an SDK call that started at ``started`` (perf_counter) in the open trail, if any."""
-    trail = CALLS.get()
+class TrailScope:
+    """While entered: the calls a client reports here go to ``trail`` (none for ``None``).
+
+    Made by :func:`trail_open` and :func:`outside_message`; cheap (no generator).
+    """
+
+    __slots__ = ("_token", "_trail")
+
+    def __init__(self, trail: Trail | None) -> None:
+        self._trail = trail
+        self._token: contextvars.Token[Trail | None] | None = None
+
+    def __enter__(self) -> None:
+        self._token = _OPEN.set(self._trail)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:
+            _OPEN.reset(self._token)
+
+
+def trail_open(trail: Trail | None) -> TrailScope:
+    """The calls reported while the scope is entered are ``trail``'s (a message's checks and
+    delivery run inside it); ``None`` notes nothing."""
+    return TrailScope(trail)
+
+
+def outside_message() -> TrailScope:
+    """The calls reported while the scope is entered belong to no message (the settings
+    fetch, made for the extension, not for the message that happened to need it)."""
+    return TrailScope(None)
+
+
+def note_call(record: CallRecord) -> None:
+    """The audit trail's call hook: note ``record`` in the trail open here, if any.
+
+    An :class:`~dataworks_ext.Extension` adds it to its callback client (see
+    :func:`follow_calls`); outside a message's pipeline it does nothing.
+    """
+    trail = _OPEN.get()
     if trail is not None and not trail.closed:
-        trail.calls.append((action, started, time.perf_counter(), failure))
+        trail.calls.append(record)
 
 
-class _Trail:
-    """What the pipeline did with one message, as cheap primitives; assembled at the end."""
+def follow_calls(callback: object) -> None:
+    """Subscribe the audit trail to ``callback``'s calls, when it is a client with call
+    hooks (:class:`~dataworks_ext.CallbackClient`); adding it twice adds it once."""
+    if isinstance(callback, CallPath):
+        callback.add_hook(note_call)
+
+
+class Trail:
+    """What the pipeline did with one message, as cheap primitives; assembled at the end.
+
+    Made by the pipeline for a message someone observes; read by observers
+    (:class:`MessageObserver`).
+    """
 
     __slots__ = (
         "api",
@@ -299,7 +400,8 @@ class _Trail:
         self.claim: Any = None
         self.checks: list[tuple[Any, Any, BaseException | None, float, float, bool]] = []
         """(check, verdict, error, started, ended, enforced) for each check that ran."""
-        self.calls: list[tuple[str, float, float, str | None]] = []
+        self.calls: list[CallRecord] = []
+        """Every attempt of every SDK call made for the message, as its client reported it."""
         self.delivery: tuple[float, float] | None = None
         self.attempts: int | None = None
         self.api: str | None = None

@@ -25,7 +25,7 @@ import time
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
-from ._audit import CALLS
+from ._audit import trail_open
 from ._heartbeat import AsyncHeartbeat, Heartbeat
 from ._pipeline import PASSED, TIMED_OUT, Decided, Job, Pipeline, Step, Steps, store_error
 from ._watchdog import WATCHDOG, Watch
@@ -83,11 +83,11 @@ def _store_failed(job: Job, operation: str, exc: Exception) -> Any:
     return store_error(operation, job.message_id, exc)
 
 
-def _attempts(trail: Any, refused: Any, started: float) -> int:
-    """Calls made by a delivery: a CallbackError's count, else the SDK calls noted, or 1."""
+def _attempts(trail: Any, refused: Any) -> int:
+    """Calls made by a delivery: a CallbackError's count, else the delivery calls noted, or 1."""
     attempts = getattr(refused, "attempts", None)
     if type(attempts) is not int:
-        attempts = sum(1 for call in trail.calls if call[1] >= started) or 1
+        attempts = sum(1 for call in trail.calls if call.delivery) or 1
     return attempts
 
 
@@ -178,14 +178,11 @@ class SyncDriver:
         trail = job.trail
         if trail is None:
             return self._send(job)
-        token = CALLS.set(trail)
         started = time.perf_counter()
-        try:
+        with trail_open(trail):
             refused = self._send(job)
-        finally:
-            CALLS.reset(token)
         trail.delivery = (started, time.perf_counter())
-        trail.attempts = _attempts(trail, refused, started)
+        trail.attempts = _attempts(trail, refused)
         return refused
 
     def _send(self, job: Job) -> Exception | None:
@@ -215,11 +212,8 @@ class SyncDriver:
             if single is not None and trail is None:
                 decided = self._call(job, single, watch)
             else:
-                noting = CALLS.set(trail)  # lookups made by the checks are noted in the trail
-                try:
+                with trail_open(trail):  # lookups made by the checks are noted in the trail
                     decided = self._run(job, watch)
-                finally:
-                    CALLS.reset(noting)
         except BaseException:
             if watch is None or _cancel(watch):
                 raise  # the job is still this thread's: the pipeline gives its claim up
@@ -400,14 +394,11 @@ class AsyncDriver:
         trail = job.trail
         if trail is None:
             return await self._send(job)
-        token = CALLS.set(trail)
         started = time.perf_counter()
-        try:
+        with trail_open(trail):
             refused = await self._send(job)
-        finally:
-            CALLS.reset(token)
         trail.delivery = (started, time.perf_counter())
-        trail.attempts = _attempts(trail, refused, started)
+        trail.attempts = _attempts(trail, refused)
         return refused
 
     async def _send(self, job: Job) -> Exception | None:
@@ -432,16 +423,14 @@ class AsyncDriver:
         timeout = self.ext.handler_timeout
         deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
         runner = self.pipeline.checks(job)
-        noting = CALLS.set(job.trail)  # lookups made by the checks are noted in the trail
-        try:
-            check = next(runner)
-            while True:
-                check = runner.send(await self._call(job, check, deadline))
-        except StopIteration as done:
-            decided: Decided = done.value
-            return decided
-        finally:
-            CALLS.reset(noting)
+        with trail_open(job.trail):  # lookups made by the checks are noted in the trail
+            try:
+                check = next(runner)
+                while True:
+                    check = runner.send(await self._call(job, check, deadline))
+            except StopIteration as done:
+                decided: Decided = done.value
+                return decided
 
     async def _call(self, job: Job, check: Check, deadline: float | None) -> Decided:
         import asyncio

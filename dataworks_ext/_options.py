@@ -6,7 +6,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ._audit import AuditRecord, _Trail
+from ._audit import AuditRecord, MessageObserver, Trail
 from .callback import Callback
 from .errors import ConfigurationError
 from .events import CallbackApi, EventKind, kind_for_code
@@ -68,7 +68,8 @@ def takes_api(callback: Callback) -> bool:
 class AutoTelemetry:
     """``telemetry="auto"``: a Telemetry on the global providers once the application set one.
 
-    Until then each message costs a look into ``sys.modules``; nothing is imported.
+    Until then each message costs a look into ``sys.modules``; nothing is imported.  A
+    :class:`~dataworks_ext.telemetry.MessageObserver`.
     """
 
     __slots__ = ("found",)
@@ -89,12 +90,13 @@ class AutoTelemetry:
         self.found = Telemetry()
         return True
 
-    def _emit(self, trail: _Trail, record: AuditRecord) -> None:
+    def observe(self, record: AuditRecord, trail: Trail) -> None:
+        """Hand the message to the Telemetry found, if one was."""
         if self.found is not None:
-            self.found._emit(trail, record)
+            self.found.observe(record, trail)
 
 
-def telemetry_option(option: Any) -> Telemetry | AutoTelemetry | None:
+def telemetry_option(option: Any) -> MessageObserver | None:
     """What the ``telemetry`` option asks for, or ``None`` (nothing imported when off)."""
     if option is False or option is None:
         return None
@@ -108,11 +110,17 @@ def telemetry_option(option: Any) -> Telemetry | AutoTelemetry | None:
         from .telemetry import Telemetry
 
         return Telemetry()
-    if callable(getattr(option, "_emit", None)) and hasattr(option, "active"):
-        found: Telemetry = option
-        return found
+    if isinstance(option, MessageObserver) and callable(option.observe):
+        return option
+    missing = []
+    if not callable(getattr(option, "observe", None)):
+        missing.append("observe(record, trail) method")
+    if not hasattr(option, "active"):
+        missing.append("active property")
     raise ConfigurationError(
-        f"telemetry must be True, False, 'auto' or a Telemetry, got {option!r}"
+        "telemetry must be True, False, 'auto', a Telemetry or another MessageObserver "
+        f"(an active property and an observe(record, trail) method); got a "
+        f"{type(option).__name__}, which has no {' and no '.join(missing)}"
     )
 
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from ._audit import _Trail, audit_logger, emit
+from ._audit import Trail, audit_logger, emit
 from .callback import sendable
 from .errors import CallbackError, HandlerTimeoutError, MessageError, StoreError
 from .events import CallbackApi, ExtensionPointEvent, UnknownEvent, api_for_code, kind_for_code
@@ -97,7 +97,7 @@ class Job:
         "verdict",
     )
 
-    def __init__(self, raw: Any, trail: _Trail | None) -> None:
+    def __init__(self, raw: Any, trail: Trail | None) -> None:
         self.raw = raw
         self.trail = trail
         self.message: Any = None  # the EventMessage, or an _Unreadable with its id
@@ -154,7 +154,7 @@ class Pipeline:
             and not audit_logger.isEnabledFor(_INFO)
         ):
             return Job(raw, None)
-        return Job(raw, _Trail(None))
+        return Job(raw, Trail(None))
 
     # ------------------------------------------------------------------ the steps
 
@@ -458,7 +458,7 @@ class Pipeline:
             emit(record, ext.on_audit)
             telemetry = ext._telemetry
             if telemetry is not None and telemetry.active:
-                telemetry._emit(trail, record)
+                telemetry.observe(record, trail)
         except Exception:  # observing never changes the answer
             logger.exception("could not emit the audit record of message %s", outcome.message_id)
         return outcome

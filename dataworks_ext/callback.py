@@ -1,4 +1,4 @@
-"""Delivering verdicts to DataWorks.
+"""The verdict-delivery API: the Callback interface, and CallbackClient's verdict-to-API mapping.
 
 :class:`Callback` is the interface :class:`Extension` delivers through; each delivery names the
 :class:`~dataworks_ext.events.CallbackApi` that takes the answer (``UpdateWorkbenchEventResult``
@@ -15,21 +15,27 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ._audit import note_call
+from ._calls import (
+    API_VERSIONS,
+    LIMITER_METHODS,
+    SDK_2024_PACKAGE,
+    CallHook,
+    CallPath,
+    CallRecord,
+    hooks_option,
+)
 from ._retry import RetryPolicy, seconds
-from ._sdk_failures import SdkFailure, classify, clean, deadline_exceeded, unsuccessful
-from ._version import __version__
-from .errors import CallbackError, ConfigurationError
+from .errors import ConfigurationError
 from .events import CallbackApi
 from .verdicts import CheckResult, Verdict, tip_for_api
 
 if TYPE_CHECKING:
     from .ratelimit import RateLimiter
 
-__all__ = ["Callback", "CallbackClient", "sendable"]
+__all__ = ["API_VERSIONS", "CallHook", "CallRecord", "Callback", "CallbackClient", "sendable"]
 
 logger = logging.getLogger("dataworks_ext.callback")
 
@@ -42,7 +48,8 @@ _CREDENTIAL_VARIABLES = (
 """Environment variables through which the default credential chain finds credentials."""
 
 
-_WORKBENCH = CallbackApi.UPDATE_WORKBENCH_EVENT_RESULT
+_DEFAULT = CallbackApi.UPDATE_WORKBENCH_EVENT_RESULT
+"""The API a delivery goes through unless it names one (Operation Center's)."""
 
 
 @runtime_checkable
@@ -113,68 +120,6 @@ def sendable(verdict: Verdict, api: CallbackApi) -> Verdict:
 # ---------------------------------------------------------------------------- the official SDK
 
 _DEFAULT_REGION = "cn-shanghai"
-_SDK_LOCK = threading.Lock()
-_SDK: _Sdk | None = None
-
-
-class _Sdk:
-    """The classes of the official SDK, imported once, on the first call."""
-
-    __slots__ = ("Client", "Config", "CredentialClient", "RetryOptions", "Runtime", "models")
-
-    def __init__(self) -> None:
-        from alibabacloud_credentials.client import Client as CredentialClient
-        from alibabacloud_dataworks_public20200518 import models
-        from alibabacloud_dataworks_public20200518.client import Client
-        from alibabacloud_tea_openapi.utils_models import Config
-        from darabonba.policy.retry import RetryOptions
-        from darabonba.runtime import RuntimeOptions
-
-        self.Client: Any = Client
-        self.Config: Any = Config
-        self.CredentialClient: Any = CredentialClient
-        self.RetryOptions: Any = RetryOptions
-        self.Runtime: Any = RuntimeOptions
-        # The request models, e.g. ``models.UpdateWorkbenchEventResultRequest``.
-        self.models: Any = models
-
-
-def _sdk() -> _Sdk:
-    global _SDK
-    sdk = _SDK
-    if sdk is None:
-        with _SDK_LOCK:
-            sdk = _SDK
-            if sdk is None:
-                sdk = _SDK = _Sdk()
-    return sdk
-
-
-API_VERSIONS = ("2020-05-18", "2024-05-18")
-"""The DataWorks OpenAPI versions a :class:`CallbackClient` speaks (``api_version``)."""
-
-_SDK_2024_PACKAGE = "alibabacloud_dataworks_public20240518"
-#: The SDK methods the 2024-05-18 API has among those the client calls: with
-#: ``api_version="2024-05-18"`` they go through it; every other call stays on 2020-05-18
-#: (which alone has UpdateWorkbenchEventResult, CallbackExtension and GetExtension).
-_NEWER_IN_2024 = frozenset({"update_ideevent_result", "get_ideevent_detail"})
-_SDK_2024: tuple[Any, Any] | None = None
-
-
-def _sdk_2024() -> tuple[Any, Any]:
-    """(the 2024-05-18 SDK's Client class, its models module), imported once."""
-    global _SDK_2024
-    found = _SDK_2024
-    if found is None:
-        with _SDK_LOCK:
-            found = _SDK_2024
-            if found is None:
-                from alibabacloud_dataworks_public20240518 import models
-                from alibabacloud_dataworks_public20240518.client import Client
-
-                found = _SDK_2024 = (Client, models)
-    return found
-
 
 # ---------------------------------------------------------------------------- the client
 
@@ -199,7 +144,7 @@ def _split_endpoint(endpoint: str, protocol: str) -> tuple[str, str]:
     return protocol, text
 
 
-class CallbackClient:
+class CallbackClient(CallPath):
     """Delivers verdicts through the official SDK, by the API each delivery names.
 
     ``UpdateWorkbenchEventResult`` (Operation Center, the default), ``UpdateIDEEventResult``
@@ -256,6 +201,12 @@ class CallbackClient:
             against the call's ``deadline``, and a throttling answer slows the budget down.
             ``None`` (the default): deliveries are not paced, lookups take from
             :func:`~dataworks_ext.ratelimit.process_bucket`.
+        hooks: Callables (see :class:`~dataworks_ext.CallHook`) each handed the
+            :class:`~dataworks_ext.CallRecord` of every attempt of every call the client
+            makes, deliveries and reads alike; :meth:`add_hook` adds one later.  A hook that
+            raises is logged once and never stops a call.  An
+            :class:`~dataworks_ext.Extension` adds its own, which notes its messages' calls
+            in their audit trail (and telemetry).
 
     Example:
         >>> from dataworks_ext import CallbackClient
@@ -286,6 +237,7 @@ class CallbackClient:
         async_sleep: Callable[[float], Awaitable[object]] | None = None,
         api_version: str = "2020-05-18",
         limiter: RateLimiter | None = None,
+        hooks: Iterable[CallHook] | None = None,
     ) -> None:
         if api_version not in API_VERSIONS:
             raise ConfigurationError(
@@ -294,14 +246,14 @@ class CallbackClient:
         if api_version == "2024-05-18":
             import importlib.util
 
-            if importlib.util.find_spec(_SDK_2024_PACKAGE) is None:
+            if importlib.util.find_spec(SDK_2024_PACKAGE) is None:
                 raise ConfigurationError(
                     "api_version='2024-05-18' needs the alibabacloud-dataworks-public20240518 "
                     "package: pip install 'dataworks-ext[datastudio2024]'"
                 )
         self.api_version = api_version
         if limiter is not None and not all(
-            callable(getattr(limiter, name, None)) for name in _LIMITER_METHODS
+            callable(getattr(limiter, name, None)) for name in LIMITER_METHODS
         ):
             raise ConfigurationError(
                 "limiter must have reserve(), reserve_async(), throttled(), throttled_async() "
@@ -340,6 +292,8 @@ class CallbackClient:
         self._client: Any = None
         self._client_2024: Any = None
         self._lock = threading.Lock()
+        self._hooks = hooks_option(hooks)
+        self._hooks_failed = []
 
     # ------------------------------------------------------------------ construction helpers
 
@@ -462,69 +416,6 @@ class CallbackClient:
             return True
         return None
 
-    @property
-    def url(self) -> str:
-        """The base URL calls go to, e.g. ``https://dataworks.cn-shanghai.aliyuncs.com``.
-
-        Example:
-            >>> from dataworks_ext import CallbackClient
-            >>> CallbackClient(region_id="cn-shanghai", endpoint="127.0.0.1:8000",
-            ...                protocol="http").url
-            'http://127.0.0.1:8000'
-        """
-        return f"{self.protocol}://{self.endpoint}"
-
-    # ------------------------------------------------------------------ the SDK client
-
-    def _sdk_client(self) -> Any:
-        client = self._client
-        if client is not None:
-            return client
-        with self._lock:
-            if self._client is None:
-                self._client = self._build()
-            return self._client
-
-    def _route(self, action: str) -> tuple[Any, Any]:
-        """(the SDK client, its models module) that make ``action``: the 2024-05-18 SDK's for
-        the calls it has when ``api_version`` is ``2024-05-18``, else the 2020-05-18 SDK's."""
-        if self.api_version != "2020-05-18" and action in _NEWER_IN_2024:
-            client = self._client_2024
-            if client is None:
-                with self._lock:
-                    if self._client_2024 is None:
-                        self._client_2024 = self._build(_sdk_2024()[0])
-                    client = self._client_2024
-            return client, _sdk_2024()[1]
-        return self._sdk_client(), _sdk().models
-
-    def _routed(self, action: str) -> bool:
-        """Whether the client that makes ``action`` is built (its SDK imported)."""
-        if self.api_version != "2020-05-18" and action in _NEWER_IN_2024:
-            return self._client_2024 is not None
-        return self._client is not None
-
-    def _build(self, client_class: Any = None) -> Any:
-        sdk = _sdk()
-        config = sdk.Config(
-            region_id=self.region_id,
-            endpoint=self.endpoint,
-            protocol=self.protocol,
-            connect_timeout=_millis(self.connect_timeout),
-            read_timeout=_millis(self.read_timeout),
-            user_agent=f"dataworks-ext/{__version__}",
-            retry_options=sdk.RetryOptions({"retryable": False}),
-        )
-        if self._access_key_id:
-            config.access_key_id = self._access_key_id
-            config.access_key_secret = self._access_key_secret
-            config.security_token = self._security_token
-        else:
-            config.credential = (
-                self._credential if self._credential is not None else sdk.CredentialClient()
-            )
-        return (sdk.Client if client_class is None else client_class)(config)
-
     # ------------------------------------------------------------------ the retry policy
 
     @property
@@ -550,12 +441,7 @@ class CallbackClient:
     # ------------------------------------------------------------------ delivering
 
     def deliver(
-        self,
-        message_id: str,
-        extension_code: str,
-        verdict: Verdict,
-        *,
-        api: CallbackApi = _WORKBENCH,
+        self, message_id: str, extension_code: str, verdict: Verdict, *, api: CallbackApi = _DEFAULT
     ) -> None:
         """Deliver ``verdict`` for ``message_id`` through ``api``, retrying what may pass later.
 
@@ -581,12 +467,7 @@ class CallbackClient:
         self.call(*_request(message_id, extension_code, verdict, api), message_id=message_id)
 
     async def deliver_async(
-        self,
-        message_id: str,
-        extension_code: str,
-        verdict: Verdict,
-        *,
-        api: CallbackApi = _WORKBENCH,
+        self, message_id: str, extension_code: str, verdict: Verdict, *, api: CallbackApi = _DEFAULT
     ) -> None:
         """The same as :meth:`deliver`, on the SDK's async path, without blocking the loop.
 
@@ -605,431 +486,6 @@ class CallbackClient:
         await self.call_async(
             *_request(message_id, extension_code, verdict, api), message_id=message_id
         )
-
-    # ------------------------------------------------------------------ retried SDK calls
-
-    def call(
-        self,
-        action: str,
-        request: str,
-        fields: Mapping[str, Any],
-        checked: bool = True,
-        *,
-        message_id: str | None = None,
-        what: str = "the verdict",
-        retry: RetryPolicy | None = None,
-    ) -> Any:
-        """Call the SDK's ``<action>_with_options`` with a ``request`` model built from ``fields``.
-
-        ``action`` is the SDK method's name (``"update_workbench_event_result"``, ``"get_node"``,
-        ...), ``request`` the request model's class name in
-        ``alibabacloud_dataworks_public20200518.models`` (``"GetNodeRequest"``).  The call is
-        retried by ``retry`` (a :class:`~dataworks_ext.RetryPolicy`; default: the client's
-        own); returns the answer's body once its ``Success`` is true (any answer when
-        ``checked`` is false: for APIs whose answer has no ``Success``), else raises
-        :class:`CallbackError` (``message_id`` and ``what`` only word errors and logs).
-
-        This is the one path every call of the client takes (deliveries, lookups, the
-        extension's settings): retried by one policy, within the rate budget (``limiter``),
-        reported to the audit trail.  Use it for a DataWorks API the SDK has and this client
-        has no method for.
-
-        Example:
-            >>> from dataworks_ext.testing import LocalDataWorks
-            >>> with LocalDataWorks() as local:
-            ...     local.set_extension_settings("ext", "owner=finance")
-            ...     body = local.client().call(
-            ...         "get_extension", "GetExtensionRequest", {"extension_code": "ext"}, False)
-            ...     body.extension.parameter_setting
-            'owner=finance'
-        """
-        try:
-            client, models = self._route(action)
-            call = getattr(client, f"{action}_with_options")
-            built = getattr(models, request)(**fields)
-        except Exception as exc:
-            raise self._setup_failed(exc, message_id) from None
-        steps = self._attempts(action, what, message_id, retry or self.retry, checked)
-        step = next(steps)
-        while True:
-            outcome: object = None
-            if isinstance(step, _Try):
-                outcome = _CALLERS.run(call, built, step.runtime, max(step.remaining, 0.001) + 0.1)
-            elif isinstance(step, _Budget):
-                try:
-                    limiter: Any = self.limiter
-                    if step.throttled:
-                        limiter.throttled(step.kind)
-                    else:
-                        outcome = limiter.reserve(step.kind)
-                except Exception as exc:
-                    outcome = exc
-            else:
-                self._sleep(step)
-            try:
-                step = steps.send(outcome)
-            except StopIteration as done:
-                return done.value
-
-    async def call_async(
-        self,
-        action: str,
-        request: str,
-        fields: Mapping[str, Any],
-        checked: bool = True,
-        *,
-        message_id: str | None = None,
-        what: str = "the verdict",
-        retry: RetryPolicy | None = None,
-    ) -> Any:
-        """:meth:`call` on the SDK's ``<action>_with_options_async``, without blocking the loop.
-
-        The first call imports the SDK in a worker thread.
-
-        Example:
-            >>> import asyncio
-            >>> from dataworks_ext.testing import LocalDataWorks
-            >>> with LocalDataWorks() as local:
-            ...     local.set_extension_settings("ext", "owner=finance")
-            ...     body = asyncio.run(local.client().call_async(
-            ...         "get_extension", "GetExtensionRequest", {"extension_code": "ext"}, False))
-            ...     body.extension.parameter_setting
-            'owner=finance'
-        """
-        import asyncio
-
-        try:
-            if not self._routed(action):  # the SDK's import blocks: not on the loop
-                client, models = await asyncio.get_running_loop().run_in_executor(
-                    None, self._route, action
-                )
-            else:
-                client, models = self._route(action)
-            call = getattr(client, f"{action}_with_options_async")
-            built = getattr(models, request)(**fields)
-        except Exception as exc:
-            raise self._setup_failed(exc, message_id) from None
-        sleep = asyncio.sleep if self._async_sleep is None else self._async_sleep
-        steps = self._attempts(action, what, message_id, retry or self.retry, checked)
-        step = next(steps)
-        while True:
-            outcome: object = None
-            if isinstance(step, _Try):
-                try:
-                    outcome = await asyncio.wait_for(
-                        call(built, step.runtime), timeout=max(step.remaining, 0.001) + 0.1
-                    )
-                except asyncio.TimeoutError:
-                    outcome = _DeadlineReached()
-                except Exception as exc:
-                    outcome = exc
-            elif isinstance(step, _Budget):
-                try:
-                    limiter: Any = self.limiter
-                    if step.throttled:
-                        await limiter.throttled_async(step.kind)
-                    else:
-                        outcome = await limiter.reserve_async(step.kind)
-                except Exception as exc:
-                    outcome = exc
-            else:
-                await sleep(step)
-            try:
-                step = steps.send(outcome)
-            except StopIteration as done:
-                return done.value
-
-    def _attempts(
-        self,
-        action: str,
-        what: str,
-        message_id: str | None,
-        policy: RetryPolicy,
-        checked: bool = True,
-    ) -> Generator[_Try | _Budget | float, object, Any]:
-        """The retry loop, written once for both paths and doing no I/O itself.
-
-        Yields a :class:`_Try` (make the call with its runtime options and send back the
-        answer or the exception raised), a :class:`_Budget` (reserve a call from the rate
-        limiter and send back the wait, or report a throttling answer to it), or a float
-        (wait that many seconds, send back ``None``).  Returns the accepted answer's body;
-        raises :class:`CallbackError`.
-        """
-        started = time.monotonic()
-        attempt = 0
-        kind = "write" if action in _WRITES else "read"
-        limited = self.limiter is not None
-        maybe_sent = False  # whether an attempt so far may have reached DataWorks
-        while True:
-            attempt += 1
-            if limited:
-                wait = yield _Budget(kind)
-                if wait is None:
-                    raise self._over_budget(message_id, attempt - 1, None, policy, maybe_sent)
-                if isinstance(wait, BaseException):  # the limiter is down: call anyway
-                    logger.warning(
-                        "the rate limiter failed (%s); calling %s without waiting for budget",
-                        type(wait).__name__,
-                        action,
-                    )
-                elif isinstance(wait, float) and wait > 0:
-                    if time.monotonic() - started + wait >= policy.deadline:
-                        raise self._over_budget(message_id, attempt - 1, wait, policy, maybe_sent)
-                    yield wait
-            attempt_try = self._try(policy.deadline - (time.monotonic() - started))
-            tried = time.perf_counter()
-            outcome = yield attempt_try
-            if isinstance(outcome, BaseException):
-                failure = self._failure(outcome, attempt_try, policy)
-            else:
-                refused = unsuccessful(outcome, what) if checked else None
-                if refused is None:
-                    note_call(action, tried, None)
-                    body = getattr(outcome, "body", None)
-                    if logger.isEnabledFor(logging.DEBUG):
-                        logger.debug(
-                            "DataWorks accepted %s for message %s (request %s, attempt %d)",
-                            action,
-                            message_id,
-                            clean(getattr(body, "request_id", None)),
-                            attempt,
-                            extra={"message_id": message_id},
-                        )
-                    return body
-                failure = refused
-            note_call(action, tried, failure.code)
-            maybe_sent = maybe_sent or failure.maybe_sent
-            if limited and (failure.status == 429 or (failure.code or "").startswith("Throttling")):
-                yield _Budget(kind, throttled=True)  # slow the shared budget down
-            delay = policy.delay(attempt, failure, time.monotonic() - started)
-            if delay is None:
-                raise self._gave_up(message_id, attempt, failure, started, policy, maybe_sent)
-            logger.info(
-                "attempt %d of %d of %s for message %s failed (%s); retrying in %.3fs",
-                attempt,
-                policy.max_attempts,
-                action,
-                message_id,
-                failure.describe(),
-                delay,
-                extra={"message_id": message_id},
-            )
-            yield delay
-
-    def _try(self, remaining: float) -> _Try:
-        """Per-call options: the timeouts, cut to what is left of the deadline."""
-        read = min(self.read_timeout, remaining)
-        runtime = _sdk().Runtime(
-            connect_timeout=_millis(min(self.connect_timeout, remaining)),
-            read_timeout=_millis(read),
-            autoretry=False,
-        )
-        return _Try(runtime, remaining, read, read < self.read_timeout)
-
-    def _failure(self, exc: BaseException, attempt: _Try, policy: RetryPolicy) -> SdkFailure:
-        if isinstance(exc, _DeadlineReached):
-            return deadline_exceeded(policy.deadline)
-        failure = classify(exc, self.url, attempt.read)
-        if attempt.capped and failure.code in ("ReadTimeout", "ConnectTimeout"):
-            exceeded = deadline_exceeded(policy.deadline)
-            exceeded.maybe_sent = failure.maybe_sent  # not sent when it never connected
-            return exceeded
-        if failure.unexpected:
-            # Neither an answer nor a transport error: log the class name for debugging,
-            # never the text (the SDK's texts may carry request data).
-            logger.warning("the Alibaba Cloud SDK raised %s", failure.code)
-        return failure
-
-    def _over_budget(
-        self,
-        message_id: str | None,
-        attempts: int,
-        wait: float | None,
-        policy: RetryPolicy,
-        maybe_sent: bool,
-    ) -> CallbackError:
-        """The error of a call the rate budget stopped before it was made: the daily cap is
-        reached (``wait`` None), or its wait would pass the deadline."""
-        if wait is None:
-            reason, code = "the daily budget of DataWorks calls is spent", "DailyLimitReached"
-        else:
-            reason = (
-                f"the rate budget's wait of {wait:.3g}s passes the {policy.deadline:g}s deadline"
-            )
-            code = "DeadlineExceeded"
-        logger.debug("%s for message %s", reason, message_id, extra={"message_id": message_id})
-        return CallbackError(
-            reason,
-            message_id=message_id,
-            code=code,
-            attempts=attempts,
-            retryable=wait is not None,
-            maybe_sent=maybe_sent,
-        )
-
-    def _setup_failed(self, exc: BaseException, message_id: str | None) -> CallbackError:
-        logger.error(
-            "could not set up the Alibaba Cloud SDK client (%s)",
-            type(exc).__name__,
-            extra={"message_id": message_id},
-        )
-        return CallbackError(
-            f"could not set up the Alibaba Cloud SDK client ({type(exc).__name__})",
-            message_id=message_id,
-            code="ClientSetupError",
-            attempts=0,
-        )
-
-    def _gave_up(
-        self,
-        message_id: str | None,
-        attempts: int,
-        failure: SdkFailure,
-        started: float,
-        policy: RetryPolicy,
-        maybe_sent: bool = False,
-    ) -> CallbackError:
-        reason = failure.reason
-        if policy.cut_short(attempts, failure):
-            reason = f"{reason}; the {policy.deadline:g}s delivery deadline left no time to retry"
-        logger.debug(
-            "giving up on message %s after %d attempt(s) in %.3fs (%s)",
-            message_id,
-            attempts,
-            time.monotonic() - started,
-            failure.describe(),
-            extra={"message_id": message_id},
-        )
-        return CallbackError(
-            reason,
-            message_id=message_id,
-            code=failure.code,
-            status=failure.status,
-            request_id=failure.request_id,
-            attempts=attempts,
-            retryable=failure.retryable,
-            maybe_sent=maybe_sent or failure.maybe_sent,
-        )
-
-
-class _Try:
-    """One attempt to make: the SDK's runtime options and the time budget behind them."""
-
-    __slots__ = ("capped", "read", "remaining", "runtime")
-
-    def __init__(self, runtime: Any, remaining: float, read: float, capped: bool) -> None:
-        self.runtime = runtime
-        self.remaining = remaining  # seconds left of the whole call's deadline
-        self.read = read  # the read timeout of this attempt
-        self.capped = capped  # whether the deadline cut the read timeout short
-
-
-class _Budget:
-    """A step of the rate budget: reserve a call of ``kind`` (send back the wait, ``None``
-    for the daily cap, or the limiter's exception), or report a throttling answer."""
-
-    __slots__ = ("kind", "throttled")
-
-    def __init__(self, kind: str, *, throttled: bool = False) -> None:
-        self.kind = kind
-        self.throttled = throttled
-
-
-#: What a rate limiter has (the RateLimiter protocol's methods).
-_LIMITER_METHODS = ("reserve", "reserve_async", "throttled", "throttled_async", "remaining")
-
-#: The SDK methods that write (deliver an answer); every other call reads.
-_WRITES = frozenset(
-    {"update_workbench_event_result", "update_ideevent_result", "callback_extension"}
-)
-
-
-class _DeadlineReached(Exception):
-    """The path's own timer ran out before the SDK answered."""
-
-
-class _Callers:
-    """Daemon threads that make blocking SDK calls, so that the sync path stops waiting at
-    the deadline: the SDK's timeouts bound each socket read, not the whole answer, and an
-    endpoint that trickles its answer byte by byte would hold the caller far longer.
-
-    A call past its deadline runs on in its thread until the SDK gives up; its outcome is
-    dropped.  Idle threads are kept for the next calls (daemon threads: they never hold the
-    interpreter's exit).
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._idle: list[_Caller] = []
-
-    def forget(self) -> None:
-        """Forget every thread (in a forked child, which has none of them)."""
-        self._lock = threading.Lock()
-        self._idle = []
-
-    def run(self, call: Callable[..., Any], request: Any, runtime: Any, timeout: float) -> object:
-        """The answer of ``call(request, runtime)``, the exception it raised, or
-        :class:`_DeadlineReached` after ``timeout`` seconds."""
-        with self._lock:
-            caller = self._idle.pop() if self._idle else None
-        if caller is None:
-            caller = _Caller(self)
-        return caller.run(call, request, runtime, timeout)
-
-    def _rest(self, caller: _Caller) -> None:
-        with self._lock:
-            if len(self._idle) < 64:
-                self._idle.append(caller)
-                return
-        caller.retire()
-
-
-class _Caller:
-    """One daemon thread of :class:`_Callers`, taking one call at a time."""
-
-    __slots__ = ("_done", "_outcome", "_owner", "_todo")
-
-    def __init__(self, owner: _Callers) -> None:
-        import queue
-
-        self._owner = owner
-        self._todo: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
-        self._done = threading.Event()
-        self._outcome: object = None
-        threading.Thread(target=self._serve, name="dataworks-ext-call", daemon=True).start()
-
-    def run(self, call: Callable[..., Any], request: Any, runtime: Any, timeout: float) -> object:
-        import contextvars
-
-        self._done.clear()
-        self._todo.put((contextvars.copy_context(), call, request, runtime))
-        if not self._done.wait(timeout):
-            self.retire()  # the thread ends once the stuck call does; it is not reused
-            return _DeadlineReached()
-        outcome = self._outcome
-        self._outcome = None
-        self._owner._rest(self)
-        return outcome
-
-    def retire(self) -> None:
-        self._todo.put(None)
-
-    def _serve(self) -> None:
-        while True:
-            work = self._todo.get()
-            if work is None:
-                return
-            context, call, request, runtime = work
-            try:
-                self._outcome = context.run(call, request, runtime)
-            except Exception as exc:
-                self._outcome = exc
-            self._done.set()
-
-
-_CALLERS = _Callers()
-if hasattr(os, "register_at_fork"):  # a forked child has none of the parent's threads
-    os.register_at_fork(after_in_child=_CALLERS.forget)
 
 
 #: Per API: the SDK method, its request model, and whether its answer carries ``Success``
@@ -1075,7 +531,3 @@ def _request(
         tip: tip_for_api(sent.tip),
     }
     return method, request, fields, checked
-
-
-def _millis(seconds: float) -> int:
-    return max(1, int(seconds * 1000))

@@ -48,7 +48,7 @@ from collections.abc import Callable, Mapping
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any, Literal
 
-from ._audit import AuditRecord
+from ._audit import AuditRecord, MessageObserver, follow_calls
 from ._drivers import AsyncDriver, SyncDriver
 from ._options import (
     AutoTelemetry,
@@ -129,8 +129,10 @@ class Extension:
             with no tip.  Checks registered with ``enforce=False`` are in report mode anyway.
         telemetry: OpenTelemetry traces and metrics: ``"auto"`` (on once the application
             has set an OpenTelemetry tracer or meter provider), ``True`` (on; needs
-            ``opentelemetry-api``), ``False``, or a
-            :class:`~dataworks_ext.telemetry.Telemetry` with providers of its own.
+            ``opentelemetry-api``), ``False``, a
+            :class:`~dataworks_ext.telemetry.Telemetry` with providers of its own, or any
+            other :class:`~dataworks_ext.telemetry.MessageObserver` (handed each settled
+            message's audit record and trail).
         apis: The API that answers an event, per event code (or
             :class:`~dataworks_ext.events.EventKind`), overriding the table's
             (:attr:`EventKind.api <dataworks_ext.events.EventKind.api>`), e.g.
@@ -178,7 +180,7 @@ class Extension:
         lease: float | None = None,
         on_audit: Callable[[AuditRecord], Any] | None = None,
         enforce: bool = True,
-        telemetry: bool | Literal["auto"] | Telemetry = "auto",
+        telemetry: bool | Literal["auto"] | Telemetry | MessageObserver = "auto",
         apis: Mapping[str | EventKind, CallbackApi | str] | None = None,
         check_threads: int = DEFAULT_CHECK_THREADS,
         honour_parameters: bool = True,
@@ -252,6 +254,7 @@ class Extension:
             )
         self._callback = callback
         self._takes_api = callback is None or takes_api(callback)
+        follow_calls(callback)  # its calls go to the audit trail of the message they serve
 
     @property
     def handler_timeout(self) -> float | None:
@@ -289,8 +292,9 @@ class Extension:
         self._async_store: Any = store if is_async else None
 
     @property
-    def telemetry(self) -> Telemetry | None:
-        """The :class:`~dataworks_ext.telemetry.Telemetry` in use, or ``None`` (off, or for
+    def telemetry(self) -> Telemetry | MessageObserver | None:
+        """The :class:`~dataworks_ext.telemetry.Telemetry` in use (or the
+        :class:`~dataworks_ext.telemetry.MessageObserver` given), or ``None`` (off, or for
         ``telemetry="auto"``, no OpenTelemetry provider set yet).
 
         Example:

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._audit import CALLS
+from ._audit import outside_message
 from ._retry import RetryPolicy
 from .errors import CallbackError, ConfigurationError
 
@@ -62,6 +62,8 @@ MANUAL_PASS = "extension.manualPass.enabled"
 
 _APPEND = ".append"
 _PROJECT = "extension.project."
+_WHAT = "the extension's settings"
+"""How errors and logs name a GetExtension call."""
 _FILE_TYPE = "extension.fileType."
 _DISABLED_SUFFIX = ".disabled"
 _ENABLED_SUFFIX = ".enabled"
@@ -487,7 +489,8 @@ class SettingsCache:
         Example:
             >>> from dataworks_ext import CallbackClient
             >>> from dataworks_ext.settings import SettingsCache
-            >>> SettingsCache(CallbackClient(region_id="cn-shanghai"), "ext").current is None
+            >>> cache = SettingsCache(CallbackClient(region_id="cn-shanghai"), "ext")
+            >>> cache.current is None  # nothing fetched yet, and nothing called to tell
             True
         """
         return self._settings
@@ -497,10 +500,14 @@ class SettingsCache:
         """Seconds since the settings held were fetched (``None``: none yet).
 
         Example:
-            >>> from dataworks_ext import CallbackClient
             >>> from dataworks_ext.settings import SettingsCache
-            >>> SettingsCache(CallbackClient(region_id="cn-shanghai"), "ext").age is None
-            True
+            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> with LocalDataWorks() as local:
+            ...     cache = SettingsCache(local.client(), "ext", ttl=60)
+            ...     unfetched = cache.age
+            ...     _ = cache.get()
+            ...     unfetched, 0 <= cache.age < 60
+            (None, True)
         """
         fetched = self._fetched_at
         return None if fetched is None else time.monotonic() - fetched
@@ -511,7 +518,9 @@ class SettingsCache:
         Example:
             >>> from dataworks_ext import CallbackClient
             >>> from dataworks_ext.settings import SettingsCache
-            >>> SettingsCache(CallbackClient(region_id="cn-shanghai"), "ext").invalidate()
+            >>> cache = SettingsCache(CallbackClient(region_id="cn-beijing"), "ext")
+            >>> cache.invalidate(); cache.current is None
+            True
         """
         with self._lock:
             self._fresh_until = 0.0
@@ -530,11 +539,7 @@ class SettingsCache:
             ...     SettingsCache(local.client(), "ext").get() is None
             True
         """
-        settings = self._settings
-        now = time.monotonic()
-        if settings is not None and now < self._fresh_until:
-            return settings
-        future, mine = self._claim(now)
+        settings, future, mine = self._wanted()
         if future is None:
             return settings
         if settings is not None:  # stale: refresh behind the message
@@ -566,18 +571,13 @@ class SettingsCache:
         return self._settings
 
     def _fetch(self, future: concurrent.futures.Future[ExtensionSettings | None]) -> None:
-        token = CALLS.set(None)  # not one of the message's calls, in its audit trail
-        try:
-            body = self.client.call(
-                *self._request(), what="the extension's settings", retry=self._retry
-            )
-            self._done(future, body, None)
-        except BaseException as exc:
-            self._done(future, None, exc)
-            if not isinstance(exc, Exception):
-                raise
-        finally:
-            CALLS.reset(token)
+        with outside_message():  # not one of the message's calls, in its audit trail
+            try:
+                body = self.client.call(*self._request(), what=_WHAT, retry=self._retry)
+                self._done(future, body, None)
+            except BaseException as exc:
+                if self._failed(future, exc):
+                    raise
 
     # ------------------------------------------------------------------ async
 
@@ -596,11 +596,7 @@ class SettingsCache:
         """
         import asyncio
 
-        settings = self._settings
-        now = time.monotonic()
-        if settings is not None and now < self._fresh_until:
-            return settings
-        future, mine = self._claim(now)
+        settings, future, mine = self._wanted()
         if future is None:
             return settings
         if mine:  # a task of its own: a message cancelled meanwhile does not cancel it
@@ -614,20 +610,37 @@ class SettingsCache:
     async def _fetch_async(
         self, future: concurrent.futures.Future[ExtensionSettings | None]
     ) -> None:
-        token = CALLS.set(None)
-        try:
-            body = await self.client.call_async(
-                *self._request(), what="the extension's settings", retry=self._retry
-            )
-            self._done(future, body, None)
-        except BaseException as exc:
-            self._done(future, None, exc)
-            if not isinstance(exc, Exception):
-                raise
-        finally:
-            CALLS.reset(token)
+        with outside_message():
+            try:
+                body = await self.client.call_async(*self._request(), what=_WHAT, retry=self._retry)
+                self._done(future, body, None)
+            except BaseException as exc:
+                if self._failed(future, exc):
+                    raise
 
     # ------------------------------------------------------------------ shared
+
+    def _wanted(
+        self,
+    ) -> tuple[
+        ExtensionSettings | None, concurrent.futures.Future[ExtensionSettings | None] | None, bool
+    ]:
+        """The settings held; unless they are fresh, the fetch to wait for (``None``: none
+        may start yet) and whether making it falls to this caller."""
+        settings = self._settings
+        now = time.monotonic()
+        if settings is not None and now < self._fresh_until:
+            return settings, None, False
+        future, mine = self._claim(now)
+        return settings, future, mine
+
+    def _failed(
+        self, future: concurrent.futures.Future[ExtensionSettings | None], exc: BaseException
+    ) -> bool:
+        """Settle ``future`` with the fetch's failure; whether ``exc`` must go on (it is no
+        Exception: an interrupt, a cancellation)."""
+        self._done(future, None, exc)
+        return not isinstance(exc, Exception)
 
     def _request(self) -> tuple[str, str, dict[str, Any], bool]:
         # GetExtension answers RequestId and Extension, with no Success field.

@@ -6,7 +6,8 @@ application's OpenTelemetry SDK configured, each message handled gives:
 * a span ``process <event code>`` (kind CONSUMER) continuing the trace of the CloudEvent's
   ``traceparent``/``tracestate`` (the CloudEvents distributed-tracing extension), with a child
   span per check (``check <name>``), per node lookup (``lookup <action>``) and per delivery
-  attempt (``deliver <API>``);
+  attempt (``deliver <API>``), the calls as the Extension's callback client reports them
+  (its call hooks: build ``Lookups`` on that client for its lookups to show);
 * metrics: ``dataworks_ext.messages`` (counter, by event code, result, disposition and
   reason), ``dataworks_ext.check.duration`` and ``dataworks_ext.delivery.duration``
   (histograms, seconds), ``dataworks_ext.delivery.retries`` and ``dataworks_ext.store.errors``
@@ -22,16 +23,18 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ._audit import AuditRecord, _Trail
+from ._audit import AuditRecord, MessageObserver, Trail
 from ._version import __version__
 
-__all__ = ["Telemetry", "provider_set"]
+__all__ = ["MessageObserver", "Telemetry", "provider_set"]
 
 _SCOPE = "dataworks_ext"
 
 
 class Telemetry:
     """Where an Extension's spans and metrics go: the global providers unless given.
+
+    A :class:`MessageObserver`: the Extension hands it each settled message.
 
     ``Extension(telemetry="auto")`` (the default) makes one on the global providers once the
     application has set one (see :func:`provider_set`), and ``telemetry=True`` at once; pass
@@ -68,7 +71,6 @@ class Telemetry:
         from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
         self._trace = trace
-        self._metrics = metrics
         self._propagator = TraceContextTextMapPropagator()
         if tracer_provider is None:
             self._tracer = trace.get_tracer(_SCOPE, __version__)
@@ -114,8 +116,16 @@ class Telemetry:
         """
         return True
 
-    def _emit(self, trail: _Trail, record: AuditRecord) -> None:
-        """Make the spans and measurements of one settled message (called by the Extension)."""
+    def observe(self, record: AuditRecord, trail: Trail) -> None:
+        """Make the spans and measurements of one settled message (called by the Extension).
+
+        Example:
+            >>> from opentelemetry.sdk.trace import TracerProvider
+            >>> from dataworks_ext.telemetry import MessageObserver, Telemetry
+            >>> telemetry = Telemetry(tracer_provider=TracerProvider())
+            >>> isinstance(telemetry, MessageObserver)
+            True
+        """
         trace = self._trace
         message = trail.message
         parent = None
@@ -164,24 +174,24 @@ class Telemetry:
                 },
             )
         delivery = trail.delivery
-        attempt = 0
-        for action, started, ended, failure in trail.calls:
-            delivering = delivery is not None and delivery[0] <= started <= delivery[1]
+        for call in trail.calls:
             attrs: dict[str, Any]
-            if delivering:
-                attempt += 1
-                name = f"deliver {record.api or action}"
-                attrs = {"dataworks.api": record.api or action, "dataworks.attempt": attempt}
+            if call.delivery:  # the client says so: a delivery attempt, not a read
+                name = f"deliver {record.api or call.action}"
+                attrs = {
+                    "dataworks.api": record.api or call.action,
+                    "dataworks.attempt": call.attempt,
+                }
             else:
-                name = f"lookup {action}"
-                attrs = {"dataworks.action": action}
+                name = f"lookup {call.action}"
+                attrs = {"dataworks.action": call.action}
             child = self._tracer.start_span(
-                name, context=context, attributes=attrs, start_time=ns(started)
+                name, context=context, attributes=attrs, start_time=ns(call.started)
             )
-            if failure is not None:
-                child.set_attribute("error.type", failure)
+            if call.failure is not None:
+                child.set_attribute("error.type", call.failure)
                 child.set_status(trace.Status(trace.StatusCode.ERROR))
-            child.end(ns(ended))
+            child.end(ns(call.ended))
         if record.error is not None or record.disposition != "ACK":
             span.set_status(trace.Status(trace.StatusCode.ERROR, record.reason))
             if record.error is not None:

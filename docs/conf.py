@@ -156,6 +156,10 @@ nitpick_ignore_regex = [
     (r"py:class", r"dataworks_ext\._sdk_failures\.SdkFailure"),
     # Registry's generated decorators come from a private base (documented on Registry).
     (r"py:class", r"dataworks_ext\._registry_surface\.RegistryDecorators"),
+    # CallbackClient's call path (call, call_async, the call hooks) comes from a base of its own
+    # (documented on CallbackClient); an observer's trail is the pipeline's internal record.
+    (r"py:class", r"dataworks_ext\._calls\.CallPath"),
+    (r"py:class", r"(dataworks_ext\._audit\.)?Trail"),
     # Bare standard-library names as annotations write them under `from __future__ import
     # annotations` (autodoc cannot always qualify them).
     (

@@ -396,14 +396,14 @@ def test_nothing_is_collected_when_nobody_listens(monkeypatch: pytest.MonkeyPatc
     from dataworks_ext import _audit
 
     made: list[object] = []
-    real = _audit._Trail
+    real = _audit.Trail
 
     class Counting(real):  # type: ignore[misc, valid-type]
         def __init__(self, message: Any) -> None:
             made.append(message)
             super().__init__(message)
 
-    monkeypatch.setattr("dataworks_ext._pipeline._Trail", Counting)
+    monkeypatch.setattr("dataworks_ext._pipeline.Trail", Counting)
     ext = Extension("ext", registry=answering(True), telemetry=False)
     ext.handle(freeze_event())
     assert made == []

@@ -174,14 +174,15 @@ def test_a_failed_delivery_marks_the_span(local: LocalDataWorks, otel: Otel, mod
 
 def test_a_node_lookup_in_a_check_has_a_span(local: LocalDataWorks, otel: Otel) -> None:
     local.add_nodes(NodeInfo(node_id=7, priority=8))
-    lookups = Lookups(local.client(), ttl=60)
+    client = local.client()  # one client for the lookups and the delivery, as documented
+    lookups = Lookups(client, ttl=60)
     reg = Registry()
 
     @reg.on_freeze
     def high_priority(event: FreezeNodeEvent) -> bool:
         return lookups.node(7).priority < 8
 
-    Extension("ext", local.client(), reg, telemetry=otel.telemetry).handle(
+    Extension("ext", client, reg, telemetry=otel.telemetry).handle(
         freeze_event(message_id="looked-up")
     )
     names = [span.name for span in otel.spans()]
@@ -193,16 +194,19 @@ def test_a_node_lookup_in_a_check_has_a_span(local: LocalDataWorks, otel: Otel) 
 
 def test_lookups_made_in_parallel_have_a_span_each(local: LocalDataWorks, otel: Otel) -> None:
     local.add_nodes(*(NodeInfo(node_id=i, priority=1) for i in (11, 12, 13)))
-    lookups = Lookups(local.client(), ttl=60)
+    client = local.client()
+    lookups = Lookups(client, ttl=60)
     reg = Registry()
 
     @reg.on_freeze
     def low_priority(event: FreezeNodeEvent) -> bool:
         return all(node.priority < 8 for node in lookups.nodes([11, 12, 13]).values())
 
-    Extension("ext", registry=reg, telemetry=otel.telemetry).handle(freeze_event())
+    Extension("ext", client, reg, telemetry=otel.telemetry).handle(freeze_event())
     lookups_seen = [s for s in otel.children() if s.name == "lookup get_node"]
     assert len(lookups_seen) == 3
+    [delivery] = [s for s in otel.children() if s.name.startswith("deliver ")]
+    assert dict(delivery.attributes)["dataworks.attempt"] == 1
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ import attrs
 from ..events import CallbackApi
 from ..verdicts import Verdict
 
-_WORKBENCH = CallbackApi.UPDATE_WORKBENCH_EVENT_RESULT
+_DEFAULT = CallbackApi.UPDATE_WORKBENCH_EVENT_RESULT
+"""The API a delivery goes through unless it names one (Operation Center's)."""
 
 __all__ = ["Delivery", "PrintingCallback", "RecordingCallback"]
 
@@ -34,11 +35,32 @@ class Delivery:
     """The extension code it was answered with."""
     verdict: Verdict
     """The verdict delivered."""
-    api: CallbackApi = _WORKBENCH
+    api: CallbackApi = _DEFAULT
     """The API it was delivered through."""
 
 
-class RecordingCallback:
+class _Receiving:
+    """A :class:`~dataworks_ext.Callback` whose deliveries, sync and async, go to
+    :meth:`receive` as :class:`Delivery` values."""
+
+    def deliver(
+        self, message_id: str, extension_code: str, verdict: Verdict, *, api: CallbackApi = _DEFAULT
+    ) -> None:
+        """Hand the verdict and its API to :meth:`receive`."""
+        self.receive(Delivery(message_id, extension_code, verdict, CallbackApi(api)))
+
+    async def deliver_async(
+        self, message_id: str, extension_code: str, verdict: Verdict, *, api: CallbackApi = _DEFAULT
+    ) -> None:
+        """The same as :meth:`deliver` (nothing here blocks)."""
+        self.deliver(message_id, extension_code, verdict, api=api)
+
+    def receive(self, delivery: Delivery) -> None:
+        """Take one delivery (each subclass says what it does with it)."""
+        raise NotImplementedError
+
+
+class RecordingCallback(_Receiving):
     """A :class:`~dataworks_ext.Callback` that keeps every verdict in memory.
 
     Args:
@@ -82,30 +104,21 @@ class RecordingCallback:
         with self._lock:
             return {d.message_id: d.api for d in self.deliveries}
 
-    def deliver(
-        self,
-        message_id: str,
-        extension_code: str,
-        verdict: Verdict,
-        *,
-        api: CallbackApi = _WORKBENCH,
-    ) -> None:
-        """Record the verdict and its API (or raise ``fail_with``)."""
+    def receive(self, delivery: Delivery) -> None:
+        """Record ``delivery`` (or raise ``fail_with``).
+
+        Example:
+            >>> from dataworks_ext import Verdict
+            >>> from dataworks_ext.testing import Delivery, RecordingCallback
+            >>> recorder = RecordingCallback()
+            >>> recorder.receive(Delivery("m-9", "ext", Verdict.warn("late")))
+            >>> recorder.verdicts["m-9"].tip
+            'late'
+        """
         if self.fail_with is not None:
             raise self.fail_with
         with self._lock:
-            self.deliveries.append(Delivery(message_id, extension_code, verdict, CallbackApi(api)))
-
-    async def deliver_async(
-        self,
-        message_id: str,
-        extension_code: str,
-        verdict: Verdict,
-        *,
-        api: CallbackApi = _WORKBENCH,
-    ) -> None:
-        """Record the verdict and its API (or raise ``fail_with``)."""
-        self.deliver(message_id, extension_code, verdict, api=api)
+            self.deliveries.append(delivery)
 
     def clear(self) -> None:
         """Forget every recorded delivery."""
@@ -113,7 +126,7 @@ class RecordingCallback:
             self.deliveries.clear()
 
 
-class PrintingCallback:
+class PrintingCallback(_Receiving):
     """A dry-run :class:`~dataworks_ext.Callback` that prints each verdict, for local runs.
 
     Example:
@@ -126,30 +139,20 @@ class PrintingCallback:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream
 
-    def deliver(
-        self,
-        message_id: str,
-        extension_code: str,
-        verdict: Verdict,
-        *,
-        api: CallbackApi = _WORKBENCH,
-    ) -> None:
-        """Print the verdict and its API instead of delivering it."""
-        tip = f" - {verdict.tip}" if verdict.tip else ""
-        stream = self.stream or sys.stdout
-        print(
-            f"[dry run] {message_id} ({extension_code}): {verdict.result.value} "
-            f"via {CallbackApi(api).value}{tip}",
-            file=stream,
-        )
+    def receive(self, delivery: Delivery) -> None:
+        """Print ``delivery`` instead of delivering it.
 
-    async def deliver_async(
-        self,
-        message_id: str,
-        extension_code: str,
-        verdict: Verdict,
-        *,
-        api: CallbackApi = _WORKBENCH,
-    ) -> None:
-        """Print the verdict and its API instead of delivering it."""
-        self.deliver(message_id, extension_code, verdict, api=api)
+        Example:
+            >>> from dataworks_ext import CallbackApi, Verdict
+            >>> from dataworks_ext.testing import Delivery, PrintingCallback
+            >>> PrintingCallback(stream=sys.stdout).receive(
+            ...     Delivery("m-2", "ext", Verdict.ok(), CallbackApi.CALLBACK_EXTENSION))
+            [dry run] m-2 (ext): OK via CallbackExtension
+        """
+        verdict = delivery.verdict
+        tip = f" - {verdict.tip}" if verdict.tip else ""
+        print(
+            f"[dry run] {delivery.message_id} ({delivery.extension_code}): "
+            f"{verdict.result.value} via {delivery.api.value}{tip}",
+            file=self.stream or sys.stdout,
+        )
