@@ -420,10 +420,9 @@ class Lookups:
         Example:
             >>> import asyncio
             >>> from dataworks_ext.lookups import Lookups
-            >>> from dataworks_ext.nodes import NodeInfo
-            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> from dataworks_ext.testing import LocalDataWorks, node_info
             >>> with LocalDataWorks() as local:
-            ...     local.add_nodes(NodeInfo(node_id=7), NodeInfo(node_id=8))
+            ...     local.add_nodes(node_info(7), node_info(8))
             ...     sorted(asyncio.run(Lookups(local.client()).nodes_async([8, 7, 8])))
             [7, 8]
         """
@@ -531,23 +530,19 @@ class Lookups:
         if not mine:
             return future.result()
         with _Flight(self, kind, key, future) as flight:
-            steps = self._steps(kind, key)
-            step: Any = next(steps)
-            while True:
-                try:
-                    if isinstance(step, _Call):
-                        try:
-                            body = self.client.call(*step.args, what=step.what)
-                        except CallbackError as exc:
-                            step = steps.throw(exc)
-                            continue
-                        step = steps.send(body)
-                    else:
-                        time.sleep(step)
-                        step = steps.send(None)
-                except StopIteration as done:
-                    flight.value = done.value
-                    return done.value
+            plan = _Plan(self._steps(kind, key))
+            while (step := plan.step) is not None:
+                if isinstance(step, _Call):
+                    try:
+                        body = self.client.call(*step.args, what=step.what)
+                    except CallbackError as exc:
+                        plan.fail(exc)
+                        continue
+                    plan.answer(body)
+                else:
+                    time.sleep(step)
+                    plan.answer(None)
+            return flight.done(plan.value)
 
     async def _get_async(self, kind: str, key: Hashable) -> Any:
         (found,) = self._cache.get_many([(kind, key)])
@@ -560,23 +555,19 @@ class Lookups:
         if not mine:
             return await asyncio.wrap_future(future)
         with _Flight(self, kind, key, future) as flight:
-            steps = self._steps(kind, key)
-            step: Any = next(steps)
-            while True:
+            plan = _Plan(self._steps(kind, key))
+            while (step := plan.step) is not None:
+                if not isinstance(step, _Call):
+                    await asyncio.sleep(step)
+                    plan.answer(None)
+                    continue
                 try:
-                    if isinstance(step, _Call):
-                        try:
-                            body = await self.client.call_async(*step.args, what=step.what)
-                        except CallbackError as exc:
-                            step = steps.throw(exc)
-                            continue
-                        step = steps.send(body)
-                    else:
-                        await asyncio.sleep(step)
-                        step = steps.send(None)
-                except StopIteration as done:
-                    flight.value = done.value
-                    return done.value
+                    body = await self.client.call_async(*step.args, what=step.what)
+                except CallbackError as exc:
+                    plan.fail(exc)
+                else:
+                    plan.answer(body)
+            return flight.done(plan.value)
 
     def _split(
         self, kind: str, ids: Iterable[int], limit: int | None
@@ -669,6 +660,33 @@ class _Call:
         self.what = what
 
 
+class _Plan:
+    """Drives the steps of :meth:`Lookups._steps`: :attr:`step` is the next one (a wait in
+    seconds or a :class:`_Call`; ``None`` once done, with the model in :attr:`value`)."""
+
+    __slots__ = ("step", "steps", "value")
+
+    def __init__(self, steps: Generator[float | _Call, Any, Any]) -> None:
+        self.steps = steps
+        self.step: float | _Call | None = None
+        self.value: Any = None
+        self._advance(next, steps)
+
+    def answer(self, body: Any) -> None:
+        """Send back the answer of the call made (``None`` after a wait)."""
+        self._advance(self.steps.send, body)
+
+    def fail(self, exc: CallbackError) -> None:
+        """Throw in the error of the call made."""
+        self._advance(self.steps.throw, exc)
+
+    def _advance(self, move: Any, arg: Any) -> None:
+        try:
+            self.step = move(arg)
+        except StopIteration as done:
+            self.step, self.value = None, done.value
+
+
 class _Flight:
     """The lookup of one key in flight: on leaving, its answer is cached and handed to those
     waiting for it, or its error is."""
@@ -686,6 +704,11 @@ class _Flight:
 
     def __enter__(self) -> _Flight:
         return self
+
+    def done(self, value: Any) -> Any:
+        """Keep ``value`` as the answer (cached and handed on when leaving); return it."""
+        self.value = value
+        return value
 
     def __exit__(self, _exc_type: Any, exc: BaseException | None, _tb: Any) -> None:
         lookups, key = self.lookups, (self.kind, self.key)
