@@ -1,15 +1,14 @@
-"""Context for checks: what DataWorks knows about the nodes an event names, and what a
-DataStudio operation carries.
+"""Context for checks: what DataWorks knows of an event's nodes, and what DataStudio carries.
 
 An Operation Center event carries node ids and little else, a DataStudio event a file's name
 and id.  :class:`Lookups` asks DataWorks the rest (``GetNode``, ``GetBaseline``,
 ``GetInstance``; ``GetIDEEventDetail`` for the code and node configuration a DataStudio
-operation carries) through the same
-:class:`~dataworks_ext.CallbackClient` that delivers verdicts: the same credentials, retry
-policy and deadlines.  Lookups are made on first use only and cached across messages (with a
-TTL and a size bound); a batch is looked up concurrently, but bounded; every call of the
-process first takes a token from one shared :class:`TokenBucket`, so lookups stay within
-DataWorks' OpenAPI rate limits; a throttled call is waited out and retried by the client.
+operation carries) through the same :class:`~dataworks_ext.CallbackClient` that delivers
+verdicts: the same credentials, retry policy and deadlines.  Lookups are made on first use only
+and cached across messages (with a TTL and a size bound); a batch is looked up concurrently,
+but bounded; every call of the process first takes a token from one shared
+:class:`TokenBucket`, so lookups stay within DataWorks' OpenAPI rate limits; a throttled call
+is waited out and retried by the client.
 
 Example:
     >>> from dataworks_ext.lookups import Lookups
@@ -542,7 +541,8 @@ class Lookups:
                 else:
                     time.sleep(step)
                     plan.answer(None)
-            return flight.done(plan.value)
+            flight.value = plan.value
+            return plan.value
 
     async def _get_async(self, kind: str, key: Hashable) -> Any:
         (found,) = self._cache.get_many([(kind, key)])
@@ -567,7 +567,8 @@ class Lookups:
                     plan.fail(exc)
                 else:
                     plan.answer(body)
-            return flight.done(plan.value)
+            flight.value = plan.value
+            return plan.value
 
     def _split(
         self, kind: str, ids: Iterable[int], limit: int | None
@@ -704,11 +705,6 @@ class _Flight:
 
     def __enter__(self) -> _Flight:
         return self
-
-    def done(self, value: Any) -> Any:
-        """Keep ``value`` as the answer (cached and handed on when leaving); return it."""
-        self.value = value
-        return value
 
     def __exit__(self, _exc_type: Any, exc: BaseException | None, _tb: Any) -> None:
         lookups, key = self.lookups, (self.kind, self.key)
