@@ -3,8 +3,9 @@
 * ``handler`` serves an **EventBridge trigger**: the event is the CloudEvent JSON (or a batch,
   a JSON array).  Each verdict goes to DataWorks through the API that answers its event
   (``UpdateWorkbenchEventResult`` for Operation Center's, ``UpdateIDEEventResult`` for
-  DataStudio's, ``CallbackExtension`` for the other extension points).  On RETRY (a delivery failed, the answer store is down, another instance is answering) the
-  invocation fails, so the trigger's retry policy invokes again; ACK and REJECT return.
+  DataStudio's, ``CallbackExtension`` for the other extension points).  On RETRY (a delivery
+  failed, the answer store is down, another instance is answering) the invocation fails, so
+  the trigger's retry policy invokes again; ACK and REJECT return.
 * ``extension_handler`` serves **DataWorks invoking the function directly** with its extension
   envelope (``messageId``, ``eventType``, ``messageBody``).  It returns the verdict as the
   response, ``{"checkResult": "OK" | "FAIL", "checkResultTip": ..., "messageId": ...}``, and
