@@ -421,114 +421,7 @@ class LocalDataWorks:
             env["ALIBABA_CLOUD_SECURITY_TOKEN"] = self.security_token
         return env
 
-    # ------------------------------------------------------------------ serving
-
-    def _track(self, conn: socket.socket, open_: bool) -> None:
-        with self._lock:
-            if open_:
-                self._connections.add(conn)
-            else:
-                self._connections.discard(conn)
-
-    def _serve(self, handler: Handler) -> None:
-        request_id = str(uuid.uuid4()).upper()
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length > 0 else b""
-        action = handler.headers.get("x-acs-action", "")
-        with self._lock:
-            self._calls += 1
-            self._calls_by_action[action] += 1
-            self._calls_by_version[(action, handler.headers.get("x-acs-version", ""))] += 1
-            fault = self._next_fault(action)
-        lost = None
-        if fault is not None and fault[0] == "lost-reply":
-            lost, fault = fault[1], None  # answered as usual, the reply held back below
-        wait = self.delay + (fault[1] if fault is not None and fault[0] == "slow" else 0.0)
-        if wait > 0 and self._stopping.wait(wait):
-            handler.close_connection = True
-            return
-        if fault is not None:
-            handler.answer(*self._fault_answer(fault[0], request_id))
-            return
-        try:
-            verdict, answer = self._check(handler, body)
-        except Reject as reject:
-            handler.answer(
-                reject.status,
-                {
-                    "RequestId": request_id,
-                    "HostId": f"dataworks.{self.region_id}.aliyuncs.com",
-                    "Code": reject.code,
-                    "Message": reject.message,
-                },
-            )
-            return
-        if verdict is not None:
-            with self._lock:
-                self._verdicts.append(verdict)
-            if self.on_verdict is not None:
-                try:
-                    self.on_verdict(verdict)
-                except Exception:
-                    logger.exception("on_verdict raised on the verdict for %s", verdict.message_id)
-        if lost is not None and self._stopping.wait(lost):
-            handler.close_connection = True
-            return
-        handler.answer(200, {"RequestId": request_id, **answer})
-
-    def _fault_answer(self, fault: str, request_id: str) -> tuple[int, dict[str, Any]]:
-        status, code, message = FAULTS[fault]
-        if fault == "slow":
-            return 200, {"RequestId": request_id, "Success": True}
-        if fault == "unsuccessful":
-            return 200, {
-                "RequestId": request_id,
-                "Success": False,
-                "ErrorCode": "Unsuccessful",
-                "ErrorMessage": "The event result was not accepted.",
-            }
-        return status, {
-            "RequestId": request_id,
-            "HostId": f"dataworks.{self.region_id}.aliyuncs.com",
-            "Code": code,
-            "Message": message,
-        }
-
-    def _check(
-        self, handler: Handler, body: bytes
-    ) -> tuple[RecordedVerdict | None, dict[str, Any]]:
-        """Authenticate the call and run its action: (verdict to record, answer fields)."""
-        headers = handler.headers
-        action = headers.get("x-acs-action")
-        serve = ACTIONS.get(action or "")
-        if serve is None:
-            raise Reject(404, "InvalidAction.NotFound", f"Specified api is not found: {action}")
-        verdict, answer = serve(self._seeded, self._signed_params(handler, body))
-        return (None if verdict is None else RecordedVerdict(*verdict)), answer
-
-    def _signed_params(self, handler: Handler, body: bytes) -> dict[str, str]:
-        """The parameters of a call (query and form body), once its version and signature
-        are checked."""
-        headers = handler.headers
-        check_version(headers.get("x-acs-action"), headers.get("x-acs-version"))
-        split = urlsplit(handler.path)
-        params = dict(parse_qsl(split.query, keep_blank_values=True))
-        verify_signature(
-            handler.command,
-            split.path or "/",
-            headers,
-            params,
-            body,
-            access_key_id=self.access_key_id,
-            access_key_secret=self.access_key_secret,
-            security_token=self.security_token,
-        )
-        self._nonces.check(headers.get("x-acs-date", ""), headers.get("x-acs-signature-nonce"))
-        content_type = headers.get("Content-Type", "")
-        if body and content_type.startswith("application/x-www-form-urlencoded"):
-            for key, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
-                params.setdefault(key, value)
-        return params
+    # ------------------------------------------------------------------ seeded data
 
     def set_extension_settings(
         self, extension_code: str | None, settings: str | ExtensionSettings | Mapping[str, Any]
@@ -620,7 +513,6 @@ class LocalDataWorks:
             seeded = self._seeded.event_details.get(message_id)
         return None if seeded is None else seeded[1]
 
-    # ------------------------------------------------------------------ node context
     # GetNode, GetBaseline and GetInstance, answered from what the test seeds.
 
     def add_nodes(self, *nodes: SeedItem) -> None:
@@ -713,6 +605,8 @@ class LocalDataWorks:
                 return self._calls_by_action[action]
             return self._calls_by_version[(action, version)]
 
+    # ------------------------------------------------------------------ serving
+
     def _next_fault(self, action: str) -> tuple[str, float, str | None] | None:
         """The first queued fault for ``action`` (taken off the queue); under the lock."""
         for index, fault in enumerate(self._faults):
@@ -720,3 +614,102 @@ class LocalDataWorks:
                 del self._faults[index]
                 return fault
         return None
+
+    def _track(self, conn: socket.socket, open_: bool) -> None:
+        with self._lock:
+            if open_:
+                self._connections.add(conn)
+            else:
+                self._connections.discard(conn)
+
+    def _serve(self, handler: Handler) -> None:
+        request_id = str(uuid.uuid4()).upper()
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length > 0 else b""
+        action = handler.headers.get("x-acs-action", "")
+        with self._lock:
+            self._calls += 1
+            self._calls_by_action[action] += 1
+            self._calls_by_version[(action, handler.headers.get("x-acs-version", ""))] += 1
+            fault = self._next_fault(action)
+        lost = None
+        if fault is not None and fault[0] == "lost-reply":
+            lost, fault = fault[1], None  # answered as usual, the reply held back below
+        wait = self.delay + (fault[1] if fault is not None and fault[0] == "slow" else 0.0)
+        if wait > 0 and self._stopping.wait(wait):
+            handler.close_connection = True
+            return
+        if fault is not None:
+            handler.answer(*self._fault_answer(fault[0], request_id))
+            return
+        try:
+            verdict, answer = self._check(handler, body)
+        except Reject as reject:
+            handler.answer(reject.status, self._error(request_id, reject.code, reject.message))
+            return
+        if verdict is not None:
+            with self._lock:
+                self._verdicts.append(verdict)
+            if self.on_verdict is not None:
+                try:
+                    self.on_verdict(verdict)
+                except Exception:
+                    logger.exception("on_verdict raised on the verdict for %s", verdict.message_id)
+        if lost is not None and self._stopping.wait(lost):
+            handler.close_connection = True
+            return
+        handler.answer(200, {"RequestId": request_id, **answer})
+
+    def _fault_answer(self, fault: str, request_id: str) -> tuple[int, dict[str, Any]]:
+        status, code, message = FAULTS[fault]
+        if fault == "slow":
+            return 200, {"RequestId": request_id, "Success": True}
+        if fault == "unsuccessful":
+            return 200, {
+                "RequestId": request_id,
+                "Success": False,
+                "ErrorCode": "Unsuccessful",
+                "ErrorMessage": "The event result was not accepted.",
+            }
+        return status, self._error(request_id, code, message)
+
+    def _error(self, request_id: str, code: str, message: str) -> dict[str, Any]:
+        """The body of DataWorks' error answer."""
+        host = f"dataworks.{self.region_id}.aliyuncs.com"
+        return {"RequestId": request_id, "HostId": host, "Code": code, "Message": message}
+
+    def _check(
+        self, handler: Handler, body: bytes
+    ) -> tuple[RecordedVerdict | None, dict[str, Any]]:
+        """Authenticate the call and run its action: (verdict to record, answer fields)."""
+        headers = handler.headers
+        action = headers.get("x-acs-action")
+        serve = ACTIONS.get(action or "")
+        if serve is None:
+            raise Reject(404, "InvalidAction.NotFound", f"Specified api is not found: {action}")
+        verdict, answer = serve(self._seeded, self._signed_params(handler, body))
+        return (None if verdict is None else RecordedVerdict(*verdict)), answer
+
+    def _signed_params(self, handler: Handler, body: bytes) -> dict[str, str]:
+        """The parameters of a call (query and form body), once its version and signature
+        are checked."""
+        headers = handler.headers
+        check_version(headers.get("x-acs-action"), headers.get("x-acs-version"))
+        split = urlsplit(handler.path)
+        params = dict(parse_qsl(split.query, keep_blank_values=True))
+        verify_signature(
+            handler.command,
+            split.path or "/",
+            headers,
+            params,
+            body,
+            access_key_id=self.access_key_id,
+            access_key_secret=self.access_key_secret,
+            security_token=self.security_token,
+        )
+        self._nonces.check(headers.get("x-acs-date", ""), headers.get("x-acs-signature-nonce"))
+        content_type = headers.get("Content-Type", "")
+        if body and content_type.startswith("application/x-www-form-urlencoded"):
+            for key, value in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
+                params.setdefault(key, value)
+        return params
