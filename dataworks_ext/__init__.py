@@ -84,6 +84,7 @@ from .registry import (
     CheckReturn,
     Registry,
     default_registry,
+    # BEGIN GENERATED decorator-imports (scripts/generate_registry.py from EVENT_KINDS; do not edit)
     on_backfill,
     on_commit_file,
     on_commit_table,
@@ -99,6 +100,7 @@ from .registry import (
     on_restore,
     on_run_file,
     on_unpublish,
+    # END GENERATED decorator-imports
 )
 from .stores._base import AnswerStore, AsyncAnswerStore, Claim, ClaimState
 from .stores._memory import MemoryAnswerStore
@@ -277,6 +279,7 @@ __all__ = [
     "default_registry",
     "event_kinds",
     "http_reply",
+    # BEGIN GENERATED decorators (scripts/generate_registry.py from EVENT_KINDS; do not edit)
     "on_backfill",
     "on_commit_file",
     "on_commit_table",
@@ -292,6 +295,7 @@ __all__ = [
     "on_restore",
     "on_run_file",
     "on_unpublish",
+    # END GENERATED decorators
     "parse_message",
     "parse_messages",
     "process_bucket",

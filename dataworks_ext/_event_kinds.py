@@ -20,18 +20,7 @@ import attrs
 from ._vocabulary import CallbackApi, ChangeType, ExtensionPoint, Module
 from .errors import ConfigurationError
 
-__all__ = [
-    "EVENT_KINDS",
-    "EventKind",
-    "add_event_kind",
-    "api_for_code",
-    "event_kinds",
-    "kind_for_class",
-    "kind_for_code",
-    "kind_for_event",
-    "kind_for_type",
-    "kind_for_word",
-]
+# No __all__: the public names are listed once, in :mod:`dataworks_ext.events`.
 
 _OC = CallbackApi.UPDATE_WORKBENCH_EVENT_RESULT
 _IDE = CallbackApi.UPDATE_IDE_EVENT_RESULT

@@ -1,15 +1,14 @@
-"""Context for checks: what DataWorks knows about the nodes an event names, and what a
-DataStudio operation carries.
+"""Context for checks: what DataWorks knows of an event's nodes, and what DataStudio carries.
 
 An Operation Center event carries node ids and little else, a DataStudio event a file's name
 and id.  :class:`Lookups` asks DataWorks the rest (``GetNode``, ``GetBaseline``,
 ``GetInstance``; ``GetIDEEventDetail`` for the code and node configuration a DataStudio
-operation carries) through the same
-:class:`~dataworks_ext.CallbackClient` that delivers verdicts: the same credentials, retry
-policy and deadlines.  Lookups are made on first use only and cached across messages (with a
-TTL and a size bound); a batch is looked up concurrently, but bounded; every call of the
-process first takes a token from one shared :class:`TokenBucket`, so lookups stay within
-DataWorks' OpenAPI rate limits; a throttled call is waited out and retried by the client.
+operation carries) through the same :class:`~dataworks_ext.CallbackClient` that delivers
+verdicts: the same credentials, retry policy and deadlines.  Lookups are made on first use only
+and cached across messages (with a TTL and a size bound); a batch is looked up concurrently,
+but bounded; every call of the process first takes a token from one shared
+:class:`TokenBucket`, so lookups stay within DataWorks' OpenAPI rate limits; a throttled call
+is waited out and retried by the client.
 
 Example:
     >>> from dataworks_ext.lookups import Lookups
@@ -420,10 +419,9 @@ class Lookups:
         Example:
             >>> import asyncio
             >>> from dataworks_ext.lookups import Lookups
-            >>> from dataworks_ext.nodes import NodeInfo
-            >>> from dataworks_ext.testing import LocalDataWorks
+            >>> from dataworks_ext.testing import LocalDataWorks, node_info
             >>> with LocalDataWorks() as local:
-            ...     local.add_nodes(NodeInfo(node_id=7), NodeInfo(node_id=8))
+            ...     local.add_nodes(node_info(7), node_info(8))
             ...     sorted(asyncio.run(Lookups(local.client()).nodes_async([8, 7, 8])))
             [7, 8]
         """
@@ -531,23 +529,20 @@ class Lookups:
         if not mine:
             return future.result()
         with _Flight(self, kind, key, future) as flight:
-            steps = self._steps(kind, key)
-            step: Any = next(steps)
-            while True:
-                try:
-                    if isinstance(step, _Call):
-                        try:
-                            body = self.client.call(*step.args, what=step.what)
-                        except CallbackError as exc:
-                            step = steps.throw(exc)
-                            continue
-                        step = steps.send(body)
-                    else:
-                        time.sleep(step)
-                        step = steps.send(None)
-                except StopIteration as done:
-                    flight.value = done.value
-                    return done.value
+            plan = _Plan(self._steps(kind, key))
+            while (step := plan.step) is not None:
+                if isinstance(step, _Call):
+                    try:
+                        body = self.client.call(*step.args, what=step.what)
+                    except CallbackError as exc:
+                        plan.fail(exc)
+                        continue
+                    plan.answer(body)
+                else:
+                    time.sleep(step)
+                    plan.answer(None)
+            flight.value = plan.value
+            return plan.value
 
     async def _get_async(self, kind: str, key: Hashable) -> Any:
         (found,) = self._cache.get_many([(kind, key)])
@@ -560,23 +555,20 @@ class Lookups:
         if not mine:
             return await asyncio.wrap_future(future)
         with _Flight(self, kind, key, future) as flight:
-            steps = self._steps(kind, key)
-            step: Any = next(steps)
-            while True:
+            plan = _Plan(self._steps(kind, key))
+            while (step := plan.step) is not None:
+                if not isinstance(step, _Call):
+                    await asyncio.sleep(step)
+                    plan.answer(None)
+                    continue
                 try:
-                    if isinstance(step, _Call):
-                        try:
-                            body = await self.client.call_async(*step.args, what=step.what)
-                        except CallbackError as exc:
-                            step = steps.throw(exc)
-                            continue
-                        step = steps.send(body)
-                    else:
-                        await asyncio.sleep(step)
-                        step = steps.send(None)
-                except StopIteration as done:
-                    flight.value = done.value
-                    return done.value
+                    body = await self.client.call_async(*step.args, what=step.what)
+                except CallbackError as exc:
+                    plan.fail(exc)
+                else:
+                    plan.answer(body)
+            flight.value = plan.value
+            return plan.value
 
     def _split(
         self, kind: str, ids: Iterable[int], limit: int | None
@@ -667,6 +659,33 @@ class _Call:
     ) -> None:
         self.args = (method, request, fields, checked)
         self.what = what
+
+
+class _Plan:
+    """Drives the steps of :meth:`Lookups._steps`: :attr:`step` is the next one (a wait in
+    seconds or a :class:`_Call`; ``None`` once done, with the model in :attr:`value`)."""
+
+    __slots__ = ("step", "steps", "value")
+
+    def __init__(self, steps: Generator[float | _Call, Any, Any]) -> None:
+        self.steps = steps
+        self.step: float | _Call | None = None
+        self.value: Any = None
+        self._advance(next, steps)
+
+    def answer(self, body: Any) -> None:
+        """Send back the answer of the call made (``None`` after a wait)."""
+        self._advance(self.steps.send, body)
+
+    def fail(self, exc: CallbackError) -> None:
+        """Throw in the error of the call made."""
+        self._advance(self.steps.throw, exc)
+
+    def _advance(self, move: Any, arg: Any) -> None:
+        try:
+            self.step = move(arg)
+        except StopIteration as done:
+            self.step, self.value = None, done.value
 
 
 class _Flight:

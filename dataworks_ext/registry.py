@@ -22,29 +22,8 @@ if TYPE_CHECKING:
     from .events import Event, ModelledEvent
     from .messages import EventMessage
 
-__all__ = [
-    # BEGIN GENERATED all (scripts/generate_registry.py from EVENT_KINDS; do not edit)
-    "Check",
-    "CheckReturn",
-    "Registry",
-    "default_registry",
-    "on_backfill",
-    "on_commit_file",
-    "on_commit_table",
-    "on_delete_file",
-    "on_deploy_file",
-    "on_deploy_table",
-    "on_freeze",
-    "on_pre_freeze_instance",
-    "on_pre_kill_instance",
-    "on_pre_rerun_instance",
-    "on_pre_set_instance_success",
-    "on_pre_unfreeze_instance",
-    "on_restore",
-    "on_run_file",
-    "on_unpublish",
-    # END GENERATED all
-]
+# No __all__: the package's (dataworks_ext/__init__.py) lists the public names once, the
+# decorators in a block generated from EVENT_KINDS.
 
 CheckReturn = Verdict | bool | None
 """What a check may return: a Verdict, ``True``/``None`` (pass) or ``False`` (fail)."""

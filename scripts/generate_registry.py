@@ -1,10 +1,11 @@
 """Generate the typed registry surface from the table of event kinds (EVENT_KINDS).
 
 Writes ``dataworks_ext/_registry_surface.py`` (the TypeVars, the decorators ``on_freeze``...
-with their overloads, the ``on()`` overloads by code) and the marked blocks of
-``dataworks_ext/registry.py`` (``__all__`` and the module-level decorators of
-``default_registry``).  ``--check`` writes nothing and exits 1 when a file differs from what
-the table gives (tests/test_generated.py runs it).
+with their overloads, the ``on()`` overloads by code), the marked block of
+``dataworks_ext/registry.py`` (the module-level decorators of ``default_registry``), those of
+``dataworks_ext/__init__.py`` (the decorators' import and their names in ``__all__``) and the
+``Operation`` literal of ``dataworks_ext/policies/_common.py``.  ``--check`` writes nothing
+and exits 1 when a file differs from what the table gives (tests/test_event_table.py runs it).
 
     python scripts/generate_registry.py          # write
     python scripts/generate_registry.py --check  # compare
@@ -20,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SURFACE = ROOT / "dataworks_ext" / "_registry_surface.py"
 REGISTRY = ROOT / "dataworks_ext" / "registry.py"
+PACKAGE = ROOT / "dataworks_ext" / "__init__.py"
 OPERATIONS = ROOT / "dataworks_ext" / "policies" / "_common.py"
 MARK = "(scripts/generate_registry.py from EVENT_KINDS; do not edit)"
-HAND_WRITTEN_ALL = ("Check", "CheckReturn", "Registry", "default_registry")
 
 _SIGNATURE = "self, fn: None = None, /, *, name: str | None = None, enforce: bool = True"
 _IMPL = "self, fn: Any = None, /, *, name: str | None = None, enforce: bool = True"
@@ -222,15 +223,24 @@ class RegistryDecorators:
     return text
 
 
+def package_blocks(rows: list[object]) -> dict[str, list[str]]:
+    """The lines of each marked block of the package's ``__init__``: the decorators' import
+    from the registry and their names in ``__all__`` (the one list of the public names)."""
+    names = sorted(k.decorator for k in rows)  # type: ignore[attr-defined]
+    return {
+        "decorator-imports": [f"    {name}," for name in names],
+        "decorators": [f'    "{name}",' for name in names],
+    }
+
+
 def blocks(rows: list[object]) -> dict[str, list[str]]:
     """The lines of each marked block of registry.py."""
-    names = sorted([*HAND_WRITTEN_ALL, *(k.decorator for k in rows)])  # type: ignore[attr-defined]
     aliases = []
     for kind in rows:
         method = kind.decorator  # type: ignore[attr-defined]
         aliases.append(f"{method} = default_registry.{method}")
         aliases.append(f'"""A decorator: :meth:`Registry.{method}` on :data:`default_registry`."""')
-    return {"all": [f'    "{name}",' for name in names], "aliases": aliases}
+    return {"aliases": aliases}
 
 
 def with_blocks(text: str, generated: dict[str, list[str]]) -> str:
@@ -253,10 +263,12 @@ def expected() -> dict[Path, str]:
     """Each generated file with the text the table gives."""
     rows = _rows()
     registry = with_blocks(REGISTRY.read_text(encoding="utf-8"), blocks(rows))
+    package = with_blocks(PACKAGE.read_text(encoding="utf-8"), package_blocks(rows))
     operations = with_blocks(OPERATIONS.read_text(encoding="utf-8"), operation_block())
     return {
         SURFACE: _formatted(surface(rows), SURFACE),
         REGISTRY: _formatted(registry, REGISTRY),
+        PACKAGE: _formatted(package, PACKAGE),
         OPERATIONS: _formatted(operations, OPERATIONS),
     }
 

@@ -22,19 +22,7 @@ if TYPE_CHECKING:
     )
 from ..verdicts import Verdict
 
-__all__ = [
-    "ALL_OPERATIONS",
-    "DATASTUDIO_OPERATIONS",
-    "EVENT_FOR_OPERATION",
-    "EVERY_OPERATION",
-    "INSTANCE_OPERATIONS",
-    "Operation",
-    "OperationEvent",
-    "check_name",
-    "operation_of",
-    "operations_of",
-    "to_verdict",
-]
+# No __all__: the public names are listed once, in :mod:`dataworks_ext.policies`.
 
 # BEGIN GENERATED operations (scripts/generate_registry.py from EVENT_KINDS; do not edit)
 Operation = Literal[
@@ -54,11 +42,6 @@ Operation = Literal[
 ``"unpublish"``, ``"backfill"``, ``"commit"``, ``"deploy"``, ``"freeze-instance"``,
 ``"unfreeze-instance"``, ``"rerun-instance"``, ``"set-instance-success"``, ``"kill-instance"``."""
 # END GENERATED operations
-"""An operation a rule can be registered for, in the user's words: ``"freeze"``,
-``"restore"``, ``"unpublish"`` or ``"backfill"`` (Operation Center's node events), ``"commit"``
-or ``"deploy"`` (DataStudio's file commits and deployments), ``"freeze-instance"``,
-``"unfreeze-instance"``, ``"rerun-instance"``, ``"set-instance-success"`` or
-``"kill-instance"`` (Operation Center's instance pre-events)."""
 
 OperationEvent = Union[
     "FreezeNodeEvent",

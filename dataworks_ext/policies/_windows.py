@@ -183,8 +183,7 @@ class TimeRange(Window):
         )
 
     def _find(self, now: _dt.datetime) -> tuple[_dt.datetime, _dt.datetime] | None:
-        start, end = self._span
-        return (start, end) if start <= now < end else None
+        return _covering(now, [self._span])
 
     def active(self, now: _dt.datetime) -> Occurrence | None:
         """The window itself while ``now`` is inside it, else ``None``.
@@ -296,16 +295,16 @@ class Daily(Window):
 
     def _find(self, now: _dt.datetime) -> tuple[_dt.datetime, _dt.datetime] | None:
         today = now.astimezone(self.timezone).date()
-        overnight = 1 if self.end <= self.start else 0
-        for offset in (-1, 0, 1):
-            day = today + _dt.timedelta(days=offset)
-            if day.weekday() not in self.days:
-                continue
-            start = at(day, self.start, self.timezone)
-            end = at(day + _dt.timedelta(days=overnight), self.end, self.timezone)
-            if start <= now < end:
-                return start, end
-        return None
+        overnight = _dt.timedelta(days=1 if self.end <= self.start else 0)
+        days = (today + _dt.timedelta(days=offset) for offset in (-1, 0, 1))
+        return _covering(
+            now,
+            (
+                (at(day, self.start, self.timezone), at(day + overnight, self.end, self.timezone))
+                for day in days
+                if day.weekday() in self.days
+            ),
+        )
 
     @classmethod
     def from_dict(
@@ -386,13 +385,18 @@ class Weekly(Window):
     def _find(self, now: _dt.datetime) -> tuple[_dt.datetime, _dt.datetime] | None:
         today = now.astimezone(self.timezone).date()
         latest = today - _dt.timedelta(days=(today.weekday() - self.start_day) % 7)
-        for weeks in (-1, 0, 1):
-            day = latest - _dt.timedelta(weeks=weeks)
-            start = at(day, self.start_time, self.timezone)
-            end = at(day + _dt.timedelta(days=self._span_days), self.end_time, self.timezone)
-            if start <= now < end:
-                return start, end
-        return None
+        span = _dt.timedelta(days=self._span_days)
+        days = (latest - _dt.timedelta(weeks=weeks) for weeks in (-1, 0, 1))
+        return _covering(
+            now,
+            (
+                (
+                    at(day, self.start_time, self.timezone),
+                    at(day + span, self.end_time, self.timezone),
+                )
+                for day in days
+            ),
+        )
 
     @classmethod
     def from_dict(
@@ -591,6 +595,13 @@ class Dates(Window):
         )
 
 
+def _covering(
+    now: _dt.datetime, spans: Iterable[tuple[_dt.datetime, _dt.datetime]]
+) -> tuple[_dt.datetime, _dt.datetime] | None:
+    """The first ``[start, end)`` of ``spans`` that contains ``now``, if any."""
+    return next(((start, end) for start, end in spans if start <= now < end), None)
+
+
 def _calendar_day(value: object, key: str) -> _dt.date:
     if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
         return value
@@ -641,7 +652,7 @@ def window_from_dict(
     config: Mapping[str, Any], *, timezone: str | _dt.tzinfo | None = None
 ) -> Window:
     """Build a window from a mapping whose ``type`` is ``range``, ``daily``, ``weekly``,
-    ``monthly``, ``weekends`` or ``month_end``.
+    ``monthly``, ``weekends``, ``month_end`` or ``dates``.
 
     ``timezone`` is the default for windows that do not name their own.
 
@@ -649,6 +660,8 @@ def window_from_dict(
         >>> from dataworks_ext.policies import window_from_dict
         >>> window_from_dict({"type": "month_end", "days": 2}, timezone="Asia/Shanghai")
         Monthly([-2, -1], timezone='Asia/Shanghai', name='the month-end close')
+        >>> window_from_dict({"type": "dates", "dates": ["2025-10-01"]}, timezone="UTC")
+        Dates(['2025-10-01'], timezone='UTC', name='a listed date')
     """
     if not isinstance(config, Mapping):
         raise ConfigurationError(

@@ -15,19 +15,9 @@ Example:
 from __future__ import annotations
 
 from ._builders import (
-    DEFAULT_BASELINE_ID,
     DEFAULT_FILE_CREATE_TIME,
     DEFAULT_INSTANCE_IDS,
-    DEFAULT_NODE_IDS,
-    DEFAULT_OPERATOR,
-    DEFAULT_PROJECT_ID,
-    DEFAULT_REGION,
-    DEFAULT_TENANT_ID,
-    REMOVE,
-    as_envelope,
     backfill_event,
-    baseline_info,
-    batch,
     commit_file_event,
     commit_table_event,
     delete_file_event,
@@ -36,9 +26,6 @@ from ._builders import (
     event_for,
     extension_point_event,
     freeze_event,
-    instance_info,
-    message_for,
-    node_info,
     pre_freeze_instance_event,
     pre_kill_instance_event,
     pre_rerun_instance_event,
@@ -47,11 +34,23 @@ from ._builders import (
     restore_event,
     run_file_event,
     unpublish_event,
-    with_payload,
 )
+from ._context import DEFAULT_BASELINE_ID, baseline_info, instance_info, node_info
 from ._local import LocalDataWorks, RecordedVerdict
 from ._recording import Delivery, PrintingCallback, RecordingCallback
 from ._seed import SEED_KEYS, load_seed
+from ._wrapping import (
+    DEFAULT_NODE_IDS,
+    DEFAULT_OPERATOR,
+    DEFAULT_PROJECT_ID,
+    DEFAULT_REGION,
+    DEFAULT_TENANT_ID,
+    REMOVE,
+    as_envelope,
+    batch,
+    message_for,
+    with_payload,
+)
 
 __all__ = [
     "DEFAULT_BASELINE_ID",

@@ -14,21 +14,6 @@ from ..messages import EnvelopeKind, EventMessage
 if TYPE_CHECKING:
     from ..events import ExtensionPointEvent, ModelledEvent
 
-__all__ = [
-    "DEFAULT_NODE_IDS",
-    "DEFAULT_OPERATOR",
-    "DEFAULT_PROJECT_ID",
-    "DEFAULT_REGION",
-    "DEFAULT_TENANT_ID",
-    "REMOVE",
-    "as_envelope",
-    "batch",
-    "counter",
-    "message_for",
-    "new_id",
-    "with_payload",
-]
-
 DEFAULT_OPERATOR = "1107550004253538"
 """A realistic Alibaba Cloud account UID."""
 DEFAULT_PROJECT_ID = 23393

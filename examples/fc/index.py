@@ -1,13 +1,15 @@
 """Function Compute handlers for a DataWorks extension.
 
 * ``handler`` serves an **EventBridge trigger**: the event is the CloudEvent JSON (or a batch,
-  a JSON array).  Verdicts go to DataWorks through ``UpdateWorkbenchEventResult``.  On
-  RETRY (a delivery failed, the answer store is down, another instance is answering) the
-  invocation fails, so the trigger's retry policy invokes again; ACK and REJECT return.
+  a JSON array).  Each verdict goes to DataWorks through the API that answers its event
+  (``UpdateWorkbenchEventResult`` for Operation Center's, ``UpdateIDEEventResult`` for
+  DataStudio's, ``CallbackExtension`` for the other extension points).  On RETRY (a delivery
+  failed, the answer store is down, another instance is answering) the invocation fails, so
+  the trigger's retry policy invokes again; ACK and REJECT return.
 * ``extension_handler`` serves **DataWorks invoking the function directly** with its extension
   envelope (``messageId``, ``eventType``, ``messageBody``).  It returns the verdict as the
   response, ``{"checkResult": "OK" | "FAIL", "checkResultTip": ..., "messageId": ...}``, and
-  also delivers it through ``UpdateWorkbenchEventResult``.  Asked again, it returns the
+  also delivers it through its event's API.  Asked again, it returns the
   verdict it gave (the answer store keeps it); with no verdict to give (REJECT, or RETRY
   before one was decided) the invocation fails.
 * ``initializer`` (configure it as the function's initializer) builds the extension once per
