@@ -13,10 +13,10 @@ import json
 from typing import Any
 
 from ..errors import ConfigurationError
+from ._event_source import TRIGGER_EVENTS, add_event_options, built_or_read
 from ._exit_codes import ExitCode
 from ._options import add_command
 from ._terminal import Console, pairs_text
-from .trigger import BUILDER_OPTIONS, TRIGGER_EVENTS, add_event_options, build_event
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds ``send`` waits for the host's answer unless ``--timeout`` says otherwise."""
@@ -94,25 +94,8 @@ def _headers(given: list[str]) -> dict[str, str]:
 
 def _body(args: argparse.Namespace) -> bytes:
     """The request body: the captured file's bytes as they are, or the built event."""
-    if args.file is None:
-        if args.event is None:
-            raise ConfigurationError("name the event to build (freeze, ...) or give --file")
-        if args.days is not None and args.days < 1:
-            raise ConfigurationError("--days must be at least 1")
-        body: bytes = build_event(args).to_json()
-        return body
-    if args.event is not None:
-        raise ConfigurationError(f"--file sends a captured message: drop {args.event!r}")
-    given = [option for name, option in BUILDER_OPTIONS if getattr(args, name) is not None]
-    if args.envelope != "cloudevent":
-        given.append("--envelope")
-    if given:
-        raise ConfigurationError(
-            f"{', '.join(given)} build an event; --file sends the captured one as it is"
-        )
-    from ._input import read_input
-
-    return read_input(args.file)
+    source = built_or_read(args)
+    return source if isinstance(source, bytes) else source.to_json()
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, str, Any]:
