@@ -24,7 +24,7 @@ from ._audit import _Trail, audit_logger, emit
 from .callback import sendable
 from .errors import CallbackError, HandlerTimeoutError, MessageError, StoreError
 from .events import CallbackApi, ExtensionPointEvent, UnknownEvent, api_for_code, kind_for_code
-from .messages import EventMessage, _named_code, parse_message
+from .messages import EventMessage, lenient_event_code, parse_message
 from .outcomes import Outcome, Reason
 from .registry import Check, Registry
 from .stores._base import Claim, ClaimState
@@ -170,7 +170,7 @@ class Pipeline:
             except MessageError as exc:
                 if exc.message_id is None:
                     return self.rejected(exc)
-                message, failure = _Unreadable(exc.message_id, _named_code(raw)), exc
+                message, failure = _Unreadable(exc.message_id, lenient_event_code(raw)), exc
         job.message = message
         trail = job.trail
         if trail is not None and failure is None:
