@@ -6,6 +6,10 @@ _name`` (relative or absolute, at any depth, at the top or inside a function) no
 ``module._name`` on a package module it imported.  Dunder names (``__version__``) are fine, and
 so are private *modules* (``from . import _convert``): a module whose own name starts with an
 underscore is private to users, and the names inside it are public to the package.
+
+Objects are read too, as far as the source tells: ``obj._name`` on anything but ``self``,
+``cls`` or ``super()`` fails when ``_name`` is a private member (a method, a class attribute, a
+``self._name`` assigned) that only other modules define.
 """
 
 from __future__ import annotations
@@ -169,3 +173,112 @@ def test_no_private_name_crosses_a_module() -> None:
 
 def test_the_allow_list_holds_only_existing_crossings() -> None:
     assert sorted(ALLOWED - set(_all_crossings())) == []
+
+
+# ------------------------------------------------------------- private attributes of objects
+
+
+def private_members(source: str) -> set[str]:
+    """The private names a module defines for its objects: functions and methods, class
+    attributes, and ``self._name``/``cls._name`` it assigns.
+
+    Example:
+        >>> sorted(private_members("class A:\\n _k = 1\\n def _m(self):\\n  self._x = 1"))
+        ['_k', '_m', '_x']
+    """
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                targets = item.targets if isinstance(item, ast.Assign) else []
+                if isinstance(item, ast.AnnAssign):
+                    targets = [item.target]
+                found.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in ("self", "cls")
+        ):
+            found.add(node.attr)
+    return {name for name in found if _is_private(name)}
+
+
+def member_reads(name: str, source: str, defined: dict[str, set[str]]) -> list[str]:
+    """Each ``obj._name`` in module ``name`` on an object that is not its own (``self``,
+    ``cls``, ``super()``) for a ``_name`` only other modules of ``defined`` define.
+
+    Example:
+        >>> defined = {"pkg.a": {"_mine"}, "pkg.b": {"_theirs"}}
+        >>> member_reads("pkg.a", "x._theirs; x._mine; self._theirs; y._nowhere", defined)
+        ['pkg.a: x._theirs (defined in pkg.b)']
+    """
+    own = defined.get(name, set())
+    found: list[str] = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Attribute) or not _is_private(node.attr):
+            continue
+        if node.attr in own:
+            continue
+        owner = node.value
+        if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
+            continue
+        if (
+            isinstance(owner, ast.Call)
+            and isinstance(owner.func, ast.Name)
+            and owner.func.id == "super"
+        ):
+            continue
+        where = sorted(module for module, names in defined.items() if node.attr in names)
+        if where:
+            found.append(
+                f"{name}: {ast.unparse(owner)}.{node.attr} (defined in {', '.join(where)})"
+            )
+    return sorted(set(found))
+
+
+def _all_member_reads() -> list[str]:
+    sources = {name: path.read_text(encoding="utf-8") for name, path in MODULES.items()}
+    defined = {name: private_members(source) for name, source in sources.items()}
+    found: list[str] = []
+    for name, source in sources.items():
+        found.extend(member_reads(name, source, defined))
+    return found
+
+
+# Reads of another module's private members left for the modules being reworked now: the
+# pipeline reads the Extension's store wiring and raw telemetry option (``_async_store``,
+# ``_takes_api``, ``_telemetry``: no public counterpart yet) and calls ``Telemetry._emit``
+# (telemetry.py, becoming an observer protocol).  Empty it with that work; like ALLOWED, an
+# entry that no longer matches fails a test.
+ALLOWED_MEMBER_READS = frozenset(
+    {
+        "dataworks_ext._drivers: ext._async_store (defined in dataworks_ext.extension)",
+        "dataworks_ext._drivers: ext._takes_api (defined in dataworks_ext.extension)",
+        "dataworks_ext._pipeline: ext._telemetry (defined in dataworks_ext.extension)",
+        "dataworks_ext._pipeline: telemetry._emit "
+        "(defined in dataworks_ext._options, dataworks_ext.telemetry)",
+    }
+)
+
+
+def test_the_member_scan_finds_a_read_of_another_modules_member() -> None:
+    defined = {
+        "pkg.a": private_members("class A:\n    def __init__(self):\n        self._state = 1"),
+        "pkg.b": private_members("def _helper(): ...\nclass B:\n    _limit = 3"),
+    }
+    source = "def f(a, b):\n    return a._state, b._limit, super()._state, self._state"
+    assert member_reads("pkg.c", source, defined) == [
+        "pkg.c: a._state (defined in pkg.a)",
+        "pkg.c: b._limit (defined in pkg.b)",
+    ]
+
+
+def test_no_module_reads_private_members_of_another() -> None:
+    assert sorted(set(_all_member_reads()) - ALLOWED_MEMBER_READS) == []
+
+
+def test_the_member_allow_list_holds_only_existing_reads() -> None:
+    assert sorted(ALLOWED_MEMBER_READS - set(_all_member_reads())) == []
