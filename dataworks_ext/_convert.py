@@ -19,8 +19,8 @@ import attrs
 
 from ._fields import wire_name
 from ._models_generic import ExtensionPointEvent
+from ._text import quoted
 from ._vocabulary import BackfillOrder, ChangeType
-from .errors import _quote
 
 if TYPE_CHECKING:
     from ._models_node import BizPeriod
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 #: Where unknown payload fields are handed to the generated structure function.
-_EXTRA_KEY = "\x00extra"
+EXTRA_KEY = "\x00extra"
 
 
 class FieldProblem(Exception):
@@ -49,7 +49,7 @@ def _int(value: Any, _: Any = None) -> int:
         digits = text[1:] if text[:1] in "+-" else text
         if digits.isascii() and digits.isdigit():
             return int(text)
-    raise FieldProblem(f"expected an integer or a decimal string, got {_quote(value)}")
+    raise FieldProblem(f"expected an integer or a decimal string, got {quoted(value)}")
 
 
 def _str(value: Any, _: Any = None) -> str:
@@ -57,7 +57,7 @@ def _str(value: Any, _: Any = None) -> str:
         return value
     if type(value) is int:
         return str(value)
-    raise FieldProblem(f"expected a string, got {_quote(value)}")
+    raise FieldProblem(f"expected a string, got {quoted(value)}")
 
 
 _BOOL_WORDS = {"true": True, "false": False}
@@ -74,7 +74,7 @@ def _bool(value: Any, _: Any = None) -> bool:
         return value
     if type(value) is str and value.lower() in _BOOL_WORDS:
         return _BOOL_WORDS[value.lower()]
-    raise FieldProblem(f"expected true or false, got {_quote(value)}")
+    raise FieldProblem(f"expected true or false, got {quoted(value)}")
 
 
 def _id_tuple(value: Any, _: Any = None) -> tuple[int, ...]:
@@ -90,8 +90,8 @@ def _id_tuple(value: Any, _: Any = None) -> tuple[int, ...]:
                 raise FieldProblem(exc.reason, f"[{index}]") from None
         return tuple(out)
     if isinstance(value, str):
-        raise FieldProblem(f"expected a JSON array of ids, got a string {_quote(value)}")
-    raise FieldProblem(f"expected a JSON array of ids, got {_quote(value)}")
+        raise FieldProblem(f"expected a JSON array of ids, got a string {quoted(value)}")
+    raise FieldProblem(f"expected a JSON array of ids, got {quoted(value)}")
 
 
 def _date(value: Any, _: Any = None) -> _dt.date:
@@ -100,7 +100,7 @@ def _date(value: Any, _: Any = None) -> _dt.date:
             return _dt.date.fromisoformat(value[:10])
         except ValueError:
             pass
-    raise FieldProblem(f"expected a date YYYY-MM-DD, got {_quote(value)}")
+    raise FieldProblem(f"expected a date YYYY-MM-DD, got {quoted(value)}")
 
 
 def _optional_int(value: Any, _: Any = None) -> int | None:
@@ -118,7 +118,7 @@ def _naive_datetime(value: Any, _: Any = None) -> _dt.datetime | None:
             return _dt.datetime.strptime(value[:10] + " " + value[11:], _DATETIME_FORMAT)
         except ValueError:
             pass
-    raise FieldProblem(f"expected a time yyyy-MM-dd HH:mm:ss (no zone), got {_quote(value)}")
+    raise FieldProblem(f"expected a time yyyy-MM-dd HH:mm:ss (no zone), got {quoted(value)}")
 
 
 def _change_type(value: Any, _: Any = None) -> ChangeType | None:
@@ -129,7 +129,7 @@ def _change_type(value: Any, _: Any = None) -> ChangeType | None:
             return ChangeType(str(value).strip())
         except ValueError:
             pass
-    raise FieldProblem(f"expected '0' (create), '1' (update) or '2' (delete), got {_quote(value)}")
+    raise FieldProblem(f"expected '0' (create), '1' (update) or '2' (delete), got {quoted(value)}")
 
 
 def _order(value: Any, _: Any = None) -> BackfillOrder:
@@ -138,7 +138,7 @@ def _order(value: Any, _: Any = None) -> BackfillOrder:
             return BackfillOrder(value.lower())
         except ValueError:
             pass
-    raise FieldProblem(f"expected 'asc' or 'desc', got {_quote(value)}")
+    raise FieldProblem(f"expected 'asc' or 'desc', got {quoted(value)}")
 
 
 def _mapping(value: Any, _: Any = None) -> Mapping[str, Any]:
@@ -153,16 +153,16 @@ def _periods(value: Any, _: Any = None) -> tuple[BizPeriod, ...]:
         except json.JSONDecodeError as exc:
             raise FieldProblem(
                 f"is a string that should hold a JSON array of periods, but {exc.msg} "
-                f"at character {exc.pos}: {_quote(value)}"
+                f"at character {exc.pos}: {quoted(value)}"
             ) from None
         except RecursionError:
             raise FieldProblem("holds JSON nested too deeply") from None
     if type(decoded) is not list:
-        raise FieldProblem(f"expected a JSON array of periods, got {_quote(value)}")
+        raise FieldProblem(f"expected a JSON array of periods, got {quoted(value)}")
     periods = []
     for index, item in enumerate(decoded):
         if type(item) is not dict:
-            raise FieldProblem(f"expected a period object, got {_quote(item)}", f"[{index}]")
+            raise FieldProblem(f"expected a period object, got {quoted(item)}", f"[{index}]")
         try:
             periods.append(_structure_period(item))
         except FieldProblem as exc:
@@ -256,7 +256,7 @@ def _build_converter() -> Any:
     conv.register_unstructure_hook_func(
         _is(tuple[BizPeriod, ...]),
         lambda periods: json.dumps(
-            [_unstructure_fn(BizPeriod)(p) for p in periods], separators=(",", ":")
+            [unstructure_fn(BizPeriod)(p) for p in periods], separators=(",", ":")
         ),
     )
     # Event models by predicate: a model class is built when it is first used, not here.
@@ -264,7 +264,7 @@ def _build_converter() -> Any:
         _is_event_model, lambda payload, cls: _detailed_fn(cls)(payload, cls)
     )
     conv.register_unstructure_hook_func(
-        _is_event_model, lambda value: _unstructure_fn(type(value))(value)
+        _is_event_model, lambda value: unstructure_fn(type(value))(value)
     )
     models: list[type[Any]] = [BizPeriod, *_ANSWER_MODELS]
     for cls in models:
@@ -301,7 +301,7 @@ def _lazy_structure_hook(cls: type[Any]) -> _Structure:
 
 
 def _lazy_unstructure_hook(cls: type[Any]) -> _Unstructure:
-    return lambda value: _unstructure_fn(cls)(value)
+    return lambda value: unstructure_fn(cls)(value)
 
 
 def _converter() -> Any:
@@ -329,7 +329,7 @@ def _overrides(cls: type[Any], *, structuring: bool) -> dict[str, Any]:
     result = {}
     for attribute in attrs.fields(cls):
         if attribute.name == "extra":
-            result["extra"] = override(rename=_EXTRA_KEY) if structuring else override(omit=True)
+            result["extra"] = override(rename=EXTRA_KEY) if structuring else override(omit=True)
         else:
             result[attribute.name] = override(rename=wire_name(attribute))
     return result
@@ -365,7 +365,7 @@ def _detailed_fn(cls: type[Any]) -> _Structure:
     return fn if fn is not None else _generate(_DETAILED, cls, "detailed")
 
 
-def _unstructure_fn(cls: type[Any]) -> _Unstructure:
+def unstructure_fn(cls: type[Any]) -> _Unstructure:
     fn = _UNSTRUCTURE.get(cls)
     return fn if fn is not None else _generate(_UNSTRUCTURE, cls, "unstructure")
 
@@ -373,7 +373,7 @@ def _unstructure_fn(cls: type[Any]) -> _Unstructure:
 # ---------------------------------------------------------------- structuring
 
 
-def _structure(cls: type[T], payload: Mapping[str, Any]) -> T:
+def structure_model(cls: type[T], payload: Mapping[str, Any]) -> T:
     """Structure with the fast function; on any problem, find it with the detailed one."""
     fast = _FAST.get(cls) or _fast_fn(cls)
     try:
@@ -426,7 +426,7 @@ def _structure_period(item: Mapping[str, Any]) -> BizPeriod:
     from ._models_node import BizPeriod
 
     try:
-        return _structure(BizPeriod, item)
+        return structure_model(BizPeriod, item)
     except FieldProblem as problem:
         raise FieldProblem(problem.reason, f".{problem.path}" if problem.path else "") from None
 
@@ -449,14 +449,14 @@ def structure_event(payload: Mapping[str, Any], cls: type[T]) -> T:
     if not known.issuperset(payload):
         extra_keys = payload.keys() - known
         payload = dict(payload)
-        payload[_EXTRA_KEY] = {key: payload[key] for key in extra_keys}
+        payload[EXTRA_KEY] = {key: payload[key] for key in extra_keys}
     fast = _FAST.get(cls)
     if fast is not None:
         try:
             return fast(payload, cls)  # type: ignore[no-any-return]
-        except Exception:  # _structure() runs it again, then names the problem
+        except Exception:  # structure_model() runs it again, then names the problem
             pass
-    return _structure(cls, payload)
+    return structure_model(cls, payload)
 
 
 def structure_common(event_code: str, payload: Mapping[str, Any]) -> ExtensionPointEvent:
@@ -495,7 +495,7 @@ def unstructure_event(event: ModelledEvent | ExtensionPointEvent | BizPeriod) ->
     cls = type(event)
     if cls is ExtensionPointEvent:
         return dict(event.payload)  # type: ignore[union-attr]
-    wire = _unstructure_fn(cls)(event)
+    wire = unstructure_fn(cls)(event)
     if _is_event_model(cls):
         wire["eventCode"] = event.event_code  # type: ignore[union-attr]
         if None in wire.values():

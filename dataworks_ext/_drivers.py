@@ -132,7 +132,7 @@ class SyncDriver:
     def _claim(self, job: Job) -> Any:
         ext = self.ext
         try:
-            claim = ext._store.claim(ext.extension_code, job.message_id, ext._lease)
+            claim = ext._store.claim(ext.extension_code, job.message_id, ext.lease)
         except Exception as exc:
             return _store_failed(job, "claim", exc)
         if type(claim) is Claim and claim.state in _HOLDS:
@@ -141,7 +141,7 @@ class SyncDriver:
 
     def _decide(self, job: Job) -> Any:
         try:
-            return bool(self.ext._store.decide(job.claim, job.verdict, self.ext._lease))
+            return bool(self.ext._store.decide(job.claim, job.verdict, self.ext.lease))
         except Exception as exc:
             return _store_failed(job, "decide", exc)
 
@@ -350,7 +350,7 @@ class AsyncDriver:
     async def _claim(self, job: Job) -> Any:
         ext = self.ext
         try:
-            claim = await self._store("claim", ext.extension_code, job.message_id, ext._lease)
+            claim = await self._store("claim", ext.extension_code, job.message_id, ext.lease)
         except Exception as exc:
             return _store_failed(job, "claim", exc)
         if type(claim) is Claim and claim.state in _HOLDS:
@@ -359,7 +359,7 @@ class AsyncDriver:
 
     async def _decide(self, job: Job) -> Any:
         try:
-            return bool(await self._store("decide", job.claim, job.verdict, self.ext._lease))
+            return bool(await self._store("decide", job.claim, job.verdict, self.ext.lease))
         except Exception as exc:
             return _store_failed(job, "decide", exc)
 

@@ -24,7 +24,7 @@ from ._audit import Trail, audit_logger, emit
 from .callback import sendable
 from .errors import CallbackError, HandlerTimeoutError, MessageError, StoreError
 from .events import CallbackApi, ExtensionPointEvent, UnknownEvent, api_for_code, kind_for_code
-from .messages import EventMessage, _named_code, parse_message
+from .messages import EventMessage, lenient_event_code, parse_message
 from .outcomes import Outcome, Reason
 from .registry import Check, Registry
 from .stores._base import Claim, ClaimState
@@ -170,7 +170,7 @@ class Pipeline:
             except MessageError as exc:
                 if exc.message_id is None:
                     return self.rejected(exc)
-                message, failure = _Unreadable(exc.message_id, _named_code(raw)), exc
+                message, failure = _Unreadable(exc.message_id, lenient_event_code(raw)), exc
         job.message = message
         trail = job.trail
         if trail is not None and failure is None:
@@ -200,7 +200,7 @@ class Pipeline:
                 plan = job.plan = self.plan(message)
                 ext = self.ext
                 off: str | None = None
-                if ext._callback is not None and (ext.honour_parameters or plan.wants_settings):
+                if ext.callback is not None and (ext.honour_parameters or plan.wants_settings):
                     off = yield Step.SETTINGS
                     if trail is not None:
                         trail.switched_off = off
@@ -228,7 +228,7 @@ class Pipeline:
         deadline, while the late check runs on.
         """
         message = job.message
-        callback = job.callback = self.ext._callback
+        callback = job.callback = self.ext.callback
         if callback is not None:  # (a dry run fixes nothing and sends nothing)
             try:
                 api = job.api = self.ext.api_for(message)
@@ -555,7 +555,7 @@ class Pipeline:
     def _log_delivered(self, message: Any, verdict: Verdict) -> None:
         logger.info(
             "%s %s for %s (message %s)%s",
-            "delivered" if self.ext._callback is not None else "decided (dry run)",
+            "delivered" if self.ext.callback is not None else "decided (dry run)",
             verdict.result.value,
             message.event_code,
             message.message_id,

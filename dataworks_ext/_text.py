@@ -49,3 +49,20 @@ def valid_data(value: Any) -> Any:
             return cleaned if isinstance(value, list) else tuple(cleaned)
         return value
     return value
+
+
+QUOTE_LIMIT = 80
+"""The longest rendering of an offending value an error text shows (:func:`quoted`)."""
+
+
+def quoted(value: Any) -> str:
+    """A short, safe rendering of an offending value for an error text."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return f"a {type(value).__name__} nested too deeply to show"
+    except ValueError:  # an int past sys.get_int_max_str_digits()
+        return f"a {type(value).__name__} too long to show"
+    if len(text) > QUOTE_LIMIT:
+        return f"{text[: QUOTE_LIMIT - 3]}... ({type(value).__name__}, {len(text)} chars)"
+    return text

@@ -24,21 +24,6 @@ __all__ = [
     "TooManyLookupsError",
 ]
 
-_QUOTE_LIMIT = 80
-
-
-def _quote(value: Any) -> str:
-    """A short, safe rendering of an offending value for an error text."""
-    try:
-        text = repr(value)
-    except RecursionError:
-        return f"a {type(value).__name__} nested too deeply to show"
-    except ValueError:  # an int past sys.get_int_max_str_digits()
-        return f"a {type(value).__name__} too long to show"
-    if len(text) > _QUOTE_LIMIT:
-        return f"{text[: _QUOTE_LIMIT - 3]}... ({type(value).__name__}, {len(text)} chars)"
-    return text
-
 
 class DataWorksExtError(Exception):
     """Base class of every error raised by dataworks-ext.

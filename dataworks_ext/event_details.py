@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 
-from ._convert import FieldProblem, _structure, _unstructure_fn, register_models
+from ._convert import FieldProblem, register_models, structure_model, unstructure_fn
 from ._fields import documented, field
 from .errors import FieldError
 
@@ -310,7 +310,7 @@ class IdeEventDetail:
         if not isinstance(data, Mapping):
             raise FieldError(f"expected an object, got {type(data).__name__}", field="EventDetail")
         try:
-            return _structure(cls, _without_nulls(data))
+            return structure_model(cls, _without_nulls(data))
         except FieldProblem as problem:
             field = f"EventDetail.{problem.path}" if problem.path else "EventDetail"
             raise FieldError(problem.reason, field=field) from None
@@ -323,7 +323,7 @@ class IdeEventDetail:
             >>> IdeEventDetail(committed_file=CommittedFile(content="SELECT 1;")).to_wire()
             {'CommittedFile': {'Content': 'SELECT 1;'}}
         """
-        wire: dict[str, Any] = _without_nulls(_unstructure_fn(IdeEventDetail)(self))
+        wire: dict[str, Any] = _without_nulls(unstructure_fn(IdeEventDetail)(self))
         return wire
 
 

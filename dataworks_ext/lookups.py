@@ -40,7 +40,6 @@ from .errors import CallbackError, ConfigurationError, NodeLookupError, TooManyL
 from .event_details import IdeEventDetail
 from .nodes import BaselineInfo, InstanceInfo, NodeInfo
 from .ratelimit import (
-    _PROCESS_BUCKET,
     EDITION_RATE_LIMITS,
     RateLimit,
     TokenBucket,
@@ -236,7 +235,7 @@ class Lookups:
         self.client = client
         self.max_concurrency = max_concurrency
         self.project_env = project_env
-        self.bucket = _PROCESS_BUCKET if bucket is None else bucket
+        self.bucket = process_bucket() if bucket is None else bucket
         self._cache = _Cache(float(ttl), max_entries)
         self._lock = threading.Lock()
         self._inflight: dict[Hashable, concurrent.futures.Future[Any]] = {}

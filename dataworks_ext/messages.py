@@ -23,14 +23,13 @@ import attrs
 
 from ._convert import FieldProblem, structure_common, structure_event, unstructure_event
 from ._models_generic import ExtensionPointEvent, UnknownEvent
-from ._text import has_surrogate
+from ._text import has_surrogate, quoted
 from .errors import (
     EnvelopeError,
     FieldError,
     MessageDecodeError,
     MessageError,
     RequestTooLargeError,
-    _quote,
 )
 from .events import Event, EventKind, kind_for_code, kind_for_event, kind_for_type
 
@@ -465,7 +464,7 @@ def _read_id(value: Any, field: str) -> str:
             # DataWorks never issues such an id, and no API would take it back: nobody can
             # answer this message, so it is unreadable (REJECT) rather than a poison message.
             raise EnvelopeError(
-                f"{field} is not valid Unicode text (it holds a lone surrogate): {_quote(value)}",
+                f"{field} is not valid Unicode text (it holds a lone surrogate): {quoted(value)}",
                 field=field,
             )
         return value
@@ -473,14 +472,14 @@ def _read_id(value: Any, field: str) -> str:
         return str(value)
     if value is None:
         raise EnvelopeError(f"{field} is required but missing", field=field)
-    raise EnvelopeError(f"{field} must be a non-empty string, got {_quote(value)}", field=field)
+    raise EnvelopeError(f"{field} must be a non-empty string, got {quoted(value)}", field=field)
 
 
 def _optional_str(envelope: Mapping[str, Any], key: str, message_id: str) -> str | None:
     value = envelope.get(key)
     if value is None or type(value) is str:
         return value
-    raise FieldError(f"expected a string, got {_quote(value)}", field=key, message_id=message_id)
+    raise FieldError(f"expected a string, got {quoted(value)}", field=key, message_id=message_id)
 
 
 def _read_payload(value: Any, field: str, message_id: str) -> Mapping[str, Any]:
@@ -495,14 +494,14 @@ def _read_payload(value: Any, field: str, message_id: str) -> Mapping[str, Any]:
         if type(decoded) is dict:
             return decoded
         raise FieldError(
-            f"expected a JSON object, got a string {_quote(value)}",
+            f"expected a JSON object, got a string {quoted(value)}",
             field=field,
             message_id=message_id,
         )
     if value is None:
         raise FieldError("is required but missing", field=field, message_id=message_id)
     raise FieldError(
-        f"expected a JSON object, got {_quote(value)}", field=field, message_id=message_id
+        f"expected a JSON object, got {quoted(value)}", field=field, message_id=message_id
     )
 
 
@@ -522,7 +521,7 @@ def parse_object(obj: Any) -> EventMessage:
                 "the message is a JSON array; use parse_messages() for an EventBridge batch"
             )
         if not isinstance(obj, Mapping):
-            raise EnvelopeError(f"the message must be a JSON object, got {_quote(obj)}")
+            raise EnvelopeError(f"the message must be a JSON object, got {quoted(obj)}")
     try:
         if "messageId" in obj or "messageBody" in obj:
             return _parse_function_compute(obj)
@@ -530,7 +529,7 @@ def parse_object(obj: Any) -> EventMessage:
             return _parse_cloudevent(obj)
     except MessageError as exc:
         if exc.message_id is not None and exc.event_code is None:
-            exc.event_code = _named_code(obj)  # the event it names, read leniently
+            exc.event_code = lenient_event_code(obj)  # the event it names, read leniently
         raise
     keys = ", ".join(sorted(str(k) for k in obj)[:8]) or "none"
     raise EnvelopeError(
@@ -637,14 +636,14 @@ def _event(
     if code:
         if type(code) is not str:
             raise FieldError(
-                f"expected a string, got {_quote(code)}",
+                f"expected a string, got {quoted(code)}",
                 field=f"{where}.eventCode",
                 message_id=message_id,
             )
         kind = kind_for_code(code)
     elif code is not None and type(code) is not str:
         raise FieldError(
-            f"expected a string, got {_quote(code)}",
+            f"expected a string, got {quoted(code)}",
             field=f"{where}.eventCode",
             message_id=message_id,
         )
@@ -659,7 +658,7 @@ def _event(
             # field, so the message (its id readable) is answered FAIL.
             field = f"{where}.eventCode" if code else ("type" if cloudevent_type else "eventType")
             raise FieldError(
-                f"is not valid Unicode text (it holds a lone surrogate): {_quote(name)}",
+                f"is not valid Unicode text (it holds a lone surrogate): {quoted(name)}",
                 field=field,
                 message_id=message_id,
             )
@@ -746,7 +745,7 @@ def parse_messages(raw: RawMessage | list[Any]) -> list[EventMessage]:
     return messages
 
 
-def _named_code(raw: Any) -> str | None:
+def lenient_event_code(raw: Any) -> str | None:
     """The event code an unreadable message names, read leniently (``None`` if none): the
     payload's ``eventCode``, else the CloudEvent ``type``'s code, else the Function Compute
     ``eventType``.  Only for choosing the API that answers a message that could not be read.

@@ -253,7 +253,7 @@ def read_answer(cls: type[T], data: Mapping[str, Any]) -> T:
         >>> read_answer(NodeInfo, {"NodeId": 7, "Owner2": "x"}).extra
         {'Owner2': 'x'}
     """
-    from ._convert import _EXTRA_KEY, FieldProblem, _structure
+    from ._convert import EXTRA_KEY, FieldProblem, structure_model
     from .errors import FieldError
 
     if not isinstance(data, Mapping):
@@ -262,9 +262,9 @@ def read_answer(cls: type[T], data: Mapping[str, Any]) -> T:
     payload: dict[str, Any] = {k: v for k, v in data.items() if v is not None}
     extra = {k: payload.pop(k) for k in [k for k in payload if k not in known]}
     if extra:
-        payload[_EXTRA_KEY] = extra
+        payload[EXTRA_KEY] = extra
     try:
-        return _structure(cls, payload)
+        return structure_model(cls, payload)
     except FieldProblem as problem:
         field = f"Data.{problem.path}" if problem.path else "Data"
         raise FieldError(problem.reason, field=field) from None
@@ -278,9 +278,9 @@ def write_answer(info: NodeInfo | BaselineInfo | InstanceInfo) -> dict[str, Any]
         >>> write_answer(NodeInfo(node_id=7, priority=8, repeatability=True))
         {'NodeId': 7, 'Priority': 8, 'Repeatability': 'true'}
     """
-    from ._convert import _unstructure_fn
+    from ._convert import unstructure_fn
 
-    wire = {k: v for k, v in _unstructure_fn(type(info))(info).items() if v is not None}
+    wire = {k: v for k, v in unstructure_fn(type(info))(info).items() if v is not None}
     if isinstance(info, NodeInfo) and "Repeatability" in wire:
         wire["Repeatability"] = "true" if wire["Repeatability"] else "false"  # a string here
     return {**info.extra, **wire}

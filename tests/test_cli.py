@@ -21,7 +21,7 @@ import pytest
 
 from dataworks_ext import ConfigurationError, Extension, Registry
 from dataworks_ext.cli import ExitCode, load_app, main
-from dataworks_ext.cli._terminal import _color_enabled, _table
+from dataworks_ext.cli._terminal import _color_enabled, table_lines
 from dataworks_ext.testing import (
     backfill_event,
     batch,
@@ -729,7 +729,7 @@ def test_serve_says_why_it_lists_no_verdicts(
 
 
 def test_a_command_runs_a_copy_of_the_apps_extension_with_only_its_callback_replaced() -> None:
-    from dataworks_ext.cli._app import _extension_for
+    from dataworks_ext.cli._app import extension_for
     from dataworks_ext.testing import RecordingCallback
 
     ext = Extension(
@@ -742,12 +742,12 @@ def test_a_command_runs_a_copy_of_the_apps_extension_with_only_its_callback_repl
     )
     store = ext.store
     recorder = RecordingCallback()
-    served = _extension_for(ext, recorder, None)
+    served = extension_for(ext, recorder, None)
     assert served is not ext and ext.callback is None  # the user's Extension is not changed
     assert served.callback is recorder and served.store is store
     assert (served.handler_timeout, served.unhandled_result.value) == (7.0, "FAIL")
     assert (served.check_threads, served._given_telemetry, served._given_lease) == (3, "auto", None)
-    renamed = _extension_for(ext, None, "other-code")
+    renamed = extension_for(ext, None, "other-code")
     assert (renamed.extension_code, ext.extension_code) == ("other-code", "team-ext")
 
 
@@ -833,10 +833,10 @@ def test_color_always_colours_the_verdict(
 
 
 def test_table_wraps_the_tip_column_to_the_terminal_width() -> None:
-    from dataworks_ext.cli._terminal import _Style
+    from dataworks_ext.cli._terminal import Style
 
     rows = [[("x", None), ("a very long tip that does not fit", None), ("yes", None)]]
-    lines = _table(["a", "tip", "delivered"], rows, _Style(False), width=30, wrapped=1)
+    lines = table_lines(["a", "tip", "delivered"], rows, Style(False), width=30, wrapped=1)
     assert lines == [
         "a  tip              delivered",
         "x  a very long tip  yes",
@@ -847,10 +847,10 @@ def test_table_wraps_the_tip_column_to_the_terminal_width() -> None:
 
 
 def test_table_breaks_words_wider_than_the_column_by_display_width() -> None:
-    from dataworks_ext.cli._terminal import _Style, _text_width
+    from dataworks_ext.cli._terminal import Style, _text_width
 
     tip = "节点700005966962属于财务结算不能冻结"
-    lines = _table(["tip"], [[(tip, None)]], _Style(False), width=17, wrapped=0)
+    lines = table_lines(["tip"], [[(tip, None)]], Style(False), width=17, wrapped=0)
     assert "".join(lines[1:]) == tip
     assert all(_text_width(line) <= 16 for line in lines)
 

@@ -204,7 +204,7 @@ def _user_code_error(module_name: str, exc: BaseException) -> ConfigurationError
     )
 
 
-def _describe_checks(registry: Registry) -> str:
+def describe_checks(registry: Registry) -> str:
     from ..events import EVENT_KINDS
 
     names: dict[str, list[str]] = {}
@@ -232,7 +232,7 @@ class _EventWords:
 _EVENT_WORDS = _EventWords()
 
 
-def _extension_code(app: Extension | Registry, extension_code: str | None) -> str:
+def extension_code_for(app: Extension | Registry, extension_code: str | None) -> str:
     from ..extension import Extension
 
     if extension_code:
@@ -242,7 +242,7 @@ def _extension_code(app: Extension | Registry, extension_code: str | None) -> st
     return os.environ.get("DATAWORKS_EXTENSION_CODE", "").strip() or DEFAULT_EXTENSION_CODE
 
 
-def _extension_for(
+def extension_for(
     app: Extension | Registry, callback: Any, extension_code: str | None
 ) -> Extension:
     """The Extension a command runs: a copy of the app's own, as configured (checks,
@@ -256,10 +256,10 @@ def _extension_for(
         if extension_code:
             changes["extension_code"] = extension_code
         return app.replace(**changes)
-    return Extension(_extension_code(app, extension_code), callback, app)
+    return Extension(extension_code_for(app, extension_code), callback, app)
 
 
-def _describe_settings(extension: Extension) -> str:
+def describe_settings(extension: Extension) -> str:
     """The policies and store of an Extension, in one line."""
     timeout = extension.handler_timeout
     store = extension.store

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..testing._local import LocalDataWorks
 
 
-class _Target:
+class DeliveryTarget:
     """Where verdicts go: an embedded LocalDataWorks, a given endpoint, or nowhere."""
 
     def __init__(self, callback: Any, description: str, local: Any = None) -> None:
@@ -44,7 +44,7 @@ def _exported(variables: dict[str, str | None]) -> Iterator[None]:
 
 
 @contextmanager
-def _embedded(
+def embedded_dataworks(
     endpoint: str | None = None, seed: str | None = None, **options: Any
 ) -> Iterator[LocalDataWorks | None]:
     """The DataWorks a command's app looks things up in and answers, set up BEFORE the app
@@ -103,28 +103,28 @@ def _quiet_credential_chain() -> Iterator[None]:
 
 
 @contextmanager
-def _target(
+def delivery_target(
     endpoint: str | None, dry_run: bool, local: LocalDataWorks | None = None
-) -> Iterator[_Target]:
+) -> Iterator[DeliveryTarget]:
     if dry_run:
-        yield _Target(None, "nowhere (dry run)")
+        yield DeliveryTarget(None, "nowhere (dry run)")
         return
     if endpoint:
         from ..callback import CallbackClient
 
         environ = {**os.environ, "DATAWORKS_ENDPOINT": endpoint}
-        yield _Target(CallbackClient.from_env(environ=environ), endpoint)
+        yield DeliveryTarget(CallbackClient.from_env(environ=environ), endpoint)
         return
     if local is not None:
-        yield _Target(local.client(), f"LocalDataWorks at {local.endpoint}", local)
+        yield DeliveryTarget(local.client(), f"LocalDataWorks at {local.endpoint}", local)
         return
     from ..testing._local import LocalDataWorks
 
     with LocalDataWorks() as started:
-        yield _Target(started.client(), f"LocalDataWorks at {started.endpoint}", started)
+        yield DeliveryTarget(started.client(), f"LocalDataWorks at {started.endpoint}", started)
 
 
-def _delivered_text(outcome: Outcome, target: _Target) -> str:
+def delivered_text(outcome: Outcome, target: DeliveryTarget) -> str:
     if outcome.message_id is None:
         return "no: unreadable, and so is its id"
     if outcome.duplicate:

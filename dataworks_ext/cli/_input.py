@@ -22,7 +22,7 @@ EXPECT_FIELDS = ("result", "tip_contains", "decided_by")
 _RESULTS = ("OK", "WARN", "FAIL")
 
 
-def _read_input(path: str) -> bytes:
+def read_input(path: str) -> bytes:
     """The bytes of ``path``, or of standard input for ``-``."""
     if path == "-":
         return sys.stdin.buffer.read()
@@ -150,7 +150,7 @@ def _beside(path: str) -> tuple[Expectation | None, dict[str, Expectation] | Non
     expect_path = stem + EXPECT_SUFFIX
     if not os.path.isfile(expect_path):
         return None, None
-    raw = _read_input(expect_path)
+    raw = read_input(expect_path)
     try:
         data = json.loads(raw)
     except ValueError as exc:
@@ -184,7 +184,7 @@ def captured_messages(paths: Sequence[str]) -> Iterator[Captured]:
     """
     for path in _files(paths):
         beside = _beside(path)
-        raw = _read_input(path)
+        raw = read_input(path)
         try:
             whole = json.loads(raw)
         except ValueError:

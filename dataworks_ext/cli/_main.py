@@ -18,7 +18,7 @@ from .._version import __version__
 from ..errors import ConfigurationError, DataWorksExtError
 from . import check, demo, local, parse, samples, send, serve, trigger
 from ._exit_codes import ExitCode
-from ._terminal import _Formatter, _Ui
+from ._terminal import Console, WrappingHelpFormatter
 
 PROG = "dataworks-ext"
 
@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
             "send --expect, check), an error status answering send, or failed demo; "
             "2 usage error; 3 a verdict could not be delivered (send: the host answered 503)"
         ),
-        formatter_class=_Formatter,
+        formatter_class=WrappingHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return ExitCode.USAGE
-    ui = _Ui(args.color)
+    ui = Console(args.color)
     try:
         with _configure_logging(args.verbose or 0, args.command):
             code: int = args.run(args, ui)

@@ -1,13 +1,36 @@
-"""Options several commands share: ``--color``/``-v``, ``--app``, where verdicts go."""
+"""What the commands are built with: a parser, ``--color``/``-v``, ``--app``, where verdicts go."""
 
 from __future__ import annotations
 
 import argparse
 
 from ._app import DEFAULT_EXTENSION_CODE
+from ._terminal import WrappingHelpFormatter
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
+def add_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    *,
+    help: str,
+    description: str,
+    epilog: str | None = None,
+) -> argparse.ArgumentParser:
+    """Add the command ``name`` to ``commands``: its texts, wrapped as the others' are, and the
+    options every command takes (``--color``, ``-v``)."""
+    parser = commands.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=epilog,
+        formatter_class=WrappingHelpFormatter,
+    )
+    add_common_options(parser)
+    return parser
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """``--color`` and ``-v``, which every command (and the command itself) takes."""
     parser.add_argument(
         "--color",
         choices=("auto", "always", "never"),
@@ -23,7 +46,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_delivery(parser: argparse.ArgumentParser) -> None:
+def add_delivery_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("where verdicts go (default: an embedded LocalDataWorks)")
     where = group.add_mutually_exclusive_group()
     where.add_argument(
@@ -43,7 +66,7 @@ def _add_delivery(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_app(parser: argparse.ArgumentParser) -> None:
+def add_app_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--app",
         required=True,
@@ -53,7 +76,7 @@ def _add_app(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -63,7 +86,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _add_seed(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+def add_seed_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     parser.add_argument(
         "--seed",
         metavar="FILE",

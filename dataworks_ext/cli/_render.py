@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from ..extension import Outcome
 
 
-def _nodes_text(event: Event | None, limit: int = 3) -> str:
+def nodes_text(event: Event | None, limit: int = 3) -> str:
     nodes = getattr(event, "node_ids", None)
     if not nodes:
         return "-"
@@ -22,9 +22,7 @@ def _nodes_text(event: Event | None, limit: int = 3) -> str:
     return shown
 
 
-def _outcome_dict(
-    outcome: Outcome, extension_code: str, delivered_to: str | None
-) -> dict[str, Any]:
+def outcome_dict(outcome: Outcome, extension_code: str, delivered_to: str | None) -> dict[str, Any]:
     """An Outcome as JSON-ready data (``trigger --json`` and ``serve`` answers):
     :meth:`Outcome.to_dict` (its ``error`` a string, as every host answers it), the error in
     detail (``error_detail``), the extension code it was answered with and where it was
@@ -32,13 +30,13 @@ def _outcome_dict(
     error = outcome.error
     return {
         **outcome.to_dict(),
-        "error_detail": None if error is None else _error_dict(error),
+        "error_detail": None if error is None else error_dict(error),
         "extension_code": extension_code,
         "delivered_to": delivered_to if outcome.delivered else None,
     }
 
 
-def _error_dict(error: BaseException) -> dict[str, Any]:
+def error_dict(error: BaseException) -> dict[str, Any]:
     data: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
     if isinstance(error, MessageError):
         data.update(reason=error.reason, field=error.field, message_id=error.message_id)
@@ -47,19 +45,19 @@ def _error_dict(error: BaseException) -> dict[str, Any]:
     return data
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     import datetime as _dt
 
     import attrs
 
     if attrs.has(type(value)):
-        return {a.name: _jsonable(getattr(value, a.name)) for a in attrs.fields(type(value))}
+        return {a.name: jsonable(getattr(value, a.name)) for a in attrs.fields(type(value))}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, dict) or hasattr(value, "items"):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     return value

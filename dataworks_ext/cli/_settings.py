@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import ConfigurationError
 
 
-def _add_settings(parser: argparse.ArgumentParser) -> None:
+def add_settings_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--settings",
         metavar="FILE",
@@ -39,7 +39,7 @@ def _read_settings(path: str) -> str | dict[str, Any]:
     return text
 
 
-def _apply_settings(args: argparse.Namespace, local: Any) -> None:
+def apply_settings(args: argparse.Namespace, local: Any) -> None:
     """Give the embedded LocalDataWorks the ``--settings`` file, for every extension code."""
     path = getattr(args, "settings", None)
     if path and local is not None:

@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import TextIO
 
 
-class _Style:
+class Style:
     """ANSI styling that is a no-op when colour is off."""
 
     def __init__(self, enabled: bool) -> None:
@@ -58,14 +58,14 @@ def _color_enabled(choice: str, stream: TextIO) -> bool:
     return bool(isatty and isatty())
 
 
-class _Ui:
+class Console:
     """Where the command writes: stdout for results, stderr for errors; styled per stream."""
 
     def __init__(self, color: str, out: TextIO | None = None, err: TextIO | None = None) -> None:
         self.out = out or sys.stdout
         self.err = err or sys.stderr
-        self.style = _Style(_color_enabled(color, self.out))
-        self.err_style = _Style(_color_enabled(color, self.err))
+        self.style = Style(_color_enabled(color, self.out))
+        self.err_style = Style(_color_enabled(color, self.err))
         width = None
         isatty = getattr(self.out, "isatty", None)
         if isatty is not None and isatty():
@@ -187,10 +187,10 @@ _WRAP_WITHOUT_TERMINAL = 60
 """Width the wrapped column of a table gets when the output is not a terminal."""
 
 
-def _table(
+def table_lines(
     headers: Sequence[str],
     rows: Sequence[Sequence[Cell]],
-    style: _Style,
+    style: Style,
     *,
     width: int | None = None,
     wrapped: int = -1,
@@ -230,7 +230,7 @@ def _table(
     return lines
 
 
-def _pairs(pairs: Sequence[tuple[str, str, Callable[[str], str] | None]], style: _Style) -> str:
+def pairs_text(pairs: Sequence[tuple[str, str, Callable[[str], str] | None]], style: Style) -> str:
     """``label  value`` lines, labels aligned."""
     width = max((len(label) for label, _, _ in pairs), default=0)
     lines = []
@@ -240,7 +240,7 @@ def _pairs(pairs: Sequence[tuple[str, str, Callable[[str], str] | None]], style:
     return "\n".join(lines)
 
 
-class _Formatter(argparse.HelpFormatter):
+class WrappingHelpFormatter(argparse.HelpFormatter):
     """Wraps one-paragraph texts; keeps texts with line breaks (examples) as written."""
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MessageError
-from ._app import _extension_code, load_app
-from ._delivery import _embedded
+from ._app import extension_code_for, load_app
+from ._delivery import embedded_dataworks
 from ._exit_codes import ExitCode
 from ._input import EXPECT_KEY, EXPECT_SUFFIX, Captured, captured_messages
-from ._options import _add_app, _add_common, _add_seed
-from ._render import _error_dict
-from ._terminal import Cell, _Formatter, _table, _Ui
+from ._options import add_app_option, add_command, add_seed_option
+from ._render import error_dict
+from ._terminal import Cell, Console, table_lines
 
 if TYPE_CHECKING:
     from .._audit import AuditRecord
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``check`` to the command's subparsers."""
-    check = commands.add_parser(
+    check = add_command(
+        commands,
         "check",
         help="run your checks over captured messages and compare with expected verdicts",
         description="Run your Extension or Registry offline (a dry run: nothing is delivered) "
@@ -41,11 +42,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "  dataworks-ext check captured/ --app mychecks:extension --format json\n"
         "\nexit codes: 0 every verdict is as expected; 1 a verdict differs; 2 usage error "
         "(no messages found, an expectation that cannot be read)",
-        formatter_class=_Formatter,
     )
-    _add_common(check)
     check.add_argument("paths", nargs="+", metavar="PATH", help="files or folders of messages")
-    _add_app(check)
+    add_app_option(check)
     check.add_argument(
         "--format",
         choices=("table", "json"),
@@ -57,7 +56,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="list only the messages whose verdict differs from the expectation",
     )
-    _add_seed(check)
+    add_seed_option(check)
     check.set_defaults(run=run)
 
 
@@ -88,7 +87,7 @@ class _Checked:
         return {
             "source": self.captured.source,
             **self.outcome.to_dict(),
-            "error_detail": None if error is None else _error_dict(error),
+            "error_detail": None if error is None else error_dict(error),
             "decided_by": self.decided,
             "expected": self.expected,
             "as_expected": None if self.differences is None else not self.differences,
@@ -112,13 +111,13 @@ def _judge(
     return _Checked(captured, outcome, decided)
 
 
-def run(args: argparse.Namespace, ui: _Ui) -> int:
+def run(args: argparse.Namespace, ui: Console) -> int:
     """Run ``check``; returns the exit code."""
-    with _embedded(None, args.seed):  # what the checks look up
+    with embedded_dataworks(None, args.seed):  # what the checks look up
         return _run(args, ui)
 
 
-def _run(args: argparse.Namespace, ui: _Ui) -> int:
+def _run(args: argparse.Namespace, ui: Console) -> int:
     import json
 
     from ..extension import Extension
@@ -126,7 +125,7 @@ def _run(args: argparse.Namespace, ui: _Ui) -> int:
 
     app = load_app(args.app)
     records: list[AuditRecord] = []
-    code = _extension_code(app, None)
+    code = extension_code_for(app, None)
 
     def extension_for() -> Extension:
         # a dry run with a fresh store (each message judged on its own), noting what each
@@ -165,7 +164,7 @@ def _run(args: argparse.Namespace, ui: _Ui) -> int:
     return ExitCode.FAILED if differ else ExitCode.OK
 
 
-def _print_table(results: list[_Checked], ui: _Ui) -> None:
+def _print_table(results: list[_Checked], ui: Console) -> None:
     style = ui.style
     rows: list[list[Cell]] = []
     for checked in results:
@@ -192,5 +191,5 @@ def _print_table(results: list[_Checked], ui: _Ui) -> None:
             ]
         )
     headers = ["message", "event", "verdict", "decided by", "tip", "expected"]
-    for line in _table(headers, rows, style, width=ui.width, wrapped=4):
+    for line in table_lines(headers, rows, style, width=ui.width, wrapped=4):
         ui.print(line)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._app import _describe_checks, _extension_for
-from ._delivery import _target
+from ._app import describe_checks, extension_for
+from ._delivery import delivery_target
 from ._exit_codes import ExitCode
-from ._options import _add_common
-from ._render import _nodes_text
-from ._terminal import Cell, _Formatter, _table, _Ui
+from ._options import add_command
+from ._render import nodes_text
+from ._terminal import Cell, Console, table_lines
 
 NEXT_STEP = (
     "Next: write a check of your own and try it on an event, e.g.\n"
@@ -27,20 +27,19 @@ NEXT_STEP = (
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``demo`` to the command's subparsers."""
-    demo = commands.add_parser(
+    demo = add_command(
+        commands,
         "demo",
         help="run example checks against realistic events and show the verdicts",
         description="Run the example checks of dataworks_ext/cli/demo_checks.py (written as "
         "you would write yours) against a realistic set of events, through parsing, the "
         "checks, CallbackClient and an embedded LocalDataWorks, and print what was decided "
         "and delivered.",
-        formatter_class=_Formatter,
     )
-    _add_common(demo)
     demo.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace, ui: _Ui) -> int:
+def run(args: argparse.Namespace, ui: Console) -> int:
     """Run the demo; returns the exit code."""
     from ..events import UnknownEvent
     from ..lookups import Lookups
@@ -50,13 +49,13 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     style = ui.style
     ui.print(style.bold("dataworks-ext demo: example checks against realistic DataWorks events"))
     cases = demo_checks.cases()
-    with _target(None, dry_run=False) as target:
+    with delivery_target(None, dry_run=False) as target:
         registry = Registry()
         registry.include(demo_checks.registry)
         registry.include(demo_checks.code_checks(Lookups(target.local.client())))
-        ui.print(style.dim(f"checks: {_describe_checks(registry)}"))
+        ui.print(style.dim(f"checks: {describe_checks(registry)}"))
         ui.print(style.dim(f"written in {demo_checks.__file__}, as you would write yours"))
-        extension = _extension_for(registry, target.callback, "dataworks-ext-demo")
+        extension = extension_for(registry, target.callback, "dataworks-ext-demo")
         ui.print(style.dim(f"delivering to {target.description}"))
         ui.print()
         rows: list[list[Cell]] = []
@@ -81,7 +80,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
             rows.append(
                 [
                     (case.label, None),
-                    (_nodes_text(event, 1), None),
+                    (nodes_text(event, 1), None),
                     (result, style.verdict),
                     (tip, None),
                     (delivered, style.ok if outcome.delivered else style.dim),
@@ -94,7 +93,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
                 problems.append(f"{case.label}: expected {case.expect}, got {result}")
             if verdict is not None and outcome.delivered:
                 answered[case.message_id] = verdict.result.value
-        for line in _table(
+        for line in table_lines(
             ["event", "nodes", "verdict", "tip", "delivered", "api"],
             rows,
             style,

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
 from ._exit_codes import ExitCode
-from ._options import _add_common, _add_seed
-from ._settings import _add_settings
-from ._terminal import _Formatter, _Ui
+from ._options import add_command, add_seed_option
+from ._settings import add_settings_option
+from ._terminal import Console
 
 if TYPE_CHECKING:
     from ..testing._local import RecordedVerdict
@@ -21,7 +21,8 @@ DEFAULT_PORT = 8089
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``local`` to the command's subparsers."""
-    local = commands.add_parser(
+    local = add_command(
+        commands,
         "local",
         help="run a local DataWorks endpoint and print each verdict it receives",
         description="Run LocalDataWorks (it answers the official SDK's signed verdict calls "
@@ -34,9 +35,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "  # in another terminal, with the printed variables exported:\n"
         "  dataworks-ext trigger freeze --app mychecks:registry "
         "--endpoint http://127.0.0.1:8089",
-        formatter_class=_Formatter,
     )
-    _add_common(local)
     local.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     local.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port to listen on ({DEFAULT_PORT}; 0: any)"
@@ -44,12 +43,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     local.add_argument(
         "--json", action="store_true", help="print each verdict as one JSON line, nothing else"
     )
-    _add_seed(local)
-    _add_settings(local)
+    add_seed_option(local)
+    add_settings_option(local)
     local.set_defaults(run=run)
 
 
-def _verdict_line(verdict: RecordedVerdict, ui: _Ui) -> str:
+def _verdict_line(verdict: RecordedVerdict, ui: Console) -> str:
     import datetime as _dt
 
     style = ui.style
@@ -66,7 +65,7 @@ def _verdict_line(verdict: RecordedVerdict, ui: _Ui) -> str:
     return "  ".join(parts)
 
 
-def run(args: argparse.Namespace, ui: _Ui) -> int:
+def run(args: argparse.Namespace, ui: Console) -> int:
     """Run ``local`` until Ctrl+C or SIGTERM; returns the exit code."""
     import json
     import signal
@@ -74,14 +73,14 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
 
     from ..testing._local import LocalDataWorks
     from ..testing._seed import load_seed
-    from ._render import _jsonable
-    from ._settings import _apply_settings
+    from ._render import jsonable
+    from ._settings import apply_settings
 
     lock = threading.Lock()
 
     def show(verdict: RecordedVerdict) -> None:
         line = (
-            json.dumps(_jsonable(verdict), ensure_ascii=False)
+            json.dumps(jsonable(verdict), ensure_ascii=False)
             if args.json
             else _verdict_line(verdict, ui)
         )
@@ -89,7 +88,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
             ui.print(line)
 
     local = LocalDataWorks(host=args.host, port=args.port, on_verdict=show)
-    _apply_settings(args, local)
+    apply_settings(args, local)
     if args.seed is not None:
         load_seed(local, args.seed)  # before listening: a bad seed is a usage error
     try:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import MessageError
 from ._exit_codes import ExitCode
-from ._input import _read_input
-from ._options import _add_common
-from ._render import _error_dict, _jsonable
-from ._terminal import _Formatter, _pairs, _Style, _Ui
+from ._input import read_input
+from ._options import add_command
+from ._render import error_dict, jsonable
+from ._terminal import Console, Style, pairs_text
 
 if TYPE_CHECKING:
     from ..messages import EventMessage
@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``parse`` to the command's subparsers."""
-    parse = commands.add_parser(
+    parse = add_command(
+        commands,
         "parse",
         help="read a captured message or batch and show the typed event",
         description="Read a message as DataWorks or EventBridge sends it (a CloudEvent, an "
@@ -28,9 +29,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "reason it cannot be read with the offending field.",
         epilog="exit codes: 0 every message is readable; 1 a message is unreadable; "
         "2 usage error or the file cannot be read",
-        formatter_class=_Formatter,
     )
-    _add_common(parse)
     parse.add_argument("file", metavar="FILE", help="a JSON file, or - for standard input")
     parse.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parse.set_defaults(run=run)
@@ -50,7 +49,7 @@ def _message_dict(message: EventMessage) -> dict[str, Any]:
         "region": message.region,
         "account": message.account,
         "time": message.time,
-        "event": _jsonable(event),
+        "event": jsonable(event),
     }
     if hasattr(event, "total_days"):
         data["event"]["total_days"] = event.total_days
@@ -80,11 +79,11 @@ def _value_text(value: Any) -> str:
     if hasattr(value, "begin") and hasattr(value, "end"):
         return f"{value.begin.isoformat()}..{value.end.isoformat()} ({value.days} days)"
     if isinstance(value, dict) or hasattr(value, "items"):
-        return json.dumps(_jsonable(value), ensure_ascii=False)
+        return json.dumps(jsonable(value), ensure_ascii=False)
     return str(value)
 
 
-def _message_lines(message: EventMessage, style: _Style) -> str:
+def _message_lines(message: EventMessage, style: Style) -> str:
     import attrs
 
     from ..events import UnknownEvent, wire_name
@@ -127,10 +126,10 @@ def _message_lines(message: EventMessage, style: _Style) -> str:
             pairs.append((label, _value_text(value), None))
         if hasattr(event, "total_days"):
             pairs.append(("total_days", str(event.total_days), None))
-    return _pairs(pairs, style)
+    return pairs_text(pairs, style)
 
 
-def _error_lines(error: MessageError, style: _Style) -> str:
+def _error_lines(error: MessageError, style: Style) -> str:
     pairs: list[tuple[str, str, Callable[[str], str] | None]] = [
         ("unreadable", type(error).__name__, style.fail),
         ("message id", error.message_id or "(not readable)", None),
@@ -143,16 +142,16 @@ def _error_lines(error: MessageError, style: _Style) -> str:
         )
     else:
         pairs.append(("answer", "nobody to answer: a web host replies 400", style.dim))
-    return _pairs(pairs, style)
+    return pairs_text(pairs, style)
 
 
-def run(args: argparse.Namespace, ui: _Ui) -> int:
+def run(args: argparse.Namespace, ui: Console) -> int:
     """Run ``parse``; returns the exit code."""
     import json
 
     from ..messages import decode, parse_object
 
-    raw = _read_input(args.file)
+    raw = read_input(args.file)
     results: list[EventMessage | MessageError] = []
     try:
         obj = decode(raw)
@@ -172,7 +171,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     failed = sum(isinstance(r, MessageError) for r in results)
     if args.json:
         items = [
-            {"error": _error_dict(r)} if isinstance(r, MessageError) else _message_dict(r)
+            {"error": error_dict(r)} if isinstance(r, MessageError) else _message_dict(r)
             for r in results
         ]
         ui.print(json.dumps(items if is_batch else items[0], ensure_ascii=False, indent=2))

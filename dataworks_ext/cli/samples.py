@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
 from ._exit_codes import ExitCode
-from ._options import _add_common
-from ._terminal import _Formatter, _Ui
+from ._options import add_command
+from ._terminal import Console
 
 if TYPE_CHECKING:
     from ..messages import EventMessage
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``samples`` to the command's subparsers."""
-    samples = commands.add_parser(
+    samples = add_command(
+        commands,
         "samples",
         help="write realistic sample messages of every event, in each envelope",
         description="Write realistic messages, as DataWorks and EventBridge send them, for "
@@ -35,9 +36,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "  dataworks-ext samples freeze-node --envelope cloudevent > freeze.json\n"
         "  dataworks-ext samples --output samples/\n"
         "  dataworks-ext samples --format jsonl --output all.jsonl",
-        formatter_class=_Formatter,
     )
-    _add_common(samples)
     samples.add_argument(
         "events",
         nargs="*",
@@ -136,7 +135,7 @@ def _chosen(names: list[str], builders: dict[str, tuple[str, Builder]]) -> list[
     return codes
 
 
-def run(args: argparse.Namespace, ui: _Ui) -> int:
+def run(args: argparse.Namespace, ui: Console) -> int:
     """Run ``samples``; returns the exit code."""
     import json
 

@@ -13,10 +13,10 @@ import json
 from typing import Any
 
 from ..errors import ConfigurationError
+from ._event_source import TRIGGER_EVENTS, add_event_options, built_or_read
 from ._exit_codes import ExitCode
-from ._options import _add_common
-from ._terminal import _Formatter, _pairs, _Ui
-from .trigger import _BUILDER_OPTIONS, TRIGGER_EVENTS, _add_event_options, _build_event
+from ._options import add_command
+from ._terminal import Console, pairs_text
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds ``send`` waits for the host's answer unless ``--timeout`` says otherwise."""
@@ -24,7 +24,8 @@ DEFAULT_TIMEOUT = 30.0
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``send`` to the command's subparsers."""
-    send = commands.add_parser(
+    send = add_command(
+        commands,
         "send",
         help="post an event to a running host (your webhook) and show its answer",
         description="Post one event (built as trigger builds it, or captured in a file) to a "
@@ -39,9 +40,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "REJECT, 401, 413, ...) or a verdict is not the one --expect names; 2 usage error, or "
         "the host cannot be reached; 3 it answered 503 (RETRY: EventBridge would send the "
         "event again)",
-        formatter_class=_Formatter,
     )
-    _add_common(send)
     send.add_argument("url", metavar="URL", help="where the host takes events (http or https)")
     send.add_argument(
         "event",
@@ -51,7 +50,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the event to build: freeze, restore, unpublish, backfill, or any "
         "extension-point event code (commit-file, ...); or give --file",
     )
-    _add_event_options(send)
+    add_event_options(send)
     send.add_argument(
         "-H",
         "--header",
@@ -95,25 +94,8 @@ def _headers(given: list[str]) -> dict[str, str]:
 
 def _body(args: argparse.Namespace) -> bytes:
     """The request body: the captured file's bytes as they are, or the built event."""
-    if args.file is None:
-        if args.event is None:
-            raise ConfigurationError("name the event to build (freeze, ...) or give --file")
-        if args.days is not None and args.days < 1:
-            raise ConfigurationError("--days must be at least 1")
-        body: bytes = _build_event(args).to_json()
-        return body
-    if args.event is not None:
-        raise ConfigurationError(f"--file sends a captured message: drop {args.event!r}")
-    given = [option for name, option in _BUILDER_OPTIONS if getattr(args, name) is not None]
-    if args.envelope != "cloudevent":
-        given.append("--envelope")
-    if given:
-        raise ConfigurationError(
-            f"{', '.join(given)} build an event; --file sends the captured one as it is"
-        )
-    from ._input import _read_input
-
-    return _read_input(args.file)
+    source = built_or_read(args)
+    return source if isinstance(source, bytes) else source.to_json()
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, str, Any]:
@@ -145,7 +127,7 @@ def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tup
     return status, str(reason), answer
 
 
-def run(args: argparse.Namespace, ui: _Ui) -> int:
+def run(args: argparse.Namespace, ui: Console) -> int:
     """Run ``send``; returns the exit code."""
     if args.timeout <= 0:
         raise ConfigurationError("--timeout must be more than 0 seconds")
@@ -170,7 +152,7 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     return ExitCode.OK
 
 
-def _print_answer(ui: _Ui, status: int, reason: str, answer: Any, outcomes: list[Any]) -> None:
+def _print_answer(ui: Console, status: int, reason: str, answer: Any, outcomes: list[Any]) -> None:
     style = ui.style
     paint = style.ok if 200 <= status < 300 else style.fail
     pairs: list[tuple[str, str, Any]] = [("status", f"{status} {reason}".strip(), paint)]
@@ -181,15 +163,15 @@ def _print_answer(ui: _Ui, status: int, reason: str, answer: Any, outcomes: list
     elif answer is not None:
         shown = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
         pairs.append(("answer", shown[:500], None))
-    ui.print(_pairs(pairs, style))
+    ui.print(pairs_text(pairs, style))
     for index, outcome in enumerate(outcomes):
         if not isinstance(outcome, dict):
             continue
         ui.print("\n" + style.bold(f"[{index}]"))
-        ui.print(_pairs(_outcome_pairs(outcome, ui), style))
+        ui.print(pairs_text(_outcome_pairs(outcome, ui), style))
 
 
-def _outcome_pairs(outcome: dict[str, Any], ui: _Ui) -> list[tuple[str, str, Any]]:
+def _outcome_pairs(outcome: dict[str, Any], ui: Console) -> list[tuple[str, str, Any]]:
     style = ui.style
     pairs: list[tuple[str, str, Any]] = [
         ("message", str(outcome.get("message_id") or "(id not readable)"), None),

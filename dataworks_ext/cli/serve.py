@@ -18,13 +18,13 @@ from .._text import valid_text
 from ..errors import ConfigurationError, MessageError
 from ..messages import MAX_BODY_BYTES
 from ..outcomes import Disposition, Outcome, http_reply
-from ._app import _describe_checks, _describe_settings, _extension_for, load_app
-from ._delivery import _delivered_text, _embedded, _Target, _target
+from ._app import describe_checks, describe_settings, extension_for, load_app
+from ._delivery import DeliveryTarget, delivered_text, delivery_target, embedded_dataworks
 from ._exit_codes import ExitCode
-from ._options import _add_app, _add_common, _add_delivery, _add_seed
-from ._render import _jsonable, _outcome_dict
-from ._settings import _add_settings, _apply_settings
-from ._terminal import _Formatter, _Ui
+from ._options import add_app_option, add_command, add_delivery_options, add_seed_option
+from ._render import jsonable, outcome_dict
+from ._settings import add_settings_option, apply_settings
+from ._terminal import Console
 
 if TYPE_CHECKING:
     from ..extension import Extension
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``serve`` to the command's subparsers."""
-    serve = commands.add_parser(
+    serve = add_command(
+        commands,
         "serve",
         help="run a local webhook that hands POSTed events to your checks",
         description="A local development webhook: POST a captured message or batch and get "
@@ -40,20 +41,18 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "message settled; 503 RETRY: a verdict could not be delivered, EventBridge would "
         "send it again; 400 REJECT: a message without a readable id).  GET / describes "
         "it; GET /verdicts lists what the embedded LocalDataWorks recorded.",
-        formatter_class=_Formatter,
     )
-    _add_common(serve)
-    _add_app(serve)
+    add_app_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000; 0: any)")
     serve.add_argument("-q", "--quiet", action="store_true", help="no line per request")
-    _add_seed(serve)
-    _add_delivery(serve)
-    _add_settings(serve)
+    add_seed_option(serve)
+    add_delivery_options(serve)
+    add_settings_option(serve)
     serve.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace, ui: _Ui) -> int:
+def run(args: argparse.Namespace, ui: Console) -> int:
     """Run ``serve`` until Ctrl+C or SIGTERM; returns the exit code."""
     import signal
     from http.server import ThreadingHTTPServer
@@ -61,11 +60,11 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
     from ..extension import Extension
 
     with ExitStack() as stack:
-        local = stack.enter_context(_embedded(args.endpoint, args.seed))
-        _apply_settings(args, local)
+        local = stack.enter_context(embedded_dataworks(args.endpoint, args.seed))
+        apply_settings(args, local)
         app = load_app(args.app)  # after the embedded DataWorks' variables are exported
-        target = stack.enter_context(_target(args.endpoint, args.dry_run, local))
-        extension = _extension_for(app, target.callback, args.extension_code)
+        target = stack.enter_context(delivery_target(args.endpoint, args.dry_run, local))
+        extension = extension_for(app, target.callback, args.extension_code)
         handler = _make_handler(extension, target, ui, args.quiet)
         try:
             server = ThreadingHTTPServer((args.host, args.port), handler)
@@ -84,11 +83,11 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
         ui.print(f"Serving {style.bold(args.app)} on {style.bold(url)}")
         ui.print(
             f"  extension code {extension.extension_code}; checks: "
-            f"{_describe_checks(extension.registry)}"
+            f"{describe_checks(extension.registry)}"
         )
         if isinstance(app, Extension):
             ui.print(
-                f"  your Extension as configured ({_describe_settings(extension)}); "
+                f"  your Extension as configured ({describe_settings(extension)}); "
                 "only its callback is replaced"
             )
         ui.print(f"  verdicts go to {target.description}")
@@ -116,7 +115,7 @@ _NO_VERDICTS = (
 )
 
 
-def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -> Any:
+def _make_handler(extension: Extension, target: DeliveryTarget, ui: Console, quiet: bool) -> Any:
     import json
     import threading
     from http.server import BaseHTTPRequestHandler
@@ -152,7 +151,7 @@ def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0].rstrip("/")
             if path == "/verdicts" and target.local is not None:
-                self._send(200, [_jsonable(v) for v in target.local.verdicts])
+                self._send(200, [jsonable(v) for v in target.local.verdicts])
             elif path == "/verdicts":
                 self._send(404, {"error": _NO_VERDICTS.format(where=target.description)})
             elif path == "":
@@ -160,7 +159,7 @@ def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -
                     200,
                     {
                         "extension_code": extension.extension_code,
-                        "checks": _describe_checks(extension.registry),
+                        "checks": describe_checks(extension.registry),
                         "delivering_to": target.description,
                         "usage": "POST a captured message or EventBridge batch to this URL",
                     },
@@ -188,7 +187,7 @@ def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -
                     log(f"POST {self.path}  {style.fail('unreadable')}  {outcome.error}")
                     continue
                 result = "-" if verdict is None else verdict.result.value
-                what = _delivered_text(outcome, target)
+                what = delivered_text(outcome, target)
                 tip = f"  {valid_text(verdict.tip)}" if verdict is not None and verdict.tip else ""
                 code = getattr(outcome.event, "event_code", "unreadable")
                 log(
@@ -197,7 +196,7 @@ def _make_handler(extension: Extension, target: _Target, ui: _Ui, quiet: bool) -
                 )
             reply = http_reply(outcomes)
             code = extension.extension_code
-            results = [_outcome_dict(o, code, target.description) for o in outcomes]
+            results = [outcome_dict(o, code, target.description) for o in outcomes]
             disposition = Disposition.of(outcomes).value
             self._send(
                 reply.status, {"disposition": disposition, "outcomes": results}, reply.headers

@@ -7,34 +7,30 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CallbackError, ConfigurationError
-from ..events import EVENT_KINDS, kind_for_word
 from ..outcomes import Disposition
-from ._app import _extension_for, load_app
-from ._delivery import _delivered_text, _embedded, _target
+from ._app import extension_for, load_app
+from ._delivery import delivered_text, delivery_target, embedded_dataworks
+from ._event_source import NODE_OPERATIONS, TRIGGER_EVENTS, add_event_options, built_or_read
 from ._exit_codes import ExitCode
-from ._options import _add_app, _add_common, _add_delivery, _add_seed, _positive_int
-from ._render import _nodes_text, _outcome_dict
-from ._settings import _add_settings, _apply_settings
-from ._terminal import _Formatter, _pairs, _Ui
+from ._options import (
+    add_app_option,
+    add_command,
+    add_delivery_options,
+    add_seed_option,
+)
+from ._render import nodes_text, outcome_dict
+from ._settings import add_settings_option, apply_settings
+from ._terminal import Console, pairs_text
 
 if TYPE_CHECKING:
     from ..extension import Extension, Outcome
-    from ..messages import EventMessage
     from ..testing._local import LocalDataWorks
-
-_NODE_OPERATIONS = tuple(kind.word for kind in EVENT_KINDS if kind.word)
-"""The events built by their word (freeze, restore, unpublish, backfill): the table's words."""
-TRIGGER_EVENTS = (
-    *_NODE_OPERATIONS,
-    *(kind.event_code for kind in EVENT_KINDS if kind.is_extension_point),
-)
-"""The events ``trigger`` builds: the four node operations by name, and every extension-point
-event of :data:`~dataworks_ext.EVENT_KINDS` by its code (``commit-file``, ``start-diJob``...)."""
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``trigger`` to the command's subparsers."""
-    trigger = commands.add_parser(
+    trigger = add_command(
+        commands,
         "trigger",
         help="send one event through your checks and show the verdict",
         description="Build a realistic event, run your Extension or Registry on it, and show "
@@ -48,9 +44,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "  dataworks-ext trigger freeze --app mychecks:registry --seed seed.json\n"
         "\nexit codes: 0 done; 1 the verdict is not the one --expect names; 2 usage error;"
         " 3 the verdict could not be delivered",
-        formatter_class=_Formatter,
     )
-    _add_common(trigger)
     trigger.add_argument(
         "event",
         nargs="?",
@@ -60,8 +54,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "extension-point event code (commit-file, deploy-file, pre-kill-instance, "
         "start-diJob, ...); or give --file",
     )
-    _add_app(trigger)
-    _add_event_options(trigger)
+    add_app_option(trigger)
+    add_event_options(trigger)
     trigger.add_argument(
         "--expect",
         type=str.upper,
@@ -73,112 +67,24 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "what lookups find (the embedded LocalDataWorks answers GetNode, GetBaseline, "
         "GetInstance and GetIDEEventDetail)"
     )
-    _add_seed(lookups)
+    add_seed_option(lookups)
     lookups.add_argument(
         "--code",
         metavar="FILE",
         help="the code the built DataStudio event carries (commit-file, deploy-file, "
         "run-file, delete-file): GetIDEEventDetail answers it for the event",
     )
-    _add_delivery(trigger)
-    _add_settings(trigger)
+    add_delivery_options(trigger)
+    add_settings_option(trigger)
     trigger.set_defaults(run=run)
-
-
-def _add_event_options(parser: argparse.ArgumentParser, verb: str = "send") -> None:
-    """The options that build an event (or name a captured one): ``trigger`` and ``send``."""
-    parser.add_argument(
-        "--file",
-        metavar="FILE",
-        help=f"{verb} this captured message or batch (a JSON file, or - for standard input) "
-        "instead of building an event",
-    )
-    parser.add_argument(
-        "--node-id",
-        dest="node_ids",
-        metavar="N",
-        type=_positive_int,
-        action="append",
-        help="a node id (repeat for several; for backfill the first is the root node)",
-    )
-    parser.add_argument(
-        "--days", type=int, metavar="N", help="business dates of the backfill (default 1)"
-    )
-    parser.add_argument(
-        "--operator", metavar="UID", default="1107550004253538", help="the operator's UID"
-    )
-    parser.add_argument("--project-id", type=_positive_int, metavar="N", help="workspace id")
-    parser.add_argument("--message-id", metavar="ID", help="the message id (default: new)")
-    parser.add_argument(
-        "--envelope",
-        choices=("cloudevent", "function-compute"),
-        default="cloudevent",
-        help="the envelope the event arrives in (default: cloudevent)",
-    )
-
-
-def _build_event(args: argparse.Namespace) -> EventMessage:
-    from ..testing import _builders as builders
-
-    common: dict[str, Any] = {
-        "operator": args.operator,
-        "message_id": args.message_id,
-        "envelope": args.envelope,
-    }
-    if args.project_id is not None:
-        common["project_id"] = args.project_id
-    if args.event not in _NODE_OPERATIONS:
-        if args.node_ids or args.days is not None:
-            raise ConfigurationError(
-                "--node-id and --days apply to freeze, restore, unpublish and backfill only"
-            )
-        built: EventMessage = builders.event_for(args.event, **common)
-        return built
-    if args.event == "backfill":
-        if args.node_ids:
-            common["root_node_id"] = args.node_ids[0]
-            common["include_node_ids"] = args.node_ids
-        return builders.backfill_event(days=args.days or 1, **common)
-    if args.days is not None:
-        raise ConfigurationError("--days applies to backfill only")
-    if args.node_ids:
-        common["node_ids"] = args.node_ids
-    kind = kind_for_word(args.event)  # one of _NODE_OPERATIONS: it has a builder
-    assert kind is not None
-    message: EventMessage = getattr(builders, f"{kind.name}_event")(**common)
-    return message
-
-
-_BUILDER_OPTIONS = (
-    ("node_ids", "--node-id"),
-    ("days", "--days"),
-    ("project_id", "--project-id"),
-    ("message_id", "--message-id"),
-)
 
 
 def _messages(args: argparse.Namespace) -> Any:
     """What to send: the captured file's message or batch, or one built event."""
     from ..messages import decode
 
-    if args.file is None:
-        if args.event is None:
-            raise ConfigurationError("name the event to build (freeze, ...) or give --file")
-        if args.days is not None and args.days < 1:
-            raise ConfigurationError("--days must be at least 1")
-        return [_build_event(args)]
-    if args.event is not None:
-        raise ConfigurationError(f"--file sends a captured message: drop {args.event!r}")
-    given = [option for name, option in _BUILDER_OPTIONS if getattr(args, name) is not None]
-    if args.envelope != "cloudevent":
-        given.append("--envelope")
-    if given:
-        raise ConfigurationError(
-            f"{', '.join(given)} build an event; --file sends the captured one as it is"
-        )
-    from ._input import _read_input
-
-    return decode(_read_input(args.file))
+    source = built_or_read(args)
+    return decode(source) if isinstance(source, bytes) else [source]
 
 
 _DETAIL_KEYS = {
@@ -192,7 +98,7 @@ _DETAIL_KEYS = {
 
 def _seed_code(args: argparse.Namespace, messages: Any, local: LocalDataWorks | None) -> None:
     """Make GetIDEEventDetail answer the code of ``--code`` for the built event."""
-    from ._input import _read_input
+    from ._input import read_input
 
     if args.code is None:
         return
@@ -213,7 +119,7 @@ def _seed_code(args: argparse.Namespace, messages: Any, local: LocalDataWorks | 
         raise ConfigurationError(
             f"--code applies to {', '.join(_DETAIL_KEYS)} events, not {code or args.event}"
         )
-    raw = _read_input(args.code)
+    raw = read_input(args.code)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -224,10 +130,10 @@ def _seed_code(args: argparse.Namespace, messages: Any, local: LocalDataWorks | 
     local.seed_event_detail(message.message_id, {key: part})
 
 
-def _seeded_nodes(args: argparse.Namespace, local: LocalDataWorks | None, ui: _Ui) -> None:
+def _seeded_nodes(args: argparse.Namespace, local: LocalDataWorks | None, ui: Console) -> None:
     """With a seed of nodes: a node operation without ``--node-id`` names the seeded nodes,
     and a ``--node-id`` the seed lacks is pointed out (GetNode will not find it)."""
-    if local is None or args.seed is None or args.event not in _NODE_OPERATIONS:
+    if local is None or args.seed is None or args.event not in NODE_OPERATIONS:
         return
     seeded = sorted(local.nodes)
     if not seeded:
@@ -243,10 +149,10 @@ def _seeded_nodes(args: argparse.Namespace, local: LocalDataWorks | None, ui: _U
         )
 
 
-def run(args: argparse.Namespace, ui: _Ui) -> int:
+def run(args: argparse.Namespace, ui: Console) -> int:
     """Run ``trigger``; returns the exit code."""
-    with _embedded(args.endpoint, args.seed) as local:
-        _apply_settings(args, local)
+    with embedded_dataworks(args.endpoint, args.seed) as local:
+        apply_settings(args, local)
         app = load_app(args.app)  # after the embedded DataWorks' variables are exported
         _seeded_nodes(args, local, ui)
         messages = _messages(args)
@@ -256,20 +162,20 @@ def run(args: argparse.Namespace, ui: _Ui) -> int:
 
 def _run(
     args: argparse.Namespace,
-    ui: _Ui,
+    ui: Console,
     app: Any,
     messages: Any,
     local: LocalDataWorks | None,
 ) -> int:
     import json
 
-    with _target(args.endpoint, args.dry_run, local) as target:
-        extension = _extension_for(app, target.callback, args.extension_code)
+    with delivery_target(args.endpoint, args.dry_run, local) as target:
+        extension = extension_for(app, target.callback, args.extension_code)
         outcomes = extension.handle_batch(messages)
-        delivered = [_delivered_text(outcome, target) for outcome in outcomes]
+        delivered = [delivered_text(outcome, target) for outcome in outcomes]
     if args.json:
         code = extension.extension_code
-        data = [_outcome_dict(o, code, target.description) for o in outcomes]
+        data = [outcome_dict(o, code, target.description) for o in outcomes]
         for item, outcome in zip(data, outcomes, strict=True):
             item["api"] = _api(outcome, extension)
         ui.print(json.dumps(data if len(data) != 1 else data[0], ensure_ascii=False, indent=2))
@@ -288,7 +194,7 @@ def _run(
     return ExitCode.OK
 
 
-def _outcome_text(outcome: Outcome, extension: Extension, delivered: str, ui: _Ui) -> str:
+def _outcome_text(outcome: Outcome, extension: Extension, delivered: str, ui: Console) -> str:
     from ..events import BackfillEvent
 
     style = ui.style
@@ -299,7 +205,7 @@ def _outcome_text(outcome: Outcome, extension: Extension, delivered: str, ui: _U
         ("event", f"{code} ({type(event).__name__})" if event else code, style.bold),
         ("message", outcome.message_id or "(id not readable)", None),
         ("extension", extension.extension_code, None),
-        ("nodes", _nodes_text(event, 10), None),
+        ("nodes", nodes_text(event, 10), None),
     ]
     if isinstance(event, BackfillEvent):
         pairs.append(("dates", _periods_text(event), None))
@@ -315,7 +221,7 @@ def _outcome_text(outcome: Outcome, extension: Extension, delivered: str, ui: _U
     if api is not None:
         pairs.append(("api", api, None))
     pairs.append(("delivered", delivered, style.ok if outcome.delivered else style.warn))
-    return _pairs(pairs, style)
+    return pairs_text(pairs, style)
 
 
 def _api(outcome: Outcome, extension: Extension) -> str | None:

@@ -14,7 +14,7 @@ from ._common import (
     Operation,
     Reader,
     Template,
-    _items,
+    as_list,
     boolean,
     config_error,
     describe,
@@ -105,7 +105,7 @@ class ForbiddenCode:
         max_lines: int = 5,
         message: str | None = None,
     ) -> None:
-        texts = _items(patterns, "patterns", "patterns")
+        texts = as_list(patterns, "patterns", "patterns")
         if not texts:
             raise config_error("patterns", "must name at least one pattern")
         flags = re.IGNORECASE if boolean(ignore_case, "ignore_case") else 0

@@ -298,7 +298,7 @@ def normalize_type(value: object) -> str:
 # ---------------------------------------------------------------------- value checking
 
 
-def _items(value: object, key: str, what: str) -> list[Any]:
+def as_list(value: object, key: str, what: str) -> list[Any]:
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         raise config_error(key, f"must be a list of {what}, got {describe(value)}")
     return list(value)
@@ -307,7 +307,7 @@ def _items(value: object, key: str, what: str) -> list[Any]:
 def node_id_set(value: object, key: str) -> frozenset[int]:
     """Ids as a frozenset; ints or decimal strings, as DataWorks sends them."""
     ids: set[int] = set()
-    for index, item in enumerate(_items(value, key, "node ids")):
+    for index, item in enumerate(as_list(value, key, "node ids")):
         ids.add(whole_id(item, f"{key}[{index}]"))
     return frozenset(ids)
 
@@ -324,7 +324,7 @@ def whole_id(item: object, key: str) -> int:
 def uid_set(value: object, key: str) -> frozenset[str]:
     """Account UIDs as strings; numbers (as YAML reads long UIDs) are accepted."""
     uids: set[str] = set()
-    for index, item in enumerate(_items(value, key, "account UIDs")):
+    for index, item in enumerate(as_list(value, key, "account UIDs")):
         if isinstance(item, int) and not isinstance(item, bool) and item >= 0:
             uids.add(str(item))
         elif isinstance(item, str) and item.strip():
@@ -353,7 +353,7 @@ def boolean(value: object, key: str) -> bool:
 
 def operation_set(value: object, key: str) -> frozenset[Operation]:
     """``"freeze"`` or a list of operations (``kill_instance`` and ``kill-instance`` alike)."""
-    items = [value] if isinstance(value, str) else _items(value, key, "operations")
+    items = [value] if isinstance(value, str) else as_list(value, key, "operations")
     ops: set[Operation] = set()
     for index, item in enumerate(items):
         name = str(item).strip().lower().replace("_", "-") if isinstance(item, str) else None
