@@ -97,7 +97,8 @@ class SyncDriver:
     def __init__(self, ext: Extension, pipeline: Pipeline) -> None:
         self.ext = ext
         self.pipeline = pipeline
-        self.heartbeat = Heartbeat(lambda: ext._store, lambda: ext.lease)
+        wiring = self.wiring = pipeline.wiring
+        self.heartbeat = Heartbeat(lambda: wiring.store, lambda: ext.lease)
         self._perform = _performers(self)
 
     def run(self, raw: Any) -> Outcome:
@@ -132,7 +133,7 @@ class SyncDriver:
     def _claim(self, job: Job) -> Any:
         ext = self.ext
         try:
-            claim = ext._store.claim(ext.extension_code, job.message_id, ext.lease)
+            claim = self.wiring.store.claim(ext.extension_code, job.message_id, ext.lease)
         except Exception as exc:
             return _store_failed(job, "claim", exc)
         if type(claim) is Claim and claim.state in _HOLDS:
@@ -141,7 +142,7 @@ class SyncDriver:
 
     def _decide(self, job: Job) -> Any:
         try:
-            return bool(self.ext._store.decide(job.claim, job.verdict, self.ext.lease))
+            return bool(self.wiring.store.decide(job.claim, job.verdict, self.ext.lease))
         except Exception as exc:
             return _store_failed(job, "decide", exc)
 
@@ -149,7 +150,7 @@ class SyncDriver:
         claim = job.claim
         self.heartbeat.drop(claim)  # type: ignore[arg-type]
         try:
-            return bool(self.ext._store.complete(claim, job.verdict))
+            return bool(self.wiring.store.complete(claim, job.verdict))
         except Exception as exc:
             return _store_failed(job, "complete", exc)
 
@@ -157,7 +158,7 @@ class SyncDriver:
         claim = job.claim
         self.heartbeat.drop(claim)  # type: ignore[arg-type]
         try:
-            return bool(self.ext._store.release(claim))
+            return bool(self.wiring.store.release(claim))
         except Exception as exc:
             return _store_failed(job, "release", exc)
 
@@ -188,7 +189,7 @@ class SyncDriver:
     def _send(self, job: Job) -> Exception | None:
         ext = self.ext
         try:
-            if ext._takes_api:
+            if self.wiring.takes_api:
                 job.callback.deliver(job.message_id, ext.extension_code, job.verdict, api=job.api)
             else:
                 job.callback.deliver(job.message_id, ext.extension_code, job.verdict)
@@ -283,7 +284,8 @@ class AsyncDriver:
     def __init__(self, ext: Extension, pipeline: Pipeline) -> None:
         self.ext = ext
         self.pipeline = pipeline
-        self.heartbeat = AsyncHeartbeat(lambda: ext._store, lambda: ext.lease)
+        wiring = self.wiring = pipeline.wiring
+        self.heartbeat = AsyncHeartbeat(lambda: wiring.store, lambda: ext.lease)
         self._pool: Any = None
         self._pool_lock = threading.Lock()
         self._answering: set[Any] = set()  # tasks giving answers, shielded from cancels
@@ -339,13 +341,12 @@ class AsyncDriver:
     # ------------------------------------------------------------------ store steps
 
     async def _store(self, operation: str, *args: Any) -> Any:
-        ext = self.ext
-        store = ext._async_store
+        store = self.wiring.async_store
         if store is not None:
             return await getattr(store, f"{operation}_async")(*args)
         import asyncio
 
-        return await asyncio.to_thread(getattr(ext._store, operation), *args)
+        return await asyncio.to_thread(getattr(self.wiring.store, operation), *args)
 
     async def _claim(self, job: Job) -> Any:
         ext = self.ext
@@ -405,7 +406,7 @@ class AsyncDriver:
         ext = self.ext
         callback = job.callback
         try:
-            if ext._takes_api:
+            if self.wiring.takes_api:
                 await callback.deliver_async(
                     job.message_id, ext.extension_code, job.verdict, api=job.api
                 )

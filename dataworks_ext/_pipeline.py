@@ -20,7 +20,7 @@ import time
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from ._audit import Trail, audit_logger, emit
+from ._audit import MessageObserver, Trail, audit_logger, emit
 from .callback import sendable
 from .errors import CallbackError, HandlerTimeoutError, MessageError, StoreError
 from .events import CallbackApi, ExtensionPointEvent, UnknownEvent, api_for_code, kind_for_code
@@ -137,17 +137,38 @@ class Plan:
         self.single = checks[0] if len(checks) == 1 and everything else None
 
 
+class Wiring:
+    """What the pipeline and its drivers read of an Extension's configuration on every message.
+
+    The Extension builds one, hands it to its :class:`Pipeline`, and keeps it current from its
+    setters (``store``, ``callback``); the pipeline reads nothing private of the Extension.
+    """
+
+    __slots__ = ("async_store", "observer", "store", "takes_api")
+
+    def __init__(self) -> None:
+        self.store: Any = None
+        """The answer store (sync or async)."""
+        self.async_store: Any = None
+        """The same store when it has the ``*_async`` forms, else ``None``."""
+        self.takes_api = True
+        """Whether the callback's ``deliver`` takes ``api=``."""
+        self.observer: MessageObserver | None = None
+        """Who is told of every settled message besides the audit trail (telemetry)."""
+
+
 class Pipeline:
     """The steps of one message, the check runner, and the policies' verdicts, for ``ext``."""
 
-    def __init__(self, ext: Extension) -> None:
+    def __init__(self, ext: Extension, wiring: Wiring) -> None:
         self.ext = ext
+        self.wiring = wiring
         self._plans: dict[Any, Plan] = {}
 
     def job(self, raw: Any) -> Job:
         """A job for ``raw``, with a trail only when someone listens (audit, telemetry)."""
         ext = self.ext
-        telemetry = ext._telemetry
+        telemetry = self.wiring.observer
         if (
             ext.on_audit is None
             and (telemetry is None or not telemetry.active)
@@ -456,7 +477,7 @@ class Pipeline:
         try:
             record = trail.record(ext.extension_code, outcome)
             emit(record, ext.on_audit)
-            telemetry = ext._telemetry
+            telemetry = self.wiring.observer
             if telemetry is not None and telemetry.active:
                 telemetry.observe(record, trail)
         except Exception:  # observing never changes the answer

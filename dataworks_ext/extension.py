@@ -57,7 +57,7 @@ from ._options import (
     takes_api,
     telemetry_option,
 )
-from ._pipeline import Pipeline, api_for
+from ._pipeline import Pipeline, Wiring, api_for
 from .callback import Callback
 from .errors import ConfigurationError, MessageError
 from .events import CallbackApi, Event, EventKind
@@ -207,10 +207,10 @@ class Extension:
         self._given_lease = lease
         self._lease = DEFAULT_LEASE if lease is None else float(lease)
         self.apis = apis_option(apis)
-        self._takes_api = True
+        self._wiring = Wiring()
         self._callback: Callback | None = None
         self._handler_timeout: float | None = None
-        self._pipeline = Pipeline(self)
+        self._pipeline = Pipeline(self, self._wiring)
         self.handler_timeout = handler_timeout
         self.callback = callback
         self.store = MemoryAnswerStore() if store is None else store
@@ -228,7 +228,7 @@ class Extension:
         self._settings_cache: SettingsCache | None = None
         self._settings_for: Any = _NOT_YET
         self._given_telemetry = telemetry
-        self._telemetry = telemetry_option(telemetry)
+        self._wiring.observer = telemetry_option(telemetry)
         self._sync = SyncDriver(self, self._pipeline)
         self._async = AsyncDriver(self, self._pipeline)
 
@@ -253,7 +253,7 @@ class Extension:
                 f"callback must have deliver() and deliver_async(); got {type(callback).__name__}"
             )
         self._callback = callback
-        self._takes_api = callback is None or takes_api(callback)
+        self._wiring.takes_api = callback is None or takes_api(callback)
         follow_calls(callback)  # its calls go to the audit trail of the message they serve
 
     @property
@@ -274,7 +274,7 @@ class Extension:
     @property
     def store(self) -> AnswerStore | AsyncAnswerStore:
         """The answer store (see :class:`AnswerStore`)."""
-        store: AnswerStore | AsyncAnswerStore = self._store
+        store: AnswerStore | AsyncAnswerStore = self._wiring.store
         return store
 
     @store.setter
@@ -288,8 +288,8 @@ class Extension:
                 f"got {type(store).__name__}"
             )
         _check_lease(self._lease, store)
-        self._store: Any = store
-        self._async_store: Any = store if is_async else None
+        self._wiring.store = store
+        self._wiring.async_store = store if is_async else None
 
     @property
     def telemetry(self) -> Telemetry | MessageObserver | None:
@@ -302,7 +302,7 @@ class Extension:
             >>> Extension("ext", telemetry=False).telemetry is None
             True
         """
-        telemetry = self._telemetry
+        telemetry = self._wiring.observer
         if isinstance(telemetry, AutoTelemetry):
             return telemetry.found if telemetry.active else None
         return telemetry
@@ -377,7 +377,7 @@ class Extension:
             "error_result": self.error_result,
             "timeout_result": self.timeout_result,
             "unhandled_result": self.unhandled_result,
-            "store": self._store,
+            "store": self._wiring.store,
             "lease": self._given_lease,
             "on_audit": self.on_audit,
             "enforce": self._enforce,
@@ -552,7 +552,7 @@ class Extension:
         """
         from ._health import assess, store_down
 
-        store = self._store
+        store = self._wiring.store
         kind = _kind(store)
         warnings: tuple[str, ...] = ()
         ping = getattr(store, "ping", None)
@@ -583,7 +583,7 @@ class Extension:
 
         from ._health import assess, store_down
 
-        store = self._store
+        store = self._wiring.store
         kind = _kind(store)
         warnings: tuple[str, ...] = ()
         state = "not checked"

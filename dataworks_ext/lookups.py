@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from ._audit import follow_calls
 from .errors import CallbackError, ConfigurationError, NodeLookupError, TooManyLookupsError
 from .event_details import IdeEventDetail
 from .nodes import BaselineInfo, InstanceInfo, NodeInfo
@@ -232,7 +233,8 @@ class Lookups:
                 raise ConfigurationError(f"{name} must be a whole number of at least 1")
         if project_env not in ("PROD", "DEV"):
             raise ConfigurationError(f"project_env must be PROD or DEV, got {project_env!r}")
-        self.client = client
+        self.client = client  # its calls go to the audit trail of the message they serve:
+        follow_calls(client)  # also when it is not the Extension's own client
         self.max_concurrency = max_concurrency
         self.project_env = project_env
         self.bucket = process_bucket() if bucket is None else bucket

@@ -6,8 +6,8 @@ application's OpenTelemetry SDK configured, each message handled gives:
 * a span ``process <event code>`` (kind CONSUMER) continuing the trace of the CloudEvent's
   ``traceparent``/``tracestate`` (the CloudEvents distributed-tracing extension), with a child
   span per check (``check <name>``), per node lookup (``lookup <action>``) and per delivery
-  attempt (``deliver <API>``), the calls as the Extension's callback client reports them
-  (its call hooks: build ``Lookups`` on that client for its lookups to show);
+  attempt (``deliver <API>``), the calls as the clients report them through their call
+  hooks (the Extension's callback client, and the client of every ``Lookups``);
 * metrics: ``dataworks_ext.messages`` (counter, by event code, result, disposition and
   reason), ``dataworks_ext.check.duration`` and ``dataworks_ext.delivery.duration``
   (histograms, seconds), ``dataworks_ext.delivery.retries`` and ``dataworks_ext.store.errors``

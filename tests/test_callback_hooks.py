@@ -158,6 +158,24 @@ def test_the_trail_holds_the_messages_lookups_and_delivery(local: LocalDataWorks
     assert record.delivery_attempts == 2 and record.delivered
 
 
+def test_lookups_on_a_client_of_their_own_are_in_the_messages_trail(
+    local: LocalDataWorks,
+) -> None:
+    local.add_nodes(NodeInfo(node_id=7, priority=3))
+    lookups = Lookups(local.client(), ttl=60)  # not the Extension's client
+    reg = Registry()
+
+    @reg.on_freeze
+    def low_priority(event: FreezeNodeEvent) -> bool:
+        return (lookups.node(7).priority or 0) < 8
+
+    observer = Observer()
+    ext = Extension("ext", registry=reg, telemetry=observer)  # a dry run: no client at all
+    ext.handle(freeze_event(message_id="m-1", node_ids=[7]))
+    [(_, trail)] = observer.seen
+    assert [(c.action, c.delivery) for c in trail.calls] == [("get_node", False)]
+
+
 def test_the_settings_fetch_is_not_in_the_messages_trail(local: LocalDataWorks) -> None:
     local.set_extension_settings("ext", "owner=finance")
     observer = Observer()

@@ -19,11 +19,6 @@ PACKAGE = Path(__file__).resolve().parent.parent / "dataworks_ext"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 MAX_LINES = 800
 
-#: Modules over the limit for now, each with the reason; an entry goes when its module is split.
-OVERSIZED = {
-    "callback.py": "split in progress",  # split in progress
-}
-
 
 def _name(path: Path) -> str:
     return path.relative_to(PACKAGE).as_posix()
@@ -64,7 +59,6 @@ def job_problem(path: Path) -> str | None:
 def test_the_modules_are_found() -> None:
     names = {_name(path) for path in MODULES}
     assert {"extension.py", "testing/_local.py", "cli/__init__.py"} <= names
-    assert set(OVERSIZED) <= names, "an exemption names a module that is gone: drop it"
 
 
 def test_the_generated_module_is_recognised_by_its_marker() -> None:
@@ -77,17 +71,11 @@ def test_the_generated_module_is_recognised_by_its_marker() -> None:
 @pytest.mark.parametrize("path", MODULES, ids=_name)
 def test_no_hand_written_module_is_over_the_limit(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
-    if is_generated(path) or _name(path) in OVERSIZED:
+    if is_generated(path):
         return
     assert lines <= MAX_LINES, (
         f"{_name(path)} has {lines} lines, over {MAX_LINES}: split it into modules of one job"
     )
-
-
-def test_an_exempt_module_is_still_over_the_limit() -> None:
-    for name in OVERSIZED:
-        lines = len((PACKAGE / name).read_text(encoding="utf-8").splitlines())
-        assert lines > MAX_LINES, f"{name} is {lines} lines now: drop its exemption"
 
 
 @pytest.mark.parametrize("path", MODULES, ids=_name)

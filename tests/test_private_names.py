@@ -19,19 +19,6 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "dataworks_ext"
 
-# Crossings left while the audit trail and the modules around it are being reworked: the
-# audit trail's ``_Trail`` is defined in ``_audit.py`` and read by the extension's options,
-# the pipeline and telemetry.  Each entry reads "importing module: source module.name"; empty
-# the list when ``_Trail`` gets its public name.  A crossing that no longer exists fails
-# test_the_allow_list_holds_only_existing_crossings, so the list cannot go stale.
-ALLOWED = frozenset(
-    {
-        "dataworks_ext._options: dataworks_ext._audit._Trail",
-        "dataworks_ext._pipeline: dataworks_ext._audit._Trail",
-        "dataworks_ext.telemetry: dataworks_ext._audit._Trail",
-    }
-)
-
 
 MODULES = {
     ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__"): path
@@ -165,11 +152,7 @@ def test_the_scan_reads_the_package() -> None:
 
 def test_no_private_name_crosses_a_module() -> None:
     found = set(_all_crossings())
-    assert sorted(found - ALLOWED) == []
-
-
-def test_the_allow_list_holds_only_existing_crossings() -> None:
-    assert sorted(ALLOWED - set(_all_crossings())) == []
+    assert sorted(found) == []
 
 
 # ------------------------------------------------------------- private attributes of objects
@@ -245,22 +228,6 @@ def _all_member_reads() -> list[str]:
     return found
 
 
-# Reads of another module's private members left for the modules being reworked now: the
-# pipeline reads the Extension's store wiring and raw telemetry option (``_async_store``,
-# ``_takes_api``, ``_telemetry``: no public counterpart yet) and calls ``Telemetry._emit``
-# (telemetry.py, becoming an observer protocol).  Empty it with that work; like ALLOWED, an
-# entry that no longer matches fails a test.
-ALLOWED_MEMBER_READS = frozenset(
-    {
-        "dataworks_ext._drivers: ext._async_store (defined in dataworks_ext.extension)",
-        "dataworks_ext._drivers: ext._takes_api (defined in dataworks_ext.extension)",
-        "dataworks_ext._pipeline: ext._telemetry (defined in dataworks_ext.extension)",
-        "dataworks_ext._pipeline: telemetry._emit "
-        "(defined in dataworks_ext._options, dataworks_ext.telemetry)",
-    }
-)
-
-
 def test_the_member_scan_finds_a_read_of_another_modules_member() -> None:
     defined = {
         "pkg.a": private_members("class A:\n    def __init__(self):\n        self._state = 1"),
@@ -274,8 +241,4 @@ def test_the_member_scan_finds_a_read_of_another_modules_member() -> None:
 
 
 def test_no_module_reads_private_members_of_another() -> None:
-    assert sorted(set(_all_member_reads()) - ALLOWED_MEMBER_READS) == []
-
-
-def test_the_member_allow_list_holds_only_existing_reads() -> None:
-    assert sorted(ALLOWED_MEMBER_READS - set(_all_member_reads())) == []
+    assert sorted(_all_member_reads()) == []

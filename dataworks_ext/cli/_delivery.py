@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ..errors import CallbackError, ConfigurationError, StoreError
+from ..errors import ConfigurationError
+from ..outcomes import Outcome, Reason
 
 if TYPE_CHECKING:
-    from ..extension import Outcome
     from ..testing._local import LocalDataWorks
 
 
@@ -124,19 +124,24 @@ def delivery_target(
         yield DeliveryTarget(started.client(), f"LocalDataWorks at {started.endpoint}", started)
 
 
+#: What the command line says of a message that was not delivered, by its reason.
+NOT_DELIVERED: dict[Reason, str] = {
+    Reason.REJECTED: "no: unreadable, and so is its id",
+    Reason.DUPLICATE: "no: already answered",
+    Reason.IN_PROGRESS: "no: being answered elsewhere right now",
+    Reason.CLAIM_LOST: "no: another instance took the message over before it was decided",
+    Reason.NOTHING_TO_ANSWER: "no: nothing to answer",
+    Reason.CANCELLED: "no: cancelled before a verdict was decided",
+}
+
+
 def delivered_text(outcome: Outcome, target: DeliveryTarget) -> str:
-    if outcome.message_id is None:
-        return "no: unreadable, and so is its id"
-    if outcome.duplicate:
-        return "no: already answered"
-    if outcome.in_progress:
-        return "no: being answered elsewhere right now"
-    if isinstance(outcome.error, StoreError):
+    """Whether (and where) the message's verdict was delivered, in words, by its reason."""
+    reason = outcome.reason
+    if reason is Reason.STORE_DOWN or reason is Reason.DELIVERY_FAILED:
         return f"no: {outcome.error}"
-    if outcome.verdict is None:
-        return "no: nothing to answer"
-    if isinstance(outcome.error, CallbackError):
-        return f"no: {outcome.error}"
+    if reason in NOT_DELIVERED:
+        return NOT_DELIVERED[reason]
     if not outcome.delivered:
         return "no (dry run)"
     text = f"yes, to {target.description}"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import MessageError
+from ..outcomes import Reason
 from ._app import extension_code_for, load_app
 from ._delivery import embedded_dataworks
 from ._exit_codes import ExitCode
@@ -176,9 +177,9 @@ def _print_table(results: list[_Checked], ui: Console) -> None:
         else:
             expected = ("as expected", style.ok)
         tip = "" if verdict is None else (verdict.tip or "")
-        if outcome.message_id is None and outcome.error is not None:
+        if outcome.reason is Reason.REJECTED:
             tip = f"unreadable, and so is its id: {outcome.error}"
-        elif outcome.duplicate:
+        elif outcome.reason is Reason.DUPLICATE:
             tip = "a duplicate of an earlier message"
         rows.append(
             [

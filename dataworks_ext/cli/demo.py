@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..outcomes import Reason
 from ._app import describe_checks, extension_for
 from ._delivery import delivery_target
 from ._exit_codes import ExitCode
@@ -67,16 +68,15 @@ def run(args: argparse.Namespace, ui: Console) -> int:
             outcome = extension.handle_batch(case.raw)[0]
             verdict = outcome.verdict
             result = "-" if verdict is None else verdict.result.value
-            if outcome.duplicate:
+            duplicate = outcome.reason is Reason.DUPLICATE
+            if duplicate:
                 tip = "already answered; not answered again"
             elif verdict is not None and verdict.tip:
                 tip = verdict.tip
             else:
                 tip = ""
             event = None if isinstance(outcome.event, UnknownEvent) else outcome.event
-            delivered = (
-                "yes" if outcome.delivered else ("no, duplicate" if outcome.duplicate else "no")
-            )
+            delivered = "yes" if outcome.delivered else ("no, duplicate" if duplicate else "no")
             rows.append(
                 [
                     (case.label, None),
