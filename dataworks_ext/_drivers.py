@@ -91,15 +91,25 @@ def _attempts(trail: Any, refused: Any) -> int:
     return attempts
 
 
-class SyncDriver:
-    """Performs the pipeline's steps with blocking calls (``handle``, ``handle_batch``)."""
+class Driver:
+    """What both drivers hold: the Extension, its pipeline and wiring, a heartbeat for the
+    claims in flight, and the method performing each step."""
 
-    def __init__(self, ext: Extension, pipeline: Pipeline) -> None:
+    def __init__(self, ext: Extension, pipeline: Pipeline, heartbeat: Any) -> None:
         self.ext = ext
         self.pipeline = pipeline
         wiring = self.wiring = pipeline.wiring
-        self.heartbeat = Heartbeat(lambda: wiring.store, lambda: ext.lease)
+        self.heartbeat = heartbeat(lambda: wiring.store, lambda: ext.lease)
         self._perform = _performers(self)
+
+
+class SyncDriver(Driver):
+    """Performs the pipeline's steps with blocking calls (``handle``, ``handle_batch``)."""
+
+    heartbeat: Heartbeat
+
+    def __init__(self, ext: Extension, pipeline: Pipeline) -> None:
+        super().__init__(ext, pipeline, Heartbeat)
 
     def run(self, raw: Any) -> Outcome:
         """Handle one message."""
@@ -278,18 +288,16 @@ class SyncDriver:
             late.done.set()
 
 
-class AsyncDriver:
+class AsyncDriver(Driver):
     """Performs the pipeline's steps with awaits (``handle_async``, ``handle_batch_async``)."""
 
+    heartbeat: AsyncHeartbeat
+
     def __init__(self, ext: Extension, pipeline: Pipeline) -> None:
-        self.ext = ext
-        self.pipeline = pipeline
-        wiring = self.wiring = pipeline.wiring
-        self.heartbeat = AsyncHeartbeat(lambda: wiring.store, lambda: ext.lease)
         self._pool: Any = None
         self._pool_lock = threading.Lock()
         self._answering: set[Any] = set()  # tasks giving answers, shielded from cancels
-        self._perform = _performers(self)
+        super().__init__(ext, pipeline, AsyncHeartbeat)
 
     async def run(self, raw: Any) -> Outcome:
         """Handle one message."""
