@@ -1,10 +1,10 @@
 """The retried call path: every SDK call a CallbackClient makes, paced, retried and reported.
 
-:class:`CallPath` is the part of :class:`~dataworks_ext.CallbackClient` that makes calls:
-the official SDK imported on the first call, one retry policy and rate budget for the sync
-and the async path, and the client's call hooks (:class:`CallHook`), each handed a
-:class:`CallRecord` of every attempt.  :mod:`dataworks_ext.callback` maps verdicts onto the
-answering APIs and configures the client; this module knows no verdict.
+``CallPath`` is the part of :class:`~dataworks_ext.CallbackClient` that makes calls: the
+official SDK imported on the first call, one retry policy and rate budget for the sync and
+the async path, and the client's call hooks (:class:`~dataworks_ext.CallHook`), each handed
+a :class:`~dataworks_ext.CallRecord` of every attempt.  ``dataworks_ext.callback`` maps
+verdicts onto the answering APIs and configures the client; this module knows no verdict.
 """
 
 from __future__ import annotations
