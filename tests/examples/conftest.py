@@ -16,6 +16,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -68,6 +70,20 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def wait_until_healthy(app: subprocess.Popen[str], url: str, timeout: float = 30) -> None:
+    """Wait until the app started as ``app`` answers ``url``/healthz; fail with its stderr if
+    it exits first, or when ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=5):
+                return
+        except (urllib.error.URLError, ConnectionError):
+            assert app.poll() is None, app.communicate()[1]
+            assert time.monotonic() < deadline, "the app did not start"
+            time.sleep(0.1)
 
 
 def example_env(**extra: str) -> tuple[dict[str, str], Path]:

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 
 import pytest
 from _docs_text import ROOT, blocks, section
-from conftest import EXAMPLES, free_port
+from conftest import EXAMPLES, free_port, wait_until_healthy
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX shell steps")
 
@@ -147,16 +146,7 @@ def _post_the_readme_request(
     app: subprocess.Popen[str], port: int, curl: str, local: Local
 ) -> None:
     """Wait for the app's health check, post the README's request, and see the verdict."""
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=5):
-                break
-        except (urllib.error.URLError, ConnectionError):
-            assert app.poll() is None, app.communicate()[1]
-            assert time.monotonic() < deadline, "the app did not start"
-            time.sleep(0.1)
+    wait_until_healthy(app, f"http://127.0.0.1:{port}")
     words = shlex.split(curl.replace("\\\n", " "))
     target = next(w for w in words if w.startswith("http://127.0.0.1:8080/"))
     body = words[words.index("-d") + 1]

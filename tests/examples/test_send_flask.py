@@ -12,14 +12,11 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, free_port
+from conftest import EXAMPLES, free_port, wait_until_healthy
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -108,16 +105,8 @@ def stack(tmp_path: Path) -> Iterator[tuple[str, _Lines]]:
         text=True,
     )
     url = f"http://127.0.0.1:{app_port}"
-    deadline = time.monotonic() + 30
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=5):
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                assert app.poll() is None, app.communicate()[1]
-                assert time.monotonic() < deadline, "the app did not start"
-                time.sleep(0.1)
+        wait_until_healthy(app, url)
         yield f"{url}/dataworks/events", lines
     finally:
         app.send_signal(signal.SIGTERM)
