@@ -31,10 +31,11 @@ from .stores._base import Claim, ClaimState
 from .verdicts import CheckResult, Verdict, combine
 
 if TYPE_CHECKING:
+    from .callback import Callback
     from .extension import Extension
     from .settings import ExtensionSettings
 
-__all__ = ["PASSED", "TIMED_OUT", "Decided", "Job", "Pipeline", "Step", "Steps"]
+__all__ = ["PASSED", "TIMED_OUT", "Decided", "Job", "Pipeline", "Step", "Steps", "Wiring"]
 
 logger = logging.getLogger("dataworks_ext")
 
@@ -144,15 +145,17 @@ class Wiring:
     setters (``store``, ``callback``); the pipeline reads nothing private of the Extension.
     """
 
-    __slots__ = ("async_store", "observer", "store", "takes_api")
+    __slots__ = ("async_store", "callback", "observer", "store", "takes_api")
 
     def __init__(self) -> None:
+        self.callback: Callback | None = None
+        """Where verdicts go; ``None`` for a dry run."""
         self.store: Any = None
         """The answer store (sync or async)."""
         self.async_store: Any = None
         """The same store when it has the ``*_async`` forms, else ``None``."""
         self.takes_api = True
-        """Whether the callback's ``deliver`` takes ``api=``."""
+        """Whether the callback's ``deliver`` takes ``api=`` (read from it when it is set)."""
         self.observer: MessageObserver | None = None
         """Who is told of every settled message besides the audit trail (telemetry)."""
 
@@ -219,9 +222,9 @@ class Pipeline:
                 job.verdict, job.error = self._unreadable_verdict(failure), failure
             else:
                 plan = job.plan = self.plan(message)
-                ext = self.ext
                 off: str | None = None
-                if ext.callback is not None and (ext.honour_parameters or plan.wants_settings):
+                honour = self.ext.honour_parameters or plan.wants_settings
+                if honour and self.wiring.callback is not None:
                     off = yield Step.SETTINGS
                     if trail is not None:
                         trail.switched_off = off
@@ -249,7 +252,7 @@ class Pipeline:
         deadline, while the late check runs on.
         """
         message = job.message
-        callback = job.callback = self.ext.callback
+        callback = job.callback = self.wiring.callback
         if callback is not None:  # (a dry run fixes nothing and sends nothing)
             try:
                 api = job.api = self.ext.api_for(message)
@@ -576,7 +579,7 @@ class Pipeline:
     def _log_delivered(self, message: Any, verdict: Verdict) -> None:
         logger.info(
             "%s %s for %s (message %s)%s",
-            "delivered" if self.ext.callback is not None else "decided (dry run)",
+            "delivered" if self.wiring.callback is not None else "decided (dry run)",
             verdict.result.value,
             message.event_code,
             message.message_id,

@@ -208,7 +208,6 @@ class Extension:
         self._lease = DEFAULT_LEASE if lease is None else float(lease)
         self.apis = apis_option(apis)
         self._wiring = Wiring()
-        self._callback: Callback | None = None
         self._handler_timeout: float | None = None
         self._pipeline = Pipeline(self, self._wiring)
         self.handler_timeout = handler_timeout
@@ -233,7 +232,7 @@ class Extension:
         self._async = AsyncDriver(self, self._pipeline)
 
     def __repr__(self) -> str:
-        mode = "dry run" if self._callback is None else type(self._callback).__name__
+        mode = "dry run" if self.callback is None else type(self.callback).__name__
         return (
             f"Extension({self.extension_code!r}, {mode}, {self.registry!r}, "
             f"handler_timeout={self.handler_timeout})"
@@ -244,7 +243,7 @@ class Extension:
     @property
     def callback(self) -> Callback | None:
         """Where verdicts go (``None``: a dry run); may be replaced, e.g. on new credentials."""
-        return self._callback
+        return self._wiring.callback
 
     @callback.setter
     def callback(self, callback: Callback | None) -> None:
@@ -252,7 +251,7 @@ class Extension:
             raise ConfigurationError(
                 f"callback must have deliver() and deliver_async(); got {type(callback).__name__}"
             )
-        self._callback = callback
+        self._wiring.callback = callback
         self._wiring.takes_api = callback is None or takes_api(callback)
         follow_calls(callback)  # its calls go to the audit trail of the message they serve
 
@@ -370,7 +369,7 @@ class Extension:
         """
         options: dict[str, Any] = {
             "extension_code": self.extension_code,
-            "callback": self._callback,
+            "callback": self.callback,
             "registry": self.registry,
             "handler_timeout": self._handler_timeout,
             "unreadable_result": self.unreadable_result,
@@ -568,7 +567,7 @@ class Extension:
                 kind, warnings = describe()
             except Exception as exc:
                 warnings = (f"could not describe the store ({type(exc).__name__})",)
-        return assess(state, self._callback, self.registry.counts(), kind, tuple(warnings))
+        return assess(state, self.callback, self.registry.counts(), kind, tuple(warnings))
 
     async def health_async(self) -> Health:
         """The same as :meth:`health`, without blocking the loop.
@@ -604,7 +603,7 @@ class Extension:
                 kind, warnings = await describe()
             except Exception as exc:
                 warnings = (f"could not describe the store ({type(exc).__name__})",)
-        return assess(state, self._callback, self.registry.counts(), kind, tuple(warnings))
+        return assess(state, self.callback, self.registry.counts(), kind, tuple(warnings))
 
     @property
     def settings_cache(self) -> SettingsCache | None:
@@ -619,7 +618,7 @@ class Extension:
             >>> Extension("ext").settings_cache is None
             True
         """
-        callback = self._callback
+        callback = self.callback
         if self._settings_for is callback:  # made (or found needless) for this callback
             return self._settings_cache
         from .callback import CallbackClient
