@@ -19,7 +19,15 @@ from typing import Any
 
 import pytest
 
-from dataworks_ext import ConfigurationError, Extension, Registry
+from dataworks_ext import (
+    ConfigurationError,
+    Extension,
+    Outcome,
+    Reason,
+    Registry,
+    StoreError,
+    Verdict,
+)
 from dataworks_ext.cli import ExitCode, load_app, main
 from dataworks_ext.cli._terminal import _color_enabled, table_lines
 from dataworks_ext.testing import (
@@ -900,3 +908,30 @@ def test_the_docs_page_describes_every_command_and_option() -> None:
                     assert f"`{option}" in page or f"[{option}" in page, (name, option)
     for code in ExitCode:
         assert f"| {int(code)}    |" in page
+
+
+@pytest.mark.parametrize(
+    ("reason", "delivered", "error", "text"),
+    [
+        (Reason.ANSWERED, False, None, "no (dry run)"),
+        (Reason.ANSWERED, True, None, "yes, to LocalDataWorks"),
+        (Reason.DUPLICATE, False, None, "no: already answered"),
+        (Reason.IN_PROGRESS, False, None, "no: being answered elsewhere right now"),
+        (Reason.CLAIM_LOST, False, None, "no: another instance took the message over"),
+        (Reason.NOTHING_TO_ANSWER, False, None, "no: nothing to answer"),
+        (Reason.CANCELLED, False, None, "no: cancelled before a verdict was decided"),
+        (
+            Reason.STORE_DOWN,
+            False,
+            StoreError("the store is down", operation="claim"),
+            "no: the answer store failed to claim: the store is down",
+        ),
+    ],
+)
+def test_the_delivered_text_follows_the_outcomes_reason(
+    reason: Reason, delivered: bool, error: BaseException | None, text: str
+) -> None:
+    from dataworks_ext.cli._delivery import DeliveryTarget, delivered_text
+
+    outcome = Outcome("m-1", None, Verdict.ok(), delivered, error=error, reason=reason)
+    assert delivered_text(outcome, DeliveryTarget(None, "LocalDataWorks")).startswith(text)
